@@ -1,0 +1,95 @@
+"""Settings, read once from the environment into a frozen object.
+
+Nothing else in trustgraph reads ``os.environ``: the CLI and the app factory call
+:func:`load_settings` once and pass the result on, so tests inject their own values.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Mapping
+
+from graph_api.errors import ConfigError
+
+NEO4J_VERSION = "5.26.30"  # pinned LTS patch; 2025.x needs Java 21, these machines have 17
+
+_SIZE = re.compile(r"^\d+[kmgKMG]?$")
+
+
+@dataclass(frozen=True)
+class Settings:
+    # An existing server. When ``neo4j_uri`` is None trustgraph runs its own local Neo4j.
+    neo4j_uri: str | None
+    neo4j_user: str
+    neo4j_password: str
+    neo4j_database: str
+    # The local Neo4j that trustgraph installs (jars in cache_dir) and runs (in neo4j_home).
+    cache_dir: Path
+    neo4j_home: Path
+    bolt_port: int
+    http_port: int
+    heap_size: str
+    pagecache_size: str
+    # Ingestion
+    batch_size: int
+
+    @property
+    def uses_local_neo4j(self) -> bool:
+        return self.neo4j_uri is None
+
+    @property
+    def bolt_uri(self) -> str:
+        return self.neo4j_uri or f"bolt://127.0.0.1:{self.bolt_port}"
+
+    def with_overrides(self, **changes: object) -> "Settings":
+        return replace(self, **changes)
+
+
+def _int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(name, raw, f"an integer between {lo} and {hi}") from None
+    if not lo <= value <= hi:
+        raise ConfigError(name, raw, f"an integer between {lo} and {hi}")
+    return value
+
+
+def _size(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = env.get(name) or default
+    if not _SIZE.match(raw):
+        raise ConfigError(name, raw, "a memory size such as 512m or 2g")
+    return raw.lower()
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read every setting from ``environ`` (default: the process environment) and validate it."""
+    env = os.environ if environ is None else environ
+    cache_dir = Path(env.get("TRUSTGRAPH_CACHE_DIR") or Path.home() / ".cache" / "trustgraph").expanduser()
+    home = Path(env.get("TRUSTGRAPH_NEO4J_HOME") or cache_dir / "instance").expanduser()
+    uri = env.get("NEO4J_URI") or None
+    if uri is not None and not re.match(r"^(bolt|neo4j)(\+s|\+ssc)?://[^\s]+$", uri):
+        raise ConfigError("NEO4J_URI", uri, "a URI such as bolt://host:7687 or neo4j+s://host")
+    password = env.get("NEO4J_PASSWORD", "trustgraph")
+    if uri is None and len(password) < 8:
+        # Neo4j 5 refuses initial passwords shorter than 8 characters.
+        raise ConfigError("NEO4J_PASSWORD", "***", "at least 8 characters for the local Neo4j")
+    return Settings(
+        neo4j_uri=uri,
+        neo4j_user=env.get("NEO4J_USER", "neo4j"),
+        neo4j_password=password,
+        neo4j_database=env.get("NEO4J_DATABASE", "neo4j"),
+        cache_dir=cache_dir,
+        neo4j_home=home,
+        bolt_port=_int(env, "TRUSTGRAPH_NEO4J_BOLT_PORT", 7687, 1, 65535),
+        http_port=_int(env, "TRUSTGRAPH_NEO4J_HTTP_PORT", 7474, 1, 65535),
+        heap_size=_size(env, "TRUSTGRAPH_NEO4J_HEAP", "2g"),
+        pagecache_size=_size(env, "TRUSTGRAPH_NEO4J_PAGECACHE", "2g"),
+        batch_size=_int(env, "TRUSTGRAPH_BATCH_SIZE", 5000, 1, 100_000),
+    )

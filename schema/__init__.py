@@ -1,0 +1,1 @@
+"""The GraphQL schema (strawberry). The service arrives with issue 4."""
