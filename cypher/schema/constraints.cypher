@@ -1,0 +1,20 @@
+// The graph's constraints and indexes. A script, not one query: the loader splits it on ';'.
+// Every statement is IF NOT EXISTS, so applying it twice changes nothing.
+// Uniqueness constraints also give the index every MERGE/MATCH by id relies on.
+CREATE CONSTRAINT buyer_id IF NOT EXISTS FOR (n:Buyer) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT host_id IF NOT EXISTS FOR (n:Host) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT shop_id IF NOT EXISTS FOR (n:Shop) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT category_id IF NOT EXISTS FOR (n:Category) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT order_id IF NOT EXISTS FOR (n:Order) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT review_id IF NOT EXISTS FOR (n:Review) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT complaint_id IF NOT EXISTS FOR (n:Complaint) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT report_id IF NOT EXISTS FOR (n:FalseAdReport) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT penalty_id IF NOT EXISTS FOR (n:Penalty) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT inspection_id IF NOT EXISTS FOR (n:Inspection) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT rights_change_id IF NOT EXISTS FOR (n:RightsChange) REQUIRE n.id IS UNIQUE;
+// The event log: one node per accepted event, the key of idempotent ingestion.
+CREATE CONSTRAINT event_id IF NOT EXISTS FOR (n:Event) REQUIRE n.id IS UNIQUE;
+// Time-window scans (metrics over the policy's lookback windows, the change log).
+CREATE RANGE INDEX order_placed_at IF NOT EXISTS FOR (n:Order) ON (n.placedAt);
+CREATE RANGE INDEX event_at IF NOT EXISTS FOR (n:Event) ON (n.at);
+CREATE RANGE INDEX penalty_at IF NOT EXISTS FOR (n:Penalty) ON (n.at);

@@ -1,0 +1,260 @@
+"""The ``trustgraph`` command line.
+
+    trustgraph neo4j start|stop|status     the local Neo4j that trustgraph installs and runs
+    trustgraph import FILE.jsonl           record events from a file (idempotent)
+    trustgraph seed [--buyers N] [--out F] generate a realistic platform
+    trustgraph stats [--json]              node and relationship counts
+    trustgraph up                          start Neo4j, load demo data if the graph is empty
+
+Every error trustgraph expects (bad flags, bad settings, Neo4j down) ends in one line on stderr
+and exit code 1 (2 for bad flags), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from graph_api.errors import StoreUnavailable, TrustgraphError
+from graph_api.settings import Settings, load_settings
+
+
+def _bounded_int(lo: int, hi: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"{value} is outside {lo}..{hi}")
+        return value
+
+    return parse
+
+
+def _progress(total: int | None, unit: str, desc: str) -> Any:
+    from tqdm import tqdm
+
+    # disable=None: a bar on a terminal, silence in logs and CI.
+    return tqdm(total=total, unit=unit, unit_scale=True, desc=desc, disable=None, file=sys.stderr)
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# -- Neo4j ---------------------------------------------------------------------------------------
+
+def _launcher(settings: Settings) -> Any:
+    from graph_api.neo4j_local import LocalNeo4j
+
+    return LocalNeo4j(settings, log=_say)
+
+
+def cmd_neo4j(args: argparse.Namespace, settings: Settings) -> int:
+    if not settings.uses_local_neo4j:
+        if args.action == "status":
+            store = _open_store(settings)
+            store.close()
+            print(f"using the existing Neo4j at {settings.neo4j_uri} (NEO4J_URI is set): reachable")
+            return 0
+        _say(f"NEO4J_URI is set ({settings.neo4j_uri}): trustgraph uses that server and starts or stops nothing")
+        return 1
+    launcher = _launcher(settings)
+    if args.action == "start":
+        launcher.start()
+        with _open_store(settings) as store:
+            count = store.apply_schema()
+        _say(f"schema: {count} constraints and indexes in place")
+    elif args.action == "stop":
+        launcher.stop()
+    else:
+        status = launcher.status()
+        print(status.describe())
+        return 0 if status.running else 3
+    return 0
+
+
+def _open_store(settings: Settings) -> Any:
+    from graph_api.store import Store
+
+    store = Store(settings)
+    try:
+        store.verify()
+    except StoreUnavailable as exc:
+        store.close()
+        hint = (
+            "start it with `trustgraph neo4j start`"
+            if settings.uses_local_neo4j
+            else "check NEO4J_URI, NEO4J_USER and NEO4J_PASSWORD"
+        )
+        raise StoreUnavailable(settings.bolt_uri, f"{exc.__cause__ or exc}; {hint}") from exc
+    return store
+
+
+# -- import / seed / stats -----------------------------------------------------------------------
+
+def _print_summary(summary: Any, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(summary.to_dict(), indent=2))
+        return
+    print(
+        f"{summary.path}: {summary.lines:,} events read in {summary.seconds:.1f}s "
+        f"({summary.events_per_second:,.0f} events/s)\n"
+        f"  accepted   {summary.accepted:,}\n  duplicates {summary.duplicates:,}\n  rejected   {summary.rejected:,}"
+    )
+    for code, n in sorted(summary.rejection_codes.items()):
+        print(f"    {code:<18} {n:,}")
+    if summary.rejected_path:
+        print(f"  rejected events with their reasons: {summary.rejected_path}")
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    from graph_api.ingest import Ingester, import_jsonl
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise TrustgraphError(f"cannot import {path}: no such file")
+    with _open_store(settings) as store:
+        store.apply_schema()
+        ingester = Ingester(store, args.batch_size or settings.batch_size)
+        with _progress(path.stat().st_size, "B", f"import {path.name}") as bar:
+            summary = import_jsonl(ingester, path, args.rejected, progress=bar.update)
+    _print_summary(summary, args.json)
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
+    from graph_api import seed as seedmod
+
+    try:
+        config = seedmod.SeedConfig(
+            seed=args.seed, buyers=args.buyers, hosts=args.hosts, shops=args.shops, start=args.start, days=args.days
+        )
+    except ValueError as exc:
+        raise TrustgraphError(f"seed: {exc}") from exc
+    events, report = seedmod.generate(config)
+    if args.out:
+        with _progress(None, " events", f"seed -> {args.out}") as bar:
+            count = seedmod.write_jsonl(events, args.out, progress=bar.update)
+        _say(f"wrote {count:,} events to {args.out}")
+    else:
+        from graph_api.ingest import Ingester, ingest_stream, validated_events
+
+        with _open_store(settings) as store:
+            store.apply_schema()
+            if args.reset:
+                _say(f"--reset: deleted {store.wipe():,} nodes")
+            ingester = Ingester(store, settings.batch_size)
+            with _progress(None, " events", "seed -> Neo4j") as bar:
+
+                def counted(stream: Any) -> Any:
+                    for item in stream:
+                        bar.update(1)
+                        yield item
+
+                summary = ingest_stream(
+                    ingester, counted(validated_events(events)), Path("seed.rejected.jsonl"), f"seed {config.seed}"
+                )
+        _print_summary(summary, as_json=False)
+    if args.truth:
+        Path(args.truth).write_text(json.dumps(report.to_dict(), indent=2))
+        _say(f"ground truth and calibration written to {args.truth}")
+    print(report.summary())
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+    with _open_store(settings) as store:
+        nodes, rels = store.graph_counts()
+    if args.json:
+        print(json.dumps({"nodes": nodes, "relationships": rels}, indent=2))
+        return 0
+    width = max([len(k) for k in [*nodes, *rels]] + [10])
+    print(f"nodes ({sum(nodes.values()):,})")
+    for label, n in nodes.items():
+        print(f"  {label:<{width}} {n:>12,}")
+    print(f"relationships ({sum(rels.values()):,})")
+    for kind, n in rels.items():
+        print(f"  {kind:<{width}} {n:>12,}")
+    return 0
+
+
+def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
+    """Start the local Neo4j (unless NEO4J_URI is set), apply the schema, load demo data into an
+    empty graph, and print the counts. The GraphQL service will be served from here (issue 4)."""
+    if settings.uses_local_neo4j:
+        _launcher(settings).start()
+    with _open_store(settings) as store:
+        store.apply_schema()
+        nodes, _ = store.graph_counts()
+    if sum(nodes.values()) == 0:
+        _say(f"the graph is empty: loading a demo platform ({args.demo_buyers:,} buyers, seed 7)")
+        seed_args = argparse.Namespace(
+            seed=7, buyers=args.demo_buyers, hosts=None, shops=None, start="2021-06-01", days=180,
+            out=None, reset=False, truth=None,
+        )
+        cmd_seed(seed_args, settings)
+    else:
+        _say("the graph already holds data: not loading the demo")
+    return cmd_stats(argparse.Namespace(json=False), settings)
+
+
+# -- wiring --------------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="trustgraph", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("neo4j", help="start, stop or inspect the local Neo4j")
+    p.add_argument("action", choices=["start", "stop", "status"])
+    p.set_defaults(func=cmd_neo4j)
+
+    p = sub.add_parser("import", help="record the events of a JSONL file")
+    p.add_argument("file", help="a file with one JSON event per line")
+    p.add_argument("--batch-size", type=_bounded_int(1, 100_000), default=None,
+                   help="events per transaction (default: TRUSTGRAPH_BATCH_SIZE or 5000)")
+    p.add_argument("--rejected", default=None, help="where to write rejected events (default FILE.rejected.jsonl)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("seed", help="generate a realistic platform into the graph or a file")
+    p.add_argument("--seed", type=_bounded_int(0, 2**31 - 1), default=7, help="random seed (default 7)")
+    p.add_argument("--buyers", type=_bounded_int(1, 10_000_000), default=2000, help="number of buyers (default 2000)")
+    p.add_argument("--hosts", type=_bounded_int(1, 1_000_000), default=None, help="number of hosts (default: from buyers)")
+    p.add_argument("--shops", type=_bounded_int(1, 1_000_000), default=None, help="number of shops (default: from buyers)")
+    p.add_argument("--start", default="2021-06-01", help="first day, YYYY-MM-DD (default 2021-06-01)")
+    p.add_argument("--days", type=_bounded_int(1, 3650), default=180, help="days of activity (default 180)")
+    p.add_argument("--out", default=None, help="write JSONL here instead of into the graph")
+    p.add_argument("--reset", action="store_true", help="delete everything in the graph first")
+    p.add_argument("--truth", default=None, help="write the planted bad actors and calibration as JSON here")
+    p.set_defaults(func=cmd_seed)
+
+    p = sub.add_parser("stats", help="node counts by label, relationship counts by type")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("up", help="start Neo4j, load demo data if the graph is empty, print stats")
+    p.add_argument("--demo-buyers", type=_bounded_int(1, 1_000_000), default=2000, help="demo size (default 2000)")
+    p.set_defaults(func=cmd_up)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        return args.func(args, settings)
+    except TrustgraphError as exc:
+        _say(f"error: {exc}")
+        return 1
+    except KeyboardInterrupt:
+        _say("interrupted: every batch that finished is recorded; run the same command again to resume")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,171 @@
+"""The store: the only code in trustgraph that talks to Neo4j.
+
+It runs the queries of ``cypher/`` by name and translates the driver's errors at this one
+boundary: a database that cannot be reached becomes :class:`StoreUnavailable`. What to write
+is decided elsewhere (``graph_api.ingest``); the store only knows how to run it atomically.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Sequence
+
+import neo4j
+from neo4j import GraphDatabase, RoutingControl
+from neo4j.exceptions import ConstraintError, ServiceUnavailable, SessionExpired, AuthError
+
+from graph_api.cypher_loader import query
+from graph_api.errors import StoreUnavailable
+from graph_api.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# How often a batch is retried when a concurrent writer recorded one of its events (or orders)
+# between our check and our write; the retry sees them and counts them as duplicates.
+CONFLICT_RETRIES = 5
+
+
+@dataclass(frozen=True)
+class GraphChecks:
+    """What the graph already holds of the ids a batch mentions."""
+
+    event_hashes: dict[str, str]  # recorded eventId -> content hash
+    orders: frozenset[str]
+    reports: frozenset[str]
+
+
+# A plan turns the checks into the writes to run: (query name, rows) in order.
+Plan = Callable[[GraphChecks], Sequence[tuple[str, list[dict[str, Any]]]]]
+
+
+class Store:
+    def __init__(self, settings: Settings, driver: neo4j.Driver | None = None) -> None:
+        self.settings = settings
+        self.database = settings.neo4j_database
+        self.driver = driver or GraphDatabase.driver(
+            settings.bolt_uri,
+            auth=(settings.neo4j_user, settings.neo4j_password),
+            # Fail fast when the server is down instead of hanging a CLI for minutes.
+            connection_timeout=10.0,
+            max_transaction_retry_time=30.0,
+            # Our queries are reviewed files; the server's hints would only flood the logs.
+            notifications_min_severity="OFF",
+        )
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def close(self) -> None:
+        self.driver.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def verify(self) -> None:
+        """Raise :class:`StoreUnavailable` unless the database answers."""
+        self._guard(lambda: self.driver.verify_connectivity(database=self.database))
+
+    def _guard(self, work: Callable[[], Any]) -> Any:
+        try:
+            return work()
+        except (ServiceUnavailable, SessionExpired) as exc:
+            raise StoreUnavailable(self.settings.bolt_uri, str(exc) or type(exc).__name__) from exc
+        except AuthError as exc:
+            raise StoreUnavailable(
+                self.settings.bolt_uri, f"authentication failed for user {self.settings.neo4j_user!r} ({exc.message})"
+            ) from exc
+
+    # -- schema and admin ------------------------------------------------------------------
+    def apply_schema(self) -> int:
+        """Create the constraints and indexes (idempotent). Returns the number of statements."""
+        statements = query("schema/constraints").statements()
+
+        def run() -> None:
+            for statement in statements:
+                self.driver.execute_query(statement, database_=self.database)
+            # Wait for the indexes so that the first import is index-backed from its first row.
+            self.driver.execute_query("CALL db.awaitIndexes(300)", database_=self.database)
+
+        self._guard(run)
+        return len(statements)
+
+    def read(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        q = query(name)
+        records, _, _ = self._guard(
+            lambda: self.driver.execute_query(
+                q.text, q.params(**params), database_=self.database, routing_=RoutingControl.READ
+            )
+        )
+        return [r.data() for r in records]
+
+    def graph_counts(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Node counts by label and relationship counts by type."""
+        row = self.read("read/graph_counts")[0]
+        nodes = {n["label"]: n["count"] for n in row["nodes"]}
+        rels = {r["type"]: r["count"] for r in row["relationships"]}
+        return dict(sorted(nodes.items())), dict(sorted(rels.items()))
+
+    def wipe(self, batch: int = 20_000) -> int:
+        """Delete every node and relationship, in batches so a large graph fits in memory."""
+        q = query("admin/delete_batch")
+        total = 0
+        while True:
+            records, _, _ = self._guard(
+                lambda: self.driver.execute_query(q.text, q.params(limit=batch), database_=self.database)
+            )
+            deleted = records[0]["deleted"]
+            total += deleted
+            if deleted == 0:
+                return total
+
+    # -- writes ----------------------------------------------------------------------------
+    def run_write(self, name: str, rows: list[dict[str, Any]]) -> None:
+        """Run one ``UNWIND $rows`` write query in its own transaction (used by benchmarks)."""
+        q = query(name)
+        self._guard(lambda: self.driver.execute_query(q.text, q.params(rows=rows), database_=self.database))
+
+    def write_planned(
+        self, event_ids: Iterable[str], order_ids: Iterable[str], report_ids: Iterable[str], plan: Plan
+    ) -> Sequence[tuple[str, list[dict[str, Any]]]]:
+        """In one transaction: look up what the graph holds of these ids, let ``plan`` decide the
+        writes, run them. Returns the writes that were committed.
+
+        A concurrent writer can record one of our events between the look-up and the write; the
+        uniqueness constraint then fails this transaction and we retry, so the event is counted
+        once, as a duplicate, never applied twice.
+        """
+        ids = list(dict.fromkeys(event_ids))
+        orders = list(dict.fromkeys(order_ids))
+        reports = list(dict.fromkeys(report_ids))
+
+        def work(tx: neo4j.ManagedTransaction) -> Sequence[tuple[str, list[dict[str, Any]]]]:
+            checks = GraphChecks(
+                event_hashes={r["id"]: r["hash"] for r in _run(tx, "ingest/check_events", ids=ids)},
+                orders=frozenset(r["id"] for r in _run(tx, "ingest/check_orders", ids=orders)) if orders else frozenset(),
+                reports=frozenset(r["id"] for r in _run(tx, "ingest/check_reports", ids=reports))
+                if reports
+                else frozenset(),
+            )
+            writes = plan(checks)
+            for name, rows in writes:
+                if rows:
+                    q = query(name)
+                    tx.run(q.text, q.params(rows=rows)).consume()
+            return writes
+
+        for attempt in range(CONFLICT_RETRIES):
+            try:
+                with self.driver.session(database=self.database) as session:
+                    return self._guard(lambda: session.execute_write(work))
+            except ConstraintError:
+                if attempt == CONFLICT_RETRIES - 1:
+                    raise
+                log.info("concurrent write recorded some of this batch; retrying (attempt %d)", attempt + 2)
+        raise AssertionError("unreachable")
+
+
+def _run(tx: neo4j.ManagedTransaction, name: str, **params: Any) -> list[dict[str, Any]]:
+    q = query(name)
+    return [r.data() for r in tx.run(q.text, q.params(**params))]
