@@ -65,7 +65,7 @@ class Store:
 
     def verify(self) -> None:
         """Raise :class:`StoreUnavailable` unless the database answers."""
-        self._guard(lambda: self.driver.verify_connectivity(database=self.database))
+        self._guard(lambda: self.driver.execute_query("RETURN 1", database_=self.database))
 
     def _guard(self, work: Callable[[], Any]) -> Any:
         try:
