@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Make sure the machine has what trustgraph needs that pip cannot install: Python 3.11+,
+# Java 17 or 21 (to run Neo4j 5.26) and Maven (to assemble Neo4j from Maven Central).
+# Installs missing pieces with apt-get when running as root on Debian/Ubuntu; otherwise says
+# exactly what to install. Then creates .venv and installs the project with its test extras.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+python_ok() { python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null; }
+java_ok() { command -v java >/dev/null && java -version 2>&1 | grep -Eq 'version "(17|21)[."]'; }
+python_ok || need_apt+=(python3 python3-venv)
+java_ok || need_apt+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null || need_apt+=(maven)
+
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "bootstrap: installing ${need_apt[*]} with apt-get" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  else
+    echo "bootstrap: missing ${need_apt[*]}; install them (e.g. sudo apt-get install ${need_apt[*]}) and rerun" >&2
+    exit 1
+  fi
+fi
+
+stamp=.venv/.installed-$(sha1sum pyproject.toml | cut -c1-12)
+if [ ! -f "$stamp" ]; then
+  echo "bootstrap: creating .venv and installing trustgraph with its test extras" >&2
+  python3 -m venv .venv
+  .venv/bin/pip install -q --upgrade pip
+  .venv/bin/pip install -q -e '.[test]'
+  rm -f .venv/.installed-*
+  touch "$stamp"
+fi
