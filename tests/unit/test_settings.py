@@ -1,0 +1,41 @@
+from pathlib import Path
+
+import pytest
+
+from graph_api.errors import ConfigError
+from graph_api.settings import load_settings
+
+
+def test_defaults_use_the_local_neo4j():
+    s = load_settings({"HOME": "/home/x"})
+    assert s.uses_local_neo4j and s.bolt_uri == "bolt://127.0.0.1:7687"
+    assert s.batch_size == 5000 and s.neo4j_database == "neo4j"
+
+
+def test_existing_server():
+    s = load_settings({"NEO4J_URI": "neo4j+s://db.example.com", "NEO4J_PASSWORD": "pw", "NEO4J_DATABASE": "trust"})
+    assert not s.uses_local_neo4j and s.bolt_uri == "neo4j+s://db.example.com"
+    assert s.neo4j_database == "trust"
+
+
+def test_paths_and_ports():
+    s = load_settings({"TRUSTGRAPH_CACHE_DIR": "/tmp/c", "TRUSTGRAPH_NEO4J_BOLT_PORT": "17000"})
+    assert s.cache_dir == Path("/tmp/c") and s.neo4j_home == Path("/tmp/c/instance")
+    assert s.bolt_uri == "bolt://127.0.0.1:17000"
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("NEO4J_URI", "http://localhost:7474"),
+        ("TRUSTGRAPH_NEO4J_BOLT_PORT", "seventy"),
+        ("TRUSTGRAPH_NEO4J_BOLT_PORT", "70000"),
+        ("TRUSTGRAPH_BATCH_SIZE", "0"),
+        ("TRUSTGRAPH_NEO4J_HEAP", "lots"),
+        ("NEO4J_PASSWORD", "short"),
+    ],
+)
+def test_bad_settings_name_the_variable(name, value):
+    with pytest.raises(ConfigError) as info:
+        load_settings({name: value})
+    assert name in str(info.value)
