@@ -70,11 +70,9 @@ used; per order, only the follow-up events scheduled for future days. Nothing el
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import random
-import sys
 from bisect import bisect
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -1217,31 +1215,3 @@ def write_jsonl(
     if progress is not None and n > since:
         progress(n - since)
     return n
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m graph_api.seed --buyers 40000 --out seed.jsonl``: write a seed file, print the report."""
-    parser = argparse.ArgumentParser(prog="python -m graph_api.seed", description=main.__doc__)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--buyers", type=int, default=2000)
-    parser.add_argument("--days", type=int, default=180)
-    parser.add_argument("--start", default="2021-06-01")
-    parser.add_argument("--out", help="JSONL file to write (default: only generate and report)")
-    args = parser.parse_args(argv)
-    try:
-        config = SeedConfig(seed=args.seed, buyers=args.buyers, days=args.days, start=args.start)
-    except SeedConfigError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    events, report = generate(config)
-    if args.out:
-        write_jsonl(events, args.out)
-    else:
-        for _ in events:
-            pass
-    print(report.summary())
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

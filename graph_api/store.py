@@ -109,12 +109,15 @@ class Store:
 
     def wipe(self) -> int:
         """Delete every node and relationship. Returns the number of nodes deleted."""
-        q = query("admin/delete_all")
 
         def run() -> int:
+            deleted = 0
             with self.driver.session(database=self.database) as session:
-                summary = session.run(q.text, q.params()).consume()  # CALL IN TRANSACTIONS needs auto-commit
-            return summary.counters.nodes_deleted
+                # CALL { } IN TRANSACTIONS needs an auto-commit transaction: session.run.
+                for name in ("admin/delete_relationships", "admin/delete_nodes"):
+                    q = query(name)
+                    deleted = session.run(q.text, q.params()).consume().counters.nodes_deleted
+            return deleted
 
         return self._guard(run)
 

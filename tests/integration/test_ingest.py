@@ -93,13 +93,13 @@ def test_every_event_type_is_written_and_read_back(store):
                     "hist": ["OFFICIAL_INSPECTION", "REFUND_WITHOUT_RETURN"]}
     order = one(store, """
         MATCH (b:Buyer {id:'b1'})-[:PLACED]->(o:Order {id:'o1'})-[:HOSTED_BY]->(:Host {id:'h1'}),
-              (o)-[:FULFILLED_BY]->(:Shop {id:'s1'}), (o)-[:IN_CATEGORY]->(:Category {id:'jewellery'})
+              (o)-[:FULFILLED_BY]->(:Shop {id:'s1'})
         MATCH (o)<-[:REVIEWS]-(rv:Review), (o)<-[:ABOUT]-(c:Complaint), (o)<-[:INSPECTS]-(i:Inspection)
-        RETURN o.amount AS amount, o.itemId AS item, o.placedAt AS placed,
+        RETURN o.amount AS amount, o.itemId AS item, o.placedAt AS placed, o.category AS category,
                o.deliveredAt IS NOT NULL AS delivered, o.refundReason AS reason, o.returned AS returned,
                rv.rating AS rating, c.reason AS complaint, i.kind AS kind, i.passed AS passed,
                b.registeredAt IS NOT NULL AS registered""")
-    assert order == {"amount": 1288.0, "item": "jade-7", "placed": int((T0 + timedelta(days=1)).timestamp()) * 1000,
+    assert order == {"amount": 1288.0, "item": "jade-7", "category": "jewellery", "placed": int((T0 + timedelta(days=1)).timestamp()) * 1000,
                      "delivered": True, "reason": "NOT_AS_DESCRIBED", "returned": False, "rating": 2,
                      "complaint": "NOT_AS_DESCRIBED", "kind": "AUTHENTICITY", "passed": True, "registered": True}
     social = one(store, """
