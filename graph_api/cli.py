@@ -160,6 +160,10 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
                     ingester, counted(validated_events(events)), Path("seed.rejected.jsonl"), f"seed {config.seed}"
                 )
         _print_summary(summary, as_json=False)
+        clashes = sum(summary.rejection_codes.get(c, 0) for c in ("EVENT_ID_CONFLICT", "DUPLICATE_ORDER", "DUPLICATE_REPORT"))
+        if clashes:
+            _say(f"note: {clashes:,} generated events clash with what the graph already holds (seeded earlier "
+                 "with another --seed or size?); add --reset to replace the graph with this platform")
     if args.truth:
         Path(args.truth).write_text(json.dumps(report.to_dict(), indent=2))
         _say(f"ground truth and calibration written to {args.truth}")

@@ -349,11 +349,13 @@ def ingest_stream(
                     break
         if pending and not failed.is_set():
             batches.put((pending, pending_lines))
-    finally:
         batches.put(None)
+        thread.join()
+        drain()  # the last batches' results, rejects included, before the file closes
+    finally:
+        batches.put(None)  # harmless twice; unblocks the writer if the reading failed
         thread.join()
         if rejects_out is not None:
             rejects_out.close()
-    drain()
     summary.seconds = time.perf_counter() - started
     return summary

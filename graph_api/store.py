@@ -142,12 +142,11 @@ class Store:
         reports = list(dict.fromkeys(report_ids))
 
         def work(tx: neo4j.ManagedTransaction) -> Sequence[tuple[str, list[dict[str, Any]]]]:
+            events = _single(tx, "ingest/check_events", ids)
             checks = GraphChecks(
-                event_hashes={r["id"]: r["hash"] for r in _run(tx, "ingest/check_events", ids=ids)},
-                orders=frozenset(r["id"] for r in _run(tx, "ingest/check_orders", ids=orders)) if orders else frozenset(),
-                reports=frozenset(r["id"] for r in _run(tx, "ingest/check_reports", ids=reports))
-                if reports
-                else frozenset(),
+                event_hashes=dict(zip(events["ids"], events["hashes"])),
+                orders=frozenset(_single(tx, "ingest/check_orders", orders)["ids"]) if orders else frozenset(),
+                reports=frozenset(_single(tx, "ingest/check_reports", reports)["ids"]) if reports else frozenset(),
             )
             writes = plan(checks)
             for name, rows in writes:
@@ -167,6 +166,8 @@ class Store:
         raise AssertionError("unreachable")
 
 
-def _run(tx: neo4j.ManagedTransaction, name: str, **params: Any) -> list[dict[str, Any]]:
+def _single(tx: neo4j.ManagedTransaction, name: str, ids: list[str]) -> dict[str, Any]:
+    """Run a check query that answers in one row of lists."""
     q = query(name)
-    return [r.data() for r in tx.run(q.text, q.params(**params))]
+    record = tx.run(q.text, q.params(ids=ids)).single(strict=True)
+    return record.data()

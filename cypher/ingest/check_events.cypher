@@ -1,4 +1,5 @@
-// Which of these event ids were already recorded, and with what content hash.
+// Which of these event ids were already recorded, and with what content hash. One row of two
+// lists, not a row per event: the driver pays per record, and a replayed batch finds them all.
 UNWIND $ids AS id
 MATCH (e:Event {id: id})
-RETURN e.id AS id, e.hash AS hash
+RETURN collect(e.id) AS ids, collect(e.hash) AS hashes

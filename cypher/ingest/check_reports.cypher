@@ -1,4 +1,4 @@
-// Which of these false-advertising report ids the graph knows.
+// Which of these false-advertising report ids the graph knows (one row with a list).
 UNWIND $ids AS id
 MATCH (r:FalseAdReport {id: id})
-RETURN r.id AS id
+RETURN collect(r.id) AS ids

@@ -217,3 +217,15 @@ def test_import_jsonl_twice_changes_nothing_and_writes_rejects(store, tmp_path):
     assert (second.accepted, second.duplicates, second.rejected) == (0, 10_000, 2)
     assert store.graph_counts() == counts
     assert dump(store) == snapshot
+
+
+def test_graph_level_rejects_in_the_last_batch_reach_the_rejects_file(store, tmp_path):
+    path = tmp_path / "tail.jsonl"
+    events = [{"eventId": f"w{i}", "type": "COMMENTED", "at": at(i), "buyerId": "b", "hostId": "h"} for i in range(7)]
+    events.append({"eventId": "late", "type": "ORDER_DELIVERED", "at": at(9), "orderId": "never-placed"})
+    path.write_text("".join(json.dumps(e) + "\n" for e in events))
+    summary = import_jsonl(Ingester(store, 3), path)
+    assert (summary.accepted, summary.rejected) == (7, 1)
+    rejects = [json.loads(x) for x in (tmp_path / "tail.jsonl.rejected.jsonl").read_text().splitlines()]
+    assert [(r["line"], r["code"], r["eventId"]) for r in rejects] == [(8, ev.UNKNOWN_ORDER, "late")]
+    assert '"never-placed"' in rejects[0]["event"]
