@@ -1,0 +1,57 @@
+"""The versioned policy: one TOML file holds every threshold, weight and window of scoring.
+
+``scoring/policies/v1.toml`` is the default, shipped with the package; another file can be
+chosen by configuration (``TRUSTGRAPH_POLICY``). Its top-level ``version`` is recorded in every
+trust, badge and boost decision. The file has three parts, each validated by its own loader,
+which names the key path of anything missing, unknown or out of range:
+
+    [trust.*]                      pair trust            scoring.trust_policy
+    [metrics] [badges.*] [boost]   shop and host rules   scoring.entity_policy
+
+Parsing is pure (text in, values out); reading the file is the caller's business.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+
+from scoring.entity_policy import EntityPolicy, load_entity_policy
+from scoring.trust_policy import TrustPolicy, load_trust_policy
+
+DEFAULT_POLICY = "v1.toml"
+_KNOWN_TABLES = frozenset({"version", "description", "trust", "metrics", "badges", "boost"})
+
+
+@dataclass(frozen=True)
+class Policy:
+    version: str
+    trust: TrustPolicy
+    entity: EntityPolicy
+
+
+def parse_policy(text: str, source: str = "policy") -> Policy:
+    """Parse and validate a policy document. Raises ValueError naming ``source`` and the key."""
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{source}: not valid TOML: {exc}") from None
+    unknown = sorted(set(document) - _KNOWN_TABLES)
+    if unknown:
+        raise ValueError(f"{source}: unknown top-level keys {unknown}; expected {sorted(_KNOWN_TABLES)}")
+    try:
+        trust = load_trust_policy(document)
+        entity = load_entity_policy(document)
+    except ValueError as exc:
+        raise ValueError(f"{source}: {exc}") from None
+    return Policy(version=str(document["version"]), trust=trust, entity=entity)
+
+
+def default_policy_text() -> str:
+    """The text of the policy shipped with the package (package data, not a user's file)."""
+    return resources.files("scoring").joinpath("policies", DEFAULT_POLICY).read_text(encoding="utf-8")
+
+
+def default_policy() -> Policy:
+    return parse_policy(default_policy_text(), f"scoring/policies/{DEFAULT_POLICY}")
