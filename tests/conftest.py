@@ -2,13 +2,15 @@
 
 Integration tests run against a real Neo4j. By default the test session starts its own local
 server (the same launcher as `trustgraph neo4j start`) on ports 17687/17474 with a home under
-`.trustgraph/test-neo4j`, and stops it at the end. With NEO4J_URI set they use that server
+`.trustgraph/test-neo4j`, and stops it at the end; if those ports are taken by something other
+than this checkout's test server, it picks free ones. With NEO4J_URI set they use that server
 instead -- and since they delete everything in it, they insist on TRUSTGRAPH_TEST_ALLOW_WIPE=1.
 """
 
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 from typing import Iterator
 
@@ -17,6 +19,22 @@ import pytest
 from graph_api.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _ports_free(*ports: int) -> bool:
+    for port in ports:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                return False
+    return True
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -41,6 +59,14 @@ def neo4j_settings() -> Iterator[Settings]:
     from graph_api.neo4j_local import LocalNeo4j
 
     launcher = LocalNeo4j(settings, log=lambda m: print(f"[neo4j] {m}"))
+    if not launcher.status().running and not _ports_free(settings.bolt_port, settings.http_port):
+        if "TRUSTGRAPH_TEST_BOLT_PORT" in os.environ:
+            pytest.exit(f"TRUSTGRAPH_TEST_BOLT_PORT={settings.bolt_port} is in use by something else", returncode=2)
+        # Another checkout's test server (or anything else) holds the default ports: use free
+        # ones, so that two clones can run their tests side by side.
+        bolt, http = _free_port(), _free_port()
+        settings = settings.with_overrides(bolt_port=bolt, http_port=http)
+        launcher = LocalNeo4j(settings, log=lambda m: print(f"[neo4j] {m}"))
     launcher.start()
     try:
         yield settings

@@ -1,7 +1,7 @@
 """The local Neo4j launcher against a real server: own home dir, unusual ports, shared jar cache.
 
 The jars are assembled once into the default cache (~/.cache/trustgraph, or TRUSTGRAPH_CACHE_DIR)
-and shared with every other use; the server itself runs in a temporary home on 27687/27474 so it
+and shared with every other use; the server itself runs in a temporary home on free ports so it
 never meets a Neo4j on 7687 or 17687.
 """
 
@@ -26,8 +26,15 @@ from graph_api.settings import Settings, load_settings
 
 pytestmark = pytest.mark.integration
 
-BOLT_PORT = 27687
-HTTP_PORT = 27474
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# Free ports chosen at collection, so that two checkouts can run these tests side by side.
+BOLT_PORT = _free_port()
+HTTP_PORT = _free_port()
 PASSWORD = "local-test-pw"
 
 # No skip when java or mvn is missing: the test command installs them (scripts/bootstrap.sh),
