@@ -35,6 +35,8 @@ class Settings:
     pagecache_size: str
     # Ingestion
     batch_size: int
+    # Scoring: a policy file of one's own (None: the policy shipped with the package)
+    policy_path: Path | None = None
 
     @property
     def uses_local_neo4j(self) -> bool:
@@ -92,4 +94,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         heap_size=_size(env, "TRUSTGRAPH_NEO4J_HEAP", "2g"),
         pagecache_size=_size(env, "TRUSTGRAPH_NEO4J_PAGECACHE", "2g"),
         batch_size=_int(env, "TRUSTGRAPH_BATCH_SIZE", 5000, 1, 100_000),
+        policy_path=Path(env["TRUSTGRAPH_POLICY"]).expanduser() if env.get("TRUSTGRAPH_POLICY") else None,
     )

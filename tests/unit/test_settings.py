@@ -39,3 +39,18 @@ def test_bad_settings_name_the_variable(name, value):
     with pytest.raises(ConfigError) as info:
         load_settings({name: value})
     assert name in str(info.value)
+
+
+def test_policy_is_chosen_by_configuration(tmp_path):
+    from graph_api.policy_file import load_policy
+    from scoring.policy import default_policy_text
+
+    assert load_policy(load_settings({})).version == "v1"
+    mine = tmp_path / "mine.toml"
+    mine.write_text(default_policy_text().replace('version = "v1"', 'version = "v1-strict"', 1))
+    assert load_policy(load_settings({"TRUSTGRAPH_POLICY": str(mine)})).version == "v1-strict"
+    with pytest.raises(ConfigError, match="TRUSTGRAPH_POLICY"):
+        load_policy(load_settings({"TRUSTGRAPH_POLICY": str(tmp_path / "missing.toml")}))
+    mine.write_text("version = 'x'\n")
+    with pytest.raises(ConfigError, match="trust"):
+        load_policy(load_settings({"TRUSTGRAPH_POLICY": str(mine)}))
