@@ -4,7 +4,8 @@
     trustgraph import FILE.jsonl           record events from a file (idempotent)
     trustgraph seed [--buyers N] [--out F] generate a realistic platform
     trustgraph stats [--json]              node and relationship counts
-    trustgraph up                          start Neo4j, load demo data if the graph is empty
+    trustgraph rescore [--as-of ISO8601]   rebuild every buyer's trust in hosts and shops
+    trustgraph up                          start Neo4j, load and score demo data if the graph is empty
 
 Every error trustgraph expects (bad flags, bad settings, Neo4j down) ends in one line on stderr
 and exit code 1 (2 for bad flags), never a traceback.
@@ -187,9 +188,51 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _as_of(text: str) -> int:
+    from graph_api.events import parse_at
+
+    try:
+        return parse_at(text)
+    except Exception as exc:  # events._Invalid: its message says what is wrong
+        raise argparse.ArgumentTypeError(getattr(exc, "message", None) or str(exc)) from None
+
+
+def cmd_rescore(args: argparse.Namespace, settings: Settings) -> int:
+    """Rebuild pair trust (TRUST relationships) from the facts, as of --as-of or, by default, the
+    latest event in the graph (not the wall clock: two runs on the same graph agree)."""
+    from datetime import datetime, timezone
+
+    from graph_api.policy_file import load_policy
+    from graph_api.rescore import rescore_all
+
+    policy = load_policy(settings)  # TRUSTGRAPH_POLICY, or the shipped policy
+    with _open_store(settings) as store:
+        as_of = args.as_of if args.as_of is not None else store.latest_event_at()
+        if as_of is None:
+            _say("the graph holds no events: nothing to score")
+            return 0
+        when = datetime.fromtimestamp(as_of / 1000, tz=timezone.utc).isoformat()
+        _say(f"rescoring pair trust as of {when} (policy {policy.version})")
+        buyers = store.graph_counts()[0].get("Buyer", 0)
+        with _progress(buyers, " buyers", "rescore") as bar:
+            summary = rescore_all(store, policy, as_of, batch_buyers=args.batch_buyers, progress=bar.update)
+    if args.json:
+        print(json.dumps(summary.to_dict(), indent=2))
+        return 0
+    d = summary.to_dict()
+    print(
+        f"rescored {summary.buyers:,} buyers as of {when}: {summary.total_pairs:,} pairs in {summary.seconds:.1f}s "
+        f"({summary.pairs_per_second:,.0f} pairs/s; {summary.deleted:,} old TRUST relationships replaced)"
+    )
+    for kind, levels in d["levels"].items():
+        counts = ", ".join(f"{level} {n:,}" for level, n in levels.items())
+        print(f"  {kind:<5} {d['pairs'][kind]:>9,}   {counts}")
+    return 0
+
+
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     """Start the local Neo4j (unless NEO4J_URI is set), apply the schema, load demo data into an
-    empty graph, and print the counts. The GraphQL service will be served from here (issue 4)."""
+    empty graph and score it, and print the counts. The GraphQL service will be served from here (issue 4)."""
     if settings.uses_local_neo4j:
         _launcher(settings).start()
     with _open_store(settings) as store:
@@ -202,6 +245,7 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
             out=None, reset=False, truth=None,
         )
         cmd_seed(seed_args, settings)
+        cmd_rescore(argparse.Namespace(as_of=None, batch_buyers=2000, json=False), settings)
     else:
         _say("the graph already holds data: not loading the demo")
     return cmd_stats(argparse.Namespace(json=False), settings)
@@ -240,6 +284,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("stats", help="node counts by label, relationship counts by type")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("rescore", help="rebuild pair trust (TRUST relationships) from the facts")
+    p.add_argument("--as-of", type=_as_of, default=None,
+                   help="evaluation time, ISO-8601 with offset (default: the latest event in the graph)")
+    p.add_argument("--batch-buyers", type=_bounded_int(1, 100_000), default=2000,
+                   help="buyers read and written per transaction (default 2000)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=cmd_rescore)
 
     p = sub.add_parser("up", help="start Neo4j, load demo data if the graph is empty, print stats")
     p.add_argument("--demo-buyers", type=_bounded_int(1, 1_000_000), default=2000, help="demo size (default 2000)")

@@ -121,6 +121,55 @@ class Store:
 
         return self._guard(run)
 
+    # -- features and derived state (graph_api.rescore) -------------------------------------
+    def latest_event_at(self) -> int | None:
+        """The time (epoch ms) of the latest recorded event, None on an empty graph."""
+        return self.read("features/max_event_at")[0]["at"]
+
+    def buyer_ids_page(self, after: str, limit: int) -> list[str]:
+        """Up to ``limit`` buyer ids greater than ``after``, in id order."""
+        return [r["id"] for r in self.read("features/buyer_ids", after=after, limit=limit)]
+
+    def pair_facts_rows(self, buyer_ids: list[str], as_of: int) -> list[dict[str, Any]]:
+        """The raw facts of pair trust for these buyers: one dict per buyer that has any (see
+        cypher/features/pair_facts.cypher for the shape); ``graph_api.rescore`` builds PairFacts."""
+        q = query("features/pair_facts")
+        params = q.params(buyerIds=buyer_ids, asOf=as_of)
+
+        def run() -> list[dict[str, Any]]:
+            # Unpack records as plain tuples: record.data() per record costs more than the query.
+            records, _, keys = self.driver.execute_query(
+                q.text, params, database_=self.database, routing_=RoutingControl.READ
+            )
+            return [dict(zip(keys, r.values())) for r in records]
+
+        return self._guard(run)
+
+    def delete_pair_trust(self) -> int:
+        """Delete every TRUST relationship (batched). Returns how many were deleted."""
+
+        def run() -> int:
+            with self.driver.session(database=self.database) as session:
+                q = query("derived/delete_pair_trust")
+                return session.run(q.text, q.params()).consume().counters.relationships_deleted
+
+        return self._guard(run)
+
+    def write_pair_trust(self, host_rows: list[dict[str, Any]], shop_rows: list[dict[str, Any]]) -> None:
+        """Write TRUST relationships toward hosts and shops in one transaction."""
+
+        def work(tx: neo4j.ManagedTransaction) -> None:
+            for name, rows in (("derived/write_host_trust", host_rows), ("derived/write_shop_trust", shop_rows)):
+                if rows:
+                    q = query(name)
+                    tx.run(q.text, q.params(rows=rows)).consume()
+
+        def run() -> None:
+            with self.driver.session(database=self.database) as session:
+                session.execute_write(work)
+
+        self._guard(run)
+
     # -- writes ----------------------------------------------------------------------------
     def run_write(self, name: str, rows: list[dict[str, Any]]) -> None:
         """Run one ``UNWIND $rows`` write query in its own transaction (used by benchmarks)."""

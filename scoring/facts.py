@@ -78,7 +78,7 @@ class PairFacts:
     comments: tuple[int, ...] = ()  # times
     follow_changes: tuple[TimedValue, ...] = ()  # value: 1 followed, 0 unfollowed
     tier_changes: tuple[TimedValue, ...] = ()  # value: fan-club tier 0..20
-    confirmed_reports: tuple[int, ...] = ()  # times this buyer's false-ad reports were confirmed
+    confirmed_reports: tuple[int, ...] = ()  # when this buyer's false-ad reports were confirmed (confirmedAt)
 
 
 @dataclass(frozen=True, slots=True)
