@@ -78,6 +78,26 @@ def _row(event: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+@dataclass(frozen=True)
+class _Keyed:
+    """Something with its own id that one event type creates and others refer to."""
+
+    field: str
+    creator: str
+    referrers: frozenset[str]
+    noun: str
+    verb: str
+    duplicate: str  # rejection code for a second creator
+    unknown: str  # rejection code for a reference to an id the graph does not know
+
+
+_KEYED = (
+    _Keyed("orderId", "ORDER_PLACED", ev.ORDER_REFERENCING, "order", "placed", ev.DUPLICATE_ORDER, ev.UNKNOWN_ORDER),
+    _Keyed("reportId", "FALSE_AD_REPORTED", frozenset({"FALSE_AD_CONFIRMED"}), "report", "filed",
+           ev.DUPLICATE_REPORT, ev.UNKNOWN_REPORT),
+)
+
+
 @dataclass
 class BatchResult:
     accepted: list[dict[str, Any]] = field(default_factory=list)  # the events now recorded
@@ -98,13 +118,12 @@ def plan_batch(
     Pure: the same items and checks always give the same plan.
     """
     result = BatchResult()
-    placed_here = {e["orderId"] for _, e in items if e["type"] == "ORDER_PLACED"}
-    reported_here = {e["reportId"] for _, e in items if e["type"] == "FALSE_AD_REPORTED"}
-    known_orders = checks.orders | placed_here
-    known_reports = checks.reports | reported_here
+    in_graph = {"orderId": checks.orders, "reportId": checks.reports}
+    # Everything created in this batch may be referred to from anywhere in it: writes run
+    # creators first (see _WRITE_ORDER).
+    known = {k.field: in_graph[k.field] | {e[k.field] for _, e in items if e["type"] == k.creator} for k in _KEYED}
+    created: dict[str, set[str]] = {k.field: set() for k in _KEYED}
     seen: dict[str, str] = {}  # eventId -> hash, for events earlier in this batch
-    new_orders: set[str] = set()
-    new_reports: set[str] = set()
 
     def reject(index: int, e: dict[str, Any], code: str, fld: str, message: str) -> None:
         result.rejected.append(Rejection(index, e["eventId"], code, fld, message))
@@ -119,30 +138,20 @@ def plan_batch(
                 reject(index, e, ev.EVENT_ID_CONFLICT, "eventId",
                        f"eventId {event_id!r} was already recorded with different content")
             continue
-        if kind == "ORDER_PLACED":
-            order_id = e["orderId"]
-            if order_id in checks.orders or order_id in new_orders:
-                reject(index, e, ev.DUPLICATE_ORDER, "orderId",
-                       f"order {order_id!r} was already placed by another event")
-                continue
-            new_orders.add(order_id)
-        elif kind in ev.ORDER_REFERENCING and e["orderId"] not in known_orders:
-            reject(index, e, ev.UNKNOWN_ORDER, "orderId",
-                   f"order {e['orderId']!r} is not in the graph; send its ORDER_PLACED first")
-            continue
-        elif kind == "FALSE_AD_REPORTED":
-            report_id = e["reportId"]
-            if report_id in checks.reports or report_id in new_reports:
-                reject(index, e, ev.DUPLICATE_REPORT, "reportId",
-                       f"report {report_id!r} was already filed by another event")
-                continue
-            new_reports.add(report_id)
-        elif kind == "FALSE_AD_CONFIRMED" and e["reportId"] not in known_reports:
-            reject(index, e, ev.UNKNOWN_REPORT, "reportId",
-                   f"report {e['reportId']!r} is not in the graph; send its FALSE_AD_REPORTED first")
-            continue
-        seen[event_id] = e["hash"]
-        result.accepted.append(e)
+        for k in _KEYED:
+            if kind == k.creator:
+                key = e[k.field]
+                if key in in_graph[k.field] or key in created[k.field]:
+                    reject(index, e, k.duplicate, k.field, f"{k.noun} {key!r} was already {k.verb} by another event")
+                    break
+                created[k.field].add(key)
+            elif kind in k.referrers and e[k.field] not in known[k.field]:
+                reject(index, e, k.unknown, k.field,
+                       f"{k.noun} {e[k.field]!r} is not in the graph; send its {k.creator} first")
+                break
+        else:
+            seen[event_id] = e["hash"]
+            result.accepted.append(e)
 
     groups: dict[str, list[dict[str, Any]]] = {}
     for e in result.accepted:

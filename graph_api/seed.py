@@ -82,6 +82,7 @@ from statistics import NormalDist
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from graph_api.errors import ConfigError
+from graph_api.events import SHOP_RIGHTS
 
 __all__ = [
     "CATEGORIES",
@@ -124,14 +125,7 @@ _CATEGORIES: dict[str, _Category] = {
 }
 CATEGORIES: tuple[str, ...] = tuple(_CATEGORIES)
 
-RIGHTS = (
-    "REFUND_WITHOUT_RETURN",
-    "RETURN_SHIPPING_COMPENSATION",
-    "FAKE_ONE_PAY_N",
-    "SEVEN_DAY_RETURN",
-    "WARRANTY_180_DAYS",
-    "OFFICIAL_INSPECTION",
-)
+RIGHTS = SHOP_RIGHTS  # the bit masks below follow this order
 _RWR, _RSC, _FAKE, _SDR, _WAR, _INSP = (1 << i for i in range(6))
 # Rights a shop of a category plausibly offers (bits), the first ones the most typical.
 _RIGHTS_MENU: dict[str, tuple[int, ...]] = {
