@@ -79,10 +79,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from operator import itemgetter
 from statistics import NormalDist
-from typing import Any, Callable, Iterable, Iterator, NamedTuple
+from typing import Any, Callable, Iterable, Iterator, NamedTuple, Sequence, TypeVar
 
 from graph_api.errors import ConfigError
 from graph_api.events import SHOP_RIGHTS
+
+T = TypeVar("T")
 
 __all__ = [
     "CATEGORIES",
@@ -162,6 +164,12 @@ def _cumulative(weights: Iterable[float]) -> list[float]:
         total += w
         out.append(total)
     return out
+
+
+def _pick(items: Sequence[T], cumulative: list[float], u: float) -> T:
+    """The item whose cumulative weight first exceeds ``u`` times the total (u in [0, 1));
+    the last one if rounding leaves the draw at the total."""
+    return items[min(bisect(cumulative, u * cumulative[-1]), len(items) - 1)]
 
 
 _NORM_SIZE = 4096
@@ -761,17 +769,8 @@ class _Simulation:
         elif len(rels) == 1:
             h = next(iter(rels))
         else:
-            total = 0.0
-            cands = []
-            for hh, r in rels.items():
-                total += (1.0 + r[1] + 4.0 * r[3]) / (1.0 + 3.0 * r[4])
-                cands.append((total, hh))
-            x = rnd() * total
-            h = cands[-1][1]
-            for cum, hh in cands:
-                if x < cum:
-                    h = hh
-                    break
+            hosts = list(rels)
+            h = _pick(hosts, _cumulative((1.0 + r[1] + 4.0 * r[3]) / (1.0 + 3.0 * r[4]) for r in rels.values()), rnd())
         rel = rels.get(h)
         if rel is None:
             rel = rels[h] = [0, 0.0, 0, 0, 0, 0, 0, 0.0]
@@ -905,23 +904,16 @@ class _Simulation:
         if len(shops) == 1:
             s = shops[0]
         else:
-            total = 0.0
-            cands = []
             brels = b.shops
             rights = self.shop_rights
+            weights = []
             for ss in shops:
                 w = self.shop_pop[ss]
                 srel = brels.get(ss)
                 if srel is not None:
                     w *= (_RIGHTS_LOYALTY if rights[ss] else _PLAIN_LOYALTY) / (1.0 + 3.0 * srel[4])
-                total += w
-                cands.append((total, ss))
-            x = rnd() * total
-            s = cands[-1][1]
-            for cum, ss in cands:
-                if x < cum:
-                    s = ss
-                    break
+                weights.append(w)
+            s = _pick(shops, _cumulative(weights), rnd())
         rights = self.shop_rights[s]
         if gate and not rights and not b.late_reg and rnd() * _RIGHTS_CONVERSION >= 1.0:
             return False
