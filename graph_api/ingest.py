@@ -168,6 +168,7 @@ def plan_batch(
         writes.append(("ingest/record_events", [
             {"eventId": e["eventId"], "type": e["type"], "at": e["at"], "hash": e["hash"]} for e in result.accepted
         ]))
+        writes.append(("ingest/advance_clock", [{"at": max(e["at"] for e in result.accepted)}]))
     return writes, result
 
 

@@ -130,20 +130,24 @@ class Store:
         """Up to ``limit`` buyer ids greater than ``after``, in id order."""
         return [r["id"] for r in self.read("features/buyer_ids", after=after, limit=limit)]
 
-    def pair_facts_rows(self, buyer_ids: list[str], as_of: int) -> list[dict[str, Any]]:
-        """The raw facts of pair trust for these buyers: one dict per buyer that has any (see
-        cypher/features/pair_facts.cypher for the shape); ``graph_api.rescore`` builds PairFacts."""
-        q = query("features/pair_facts")
-        params = q.params(buyerIds=buyer_ids, asOf=as_of)
+    def rows(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        """Run a read query and return its records as plain dicts, unpacked as tuples (cheaper
+        than ``record.data()`` per record, which costs more than the query on big feature reads)."""
+        q = query(name)
+        bound = q.params(**params)
 
         def run() -> list[dict[str, Any]]:
-            # Unpack records as plain tuples: record.data() per record costs more than the query.
             records, _, keys = self.driver.execute_query(
-                q.text, params, database_=self.database, routing_=RoutingControl.READ
+                q.text, bound, database_=self.database, routing_=RoutingControl.READ
             )
             return [dict(zip(keys, r.values())) for r in records]
 
         return self._guard(run)
+
+    def pair_facts_rows(self, buyer_ids: list[str], as_of: int) -> list[dict[str, Any]]:
+        """The raw facts of pair trust for these buyers: one dict per buyer that has any (see
+        cypher/features/pair_facts.cypher for the shape); ``graph_api.rescore`` builds PairFacts."""
+        return self.rows("features/pair_facts", buyerIds=buyer_ids, asOf=as_of)
 
     def delete_pair_trust(self) -> int:
         """Delete every TRUST relationship (batched). Returns how many were deleted."""
@@ -155,20 +159,20 @@ class Store:
 
         return self._guard(run)
 
-    def write_pair_trust(self, host_rows: list[dict[str, Any]], shop_rows: list[dict[str, Any]]) -> None:
-        """Write TRUST relationships toward hosts and shops in one transaction."""
+    def write_all(self, writes: Sequence[tuple[str, list[dict[str, Any]]]]) -> None:
+        """Run ``UNWIND $rows`` write queries, in order, in one transaction (empty ones skipped)."""
 
-        def work(tx: neo4j.ManagedTransaction) -> None:
-            for name, rows in (("derived/write_host_trust", host_rows), ("derived/write_shop_trust", shop_rows)):
-                if rows:
-                    q = query(name)
-                    tx.run(q.text, q.params(rows=rows)).consume()
+        self.transact(lambda tx: tx.write(writes))
 
-        def run() -> None:
+    def transact(self, work: Callable[["Tx"], Any]) -> Any:
+        """Run ``work`` in one managed write transaction (retried by the driver on transient
+        errors such as deadlocks). ``work`` gets a :class:`Tx` to read and write by query name."""
+
+        def run() -> Any:
             with self.driver.session(database=self.database) as session:
-                session.execute_write(work)
+                return session.execute_write(lambda tx: work(Tx(tx)))
 
-        self._guard(run)
+        return self._guard(run)
 
     # -- writes ----------------------------------------------------------------------------
     def run_write(self, name: str, rows: list[dict[str, Any]]) -> None:
@@ -198,10 +202,7 @@ class Store:
                 reports=frozenset(_single(tx, "ingest/check_reports", reports)["ids"]) if reports else frozenset(),
             )
             writes = plan(checks)
-            for name, rows in writes:
-                if rows:
-                    q = query(name)
-                    tx.run(q.text, q.params(rows=rows)).consume()
+            _run_writes(tx, writes)
             return writes
 
         for attempt in range(CONFLICT_RETRIES):
@@ -220,3 +221,30 @@ def _single(tx: neo4j.ManagedTransaction, name: str, ids: list[str]) -> dict[str
     q = query(name)
     record = tx.run(q.text, q.params(ids=ids)).single(strict=True)
     return record.data()
+
+
+def _run_writes(tx: neo4j.ManagedTransaction, writes: Sequence[tuple[str, list[dict[str, Any]]]]) -> None:
+    for name, rows in writes:
+        if rows:
+            q = query(name)
+            tx.run(q.text, q.params(rows=rows)).consume()
+
+
+class Tx:
+    """A write transaction seen by query name (see :meth:`Store.transact`)."""
+
+    def __init__(self, tx: neo4j.ManagedTransaction) -> None:
+        self._tx = tx
+
+    def rows(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        q = query(name)
+        result = self._tx.run(q.text, q.params(**params))
+        keys = result.keys()
+        return [dict(zip(keys, r.values())) for r in result]
+
+    def run(self, name: str, **params: Any) -> None:
+        q = query(name)
+        self._tx.run(q.text, q.params(**params)).consume()
+
+    def write(self, writes: Sequence[tuple[str, list[dict[str, Any]]]]) -> None:
+        _run_writes(self._tx, writes)

@@ -6,6 +6,7 @@ trust, badge and boost decision. The file has three parts, each validated by its
 which names the key path of anything missing, unknown or out of range:
 
     [trust.*]                      pair trust            scoring.trust_policy
+    [buyers]                       throwaway-account weights   scoring.buyer_weight
     [metrics] [badges.*] [boost]   shop and host rules   scoring.entity_policy
 
 Parsing is pure (text in, values out); reading the file is the caller's business.
@@ -17,17 +18,19 @@ import tomllib
 from dataclasses import dataclass
 from importlib import resources
 
+from scoring.buyer_weight import BuyerWeightPolicy, load_buyer_weight_policy
 from scoring.entity_policy import EntityPolicy, load_entity_policy
 from scoring.trust_policy import TrustPolicy, load_trust_policy
 
 DEFAULT_POLICY = "v1.toml"
-_KNOWN_TABLES = frozenset({"version", "description", "trust", "metrics", "badges", "boost"})
+_KNOWN_TABLES = frozenset({"version", "description", "trust", "buyers", "metrics", "badges", "boost"})
 
 
 @dataclass(frozen=True)
 class Policy:
     version: str
     trust: TrustPolicy
+    buyers: BuyerWeightPolicy
     entity: EntityPolicy
 
 
@@ -42,10 +45,11 @@ def parse_policy(text: str, source: str = "policy") -> Policy:
         raise ValueError(f"{source}: unknown top-level keys {unknown}; expected {sorted(_KNOWN_TABLES)}")
     try:
         trust = load_trust_policy(document)
+        buyers = load_buyer_weight_policy(document)
         entity = load_entity_policy(document)
     except ValueError as exc:
         raise ValueError(f"{source}: {exc}") from None
-    return Policy(version=str(document["version"]), trust=trust, entity=entity)
+    return Policy(version=str(document["version"]), trust=trust, buyers=buyers, entity=entity)
 
 
 def default_policy_text() -> str:

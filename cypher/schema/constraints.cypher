@@ -14,5 +14,9 @@ CREATE CONSTRAINT inspection_id IF NOT EXISTS FOR (n:Inspection) REQUIRE n.id IS
 CREATE CONSTRAINT rights_change_id IF NOT EXISTS FOR (n:RightsChange) REQUIRE n.id IS UNIQUE;
 // The event log: one node per accepted event, the key of idempotent ingestion.
 CREATE CONSTRAINT event_id IF NOT EXISTS FOR (n:Event) REQUIRE n.id IS UNIQUE;
+// Derived state: one Standing node per shop and per host (metrics, badges, boost; id "SHOP:s1"),
+// and the clock that incremental scoring evaluates at (id "events": the latest event time).
+CREATE CONSTRAINT standing_id IF NOT EXISTS FOR (n:Standing) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT clock_id IF NOT EXISTS FOR (n:Clock) REQUIRE n.id IS UNIQUE;
 // No time-window indexes yet: each index costs every write (measured on ingestion), so the
 // scoring and service issues add the ones their queries need, with the PROFILE that shows it.

@@ -142,7 +142,9 @@ def test_feature_query_matches_hand_built_facts(store):
     host_facts = PairFacts("b1", "h1", "HOST", orders=orders, watches=(TimedValue(ms(0.3), 45.0),),
                            comments=(ms(0.3),), follow_changes=(TimedValue(ms(0.2), 1.0),),
                            tier_changes=(TimedValue(ms(0.4), 3.0),))
-    shop_facts = PairFacts("b1", "s1", "SHOP", orders=orders)
+    # The shop pair also has the interactions with the live room its orders came from (h1).
+    shop_facts = PairFacts("b1", "s1", "SHOP", orders=orders, watches=host_facts.watches, comments=host_facts.comments,
+                           follow_changes=host_facts.follow_changes, tier_changes=host_facts.tier_changes)
     expected_host = score_pair(host_facts, policy.trust, as_of)
     expected_shop = score_pair(shop_facts, policy.trust, as_of,
                                platform_base_rate=platform_trust(rights, policy.trust))

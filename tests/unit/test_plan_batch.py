@@ -27,7 +27,7 @@ def test_order_events_in_the_same_batch_as_their_order_are_accepted_in_any_posit
     assert len(result.accepted) == 2 and not result.rejected
     names = [name for name, _ in writes]
     assert names.index("ingest/order_placed") < names.index("ingest/order_delivered")
-    assert names[-1] == "ingest/record_events"
+    assert names[-2:] == ["ingest/record_events", "ingest/advance_clock"]
 
 
 def test_unknown_order_and_report_are_rejected_alone():
@@ -40,7 +40,7 @@ def test_unknown_order_and_report_are_rejected_alone():
     assert [(r.index, r.code, r.field) for r in result.rejected] == [
         (0, ev.UNKNOWN_ORDER, "orderId"), (1, ev.UNKNOWN_REPORT, "reportId")]
     assert [e["eventId"] for e in result.accepted] == ["e3"]
-    assert [name for name, _ in writes] == ["ingest/commented", "ingest/record_events"]
+    assert [name for name, _ in writes] == ["ingest/commented", "ingest/record_events", "ingest/advance_clock"]
 
 
 def test_known_order_in_the_graph_is_accepted():

@@ -1,0 +1,46 @@
+// The facts of shop standing (metrics, badges, boost; graph_api.derive) for a batch of shops:
+// ONE record per shop, as of $asOf. shop_facts and host_facts are twins (no dynamic labels).
+//   orders:     [orderId, buyerId, placedAt, amount, deliveredAt, refundedAt, refundReason,
+//                returned, reviews [[at, rating, reviewId]], complaints [[at, reason]],
+//                inspections [[at, kind, passed]]] for orders placed in ($since, $asOf]
+//   buyers:     [buyerId, weight, level] for the buyers of those orders: the anti-gaming weight
+//               stored on the Buyer and the level of the buyer's TRUST toward this shop
+//   penalties:  [at, severity, code] in ($violationSince, $asOf]
+//   reports:    confirmation times of confirmed false-ad reports against it (hosts; [] for shops)
+//   rights:     the open trust rights as of $asOf (hosts: [])
+//   standing:   [asOf, state, previousState] of the stored Standing, or null
+UNWIND $ids AS id
+MATCH (x:Shop {id: id})
+CALL (x) {
+  MATCH (o:Order)-[:FULFILLED_BY]->(x)
+  WHERE $since < o.placedAt <= $asOf
+  MATCH (b:Buyer)-[:PLACED]->(o)
+  RETURN collect([o.id, b.id, o.placedAt, o.amount, o.deliveredAt, o.refundedAt, o.refundReason, o.returned,
+                  COLLECT { MATCH (rv:Review)-[:REVIEWS]->(o) RETURN [rv.at, rv.rating, rv.id] },
+                  COLLECT { MATCH (c:Complaint)-[:ABOUT]->(o) RETURN [c.at, c.reason] },
+                  COLLECT { MATCH (i:Inspection)-[:INSPECTS]->(o) RETURN [i.at, i.kind, i.passed] }]) AS orders,
+         collect(DISTINCT b) AS buyerNodes
+}
+CALL (x, buyerNodes) {
+  UNWIND buyerNodes AS b
+  OPTIONAL MATCH (b)-[t:TRUST]->(x)
+  RETURN collect([b.id, b.weight, t.level]) AS buyers
+}
+CALL (x) {
+  MATCH (p:Penalty)-[:PENALIZES]->(x)
+  WHERE $violationSince < p.at <= $asOf
+  RETURN collect([p.at, p.severity, p.code]) AS penalties
+}
+CALL (x) {
+  OPTIONAL MATCH (rc:RightsChange)-[:CHANGES_RIGHTS_OF]->(x)
+  WHERE rc.at <= $asOf
+  WITH x, rc ORDER BY rc.at DESC, rc.id DESC LIMIT 1
+  RETURN CASE
+           WHEN x.rightsAt IS NOT NULL AND x.rightsAt <= $asOf THEN x.rights
+           ELSE coalesce(rc.rights, []) END AS rights
+}
+OPTIONAL MATCH (x)-[:IN_CATEGORY]->(cat:Category)
+OPTIONAL MATCH (st:Standing {id: 'SHOP:' + x.id})
+RETURN x.id AS id, cat.id AS category, x.registeredAt AS registeredAt, orders, buyers, penalties,
+       [] AS reports, rights,
+       CASE WHEN st IS NULL THEN null ELSE [st.asOf, st.state, st.previousState] END AS standing

@@ -1,0 +1,256 @@
+"""Derived state, computed from the facts: buyers' weights and trust (TRUST relationships), and
+the standing of shops and hosts (Standing nodes). Shared by the two paths that keep it current:
+
+* :class:`Deriver` - incremental, after every ingested batch (read-your-writes): it rescores
+  the buyers and the shops and hosts the batch touched, before the ingest call returns;
+* :func:`graph_api.rescore.rescore_all` - the full rebuild of everything.
+
+Both evaluate at one time, the graph's clock (the latest event time, kept by ingestion), and run
+the same functions on the same feature rows, so they give identical state (tested on a seeded
+platform: tests/integration/test_incremental.py).
+
+What a batch touches (docs/trust-model.md, "Kept current"):
+
+* buyers: every buyer an event names, the buyer of every order an order event refers to, the
+  reporter of every confirmed report, and every buyer of a shop whose trust rights changed
+  (their platform trust toward it moved);
+* shops and hosts: every one an event names, the host and shop of every order an order event
+  refers to, the host of every confirmed report; then, after the buyers are rescored, every
+  shop and host toward which a touched buyer's level changed (its share of regulars moved), and
+  all of them for a buyer whose weight changed (its orders count differently).
+
+Each pass runs in one write transaction that first takes the write locks of what it rescores
+(in id order, so that two batches cannot deadlock), then reads the facts: a concurrent batch that
+touches the same buyer waits and then sees our facts as well as its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Sequence
+
+from graph_api import standing
+from graph_api.events import ORDER_REFERENCING
+from graph_api.buyer_scoring import full_weight, score_buyer, trust_row, weight_row
+from graph_api.store import Store, Tx
+from scoring.buyer_weight import BuyerWeight
+from scoring.pair_trust import HOST, SHOP, PairTrust
+from scoring.policy import Policy
+
+log = logging.getLogger(__name__)
+
+ReadRows = Callable[..., list[dict[str, Any]]]  # (query name, **params) -> rows
+Writes = list[tuple[str, list[dict[str, Any]]]]
+
+_STANDING_QUERIES = {SHOP: ("features/shop_facts", "derived/write_shop_standing"),
+                     HOST: ("features/host_facts", "derived/write_host_standing")}
+
+
+# -- the passes, shared by both paths ------------------------------------------------------------
+
+def buyer_pass(read: ReadRows, buyer_ids: Sequence[str], policy: Policy, as_of: int
+               ) -> tuple[Writes, list[BuyerWeight], list[PairTrust]]:
+    """Weights and pair trust of these buyers as of ``as_of``, and the writes that store them.
+    Every buyer gets a weight row (1.0 for a buyer without facts), so the state of a buyer does
+    not depend on which path computed it."""
+    weights: list[BuyerWeight] = []
+    trusts: list[PairTrust] = []
+    seen: set[str] = set()
+    for row in read("features/pair_facts", buyerIds=list(buyer_ids), asOf=as_of):
+        weight, pair_trusts = score_buyer(row, policy, as_of)
+        weights.append(weight)
+        trusts.extend(pair_trusts)
+        seen.add(weight.buyer_id)
+    weights.extend(full_weight(b) for b in buyer_ids if b not in seen)
+    host_rows = [trust_row(t) for t in trusts if t.target_kind == HOST]
+    shop_rows = [trust_row(t) for t in trusts if t.target_kind == SHOP]
+    writes: Writes = [
+        ("derived/write_buyer_weights", [weight_row(w, as_of) for w in weights]),
+        ("derived/write_host_trust", host_rows),
+        ("derived/write_shop_trust", shop_rows),
+    ]
+    return writes, weights, trusts
+
+
+@dataclass(frozen=True)
+class StandingResult:
+    kind: str
+    entity_id: str
+    record: dict[str, Any]  # the Standing row
+    previous_badges: tuple[str, ...] | None  # held before this evaluation (None: never evaluated)
+
+
+def standing_pass(read: ReadRows, kind: str, entity_ids: Sequence[str], policy: Policy, as_of: int
+                  ) -> tuple[Writes, list[StandingResult]]:
+    """The standing of these shops or hosts as of ``as_of``, and the write that stores it."""
+    facts_query, write_query = _STANDING_QUERIES[kind]
+    since, violation_since = standing.facts_since(policy, as_of)
+    results: list[StandingResult] = []
+    for row in read(facts_query, ids=list(entity_ids), asOf=as_of, since=since, violationSince=violation_since):
+        record, _, _, _ = standing.evaluate(row, kind, policy, as_of)
+        stored = row["standing"]
+        previous = None
+        if stored and stored[1] is not None:
+            previous = tuple(sorted(h["badge"] for h in _json(stored[1]).get("held", ())))
+        results.append(StandingResult(kind, row["id"], record, previous))
+    return [(write_query, [r.record for r in results])], results
+
+
+def _json(text: str) -> dict[str, Any]:
+    import json
+
+    return json.loads(text)
+
+
+# -- incremental ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TrustChange:
+    buyer_id: str
+    target_kind: str
+    target_id: str
+    old_level: str | None  # None: the pair had no TRUST before
+    new_level: str
+    score: float
+    confidence: float
+
+
+@dataclass(frozen=True)
+class BadgeChange:
+    kind: str
+    entity_id: str
+    old_badges: tuple[str, ...]
+    new_badges: tuple[str, ...]
+    multiplier: float
+    tier: str
+
+
+@dataclass
+class DeriveResult:
+    as_of: int | None = None
+    buyers: int = 0
+    shops: int = 0
+    hosts: int = 0
+    trust_changes: list[TrustChange] = field(default_factory=list)
+    badge_changes: list[BadgeChange] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass
+class Touched:
+    buyers: set[str] = field(default_factory=set)
+    hosts: set[str] = field(default_factory=set)
+    shops: set[str] = field(default_factory=set)
+    order_ids: set[str] = field(default_factory=set)
+    report_ids: set[str] = field(default_factory=set)
+    rights_shops: set[str] = field(default_factory=set)
+
+
+def touched_by(events: Iterable[dict[str, Any]]) -> Touched:
+    """What accepted events name directly (the graph adds the rest: see :meth:`Deriver.touched`)."""
+    t = Touched()
+    for e in events:
+        kind = e["type"]
+        if e.get("buyerId"):
+            t.buyers.add(e["buyerId"])
+        if e.get("hostId"):
+            t.hosts.add(e["hostId"])
+        if e.get("shopId"):
+            t.shops.add(e["shopId"])
+        if kind in ORDER_REFERENCING:
+            t.order_ids.add(e["orderId"])
+        elif kind == "FALSE_AD_CONFIRMED":
+            t.report_ids.add(e["reportId"])
+        elif kind == "SHOP_RIGHTS_CHANGED":
+            t.rights_shops.add(e["shopId"])
+    return t
+
+
+class Deriver:
+    """Keeps derived state current after each ingested batch (see the module docstring)."""
+
+    def __init__(self, store: Store, policy: Policy) -> None:
+        self.store = store
+        self.policy = policy
+
+    def touched(self, events: Iterable[dict[str, Any]]) -> Touched:
+        t = touched_by(events)
+        if t.order_ids or t.report_ids or t.rights_shops:
+            row = self.store.rows("features/touched", orderIds=sorted(t.order_ids), reportIds=sorted(t.report_ids),
+                                  rightsShopIds=sorted(t.rights_shops))[0]
+            for _, buyer_id, host_id, shop_id in row["orders"]:
+                t.buyers.add(buyer_id)
+                t.hosts.add(host_id)
+                t.shops.add(shop_id)
+            for _, buyer_id, host_id in row["reports"]:
+                t.buyers.add(buyer_id)
+                t.hosts.add(host_id)
+            t.buyers.update(row["shopBuyers"])
+        return t
+
+    def after_batch(self, accepted: Sequence[dict[str, Any]]) -> DeriveResult:
+        """Rescore what ``accepted`` (events just committed) touched, as of the graph's clock."""
+        started = time.perf_counter()
+        result = DeriveResult()
+        if not accepted:
+            return result
+        as_of = self.store.latest_event_at()
+        if as_of is None:
+            return result
+        result.as_of = as_of
+        t = self.touched(accepted)
+        cascade = self._buyers(sorted(t.buyers), as_of, result) if t.buyers else {SHOP: set(), HOST: set()}
+        for kind, direct in ((SHOP, t.shops), (HOST, t.hosts)):
+            ids = sorted(direct | cascade[kind])
+            if ids:
+                self._standings(kind, ids, as_of, result)
+        result.seconds = time.perf_counter() - started
+        return result
+
+    def _buyers(self, ids: list[str], as_of: int, result: DeriveResult) -> dict[str, set[str]]:
+        policy = self.policy
+
+        def work(tx: Tx) -> tuple[list[dict[str, Any]], list[BuyerWeight], list[PairTrust]]:
+            tx.run("derived/lock_buyers", ids=ids, asOf=as_of)
+            before = tx.rows("derived/buyer_state", ids=ids)
+            writes, weights, trusts = buyer_pass(tx.rows, ids, policy, as_of)
+            tx.write(writes)
+            return before, weights, trusts
+
+        before, weights, trusts = self.store.transact(work)
+        result.buyers += len(ids)
+        old_weight = {r["buyerId"]: r["weight"] for r in before}
+        old_level = {(r["buyerId"], kind, target): level for r in before for kind, target, level in r["trust"]}
+        cascade: dict[str, set[str]] = {SHOP: set(), HOST: set()}
+        reweighted = {w.buyer_id for w in weights if old_weight.get(w.buyer_id) != w.weight}
+        for p in trusts:
+            previous = old_level.get((p.buyer_id, p.target_kind, p.target_id))
+            if previous != p.level:
+                cascade[p.target_kind].add(p.target_id)
+                result.trust_changes.append(TrustChange(p.buyer_id, p.target_kind, p.target_id, previous, p.level,
+                                                        p.score, p.confidence))
+            elif p.buyer_id in reweighted:
+                cascade[p.target_kind].add(p.target_id)
+        return cascade
+
+    def _standings(self, kind: str, ids: list[str], as_of: int, result: DeriveResult) -> None:
+        policy = self.policy
+
+        def work(tx: Tx) -> list[StandingResult]:
+            tx.run("derived/lock_standings", ids=[standing.standing_id(kind, i) for i in ids], asOf=as_of)
+            writes, results = standing_pass(tx.rows, kind, ids, policy, as_of)
+            tx.write(writes)
+            return results
+
+        for r in self.store.transact(work):
+            new = tuple(r.record["badges"])
+            old = r.previous_badges or ()
+            if new != old:
+                result.badge_changes.append(BadgeChange(kind, r.entity_id, old, new, r.record["multiplier"],
+                                                        r.record["tier"]))
+        if kind == SHOP:
+            result.shops += len(ids)
+        else:
+            result.hosts += len(ids)
