@@ -109,6 +109,10 @@ def _print_summary(summary: Any, as_json: bool) -> None:
     )
     for code, n in sorted(summary.rejection_codes.items()):
         print(f"    {code:<18} {n:,}")
+    if summary.rescored_buyers or summary.rescored_entities:
+        print(f"  rescored   {summary.rescored_buyers:,} buyers and {summary.rescored_entities:,} shops and hosts in "
+              f"{summary.derive_seconds:.1f}s ({summary.trust_changes:,} level changes, "
+              f"{summary.badge_changes:,} badge changes)")
     if summary.rejected_path:
         print(f"  rejected events with their reasons: {summary.rejected_path}")
 
@@ -121,11 +125,27 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         raise TrustgraphError(f"cannot import {path}: no such file")
     with _open_store(settings) as store:
         store.apply_schema()
-        ingester = Ingester(store, args.batch_size or settings.batch_size)
+        ingester = Ingester(store, args.batch_size or settings.batch_size, deriver=_deriver(args.derive, store, settings))
         with _progress(path.stat().st_size, "B", f"import {path.name}") as bar:
             summary = import_jsonl(ingester, path, args.rejected, progress=bar.update)
-    _print_summary(summary, args.json)
+        rebuilt = _rebuild(store, settings, None, 2000) if args.derive == "rebuild" and summary.accepted else None
+    if args.json:
+        print(json.dumps({**summary.to_dict(), "rebuild": rebuilt.to_dict() if rebuilt else None}, indent=2))
+    else:
+        _print_summary(summary, False)
+        if rebuilt:
+            _print_rescore(rebuilt)
     return 0
+
+
+def _deriver(mode: str, store: Any, settings: Settings) -> Any:
+    """The incremental rescoring of ``--derive incremental``, else None."""
+    if mode != "incremental":
+        return None
+    from graph_api.derive import Deriver
+    from graph_api.policy_file import load_policy
+
+    return Deriver(store, load_policy(settings))
 
 
 def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
@@ -149,7 +169,7 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
             store.apply_schema()
             if args.reset:
                 _say(f"--reset: deleted {store.wipe():,} nodes")
-            ingester = Ingester(store, settings.batch_size)
+            ingester = Ingester(store, settings.batch_size, deriver=_deriver(args.derive, store, settings))
             with _progress(None, " events", "seed -> Neo4j") as bar:
 
                 def counted(stream: Any) -> Any:
@@ -160,7 +180,11 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
                 summary = ingest_stream(
                     ingester, counted(validated_events(events)), Path("seed.rejected.jsonl"), f"seed {config.seed}"
                 )
-        _print_summary(summary, as_json=False)
+            _print_summary(summary, as_json=False)
+            if args.derive == "rebuild" and summary.accepted:
+                rebuilt = _rebuild(store, settings, None, 2000)
+                if rebuilt:
+                    _print_rescore(rebuilt)
         clashes = sum(summary.rejection_codes.get(c, 0) for c in ("EVENT_ID_CONFLICT", "DUPLICATE_ORDER", "DUPLICATE_REPORT"))
         if clashes:
             _say(f"note: {clashes:,} generated events clash with what the graph already holds (seeded earlier "
@@ -198,36 +222,56 @@ def _as_of(text: str) -> int:
 
 
 def cmd_rescore(args: argparse.Namespace, settings: Settings) -> int:
-    """Rebuild pair trust (TRUST relationships) from the facts, as of --as-of or, by default, the
-    latest event in the graph (not the wall clock: two runs on the same graph agree)."""
+    """Rebuild all derived state from the facts, as of --as-of or, by default, the latest event in
+    the graph (not the wall clock: two runs on the same graph agree)."""
+    with _open_store(settings) as store:
+        summary = _rebuild(store, settings, args.as_of, args.batch_buyers)
+    if summary is None:
+        return 0
+    if args.json:
+        print(json.dumps(summary.to_dict(), indent=2))
+    else:
+        _print_rescore(summary)
+    return 0
+
+
+def _rebuild(store: Any, settings: Settings, as_of: int | None, batch_buyers: int) -> Any:
+    """Run the full rebuild with a progress bar; the RescoreSummary, or None on an empty graph."""
     from datetime import datetime, timezone
 
     from graph_api.policy_file import load_policy
     from graph_api.rescore import rescore_all
 
     policy = load_policy(settings)  # TRUSTGRAPH_POLICY, or the shipped policy
-    with _open_store(settings) as store:
-        as_of = args.as_of if args.as_of is not None else store.latest_event_at()
-        if as_of is None:
-            _say("the graph holds no events: nothing to score")
-            return 0
-        when = datetime.fromtimestamp(as_of / 1000, tz=timezone.utc).isoformat()
-        _say(f"rescoring pair trust as of {when} (policy {policy.version})")
-        buyers = store.graph_counts()[0].get("Buyer", 0)
-        with _progress(buyers, " buyers", "rescore") as bar:
-            summary = rescore_all(store, policy, as_of, batch_buyers=args.batch_buyers, progress=bar.update)
-    if args.json:
-        print(json.dumps(summary.to_dict(), indent=2))
-        return 0
+    as_of = as_of if as_of is not None else store.latest_event_at()
+    if as_of is None:
+        _say("the graph holds no events: nothing to score")
+        return None
+    when = datetime.fromtimestamp(as_of / 1000, tz=timezone.utc).isoformat()
+    _say(f"rescoring everything as of {when} (policy {policy.version})")
+    nodes = store.graph_counts()[0]
+    total = nodes.get("Buyer", 0) + nodes.get("Shop", 0) + nodes.get("Host", 0)
+    with _progress(total, " buyers/shops/hosts", "rescore") as bar:
+        return rescore_all(store, policy, as_of, batch_buyers=batch_buyers, progress=bar.update)
+
+
+def _print_rescore(summary: Any) -> None:
+    from datetime import datetime, timezone
+
+    when = datetime.fromtimestamp(summary.as_of / 1000, tz=timezone.utc).isoformat()
     d = summary.to_dict()
     print(
-        f"rescored {summary.buyers:,} buyers as of {when}: {summary.total_pairs:,} pairs in {summary.seconds:.1f}s "
-        f"({summary.pairs_per_second:,.0f} pairs/s; {summary.deleted:,} old TRUST relationships replaced)"
+        f"rescored {summary.buyers:,} buyers as of {when}: {summary.total_pairs:,} pairs and "
+        f"{sum(summary.standings.values()):,} shops and hosts in {summary.seconds:.1f}s "
+        f"({summary.pairs_per_second:,.0f} pairs/s; {summary.deleted:,} old TRUST relationships replaced; "
+        f"{summary.reweighted:,} buyers down-weighted as possible throwaway accounts)"
     )
     for kind, levels in d["levels"].items():
         counts = ", ".join(f"{level} {n:,}" for level, n in levels.items())
         print(f"  {kind:<5} {d['pairs'][kind]:>9,}   {counts}")
-    return 0
+    if d["badges"]:
+        print("  badges   " + ", ".join(f"{k} {n:,}" for k, n in d["badges"].items()))
+    print("  tiers    " + ", ".join(f"{k} {n:,}" for k, n in d["tiers"].items()))
 
 
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
@@ -242,13 +286,15 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
         _say(f"the graph is empty: loading a demo platform ({args.demo_buyers:,} buyers, seed 7)")
         seed_args = argparse.Namespace(
             seed=7, buyers=args.demo_buyers, hosts=None, shops=None, start="2021-06-01", days=180,
-            out=None, reset=False, truth=None,
+            out=None, reset=False, truth=None, derive="rebuild",
         )
         cmd_seed(seed_args, settings)
-        cmd_rescore(argparse.Namespace(as_of=None, batch_buyers=2000, json=False), settings)
     else:
         _say("the graph already holds data: not loading the demo")
     return cmd_stats(argparse.Namespace(json=False), settings)
+
+
+DERIVE_MODES = ("incremental", "rebuild", "none")
 
 
 # -- wiring --------------------------------------------------------------------------------------
@@ -267,6 +313,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="events per transaction (default: TRUSTGRAPH_BATCH_SIZE or 5000)")
     p.add_argument("--rejected", default=None, help="where to write rejected events (default FILE.rejected.jsonl)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--derive", choices=DERIVE_MODES, default="incremental",
+                   help="keep trust and standings current: rescore what each batch touched (incremental, the "
+                        "default), rebuild everything once at the end (rebuild: faster for a first bulk load), "
+                        "or leave it to `trustgraph rescore` (none)")
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("seed", help="generate a realistic platform into the graph or a file")
@@ -279,13 +329,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="write JSONL here instead of into the graph")
     p.add_argument("--reset", action="store_true", help="delete everything in the graph first")
     p.add_argument("--truth", default=None, help="write the planted bad actors and calibration as JSON here")
+    p.add_argument("--derive", choices=DERIVE_MODES, default="rebuild",
+                   help="into the graph: rebuild derived state once at the end (default), rescore per batch "
+                        "(incremental) or not at all (none)")
     p.set_defaults(func=cmd_seed)
 
     p = sub.add_parser("stats", help="node counts by label, relationship counts by type")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_stats)
 
-    p = sub.add_parser("rescore", help="rebuild pair trust (TRUST relationships) from the facts")
+    p = sub.add_parser("rescore", help="rebuild all derived state (trust, weights, badges, boosts) from the facts")
     p.add_argument("--as-of", type=_as_of, default=None,
                    help="evaluation time, ISO-8601 with offset (default: the latest event in the graph)")
     p.add_argument("--batch-buyers", type=_bounded_int(1, 100_000), default=2000,

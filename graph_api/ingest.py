@@ -27,12 +27,15 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from graph_api import events as ev
 from graph_api.errors import ImportFileError
 from graph_api.events import Rejection
 from graph_api.store import GraphChecks, Store
+
+if TYPE_CHECKING:
+    from graph_api.derive import DeriveResult, Deriver
 
 # (event type, query) in write order: nodes before what hangs off them, reports before their
 # confirmations. FOLLOWED/UNFOLLOWED share one query so a follow and an unfollow in one batch
@@ -103,11 +106,13 @@ class BatchResult:
     accepted: list[dict[str, Any]] = field(default_factory=list)  # the events now recorded
     duplicates: int = 0
     rejected: list[Rejection] = field(default_factory=list)
+    derived: list[DeriveResult] = field(default_factory=list)  # the rescoring each batch caused
 
     def merge(self, other: "BatchResult") -> None:
         self.accepted.extend(other.accepted)
         self.duplicates += other.duplicates
         self.rejected.extend(other.rejected)
+        self.derived.extend(other.derived)
 
 
 def plan_batch(
@@ -173,11 +178,17 @@ def plan_batch(
 
 
 class Ingester:
-    """Writes events through a :class:`Store`, ``batch_size`` events per transaction."""
+    """Writes events through a :class:`Store`, ``batch_size`` events per transaction.
 
-    def __init__(self, store: Store, batch_size: int) -> None:
+    With a ``deriver`` (:class:`graph_api.derive.Deriver`), every batch is followed, before the
+    call returns, by the rescoring of the buyers, shops and hosts it touched (read-your-writes).
+    Without one, derived state is left for ``trustgraph rescore`` (bulk loads).
+    """
+
+    def __init__(self, store: Store, batch_size: int, deriver: Deriver | None = None) -> None:
         self.store = store
         self.batch_size = batch_size
+        self.deriver = deriver
 
     def ingest(self, raw_events: Sequence[Any]) -> BatchResult:
         """Validate and record raw events (dicts as in the JSONL format). Indexes in the result
@@ -213,7 +224,13 @@ class Ingester:
             (e["reportId"] for e in events if "reportId" in e),
             plan,
         )
-        return outcome[0]
+        result = outcome[0]
+        if self.deriver is not None and result.accepted:
+            # The facts are committed (durable) before this runs; if rescoring fails, the error
+            # reaches the caller and the next batch touching the same things, or a rescore,
+            # brings the derived state up to date.
+            result.derived.append(self.deriver.after_batch(result.accepted))
+        return result
 
 
 @dataclass
@@ -226,6 +243,20 @@ class ImportSummary:
     rejected_path: str | None = None
     seconds: float = 0.0
     rejection_codes: dict[str, int] = field(default_factory=dict)
+    # Incremental rescoring (with a deriver): what the batches rescored, and the time it took.
+    rescored_buyers: int = 0
+    rescored_entities: int = 0
+    trust_changes: int = 0
+    badge_changes: int = 0
+    derive_seconds: float = 0.0
+
+    def add_derived(self, derived: Iterable[DeriveResult]) -> None:
+        for d in derived:
+            self.rescored_buyers += d.buyers
+            self.rescored_entities += d.shops + d.hosts
+            self.trust_changes += len(d.trust_changes)
+            self.badge_changes += len(d.badge_changes)
+            self.derive_seconds += d.seconds
 
     @property
     def events_per_second(self) -> float:
@@ -236,6 +267,9 @@ class ImportSummary:
             "path": self.path, "lines": self.lines, "accepted": self.accepted, "duplicates": self.duplicates,
             "rejected": self.rejected, "rejectedPath": self.rejected_path, "seconds": round(self.seconds, 3),
             "eventsPerSecond": round(self.events_per_second), "rejectionCodes": self.rejection_codes,
+            "rescored": {"buyers": self.rescored_buyers, "shopsAndHosts": self.rescored_entities,
+                         "trustChanges": self.trust_changes, "badgeChanges": self.badge_changes,
+                         "seconds": round(self.derive_seconds, 3)},
         }
 
 
@@ -337,6 +371,7 @@ def ingest_stream(
             result, lines = got
             summary.accepted += len(result.accepted)
             summary.duplicates += result.duplicates
+            summary.add_derived(result.derived)
             record_rejects(result.rejected, lines)
 
     thread = threading.Thread(target=writer, name="trustgraph-import-writer", daemon=True)

@@ -12,6 +12,7 @@ import pytest
 from graph_api import seed as seedmod
 from graph_api.ingest import Ingester
 from graph_api.rescore import rescore_all
+from graph_api.standing import evaluate, facts_since
 from scoring.facts import Complaint, OrderFact, PairFacts, TimedValue
 from scoring.pair_trust import platform_trust, score_pair
 from scoring.policy import default_policy
@@ -74,12 +75,30 @@ def test_rescore_twice_is_identical_and_plausible(seeded, capsys):
     assert levels["STRANGER"] + levels["ACQUAINTANCE"] > total / 2
     assert levels["REGULAR"] < total / 2
 
-    # Brushing rings: record where their throwaway buyers land (anti-gaming comes later).
+    # Brushing rings: their throwaway buyers are weighted below the metrics' cut-off, stay
+    # STRANGER, and their shops' standing is what it would be without them.
     ring_buyers = sorted(report.ring_buyers)
+    assert ring_buyers
     records, _, _ = store.driver.execute_query(
-        "UNWIND $ids AS id MATCH (:Buyer {id: id})-[t:TRUST]->(x) RETURN labels(x)[0] AS kind, t.level AS level",
+        "UNWIND $ids AS id MATCH (b:Buyer {id: id})-[t:TRUST]->(x) "
+        "RETURN b.weight AS weight, labels(x)[0] AS kind, t.level AS level",
         {"ids": ring_buyers}, database_=store.database)
     ring_levels = Counter((r["kind"], r["level"]) for r in records)
+    assert set(ring_levels) == {("Host", "STRANGER"), ("Shop", "STRANGER")}
+    assert max(r["weight"] for r in records) < policy.entity.metrics.min_buyer_weight
+    for ring in report.rings:
+        since, violation_since = facts_since(policy, as_of)
+        row = store.rows("features/shop_facts", ids=[ring["shopId"]], asOf=as_of, since=since,
+                         violationSince=violation_since)[0]
+        with_ring, metrics, _, _ = evaluate(row, "SHOP", policy, as_of)
+        members = set(ring["buyerIds"])
+        ring_orders = sum(1 for o in row["orders"] if o[1] in members and o[2] > since)
+        assert metrics.excluded_orders >= ring_orders > 0
+        row["orders"] = [o for o in row["orders"] if o[1] not in members]
+        row["buyers"] = [b for b in row["buyers"] if b[0] not in members]
+        without_ring = evaluate(row, "SHOP", policy, as_of)[0]
+        for key in ("badges", "multiplier", "tier", "leaderboardEligible", "repurchaseRate", "refundRate"):
+            assert with_ring[key] == without_ring[key], (ring["shopId"], key)
     with capsys.disabled():
         print(f"\n[rescore] seed 3, 600 buyers: {first.to_dict()}")
         print(f"[rescore] brushing-ring buyers ({len(ring_buyers)}): {dict(sorted(ring_levels.items()))}")
