@@ -78,7 +78,15 @@ def seeded_file(buyers: int, seed: int) -> tuple[Path, int]:
 
 
 def fresh(store) -> None:
+    """An empty graph with exactly the project's schema: indexes left by other experiments on the
+    same server would change both the write costs and the plans being measured."""
     store.wipe()
+    records, _, _ = store.driver.execute_query(
+        "SHOW INDEXES YIELD name, type, owningConstraint WHERE owningConstraint IS NULL AND type <> 'LOOKUP' "
+        "RETURN name", database_=store.database)
+    for r in records:
+        print(f"dropping index {r['name']} (not part of the schema)", file=sys.stderr)
+        store.driver.execute_query(f"DROP INDEX `{r['name']}`", database_=store.database)
     store.apply_schema()
 
 
@@ -112,17 +120,6 @@ def bench_ingest(store, path: Path, events: int, per_event_n: int) -> dict[str, 
     results["replay"] = {"duplicates": summary.duplicates, "seconds": summary.seconds, "rate": summary.events_per_second}
     assert summary.accepted == 0, "a replay accepted events"
     print(f"replay: {summary.events_per_second:,.0f} events/s, {summary.duplicates:,} duplicates", file=sys.stderr)
-
-    # Full rescore of pair trust over the imported graph (issue 3; see docs/trust-model.md).
-    from graph_api.rescore import rescore_all
-    from scoring.policy import default_policy
-
-    orders = store.graph_counts()[0].get("Order", 0)
-    summary = rescore_all(store, default_policy(), store.latest_event_at())
-    results["rescore"] = {"orders": orders, "buyers": summary.buyers, "pairs": summary.total_pairs,
-                          "seconds": summary.seconds, "pairs_per_second": summary.pairs_per_second,
-                          "orders_per_second": orders / summary.seconds}
-    print(f"rescore: {summary.total_pairs:,} pairs in {summary.seconds:.1f}s", file=sys.stderr)
 
     # Where the time goes, on a prefix: the facts alone, the event log alone.
     prefix_n = min(200_000, events)
@@ -189,25 +186,164 @@ def import_subset(store, path: Path, keep) -> float:
     return count / (time.perf_counter() - started)
 
 
+def bench_rescore(store, sizes: list[int], seed: int) -> dict[str, Any]:
+    """Full rebuild (`trustgraph rescore`) over seeded platforms of two sizes, each imported into
+    an empty graph first: from nothing (no derived state yet) and again over its own result."""
+    from graph_api.ingest import Ingester, import_jsonl
+    from graph_api.rescore import rescore_all
+    from scoring.policy import default_policy
+
+    policy = default_policy()
+    runs = []
+    for buyers in sizes:
+        path, events = seeded_file(buyers, seed)
+        fresh(store)
+        imported = import_jsonl(Ingester(store, 5000), path, OUT / "rescore-import.rejected.jsonl")
+        nodes, _ = store.graph_counts()
+        as_of = store.latest_event_at()
+        first = rescore_all(store, policy, as_of)
+        again = rescore_all(store, policy, as_of)
+        run = {"buyers": buyers, "events": events, "import_seconds": imported.seconds,
+               "orders": nodes.get("Order", 0), "shops": nodes.get("Shop", 0), "hosts": nodes.get("Host", 0),
+               "pairs": first.total_pairs, "seconds": first.seconds, "again_seconds": again.seconds}
+        runs.append(run)
+        print(f"rescore {buyers:,} buyers: {run['orders']:,} orders, {run['pairs']:,} pairs in "
+              f"{first.seconds:.1f}s (again {again.seconds:.1f}s)", file=sys.stderr)
+    fresh(store)
+    return {"runs": runs}
+
+
+def bench_incremental(store, buyers: int, seed: int, batch_sizes: list[int]) -> dict[str, Any]:
+    """What incremental rescoring adds to ingestion: a seeded platform's first half is imported
+    and rebuilt, then its second half ingested in batches, with and without the Deriver, each
+    from the same starting state (reloaded)."""
+    from graph_api.derive import Deriver
+    from graph_api.ingest import Ingester
+    from graph_api.rescore import rescore_all
+    from graph_api.seed import SeedConfig, generate
+    from scoring.policy import default_policy
+
+    policy = default_policy()
+    events = list(generate(SeedConfig(seed=seed, buyers=buyers, days=60))[0])
+    half = len(events) // 2
+    rows = []
+    for size in batch_sizes:
+        row: dict[str, Any] = {"batch": size}
+        for mode in ("plain", "incremental"):
+            fresh(store)
+            Ingester(store, 5000).ingest(events[:half])
+            rescore_all(store, policy, store.latest_event_at())
+            ingester = Ingester(store, size, deriver=Deriver(store, policy) if mode == "incremental" else None)
+            started = time.perf_counter()
+            result = ingester.ingest(events[half:])
+            seconds = time.perf_counter() - started
+            derive = sum(d.seconds for d in result.derived)
+            row[mode] = {"seconds": seconds, "derive_seconds": derive, "batches": -(-len(events[half:]) // size),
+                         "buyers": sum(d.buyers for d in result.derived),
+                         "entities": sum(d.shops + d.hosts for d in result.derived)}
+        row["added"] = row["incremental"]["seconds"] - row["plain"]["seconds"]
+        row["ratio"] = row["added"] / row["plain"]["seconds"]
+        rows.append(row)
+        print(f"incremental, batches of {size}: plain {row['plain']['seconds']:.1f}s, with rescoring "
+              f"{row['incremental']['seconds']:.1f}s (+{row['ratio']:.1f}x)", file=sys.stderr)
+    fresh(store)
+    return {"buyers": buyers, "events": len(events) - half, "rows": rows}
+
+
 def write_report(results: dict[str, Any], path: Path) -> None:
-    ing = results["ingest"]
-    imp, per, ceil, rep, bd = ing["import"], ing["per_event"], ing["ceiling"], ing["replay"], ing["breakdown"]
-    rs = ing["rescore"]
-    vs_per = imp["rate"] / per["rate"]
-    vs_ceiling = imp["rate"] / ceil["rate"]
     lines = [
         "# Benchmarks",
         "",
-        "Written by `make bench` (`python -m bench.run`); every figure below comes from one run, so the",
-        "ratios compare measurements taken on the same machine at the same time.",
+        "Written by `make bench` (`python -m bench.run`). Each section comes from one run of its own",
+        "(`--sections`), dated below, so the ratios inside a section compare measurements taken on the",
+        "same machine at the same time; compare ratios, not absolute figures, across sections.",
         "",
-        f"- date: {results['date']}",
         f"- machine: {results['machine']}",
         f"- Neo4j: {results['neo4j']}",
         "",
+    ]
+    if "ingest" in results:
+        lines += _ingest_report(results["ingest"])
+    if "rescore" in results:
+        lines += _rescore_report(results["rescore"])
+    if "incremental" in results:
+        lines += _incremental_report(results["incremental"])
+    path.write_text("\n".join(lines))
+
+
+def _rescore_report(rs: dict[str, Any]) -> list[str]:
+    runs = rs["runs"]
+    out = [
+        "## Full rescore (`trustgraph rescore`; issue 3)",
+        "",
+        "Seeded platforms imported into an empty graph (`trustgraph import --derive none`), then rebuilt:",
+        "buyer weights, every buyer-host and buyer-shop TRUST relationship, and the standing (metrics,",
+        "badges, boost) of every shop and host. \"From nothing\" is the first rebuild, \"again\" a second",
+        "one over its own result.",
+        "",
+        "| date | buyers | orders | shops + hosts | pairs | from nothing, s | orders/s | pairs/s | again, s |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in runs:
+        out.append(f"| {r.get('date', '')} | {r['buyers']:,} | {r['orders']:,} | {r['shops'] + r['hosts']:,} | "
+                   f"{r['pairs']:,} | {r['seconds']:.1f} | {r['orders'] / r['seconds']:,.0f} | "
+                   f"{r['pairs'] / r['seconds']:,.0f} | {r['again_seconds']:.1f} |")
+    out.append("")
+    by_date: dict[str, list[dict[str, Any]]] = {}
+    for r in runs:
+        by_date.setdefault(r.get("date", ""), []).append(r)
+    for date, group in by_date.items():
+        if len(group) < 2:
+            continue
+        small, big = group[0], group[-1]
+        ratio = big["seconds"] / small["seconds"]
+        data = big["orders"] / small["orders"]
+        out.append(f"- time ratio for {data:.2f}x the orders (one run, {date}): **{ratio:.2f}** (target: at most "
+                   f"2.2 for 2x) — {'met' if ratio <= 2.2 * data / 2 else 'NOT met'}")
+    big = max(runs, key=lambda r: r["orders"])
+    per_million = 1_000_000 / (big["orders"] / big["seconds"])
+    measured = big["orders"] >= 1_000_000
+    out.append(f"- 1,000,000 orders in at most 60 s: **{'met' if measured and big['seconds'] <= 60 else 'NOT met'}** — "
+               + (f"{big['seconds']:.1f} s for {big['orders']:,} orders" if measured else
+                  f"at the measured {big['orders'] / big['seconds']:,.0f} orders/s, 1,000,000 orders would take "
+                  f"about {per_million:.0f} s (the largest platform measured has {big['orders']:,} orders; see "
+                  "the note below)"))
+    out.append("")
+    return out
+
+
+def _incremental_report(inc: dict[str, Any]) -> list[str]:
+    out = [
+        "## Incremental rescoring on ingestion (issue 3)",
+        "",
+        f"- date: {inc['date']}",
+        "",
+        f"A seeded platform of {inc['buyers']:,} buyers over 60 days: its first half imported and rebuilt, then",
+        f"its second half ({inc['events']:,} events) ingested in batches, without and with the rescoring of",
+        "what each batch touched (`Ingester(deriver=Deriver(...))`, what `trustgraph import` and the",
+        "service do), each from the same starting state.",
+        "",
+        "| batch | plain, s | with rescoring, s | buyers rescored | shops + hosts rescored | added / plain |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in inc["rows"]:
+        out.append(f"| {r['batch']:,} | {r['plain']['seconds']:.1f} | {r['incremental']['seconds']:.1f} | "
+                   f"{r['incremental']['buyers']:,} | {r['incremental']['entities']:,} | **{r['ratio']:.1f}x** |")
+    met = all(r["ratio"] <= 1.0 for r in inc["rows"])
+    out += ["", f"- target: rescoring adds at most the ingestion's own time (1.0x) — {'met' if met else 'NOT met'}", ""]
+    return out
+
+
+def _ingest_report(ing: dict[str, Any]) -> list[str]:
+    imp, per, ceil, rep, bd = ing["import"], ing["per_event"], ing["ceiling"], ing["replay"], ing["breakdown"]
+    vs_per = imp["rate"] / per["rate"]
+    vs_ceiling = imp["rate"] / ceil["rate"]
+    return [
         "## Ingestion (`trustgraph import`)",
         "",
-        f"A seeded file (`trustgraph seed --seed {results['seed']} --buyers {results['buyers']:,}`) of "
+        f"- date: {ing['date']}",
+        "",
+        f"A seeded file (`trustgraph seed --seed {ing['seed']} --buyers {ing['buyers']:,}`) of "
         f"{ing['events']:,} events, imported into an empty graph in batches of 5,000 events per transaction.",
         "",
         "| path | events | seconds | events/s |",
@@ -241,44 +377,69 @@ def write_report(results: dict[str, Any], path: Path) -> None:
         "to the ceiling is the cost of those extra index entries and relationships inside Neo4j,",
         "not of Python.",
         "",
-        "## Full rescore of pair trust (`trustgraph rescore`; issue 3, in progress)",
-        "",
-        f"Over the graph the import wrote ({rs['orders']:,} orders, {rs['buyers']:,} buyers): "
-        f"{rs['pairs']:,} buyer-host and buyer-shop pairs rebuilt from nothing in {rs['seconds']:.1f} s, "
-        f"{rs['pairs_per_second']:,.0f} pairs/s, {rs['orders_per_second']:,.0f} orders/s. "
-        f"Target: 1,000,000 orders in at most 60 s — {'met' if rs['orders'] >= 1_000_000 and rs['seconds'] <= 60 else 'NOT met yet'} "
-        f"(this graph has {rs['orders']:,} orders; the 2x-data ratio is not measured yet).",
-        "",
     ]
-    path.write_text("\n".join(lines))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sections", default="ingest,rescore,incremental",
+                        help="comma-separated: ingest, rescore, incremental (default: all); the report keeps the "
+                             "last results of the sections not run")
     parser.add_argument("--buyers", type=int, default=40_000, help="seed size (40,000 buyers: about 1M events)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--per-event", type=int, default=3000, help="events for the one-transaction-per-event run")
+    parser.add_argument("--rescore-buyers", default="40000,80000",
+                        help="platform sizes for the rescore section, comma-separated (default 40000,80000)")
+    parser.add_argument("--incremental-buyers", type=int, default=3000)
     parser.add_argument("--report", default=str(ROOT / "docs" / "benchmarks.md"))
     args = parser.parse_args()
+    sections = [s.strip() for s in args.sections.split(",") if s.strip()]
+    unknown = sorted(set(sections) - {"ingest", "rescore", "incremental"})
+    if unknown:
+        parser.error(f"unknown sections {unknown}; choose from ingest, rescore, incremental")
 
     sys.path.insert(0, str(ROOT))
     from graph_api.store import Store
 
     settings, launcher = settings_for_bench()
-    path, count = seeded_file(args.buyers, args.seed)
-    print(f"seeded file {path}: {count:,} events", file=sys.stderr)
-    results: dict[str, Any] = {
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": machine(), "seed": args.seed, "buyers": args.buyers,
-    }
+    results_path = OUT / "results.json"
+    results: dict[str, Any] = json.loads(results_path.read_text()) if results_path.exists() else {}
+    if "date" in results and "ingest" in results and "date" not in results["ingest"]:
+        # results.json of the first benchmark version: one date for everything
+        results["ingest"].update(date=results["date"], seed=results["seed"], buyers=results["buyers"])
+        results["ingest"].pop("rescore", None)
+    if "date" in results.get("rescore", {}):  # one date per section, before dates per run
+        for run in results["rescore"]["runs"]:
+            run.setdefault("date", results["rescore"]["date"])
+        del results["rescore"]["date"]
+    results["machine"] = machine()
+    stamp = lambda: datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")  # noqa: E731
     try:
         with Store(settings) as store:
             results["neo4j"] = store.read("read/server_version")[0]["version"] + f" at {settings.bolt_uri}"
-            results["ingest"] = bench_ingest(store, path, count, args.per_event)
+            if "ingest" in sections:
+                path, count = seeded_file(args.buyers, args.seed)
+                print(f"seeded file {path}: {count:,} events", file=sys.stderr)
+                results["ingest"] = {"date": stamp(), "seed": args.seed, "buyers": args.buyers,
+                                     **bench_ingest(store, path, count, args.per_event)}
+            if "rescore" in sections:
+                sizes = [int(x) for x in args.rescore_buyers.split(",")]
+                fresh_runs = bench_rescore(store, sizes, args.seed)["runs"]
+                when = stamp()
+                for run in fresh_runs:
+                    run["date"] = when
+                # Keep earlier runs of other sizes (a 1M-order platform takes half an hour to load);
+                # ratios are only taken between runs of one invocation (same date).
+                kept = [r for r in results.get("rescore", {}).get("runs", []) if r["buyers"] not in set(sizes)]
+                results["rescore"] = {"runs": sorted(kept + fresh_runs, key=lambda r: r["orders"])}
+            if "incremental" in sections:
+                results["incremental"] = {"date": stamp(),
+                                          **bench_incremental(store, args.incremental_buyers, args.seed, [100, 1000, 5000])}
     finally:
         if launcher is not None:
             launcher.stop()
-    (OUT / "results.json").write_text(json.dumps(results, indent=2, default=str))
+        OUT.mkdir(parents=True, exist_ok=True)
+        results_path.write_text(json.dumps(results, indent=2, default=str))
     write_report(results, Path(args.report))
     print(f"wrote {args.report}", file=sys.stderr)
 

@@ -163,24 +163,29 @@ def full_weight(buyer_id: str) -> BuyerWeight:
 
 
 def trust_row(t: PairTrust) -> dict[str, Any]:
-    """A PairTrust as the row of ``derived/write_*_trust``."""
+    """A PairTrust as the row of ``derived/write_*_trust``: the ids, and the relationship's
+    properties, which replace all of its old ones. The reasons are stored as their codes; the
+    sentences and the next-level hint are computed when a client reads one pair (from the facts,
+    as of the time it asks), which keeps the bulk write of a rebuild about a third cheaper."""
     return {
         "buyerId": t.buyer_id,
         "targetId": t.target_id,
-        "level": t.level,
-        "score": t.score,
-        "confidence": t.confidence,
-        "belief": t.belief,
-        "disbelief": t.disbelief,
-        "uncertainty": t.uncertainty,
-        "distrust": t.distrust,
-        "personalScore": t.personal_score,
-        "platformTrust": t.platform_trust,
-        "satisfiedOrders": t.satisfied_orders,
-        "distinctMonths": t.distinct_months,
-        "reasons": [code for code, _ in t.reasons],
-        "reasonMessages": [message for _, message in t.reasons],
-        "nextLevel": t.next_level,
-        "asOf": t.as_of,
-        "policyVersion": t.policy_version,
+        "props": {
+            "level": t.level,
+            "score": t.score,
+            "confidence": t.confidence,
+            "belief": t.belief,
+            "disbelief": t.disbelief,
+            "uncertainty": t.uncertainty,
+            "distrust": t.distrust,
+            "personalScore": t.personal_score,
+            "platformTrust": t.platform_trust,
+            "satisfiedOrders": t.satisfied_orders,
+            "distinctMonths": t.distinct_months,
+            "reasons": [code for code, _ in t.reasons],
+            "asOf": t.as_of,
+            "policyVersion": t.policy_version,
+        },
     }
+
+

@@ -263,7 +263,7 @@ def _print_rescore(summary: Any) -> None:
     print(
         f"rescored {summary.buyers:,} buyers as of {when}: {summary.total_pairs:,} pairs and "
         f"{sum(summary.standings.values()):,} shops and hosts in {summary.seconds:.1f}s "
-        f"({summary.pairs_per_second:,.0f} pairs/s; {summary.deleted:,} old TRUST relationships replaced; "
+        f"({summary.pairs_per_second:,.0f} pairs/s; "
         f"{summary.reweighted:,} buyers down-weighted as possible throwaway accounts)"
     )
     for kind, levels in d["levels"].items():

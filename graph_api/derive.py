@@ -26,6 +26,7 @@ touches the same buyer waits and then sees our facts as well as its own.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -50,28 +51,37 @@ _STANDING_QUERIES = {SHOP: ("features/shop_facts", "derived/write_shop_standing"
 
 # -- the passes, shared by both paths ------------------------------------------------------------
 
-def buyer_pass(read: ReadRows, buyer_ids: Sequence[str], policy: Policy, as_of: int
-               ) -> tuple[Writes, list[BuyerWeight], list[PairTrust]]:
-    """Weights and pair trust of these buyers as of ``as_of``, and the writes that store them.
-    Every buyer gets a weight row (1.0 for a buyer without facts), so the state of a buyer does
-    not depend on which path computed it."""
+def buyer_rows(read: ReadRows, buyer_ids: Sequence[str], as_of: int) -> list[dict[str, Any]]:
+    """The facts records of these buyers (``features/pair_facts``)."""
+    return read("features/pair_facts", buyerIds=list(buyer_ids), asOf=as_of)
+
+
+def score_buyers(rows: Iterable[dict[str, Any]], buyer_ids: Sequence[str], policy: Policy, as_of: int
+                 ) -> tuple[Writes, list[BuyerWeight], list[PairTrust]]:
+    """Weights and pair trust of these buyers from their facts records, and the writes that store
+    them. Every buyer gets a weight row (1.0 for a buyer without facts), so the state of a buyer
+    does not depend on which path computed it."""
     weights: list[BuyerWeight] = []
     trusts: list[PairTrust] = []
     seen: set[str] = set()
-    for row in read("features/pair_facts", buyerIds=list(buyer_ids), asOf=as_of):
+    for row in rows:
         weight, pair_trusts = score_buyer(row, policy, as_of)
         weights.append(weight)
         trusts.extend(pair_trusts)
         seen.add(weight.buyer_id)
     weights.extend(full_weight(b) for b in buyer_ids if b not in seen)
-    host_rows = [trust_row(t) for t in trusts if t.target_kind == HOST]
-    shop_rows = [trust_row(t) for t in trusts if t.target_kind == SHOP]
     writes: Writes = [
         ("derived/write_buyer_weights", [weight_row(w, as_of) for w in weights]),
-        ("derived/write_host_trust", host_rows),
-        ("derived/write_shop_trust", shop_rows),
+        ("derived/write_host_trust", [trust_row(t) for t in trusts if t.target_kind == HOST]),
+        ("derived/write_shop_trust", [trust_row(t) for t in trusts if t.target_kind == SHOP]),
     ]
     return writes, weights, trusts
+
+
+def buyer_pass(read: ReadRows, buyer_ids: Sequence[str], policy: Policy, as_of: int
+               ) -> tuple[Writes, list[BuyerWeight], list[PairTrust]]:
+    """Read and score these buyers (see :func:`score_buyers`)."""
+    return score_buyers(buyer_rows(read, buyer_ids, as_of), buyer_ids, policy, as_of)
 
 
 @dataclass(frozen=True)
@@ -82,26 +92,32 @@ class StandingResult:
     previous_badges: tuple[str, ...] | None  # held before this evaluation (None: never evaluated)
 
 
-def standing_pass(read: ReadRows, kind: str, entity_ids: Sequence[str], policy: Policy, as_of: int
-                  ) -> tuple[Writes, list[StandingResult]]:
-    """The standing of these shops or hosts as of ``as_of``, and the write that stores it."""
-    facts_query, write_query = _STANDING_QUERIES[kind]
+def standing_rows(read: ReadRows, kind: str, entity_ids: Sequence[str], policy: Policy, as_of: int
+                  ) -> list[dict[str, Any]]:
+    """The facts records of these shops or hosts (``features/shop_facts`` / ``host_facts``)."""
     since, violation_since = standing.facts_since(policy, as_of)
+    return read(_STANDING_QUERIES[kind][0], ids=list(entity_ids), asOf=as_of, since=since,
+                violationSince=violation_since)
+
+
+def evaluate_standings(rows: Iterable[dict[str, Any]], kind: str, policy: Policy, as_of: int
+                       ) -> tuple[Writes, list[StandingResult]]:
+    """The standing of shops or hosts from their facts records, and the write that stores it."""
     results: list[StandingResult] = []
-    for row in read(facts_query, ids=list(entity_ids), asOf=as_of, since=since, violationSince=violation_since):
+    for row in rows:
         record, _, _, _ = standing.evaluate(row, kind, policy, as_of)
         stored = row["standing"]
         previous = None
         if stored and stored[1] is not None:
-            previous = tuple(sorted(h["badge"] for h in _json(stored[1]).get("held", ())))
+            previous = tuple(sorted(h["badge"] for h in json.loads(stored[1]).get("held", ())))
         results.append(StandingResult(kind, row["id"], record, previous))
-    return [(write_query, [r.record for r in results])], results
+    return [(_STANDING_QUERIES[kind][1], [r.record for r in results])], results
 
 
-def _json(text: str) -> dict[str, Any]:
-    import json
-
-    return json.loads(text)
+def standing_pass(read: ReadRows, kind: str, entity_ids: Sequence[str], policy: Policy, as_of: int
+                  ) -> tuple[Writes, list[StandingResult]]:
+    """Read and evaluate these shops or hosts (see :func:`evaluate_standings`)."""
+    return evaluate_standings(standing_rows(read, kind, entity_ids, policy, as_of), kind, policy, as_of)
 
 
 # -- incremental ----------------------------------------------------------------------------------

@@ -124,7 +124,8 @@ class Store:
     # -- features and derived state (graph_api.rescore) -------------------------------------
     def latest_event_at(self) -> int | None:
         """The time (epoch ms) of the latest recorded event, None on an empty graph."""
-        return self.read("features/max_event_at")[0]["at"]
+        at = self.read("features/max_event_at")[0]["at"]
+        return at if at is not None else self.read("features/max_event_at_scan")[0]["at"]
 
     def buyer_ids_page(self, after: str, limit: int) -> list[str]:
         """Up to ``limit`` buyer ids greater than ``after``, in id order."""
@@ -148,16 +149,6 @@ class Store:
         """The raw facts of pair trust for these buyers: one dict per buyer that has any (see
         cypher/features/pair_facts.cypher for the shape); ``graph_api.rescore`` builds PairFacts."""
         return self.rows("features/pair_facts", buyerIds=buyer_ids, asOf=as_of)
-
-    def delete_pair_trust(self) -> int:
-        """Delete every TRUST relationship (batched). Returns how many were deleted."""
-
-        def run() -> int:
-            with self.driver.session(database=self.database) as session:
-                q = query("derived/delete_pair_trust")
-                return session.run(q.text, q.params()).consume().counters.relationships_deleted
-
-        return self._guard(run)
 
     def write_all(self, writes: Sequence[tuple[str, list[dict[str, Any]]]]) -> None:
         """Run ``UNWIND $rows`` write queries, in order, in one transaction (empty ones skipped)."""

@@ -91,3 +91,24 @@ def store(_session_store):
     """A store over an empty graph (constraints in place)."""
     _session_store.wipe()
     return _session_store
+
+
+def _derived_state(store) -> dict[str, dict]:
+    """Every piece of derived state, by a stable key: TRUST relationships, buyer weights and the
+    Standing nodes, with all their properties."""
+    state: dict[str, dict] = {}
+    run = lambda q: store.driver.execute_query(q, database_=store.database)[0]  # noqa: E731
+    for r in run("MATCH (b:Buyer)-[t:TRUST]->(x) RETURN b.id AS b, labels(x)[0] AS l, x.id AS x, properties(t) AS p"):
+        state[f"TRUST {r['b']} {r['l']} {r['x']}"] = r["p"]
+    for r in run("MATCH (b:Buyer) WHERE b.derivedAt IS NOT NULL RETURN b.id AS b, b.weight AS w, "
+                 "b.weightSignals AS s, b.weightReasons AS r, b.derivedAt AS at"):
+        state[f"BUYER {r['b']}"] = {"weight": r["w"], "signals": r["s"], "reasons": r["r"], "derivedAt": r["at"]}
+    for r in run("MATCH (st:Standing)-[:STANDING_OF]->(x) RETURN st.id AS id, properties(st) AS p, x.id AS x"):
+        state[f"STANDING {r['id']}"] = {**r["p"], "entity": r["x"]}
+    return state
+
+
+@pytest.fixture()
+def derived_state():
+    """A function: store -> every piece of derived state (TRUST, buyer weights, Standing)."""
+    return _derived_state

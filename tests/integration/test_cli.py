@@ -51,6 +51,28 @@ def test_seed_into_the_graph_prints_what_it_made(store, tmp_path):
     stats = json.loads(run(settings, "stats", "--json").stdout)
     assert stats["nodes"]["Order"] > 0 and stats["relationships"]["PLACED"] == stats["nodes"]["Order"]
     assert report  # the ground truth of the planted bad actors
+    # Scored once at the end (--derive rebuild): trust, and a standing per shop and host.
+    assert "rescored 500 buyers" in out and stats["relationships"]["TRUST"] > 0
+    assert stats["nodes"]["Standing"] == stats["nodes"]["Shop"] + stats["nodes"]["Host"]
+
+
+def test_import_derive_modes(store, tmp_path):
+    settings = store.settings
+    src = tmp_path / "small.jsonl"
+    run(settings, "seed", "--buyers", "120", "--days", "30", "--out", str(src))
+    none = json.loads(run(settings, "import", str(src), "--derive", "none", "--json").stdout)
+    assert none["rescored"]["buyers"] == 0 and none["rebuild"] is None
+    assert "TRUST" not in json.loads(run(settings, "stats", "--json").stdout)["relationships"]
+    store.wipe()
+    incremental = json.loads(run(settings, "import", str(src), "--json").stdout)
+    assert incremental["rescored"]["buyers"] >= 120 and incremental["rescored"]["trustChanges"] > 0
+    trust = json.loads(run(settings, "stats", "--json").stdout)["relationships"]["TRUST"]
+    store.wipe()
+    rebuilt = json.loads(run(settings, "import", str(src), "--derive", "rebuild", "--json").stdout)
+    assert rebuilt["rebuild"]["buyers"] >= 120
+    assert sum(rebuilt["rebuild"]["pairs"].values()) == trust
+    bad = run(settings, "import", str(src), "--derive", "sometimes", check=False)
+    assert bad.returncode == 2 and "invalid choice" in bad.stderr
 
 
 def test_import_reports_rejects_with_their_reasons(store, tmp_path):

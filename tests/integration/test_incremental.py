@@ -22,21 +22,6 @@ pytestmark = pytest.mark.integration
 POLICY = default_policy()
 
 
-def derived_state(store) -> dict[str, dict]:
-    """Every piece of derived state, by a stable key: TRUST relationships, buyer weights and the
-    Standing nodes, with all their properties."""
-    state: dict[str, dict] = {}
-    run = lambda q: store.driver.execute_query(q, database_=store.database)[0]  # noqa: E731
-    for r in run("MATCH (b:Buyer)-[t:TRUST]->(x) RETURN b.id AS b, labels(x)[0] AS l, x.id AS x, properties(t) AS p"):
-        state[f"TRUST {r['b']} {r['l']} {r['x']}"] = r["p"]
-    for r in run("MATCH (b:Buyer) WHERE b.derivedAt IS NOT NULL RETURN b.id AS b, b.weight AS w, "
-                 "b.weightSignals AS s, b.weightReasons AS r, b.derivedAt AS at"):
-        state[f"BUYER {r['b']}"] = {"weight": r["w"], "signals": r["s"], "reasons": r["r"], "derivedAt": r["at"]}
-    for r in run("MATCH (st:Standing)-[:STANDING_OF]->(x) RETURN st.id AS id, properties(st) AS p, x.id AS x"):
-        state[f"STANDING {r['id']}"] = {**r["p"], "entity": r["x"]}
-    return state
-
-
 def diff(a: dict[str, dict], b: dict[str, dict], limit: int = 5) -> list[str]:
     out = [f"only in incremental: {k}" for k in sorted(a.keys() - b.keys())]
     out += [f"only in rebuild: {k}" for k in sorted(b.keys() - a.keys())]
@@ -47,7 +32,7 @@ def diff(a: dict[str, dict], b: dict[str, dict], limit: int = 5) -> list[str]:
     return out[:limit]
 
 
-def test_incremental_path_equals_the_full_rebuild_on_a_seeded_platform(store, capsys):
+def test_incremental_path_equals_the_full_rebuild_on_a_seeded_platform(store, derived_state, capsys):
     """Ingest a seeded platform in 300-event batches with incremental rescoring, then rebuild
     everything from the facts at the same time: the two states are identical, property for
     property. The first batch moves the graph's clock to the platform's last moment (a late
