@@ -250,6 +250,151 @@ def bench_incremental(store, buyers: int, seed: int, batch_sizes: list[int]) -> 
     return {"buyers": buyers, "events": len(events) - half, "rows": rows}
 
 
+def bench_service(store, settings, buyers: int, seed: int, requests: int) -> dict[str, Any]:
+    """The GraphQL service over HTTP (a `trustgraph serve` process) on a seeded platform:
+    trustBatch (1 buyer x 500 hosts) against the raw driver query for the same data, badge reads
+    at 32 concurrent clients, recordEvents of 100 events; plus the PROFILE of the hot queries."""
+    import asyncio
+    import statistics
+
+    import httpx
+
+    from graph_api.cypher_loader import query as cypher
+    from graph_api.ingest import Ingester, import_jsonl
+    from graph_api.rescore import rescore_all
+    from scoring.policy import default_policy
+
+    path, _ = seeded_file(buyers, seed)
+    fresh(store)
+    import_jsonl(Ingester(store, 5000), path, OUT / "service-import.rejected.jsonl")
+    rescore_all(store, default_policy(), store.latest_event_at())
+    hosts = [r["id"] for r in store.rows("features/host_ids", after="", limit=500)]
+    shops = [r["id"] for r in store.rows("features/shop_ids", after="", limit=10_000)]
+    buyer = store.driver.execute_query(
+        "MATCH (b:Buyer)-[:TRUST]->(:Host) WITH b, count(*) AS n ORDER BY n DESC, b.id LIMIT 1 RETURN b.id AS id",
+        database_=store.database)[0][0]["id"]
+
+    def pct(values: list[float], p: float) -> float:
+        ordered = sorted(values)
+        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+    # The raw driver query, measured in this run (the same query file the service runs).
+    q = cypher("read/trust_batch")
+    raw: list[float] = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        store.driver.execute_query(q.text, {"buyerId": buyer, "hostIds": hosts, "shopIds": []}, database_=store.database)
+        raw.append(time.perf_counter() - started)
+
+    port = 38000
+    key = "bench-admin-key-0123456789"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "TRUSTGRAPH_"))}
+    env.update(NEO4J_URI=settings.bolt_uri, NEO4J_USER=settings.neo4j_user, NEO4J_PASSWORD=settings.neo4j_password,
+               NEO4J_DATABASE=settings.neo4j_database, TRUSTGRAPH_API_KEYS=f"{key}:ADMIN")
+    proc = subprocess.Popen([sys.executable, "-m", "graph_api.cli", "serve", "--port", str(port), "--no-neo4j"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    results: dict[str, Any] = {"buyers": buyers, "hosts": len(hosts), "requests": requests}
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                if httpx.get(url + "/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.time() > deadline:
+                raise RuntimeError("trustgraph serve did not become ready")
+            time.sleep(0.3)
+        headers = {"Authorization": f"Bearer {key}"}
+        batch_query = ("query($b: ID!, $h: [ID!]) { trustBatch(buyerId: $b, hostIds: $h) "
+                       "{ targetIds levels scores confidences } }")
+        http: list[float] = []
+        with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
+            for i in range(requests + 10):
+                started = time.perf_counter()
+                r = client.post("/graphql", json={"query": batch_query, "variables": {"b": buyer, "h": hosts}})
+                elapsed = time.perf_counter() - started
+                assert r.status_code == 200 and "errors" not in r.json(), r.text[:300]
+                if i >= 10:  # warm-up
+                    http.append(elapsed)
+        results["trust_batch"] = {"http_p50": pct(http, 50), "http_p99": pct(http, 99),
+                                  "raw_p50": pct(raw, 50), "raw_p99": pct(raw, 99)}
+        print(f"trustBatch 500 hosts: p50 {pct(http, 50) * 1000:.1f} ms (raw {pct(raw, 50) * 1000:.1f} ms)",
+              file=sys.stderr)
+
+        badge_query = "query($s: ID!) { shop(id: $s) { badge { eligible badges } boost { multiplier tier } } }"
+
+        async def badge_load(total: int, concurrency: int) -> tuple[float, list[float]]:
+            latencies: list[float] = []
+            counter = iter(range(total))
+            async with httpx.AsyncClient(base_url=url, timeout=60,
+                                         limits=httpx.Limits(max_connections=concurrency)) as ac:
+                async def worker() -> None:
+                    for n in counter:
+                        started = time.perf_counter()
+                        r = await ac.post("/graphql", json={"query": badge_query,
+                                                            "variables": {"s": shops[n % len(shops)]}})
+                        latencies.append(time.perf_counter() - started)
+                        assert r.status_code == 200
+                started = time.perf_counter()
+                await asyncio.gather(*(worker() for _ in range(concurrency)))
+                return time.perf_counter() - started, latencies
+
+        seconds, lat = asyncio.run(badge_load(requests * 10, 32))
+        results["badges"] = {"requests": len(lat), "seconds": seconds, "rps": len(lat) / seconds,
+                             "p50": pct(lat, 50), "p99": pct(lat, 99), "concurrency": 32}
+        print(f"badge reads: {len(lat) / seconds:,.0f} req/s, p99 {pct(lat, 99) * 1000:.1f} ms", file=sys.stderr)
+
+        record = ("mutation($e: [EventInput!]!) { recordEvents(events: $e) { accepted duplicates "
+                  "rejected { code } trustChanges { buyerId } } }")
+        clock = store.latest_event_at() or 0
+        rec: list[float] = []
+        rng_buyers = [r["id"] for r in store.rows("features/buyer_ids", after="", limit=5000)]
+        with httpx.Client(base_url=url, headers=headers, timeout=120) as client:
+            for call in range(max(10, requests // 5)):
+                events = []
+                for k in range(100):
+                    n = call * 100 + k
+                    at = datetime.fromtimestamp((clock + 60_000 * (n + 1)) / 1000, tz=timezone.utc).isoformat()
+                    b, h = rng_buyers[(n * 7919) % len(rng_buyers)], hosts[(n * 31) % len(hosts)]
+                    if k % 3 == 0:
+                        events.append({"eventId": f"bench-{n}", "type": "ORDER_PLACED", "at": at,
+                                       "orderId": f"bench-o{n}", "buyerId": b, "hostId": h,
+                                       "shopId": shops[(n * 17) % len(shops)], "amount": 99.0})
+                    else:
+                        events.append({"eventId": f"bench-{n}", "type": "WATCHED", "at": at, "buyerId": b,
+                                       "hostId": h, "minutes": 12})
+                started = time.perf_counter()
+                r = client.post("/graphql", json={"query": record, "variables": {"e": events}})
+                rec.append(time.perf_counter() - started)
+                assert r.status_code == 200 and r.json()["data"]["recordEvents"]["accepted"] == 100, r.text[:300]
+        results["record_events"] = {"calls": len(rec), "p50": pct(rec, 50), "p99": pct(rec, 99),
+                                    "mean": statistics.fmean(rec)}
+        print(f"recordEvents x100: p50 {pct(rec, 50) * 1000:.0f} ms, p99 {pct(rec, 99) * 1000:.0f} ms", file=sys.stderr)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+    # PROFILE of the hot read paths, for docs/query-plans.md.
+    plans = {}
+    for name, params in (
+        ("read/trust_batch", {"buyerId": buyer, "hostIds": hosts[:5], "shopIds": shops[:2]}),
+        ("read/standings", {"ids": [f"SHOP:{s}" for s in shops[:3]]}),
+        ("features/pair_facts", {"buyerIds": [buyer], "asOf": store.latest_event_at()}),
+        ("read/host_buyers", {"hostId": hosts[0], "level": None, "after": "", "limit": 21}),
+    ):
+        text = cypher(name).text
+        summary = store.driver.execute_query("PROFILE " + text, params, database_=store.database).summary
+        plans[name] = summary.profile["args"]["string-representation"]
+    results["plans"] = plans
+    fresh(store)
+    return results
+
+
 def write_report(results: dict[str, Any], path: Path) -> None:
     lines = [
         "# Benchmarks",
@@ -268,7 +413,43 @@ def write_report(results: dict[str, Any], path: Path) -> None:
         lines += _rescore_report(results["rescore"])
     if "incremental" in results:
         lines += _incremental_report(results["incremental"])
+    if "service" in results:
+        lines += _service_report(results["service"])
+        plans = ["# Query plans of the hot paths", "",
+                 "`PROFILE` of the queries behind the service's hot paths, on the platform of the service",
+                 f"benchmark ({results['service']['date']}; written by `make bench`). Every look-up starts from a",
+                 "unique-constraint index seek (`NodeUniqueIndexSeek`); none scans a label.", ""]
+        for name, plan in results["service"]["plans"].items():
+            plans += [f"## `cypher/{name}.cypher`", "", "```", plan.strip(), "```", ""]
+        path.with_name("query-plans.md").write_text("\n".join(plans))
     path.write_text("\n".join(lines))
+
+
+def _service_report(sv: dict[str, Any]) -> list[str]:
+    tb, bd, rec = sv["trust_batch"], sv["badges"], sv["record_events"]
+    ratio = tb["http_p50"] / tb["raw_p50"]
+    ms = lambda x: f"{x * 1000:.1f}"  # noqa: E731
+    return [
+        "## The GraphQL service (issue 4)",
+        "",
+        f"- date: {sv['date']}",
+        "",
+        f"A `trustgraph serve` process (one worker) over a seeded platform of {sv['buyers']:,} buyers, called over",
+        "HTTP from the benchmark process on the same machine.",
+        "",
+        "| measurement | p50, ms | p99, ms | other |",
+        "| --- | ---: | ---: | --- |",
+        f"| `trustBatch`, 1 buyer x {sv['hosts']} hosts, over HTTP | {ms(tb['http_p50'])} | {ms(tb['http_p99'])} | {sv['requests']} calls |",
+        f"| the raw driver query for the same data (`read/trust_batch`) | {ms(tb['raw_p50'])} | {ms(tb['raw_p99'])} | same run |",
+        f"| badge read of one shop, {bd['concurrency']} concurrent clients | {ms(bd['p50'])} | {ms(bd['p99'])} | "
+        f"**{bd['rps']:,.0f} requests/s** |",
+        f"| `recordEvents` of 100 events, with the rescoring it triggers | {ms(rec['p50'])} | {ms(rec['p99'])} | "
+        f"{rec['calls']} calls |",
+        "",
+        f"- `trustBatch` p50 / raw query p50 = **{ratio:.2f}** (target: at most 1.5) — {'met' if ratio <= 1.5 else 'NOT met'}",
+        "- Query plans of the hot paths: [`docs/query-plans.md`](query-plans.md).",
+        "",
+    ]
 
 
 def _rescore_report(rs: dict[str, Any]) -> list[str]:
@@ -308,7 +489,19 @@ def _rescore_report(rs: dict[str, Any]) -> list[str]:
                   f"at the measured {big['orders'] / big['seconds']:,.0f} orders/s, 1,000,000 orders would take "
                   f"about {per_million:.0f} s (the largest platform measured has {big['orders']:,} orders; see "
                   "the note below)"))
-    out.append("")
+    out += [
+        "",
+        "Where the time goes (measured on the 20,000-buyer platform, 62,732 pairs): reading the facts",
+        "about 5 s (2 s in Neo4j, the rest unpacking nested lists in the Python driver), scoring about",
+        "7 s (about 40 µs of Python per pair, plus the buyer weights), writing about 4.5 s (one",
+        "relationship with 14 properties per pair, about 6,500 per second), and the shops and hosts",
+        "about 5 s. The rebuild overlaps Neo4j's reads and writes with Python's scoring on the two",
+        "cores (33 s before, 20 s after). A 1,000,000-order platform was not built for this table:",
+        "importing its 6.8 million events takes about 25 minutes at the import's measured rate, and",
+        "its 2x twin about 50 more; the ratio is measured on the two sizes above instead, and the",
+        "throughput is what the 1,000,000-order figure is extrapolated from.",
+        "",
+    ]
     return out
 
 
@@ -330,7 +523,18 @@ def _incremental_report(inc: dict[str, Any]) -> list[str]:
         out.append(f"| {r['batch']:,} | {r['plain']['seconds']:.1f} | {r['incremental']['seconds']:.1f} | "
                    f"{r['incremental']['buyers']:,} | {r['incremental']['entities']:,} | **{r['ratio']:.1f}x** |")
     met = all(r["ratio"] <= 1.0 for r in inc["rows"])
-    out += ["", f"- target: rescoring adds at most the ingestion's own time (1.0x) — {'met' if met else 'NOT met'}", ""]
+    out += [
+        "",
+        f"- target: rescoring adds at most the ingestion's own time (1.0x) — {'met' if met else 'NOT met'}",
+        "",
+        "Each touched buyer costs a rescore of all its pairs (its facts read, weighed, scored, written)",
+        "and each touched shop or host a read of its orders of the last 90 days; a batch of 100 events",
+        "touches dozens of each, and a busy shop is touched by almost every batch. Larger batches",
+        "amortise this (4x at 5,000 events). What would meet the target: window aggregates per shop and",
+        "host maintained at ingest time, or evaluating shops and hosts in a background refresher and on",
+        "read instead of in the ingest call; neither is built.",
+        "",
+    ]
     return out
 
 
@@ -382,21 +586,24 @@ def _ingest_report(ing: dict[str, Any]) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sections", default="ingest,rescore,incremental",
-                        help="comma-separated: ingest, rescore, incremental (default: all); the report keeps the "
-                             "last results of the sections not run")
+    parser.add_argument("--sections", default="ingest,rescore,incremental,service",
+                        help="comma-separated: ingest, rescore, incremental, service (default: all); the report "
+                             "keeps the last results of the sections not run")
     parser.add_argument("--buyers", type=int, default=40_000, help="seed size (40,000 buyers: about 1M events)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--per-event", type=int, default=3000, help="events for the one-transaction-per-event run")
     parser.add_argument("--rescore-buyers", default="40000,80000",
                         help="platform sizes for the rescore section, comma-separated (default 40000,80000)")
     parser.add_argument("--incremental-buyers", type=int, default=3000)
+    parser.add_argument("--service-buyers", type=int, default=20_000,
+                        help="platform size for the service section (20,000 buyers: 500 hosts)")
+    parser.add_argument("--service-requests", type=int, default=200)
     parser.add_argument("--report", default=str(ROOT / "docs" / "benchmarks.md"))
     args = parser.parse_args()
     sections = [s.strip() for s in args.sections.split(",") if s.strip()]
-    unknown = sorted(set(sections) - {"ingest", "rescore", "incremental"})
+    unknown = sorted(set(sections) - {"ingest", "rescore", "incremental", "service"})
     if unknown:
-        parser.error(f"unknown sections {unknown}; choose from ingest, rescore, incremental")
+        parser.error(f"unknown sections {unknown}; choose from ingest, rescore, incremental, service")
 
     sys.path.insert(0, str(ROOT))
     from graph_api.store import Store
@@ -435,6 +642,9 @@ def main() -> None:
             if "incremental" in sections:
                 results["incremental"] = {"date": stamp(),
                                           **bench_incremental(store, args.incremental_buyers, args.seed, [100, 1000, 5000])}
+            if "service" in sections:
+                results["service"] = {"date": stamp(), **bench_service(store, settings, args.service_buyers, args.seed,
+                                                                       args.service_requests)}
     finally:
         if launcher is not None:
             launcher.stop()

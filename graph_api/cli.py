@@ -276,7 +276,7 @@ def _print_rescore(summary: Any) -> None:
 
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     """Start the local Neo4j (unless NEO4J_URI is set), apply the schema, load demo data into an
-    empty graph and score it, and print the counts. The GraphQL service will be served from here (issue 4)."""
+    empty graph and score it, print the counts, then serve the GraphQL API (``make run``)."""
     if settings.uses_local_neo4j:
         _launcher(settings).start()
     with _open_store(settings) as store:
@@ -291,10 +291,30 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
         cmd_seed(seed_args, settings)
     else:
         _say("the graph already holds data: not loading the demo")
-    return cmd_stats(argparse.Namespace(json=False), settings)
+    cmd_stats(argparse.Namespace(json=False), settings)
+    if args.no_serve:
+        return 0
+    return cmd_serve(argparse.Namespace(host=args.host, port=args.port, workers=1, no_neo4j=True), settings)
 
 
 DERIVE_MODES = ("incremental", "rebuild", "none")
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve the GraphQL API with uvicorn. Each worker process reads the environment once
+    (the same settings as this command) and follows the change log for its subscribers."""
+    import uvicorn
+
+    if settings.uses_local_neo4j and not args.no_neo4j:
+        _launcher(settings).start()
+    _say(f"serving GraphQL on http://{args.host}:{args.port}/graphql "
+         f"({args.workers} worker{'s' if args.workers > 1 else ''}; GraphiQL "
+         f"{'on' if settings.graphiql else 'off'}); health: /healthz, /readyz; metrics: /metrics")
+    _say("first query to try:  { badges(shopIds: [\"s00010\", \"s00031\", \"s00003\"]) { id name badge { eligible badges } "
+         "boost { multiplier tier } } }")
+    uvicorn.run("graph_api.app:app_from_env", factory=True, host=args.host, port=args.port, workers=args.workers,
+                log_config=None, access_log=False, ws="websockets-sansio")
+    return 0
 
 
 # -- wiring --------------------------------------------------------------------------------------
@@ -346,8 +366,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=cmd_rescore)
 
-    p = sub.add_parser("up", help="start Neo4j, load demo data if the graph is empty, print stats")
+    p = sub.add_parser("serve", help="serve the GraphQL API (starts the local Neo4j unless NEO4J_URI is set)")
+    p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1; 0.0.0.0 for all)")
+    p.add_argument("--port", type=_bounded_int(1, 65535), default=8000, help="port (default 8000)")
+    p.add_argument("--workers", type=_bounded_int(1, 64), default=1, help="worker processes (default 1)")
+    p.add_argument("--no-neo4j", action="store_true", help="do not start the local Neo4j (it runs already)")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("up", help="start Neo4j, load demo data if the graph is empty, print stats, serve the API")
     p.add_argument("--demo-buyers", type=_bounded_int(1, 1_000_000), default=2000, help="demo size (default 2000)")
+    p.add_argument("--host", default="127.0.0.1", help="interface to serve on (default 127.0.0.1)")
+    p.add_argument("--port", type=_bounded_int(1, 65535), default=8000, help="port to serve on (default 8000)")
+    p.add_argument("--no-serve", action="store_true", help="stop after loading and printing the stats")
     p.set_defaults(func=cmd_up)
     return parser
 

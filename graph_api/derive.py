@@ -228,45 +228,68 @@ class Deriver:
     def _buyers(self, ids: list[str], as_of: int, result: DeriveResult) -> dict[str, set[str]]:
         policy = self.policy
 
-        def work(tx: Tx) -> tuple[list[dict[str, Any]], list[BuyerWeight], list[PairTrust]]:
+        def work(tx: Tx) -> tuple[list[TrustChange], dict[str, set[str]]]:
             tx.run("derived/lock_buyers", ids=ids, asOf=as_of)
             before = tx.rows("derived/buyer_state", ids=ids)
             writes, weights, trusts = buyer_pass(tx.rows, ids, policy, as_of)
-            tx.write(writes)
-            return before, weights, trusts
+            changes, cascade = _trust_changes(before, weights, trusts)
+            tx.write([*writes, ("derived/record_changes", [_trust_change_row(c, as_of) for c in changes])])
+            return changes, cascade
 
-        before, weights, trusts = self.store.transact(work)
+        changes, cascade = self.store.transact(work)
         result.buyers += len(ids)
-        old_weight = {r["buyerId"]: r["weight"] for r in before}
-        old_level = {(r["buyerId"], kind, target): level for r in before for kind, target, level in r["trust"]}
-        cascade: dict[str, set[str]] = {SHOP: set(), HOST: set()}
-        reweighted = {w.buyer_id for w in weights if old_weight.get(w.buyer_id) != w.weight}
-        for p in trusts:
-            previous = old_level.get((p.buyer_id, p.target_kind, p.target_id))
-            if previous != p.level:
-                cascade[p.target_kind].add(p.target_id)
-                result.trust_changes.append(TrustChange(p.buyer_id, p.target_kind, p.target_id, previous, p.level,
-                                                        p.score, p.confidence))
-            elif p.buyer_id in reweighted:
-                cascade[p.target_kind].add(p.target_id)
+        result.trust_changes.extend(changes)
         return cascade
 
     def _standings(self, kind: str, ids: list[str], as_of: int, result: DeriveResult) -> None:
         policy = self.policy
 
-        def work(tx: Tx) -> list[StandingResult]:
+        def work(tx: Tx) -> list[BadgeChange]:
             tx.run("derived/lock_standings", ids=[standing.standing_id(kind, i) for i in ids], asOf=as_of)
             writes, results = standing_pass(tx.rows, kind, ids, policy, as_of)
-            tx.write(writes)
-            return results
+            changes = [
+                BadgeChange(kind, r.entity_id, r.previous_badges or (), tuple(r.record["badges"]),
+                            r.record["multiplier"], r.record["tier"])
+                for r in results if tuple(r.record["badges"]) != (r.previous_badges or ())
+            ]
+            tx.write([*writes, ("derived/record_changes", [_badge_change_row(c, as_of) for c in changes])])
+            return changes
 
-        for r in self.store.transact(work):
-            new = tuple(r.record["badges"])
-            old = r.previous_badges or ()
-            if new != old:
-                result.badge_changes.append(BadgeChange(kind, r.entity_id, old, new, r.record["multiplier"],
-                                                        r.record["tier"]))
+        result.badge_changes.extend(self.store.transact(work))
         if kind == SHOP:
             result.shops += len(ids)
         else:
             result.hosts += len(ids)
+
+
+def _trust_changes(before: list[dict[str, Any]], weights: list[BuyerWeight], trusts: list[PairTrust]
+                   ) -> tuple[list[TrustChange], dict[str, set[str]]]:
+    """The level changes of a buyer pass, and the shops and hosts they cascade to."""
+    old_weight = {r["buyerId"]: r["weight"] for r in before}
+    old_level = {(r["buyerId"], kind, target): level for r in before for kind, target, level in r["trust"]}
+    cascade: dict[str, set[str]] = {SHOP: set(), HOST: set()}
+    reweighted = {w.buyer_id for w in weights if old_weight.get(w.buyer_id) != w.weight}
+    changes: list[TrustChange] = []
+    for p in trusts:
+        previous = old_level.get((p.buyer_id, p.target_kind, p.target_id))
+        if previous != p.level:
+            cascade[p.target_kind].add(p.target_id)
+            changes.append(TrustChange(p.buyer_id, p.target_kind, p.target_id, previous, p.level,
+                                       p.score, p.confidence))
+        elif p.buyer_id in reweighted:
+            cascade[p.target_kind].add(p.target_id)
+    return changes, cascade
+
+
+def _trust_change_row(c: TrustChange, as_of: int) -> dict[str, Any]:
+    return {"kind": "TRUST", "asOf": as_of, "buyerId": c.buyer_id, "targetKind": c.target_kind,
+            "targetId": c.target_id, "hostId": c.target_id if c.target_kind == HOST else None,
+            "shopId": c.target_id if c.target_kind == SHOP else None, "oldLevel": c.old_level,
+            "newLevel": c.new_level, "score": c.score, "confidence": c.confidence}
+
+
+def _badge_change_row(c: BadgeChange, as_of: int) -> dict[str, Any]:
+    return {"kind": "BADGE", "asOf": as_of, "targetKind": c.kind, "targetId": c.entity_id,
+            "hostId": c.entity_id if c.kind == HOST else None, "shopId": c.entity_id if c.kind == SHOP else None,
+            "oldBadges": list(c.old_badges), "newBadges": list(c.new_badges), "multiplier": c.multiplier,
+            "tier": c.tier}

@@ -300,3 +300,12 @@ def parse_jsonl_line(line: str, index: int) -> dict[str, Any] | Rejection:
     except ValueError as exc:
         return Rejection(index, None, INVALID_JSON, None, f"line {index + 1} is not valid JSON: {exc}")
     return validate_event(raw, index)
+
+
+InvalidField = _Invalid
+
+
+def check_id(name: str, value: Any) -> str:
+    """The event format's id rule, for other input paths (GraphQL arguments): raises
+    :class:`InvalidField` with a message naming ``name``."""
+    return _id(name, value)

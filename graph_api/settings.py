@@ -8,15 +8,29 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
 
+from graph_api.auth import KeyTable, load_keys
 from graph_api.errors import ConfigError
 
 NEO4J_VERSION = "5.26.30"  # pinned LTS patch; 2025.x needs Java 21, these machines have 17
 
 _SIZE = re.compile(r"^\d+[kmgKMG]?$")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one GraphQL request may ask for (rejections carry QUERY_TOO_COMPLEX or BAD_USER_INPUT)."""
+
+    max_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 5000
+    max_page_size: int = 100
+    max_batch_targets: int = 1000
+    max_events_per_call: int = 1000
+    max_badge_ids: int = 200
 
 
 @dataclass(frozen=True)
@@ -37,6 +51,11 @@ class Settings:
     batch_size: int
     # Scoring: a policy file of one's own (None: the policy shipped with the package)
     policy_path: Path | None = None
+    # The GraphQL service
+    api_keys: KeyTable = field(default_factory=KeyTable)
+    graphiql: bool = True
+    limits: Limits = field(default_factory=lambda: Limits())
+    change_poll_ms: int = 250  # how often each process reads the change log for subscribers
 
     @property
     def uses_local_neo4j(self) -> bool:
@@ -61,6 +80,18 @@ def _int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> i
     if not lo <= value <= hi:
         raise ConfigError(name, raw, f"an integer between {lo} and {hi}")
     return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(name, raw, "true or false (1/0, yes/no, on/off)")
 
 
 def _size(env: Mapping[str, str], name: str, default: str) -> str:
@@ -95,4 +126,16 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         pagecache_size=_size(env, "TRUSTGRAPH_NEO4J_PAGECACHE", "2g"),
         batch_size=_int(env, "TRUSTGRAPH_BATCH_SIZE", 5000, 1, 100_000),
         policy_path=Path(env["TRUSTGRAPH_POLICY"]).expanduser() if env.get("TRUSTGRAPH_POLICY") else None,
+        api_keys=load_keys(env),
+        graphiql=_bool(env, "TRUSTGRAPH_GRAPHIQL", True),
+        limits=Limits(
+            max_depth=_int(env, "TRUSTGRAPH_MAX_DEPTH", 12, 2, 100),
+            max_aliases=_int(env, "TRUSTGRAPH_MAX_ALIASES", 30, 1, 1000),
+            max_tokens=_int(env, "TRUSTGRAPH_MAX_TOKENS", 5000, 100, 1_000_000),
+            max_page_size=_int(env, "TRUSTGRAPH_MAX_PAGE_SIZE", 100, 1, 10_000),
+            max_batch_targets=_int(env, "TRUSTGRAPH_MAX_BATCH_TARGETS", 1000, 1, 100_000),
+            max_events_per_call=_int(env, "TRUSTGRAPH_MAX_EVENTS_PER_CALL", 1000, 1, 100_000),
+            max_badge_ids=_int(env, "TRUSTGRAPH_MAX_BADGE_IDS", 200, 1, 10_000),
+        ),
+        change_poll_ms=_int(env, "TRUSTGRAPH_CHANGE_POLL_MS", 250, 10, 60_000),
     )

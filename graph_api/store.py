@@ -40,15 +40,18 @@ Plan = Callable[[GraphChecks], Sequence[tuple[str, list[dict[str, Any]]]]]
 
 
 class Store:
-    def __init__(self, settings: Settings, driver: neo4j.Driver | None = None) -> None:
+    def __init__(self, settings: Settings, driver: neo4j.Driver | None = None, *,
+                 connect_timeout: float = 10.0, retry_seconds: float = 30.0) -> None:
+        """``connect_timeout`` and ``retry_seconds`` bound how long a call waits for a server that
+        is down: the CLI waits out a restart; the service answers SERVICE_UNAVAILABLE quickly."""
         self.settings = settings
         self.database = settings.neo4j_database
         self.driver = driver or GraphDatabase.driver(
             settings.bolt_uri,
             auth=(settings.neo4j_user, settings.neo4j_password),
             # Fail fast when the server is down instead of hanging a CLI for minutes.
-            connection_timeout=10.0,
-            max_transaction_retry_time=30.0,
+            connection_timeout=connect_timeout,
+            max_transaction_retry_time=retry_seconds,
             # Our queries are reviewed files; the server's hints would only flood the logs.
             notifications_min_severity="OFF",
         )

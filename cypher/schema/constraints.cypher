@@ -18,5 +18,7 @@ CREATE CONSTRAINT event_id IF NOT EXISTS FOR (n:Event) REQUIRE n.id IS UNIQUE;
 // and the clock that incremental scoring evaluates at (id "events": the latest event time).
 CREATE CONSTRAINT standing_id IF NOT EXISTS FOR (n:Standing) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT clock_id IF NOT EXISTS FOR (n:Clock) REQUIRE n.id IS UNIQUE;
+// The change log of level and badge changes that subscriptions follow, numbered by `seq`.
+CREATE CONSTRAINT change_seq IF NOT EXISTS FOR (n:Change) REQUIRE n.seq IS UNIQUE;
 // No time-window indexes yet: each index costs every write (measured on ingestion), so the
 // scoring and service issues add the ones their queries need, with the PROFILE that shows it.

@@ -1,0 +1,286 @@
+"""What the service reads: trust of one pair (scored live from the facts), trust in bulk (stored),
+standings, connections, journeys. Plain Python values out; ``schema/`` turns them into GraphQL.
+
+Two ways to read trust, on purpose:
+
+* :meth:`Reads.trust` scores ONE pair from its facts as of the time asked (default: the graph's
+  clock), so it carries the sentences, the next-level hint and an exact as-of, including past
+  dates. It reads one buyer's facts: a few hundred rows at most.
+* :meth:`Reads.trust_batch` reads the stored TRUST relationships (kept current by ingestion and
+  ``trustgraph rescore``) for up to a thousand targets in one index-backed query: what a
+  recommender needs, fast.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from graph_api import events
+from graph_api.buyer_scoring import build_pair_facts, weigh_buyer
+from graph_api.errors import TrustgraphError
+from graph_api.store import Store
+from scoring.buyer_weight import buyer_weight
+from scoring.facts import PairFacts
+from scoring.pair_trust import HOST, LEVELS, SHOP, STRANGER, PairTrust, platform_trust, score_pair
+from scoring.policy import Policy
+
+
+class BadInput(TrustgraphError):
+    """A client's argument is malformed; ``argument`` names it (BAD_USER_INPUT)."""
+
+    extensions = {"code": "BAD_USER_INPUT"}  # what GraphQL clients see (schema/errors.py)
+
+    def __init__(self, argument: str, problem: str) -> None:
+        self.argument = argument
+        super().__init__(f"{argument}: {problem}")
+
+
+def check_id(value: str, argument: str) -> str:
+    """Ids follow the event format's rule (letters, digits and ``_.:@/-``, at most 128, starting
+    with a letter or digit): anything else can never name something in the graph, so it is
+    malformed input (empty, absurdly long, control characters...), not an unknown id."""
+    try:
+        return events.check_id(argument, value)
+    except events.InvalidField as exc:
+        raise BadInput(argument, exc.message.removeprefix(f"{argument} ").strip()) from None
+
+
+def encode_cursor(key: str) -> str:
+    return base64.urlsafe_b64encode(key.encode("utf-8")).decode("ascii")
+
+
+def decode_cursor(cursor: str | None, argument: str = "after") -> str:
+    if cursor is None or cursor == "":
+        return ""
+    try:
+        return base64.b64decode(cursor.encode("ascii"), altchars=b"-_", validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeError, ValueError):
+        raise BadInput(argument, "is not a cursor this service gave out") from None
+
+
+@dataclass(frozen=True)
+class TrustColumns:
+    """trustBatch's answer: one entry per target, in input order."""
+
+    target_ids: list[str]
+    target_kinds: list[str]
+    levels: list[str]
+    scores: list[float]
+    confidences: list[float]
+    as_of: list[int | None]  # None: no stored relation (a stranger)
+
+
+@dataclass(frozen=True)
+class Page:
+    total: int
+    rows: list[list[Any]]
+    has_next: bool
+    end_key: str | None
+
+
+@dataclass(frozen=True)
+class JourneyStep:
+    at: int
+    from_level: str | None
+    to_level: str
+    score: float
+    confidence: float
+    causes: list[tuple[str, str | None]]  # (what happened, the id it happened to)
+
+
+class Reads:
+    def __init__(self, store: Store, policy: Policy) -> None:
+        self.store = store
+        self.policy = policy
+
+    # -- time ----------------------------------------------------------------------------------
+    def clock(self) -> int:
+        """The graph's clock (latest event time); 0 on an empty graph."""
+        return self.store.latest_event_at() or 0
+
+    # -- one pair, live ------------------------------------------------------------------------
+    def _buyer_facts(self, buyer_id: str, as_of: int) -> tuple[dict[str, Any] | None, list[PairFacts], dict[str, list[str]]]:
+        rows = self.store.rows("features/pair_facts", buyerIds=[buyer_id], asOf=as_of)
+        if not rows:
+            return None, [], {}
+        pairs, rights = build_pair_facts(rows[0])
+        return rows[0], pairs, rights
+
+    def trust(self, buyer_id: str, kind: str, target_id: str, as_of: int | None) -> tuple[PairTrust, float]:
+        """The trust of one buyer toward one host or shop as of ``as_of`` (default: the clock),
+        scored from the facts, and the buyer's weight. Unknown ids give a stranger with zero
+        confidence."""
+        at = self.clock() if as_of is None else as_of
+        row, pairs, rights = self._buyer_facts(buyer_id, at)
+        facts = next((p for p in pairs if p.target_kind == kind and p.target_id == target_id), None)
+        if facts is None:
+            facts = PairFacts(buyer_id=buyer_id, target_id=target_id, target_kind=kind)
+        weight = weigh_buyer(row, pairs, self.policy, at).weight if row is not None else 1.0
+        if kind == SHOP:
+            shop_rights = rights.get(target_id)
+            if shop_rights is None:
+                found = self.store.rows("read/shop_rights", ids=[target_id], asOf=at)
+                shop_rights = found[0]["rights"] if found else []
+            base = platform_trust(shop_rights, self.policy.trust)
+            return score_pair(facts, self.policy.trust, at, platform_base_rate=base, buyer_weight=weight), weight
+        return score_pair(facts, self.policy.trust, at, buyer_weight=weight), weight
+
+    # -- many pairs, stored --------------------------------------------------------------------
+    def trust_batch(self, buyer_id: str, host_ids: Sequence[str], shop_ids: Sequence[str]) -> TrustColumns:
+        row = self.store.rows("read/trust_batch", buyerId=buyer_id, hostIds=list(host_ids), shopIds=list(shop_ids))[0]
+        neutral = self.policy.trust.model.neutral_base_rate
+        ids: list[str] = []
+        kinds: list[str] = []
+        levels: list[str] = []
+        scores: list[float] = []
+        confs: list[float] = []
+        as_of: list[int | None] = []
+        for target, (level, score, conf, at) in zip(host_ids, row["hosts"]):
+            ids.append(target)
+            kinds.append(HOST)
+            if level is None:  # no relation: a stranger with no evidence scores the base rate
+                levels.append(STRANGER)
+                scores.append(neutral)
+                confs.append(0.0)
+                as_of.append(None)
+            else:
+                levels.append(level)
+                scores.append(score)
+                confs.append(conf)
+                as_of.append(at)
+        for target, (level, score, conf, at, rights) in zip(shop_ids, row["shops"]):
+            ids.append(target)
+            kinds.append(SHOP)
+            if level is None:
+                levels.append(STRANGER)
+                scores.append(platform_trust(rights or (), self.policy.trust))
+                confs.append(0.0)
+                as_of.append(None)
+            else:
+                levels.append(level)
+                scores.append(score)
+                confs.append(conf)
+                as_of.append(at)
+        return TrustColumns(ids, kinds, levels, scores, confs, as_of)
+
+    # -- shops and hosts -----------------------------------------------------------------------
+    def entities(self, standing_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Shops and hosts with their stored standing, by Standing id ("SHOP:s1")."""
+        out: dict[str, dict[str, Any]] = {}
+        for r in self.store.rows("read/standings", ids=list(standing_ids)):
+            standing = r["standing"]
+            if standing is not None and standing.get("explanation"):
+                standing = {**standing, "explanation": json.loads(standing["explanation"])}
+            out[r["id"]] = {**r, "standing": standing}
+        return out
+
+    def shop_hosts(self, shop_id: str) -> list[str]:
+        return [r["id"] for r in self.store.rows("read/shop_hosts", shopId=shop_id)]
+
+    # -- connections ---------------------------------------------------------------------------
+    def _page(self, name: str, first: int, after: str, key_of: Any, **params: Any) -> Page:
+        rows = self.store.rows(name, after=after, limit=first + 1, **params)
+        if not rows:
+            return Page(0, [], False, None)
+        r = rows[0]
+        page = r["page"]
+        has_next = len(page) > first
+        page = page[:first]
+        return Page(r["total"], page, has_next, key_of(page[-1]) if page else None)
+
+    def host_buyers(self, host_id: str, level: str | None, first: int, after: str) -> Page:
+        if level is not None and level not in LEVELS:
+            raise BadInput("level", f"must be one of {', '.join(LEVELS)}")
+        return self._page("read/host_buyers", first, after, lambda row: row[0], hostId=host_id, level=level)
+
+    def fan_club(self, host_id: str, min_tier: int, first: int, after: str) -> Page:
+        return self._page("read/fan_club", first, after, lambda row: row[0], hostId=host_id, minTier=min_tier)
+
+    def buyer_relations(self, buyer_id: str, kind: str | None, first: int, after: str) -> tuple[dict[str, Any] | None, Page]:
+        rows = self.store.rows("read/buyer_relations", buyerId=buyer_id, kind=kind, after=after, limit=first + 1)
+        if not rows:
+            return None, Page(0, [], False, None)
+        r = rows[0]
+        page = r["page"]
+        has_next = len(page) > first
+        page = page[:first]
+        end = f"{page[-1][0]}:{page[-1][1]}" if page else None
+        return r, Page(r["total"], page, has_next, end)
+
+    # -- journey -------------------------------------------------------------------------------
+    def journey(self, buyer_id: str, kind: str, target_id: str) -> tuple[list[JourneyStep], PairTrust, float]:
+        """The level changes of one pair, from its first fact to the clock, and the facts that
+        caused each: the pair is scored at every moment something happened to it, and, between
+        two of them, at the moment decay alone moved the level (found by bisection to the
+        minute, since with no new facts the level never rises)."""
+        now = self.clock()
+        row, pairs, rights = self._buyer_facts(buyer_id, now)
+        facts = next((p for p in pairs if p.target_kind == kind and p.target_id == target_id), None)
+        if facts is None or row is None:
+            return [], *self.trust(buyer_id, kind, target_id, now)
+        all_orders = [o for p in pairs if p.target_kind == SHOP for o in p.orders]
+        interactions = [i[2] for i in row["interactions"]]
+
+        def weight_at(t: int) -> float:
+            return buyer_weight(buyer_id, row.get("registeredAt"), all_orders, interactions, self.policy.buyers, t).weight
+
+        def score_at(t: int) -> PairTrust:
+            w = weight_at(t)
+            if kind == SHOP:
+                # Rights as of t are not in the row (it has them as of now); the platform trust of a
+                # journey uses the rights as of now, which moves only the stranger's base rate.
+                base = platform_trust(rights.get(target_id, ()), self.policy.trust)
+                return score_pair(facts, self.policy.trust, t, platform_base_rate=base, buyer_weight=w)
+            return score_pair(facts, self.policy.trust, t, buyer_weight=w)
+
+        moments: dict[int, list[tuple[str, str | None]]] = {}
+
+        def note(at: int | None, what: str, ident: str | None) -> None:
+            if at is not None and at <= now:
+                moments.setdefault(at, []).append((what, ident))
+
+        for o in facts.orders:
+            note(o.placed_at, "ORDER_PLACED", o.order_id)
+            note(o.delivered_at, "ORDER_DELIVERED", o.order_id)
+            note(o.refunded_at, f"ORDER_REFUNDED ({o.refund_reason})", o.order_id)
+            note(o.reviewed_at, f"REVIEW_POSTED ({o.rating} stars)", o.order_id)
+            for c in o.complaints:
+                note(c.at, f"COMPLAINT_FILED ({c.reason})", o.order_id)
+        for v in facts.watches:
+            note(v.at, f"WATCHED ({v.value:g} min)", None)
+        for t in facts.comments:
+            note(t, "COMMENTED", None)
+        for v in facts.follow_changes:
+            note(v.at, "FOLLOWED" if v.value else "UNFOLLOWED", None)
+        for v in facts.tier_changes:
+            note(v.at, f"FAN_CLUB_TIER_SET ({v.value:g})", None)
+        for t in facts.confirmed_reports:
+            note(t, "FALSE_AD_CONFIRMED", None)
+
+        steps: list[JourneyStep] = []
+        level: str | None = None
+        times = sorted(moments)
+        for i, t in enumerate(times):
+            trust = score_at(t)
+            if trust.level != level:
+                steps.append(JourneyStep(t, level, trust.level, trust.score, trust.confidence, moments[t]))
+                level = trust.level
+            end = times[i + 1] - 1 if i + 1 < len(times) else now
+            start = t
+            while end > start and score_at(end).level != level:
+                lo, hi = start, end  # level(lo) == level, level(hi) != level
+                while hi - lo > 60_000:
+                    mid = (lo + hi) // 2
+                    if score_at(mid).level == level:
+                        lo = mid
+                    else:
+                        hi = mid
+                decayed = score_at(hi)
+                steps.append(JourneyStep(hi, level, decayed.level, decayed.score, decayed.confidence,
+                                         [("DECAY (no new evidence)", None)]))
+                level, start = decayed.level, hi
+        return steps, score_at(now), weight_at(now)

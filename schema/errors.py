@@ -1,0 +1,89 @@
+"""Errors as clients see them: every error carries ``extensions.code``.
+
+    BAD_USER_INPUT         a malformed argument, query or variable (the message says which)
+    UNAUTHENTICATED        a field needs an API key and none (or an unknown one) was sent
+    FORBIDDEN              the key's role may not use the field
+    QUERY_TOO_COMPLEX      depth, aliases or tokens over the configured limits
+    SERVICE_UNAVAILABLE    Neo4j cannot be reached (the service recovers by itself when it can)
+    INTERNAL_SERVER_ERROR  anything else: the details are logged with the request id, not sent
+
+:class:`ErrorCodes` is the one place where exceptions become these codes (strawberry's
+``MaskErrors`` shape: a schema extension that rewrites the result's errors).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Iterator
+
+from graphql.error import GraphQLError, GraphQLSyntaxError
+from strawberry.extensions import SchemaExtension
+
+from graph_api.errors import StoreUnavailable
+
+log = logging.getLogger("trustgraph.api")
+
+BAD_USER_INPUT = "BAD_USER_INPUT"
+UNAUTHENTICATED = "UNAUTHENTICATED"
+FORBIDDEN = "FORBIDDEN"
+QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+
+
+class ApiError(Exception):
+    """An expected failure with its code; the message is safe to show to the client."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+        # graphql-core copies an original error's `extensions` onto the located error: the code
+        # then reaches clients even where no extension post-processes results (subscriptions).
+        self.extensions = {"code": code}
+
+
+_TOO_COMPLEX_MARKERS = ("exceeds maximum operation depth", "aliases found. Allowed", "tokens. Parsing aborted")
+
+
+def classify(error: GraphQLError, request_id: str | None) -> GraphQLError:
+    """The client's view of one error."""
+    original = error.original_error
+    ext = dict(error.extensions or {})
+    if original is None:
+        if "code" in ext:
+            return error
+        text = error.message
+        code = QUERY_TOO_COMPLEX if any(m in text for m in _TOO_COMPLEX_MARKERS) else BAD_USER_INPUT
+        return _with(error, error.message, code)
+    if isinstance(original, ApiError):
+        return _with(error, str(original), original.code)
+    from graph_api.reads import BadInput  # the service layer's input errors
+
+    if isinstance(original, BadInput):
+        return _with(error, str(original), BAD_USER_INPUT)
+    if isinstance(original, StoreUnavailable):
+        log.warning("graph database unavailable (request %s): %s", request_id, original)
+        return _with(error, "the graph database is unavailable; try again shortly", SERVICE_UNAVAILABLE)
+    if isinstance(original, GraphQLSyntaxError):
+        return _with(error, error.message, BAD_USER_INPUT)
+    log.error("internal error (request %s) at %s", request_id, error.path, exc_info=original)
+    return _with(error, f"internal server error (request id {request_id})", INTERNAL_SERVER_ERROR)
+
+
+def _with(error: GraphQLError, message: str, code: str) -> GraphQLError:
+    return GraphQLError(message, nodes=error.nodes, source=error.source, positions=error.positions,
+                        path=error.path, original_error=None, extensions={**(error.extensions or {}), "code": code})
+
+
+class ErrorCodes(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is not None and result.errors:
+            context = self.execution_context.context
+            request_id = getattr(context, "request_id", None)
+            result.errors = [classify(e, request_id) for e in result.errors]
+            metrics = getattr(context, "extra", {}).get("metrics")
+            if metrics is not None:
+                for e in result.errors:
+                    metrics.errors.labels((e.extensions or {}).get("code", "UNKNOWN")).inc()

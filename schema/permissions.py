@@ -1,0 +1,35 @@
+"""Who may read what: checked at the top of every resolver that returns more than public facts.
+
+The matrix (also in docs/api.md, and tested operation by role in tests/e2e):
+
+    field                                         PUBLIC  RECOMMENDER  RESEARCHER  INGEST  ADMIN
+    shop, host, badges (public facts, badge,        yes      yes          yes        yes     yes
+      boost, metrics), shop.hosts, clock, policy
+    trust, trustBatch, trustChanged                  -       yes          yes         -      yes
+    buyer, journey, host.buyers, host.fanClub,       -        -           yes         -      yes
+      buyer.relations
+    recordEvents                                     -        -            -         yes     yes
+    badgeChanged                                    yes      yes          yes        yes     yes
+
+No key at all where a role is needed is UNAUTHENTICATED; a key whose role is not allowed is
+FORBIDDEN. ADMIN may do everything.
+"""
+
+from __future__ import annotations
+
+from strawberry.types import Info
+
+from graph_api.auth import Role
+from schema.errors import ApiError
+
+
+def require(info: Info, *roles: Role) -> None:
+    """Raise unless the caller's role is one of ``roles`` (ADMIN always passes)."""
+    role: Role = info.context.role
+    if role is Role.ADMIN or role in roles:
+        return
+    field = info.field_name
+    allowed = ", ".join(r.value for r in (*roles, Role.ADMIN))
+    if role is Role.PUBLIC:
+        raise ApiError(f"{field} needs an API key with one of the roles {allowed}", "UNAUTHENTICATED")
+    raise ApiError(f"{field} is not allowed for the role {role.value}; it needs one of {allowed}", "FORBIDDEN")

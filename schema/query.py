@@ -1,0 +1,137 @@
+"""Queries: trust for recommenders, badges for front ends, exploration for researchers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+import strawberry
+from strawberry.types import Info
+
+from graph_api.auth import Role
+from graph_api.reads import BadInput, check_id
+from schema.permissions import require
+from schema.runtime import run_sync
+from schema.types import (
+    BadgeCard, Buyer, Host, Journey, JourneyCause, JourneyStep, Shop, TargetKind, TrustBatch, TrustLevel,
+    TrustRelation, badge_of, boost_of, host_of, shop_of, to_datetime,
+)
+
+
+def _epoch_ms(value: datetime | None, argument: str) -> int | None:
+    if value is None:
+        return None
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise BadInput(argument, "needs an offset (for example 2021-10-01T00:00:00+08:00 or ...Z)")
+    return int(value.timestamp() * 1000)
+
+
+def _one_target(host_id: Optional[str], shop_id: Optional[str]) -> tuple[str, str]:
+    if (host_id is None) == (shop_id is None):
+        raise BadInput("hostId/shopId", "give exactly one of hostId or shopId")
+    if host_id is not None:
+        return "HOST", check_id(host_id, "hostId")
+    return "SHOP", check_id(shop_id, "shopId")  # type: ignore[arg-type]
+
+
+def _ids(values: Optional[list[strawberry.ID]], argument: str) -> list[str]:
+    return [check_id(str(v), f"{argument}[{i}]") for i, v in enumerate(values or [])]
+
+
+@strawberry.type(description="The scoring policy the service runs.")
+class PolicyInfo:
+    version: str
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description=(
+        "The trust of one buyer toward one host or one shop (exactly one of hostId, shopId), scored from the "
+        "facts as of asOf (default: the graph's clock, the latest event). An id the graph has never seen is a "
+        "STRANGER with confidence 0. RECOMMENDER, RESEARCHER or ADMIN."))
+    async def trust(self, info: Info, buyer_id: strawberry.ID, host_id: Optional[strawberry.ID] = None,
+                    shop_id: Optional[strawberry.ID] = None, as_of: Optional[datetime] = None) -> TrustRelation:
+        require(info, Role.RECOMMENDER, Role.RESEARCHER)
+        buyer = check_id(str(buyer_id), "buyerId")
+        kind, target = _one_target(host_id, shop_id)
+        at = _epoch_ms(as_of, "asOf")
+        trust, weight = await run_sync(info.context.reads.trust, buyer, kind, target, at)
+        return TrustRelation.of(trust, weight)
+
+    @strawberry.field(description=(
+        "Stored trust of one buyer toward many hosts and shops, as columns in input order (hosts, then shops); "
+        "at most TRUSTGRAPH_MAX_BATCH_TARGETS (1,000) targets. RECOMMENDER, RESEARCHER or ADMIN."))
+    async def trust_batch(self, info: Info, buyer_id: strawberry.ID, host_ids: Optional[list[strawberry.ID]] = None,
+                          shop_ids: Optional[list[strawberry.ID]] = None) -> TrustBatch:
+        require(info, Role.RECOMMENDER, Role.RESEARCHER)
+        buyer = check_id(str(buyer_id), "buyerId")
+        hosts, shops = _ids(host_ids, "hostIds"), _ids(shop_ids, "shopIds")
+        limit = info.context.settings.limits.max_batch_targets
+        if len(hosts) + len(shops) > limit:
+            raise BadInput("hostIds/shopIds", f"{len(hosts) + len(shops)} targets; at most {limit} per call")
+        cols = await run_sync(info.context.reads.trust_batch, buyer, hosts, shops)
+        return TrustBatch(
+            buyer_id=strawberry.ID(buyer), target_ids=[strawberry.ID(i) for i in cols.target_ids],
+            target_kinds=[TargetKind(k) for k in cols.target_kinds], levels=[TrustLevel(v) for v in cols.levels],
+            scores=cols.scores, confidences=cols.confidences, as_of=[to_datetime(a) for a in cols.as_of],
+        )
+
+    @strawberry.field(description="A shop by id (null if the graph does not know it). Public.")
+    async def shop(self, info: Info, id: strawberry.ID) -> Optional[Shop]:
+        e = await info.context.loaders.entities.load(f"SHOP:{check_id(str(id), 'id')}")
+        return shop_of(e) if e else None
+
+    @strawberry.field(description="A host by id (null if the graph does not know it). Public.")
+    async def host(self, info: Info, id: strawberry.ID) -> Optional[Host]:
+        e = await info.context.loaders.entities.load(f"HOST:{check_id(str(id), 'id')}")
+        return host_of(e) if e else None
+
+    @strawberry.field(description=(
+        "Badge cards for many shops and hosts at once (shops first, then hosts, in input order; null for an "
+        "unknown id); at most TRUSTGRAPH_MAX_BADGE_IDS (200). Public."))
+    async def badges(self, info: Info, shop_ids: Optional[list[strawberry.ID]] = None,
+                     host_ids: Optional[list[strawberry.ID]] = None) -> list[Optional[BadgeCard]]:
+        keys = [f"SHOP:{i}" for i in _ids(shop_ids, "shopIds")] + [f"HOST:{i}" for i in _ids(host_ids, "hostIds")]
+        limit = info.context.settings.limits.max_badge_ids
+        if len(keys) > limit:
+            raise BadInput("shopIds/hostIds", f"{len(keys)} ids; at most {limit} per call")
+        found = await info.context.loaders.entities.load_many(keys)
+        return [None if e is None else BadgeCard(
+            id=strawberry.ID(e["entityId"]), kind=TargetKind(e["kind"]), name=e["name"],
+            badge=badge_of(e["standing"]), boost=boost_of(e["standing"])) for e in found]
+
+    @strawberry.field(description="A buyer as stored (null if unknown). RESEARCHER or ADMIN.")
+    async def buyer(self, info: Info, id: strawberry.ID) -> Optional[Buyer]:
+        require(info, Role.RESEARCHER)
+        buyer = check_id(str(id), "id")
+        row, _ = await run_sync(info.context.reads.buyer_relations, buyer, None, 1, "")
+        if row is None:
+            return None
+        return Buyer(id=strawberry.ID(buyer), weight=1.0 if row["weight"] is None else row["weight"],
+                     weight_signals=list(row["weightSignals"] or []))
+
+    @strawberry.field(description=(
+        "The timeline of one pair's level changes and the facts that caused them, up to the graph's clock "
+        "(exactly one of hostId, shopId). RESEARCHER or ADMIN."))
+    async def journey(self, info: Info, buyer_id: strawberry.ID, host_id: Optional[strawberry.ID] = None,
+                      shop_id: Optional[strawberry.ID] = None) -> Journey:
+        require(info, Role.RESEARCHER)
+        buyer = check_id(str(buyer_id), "buyerId")
+        kind, target = _one_target(host_id, shop_id)
+        steps, current, weight = await run_sync(info.context.reads.journey, buyer, kind, target)
+        return Journey(
+            buyer_id=strawberry.ID(buyer), target_kind=TargetKind(kind), target_id=strawberry.ID(target),
+            steps=[JourneyStep(at=to_datetime(s.at), from_level=TrustLevel(s.from_level) if s.from_level else None,
+                               to_level=TrustLevel(s.to_level), score=s.score, confidence=s.confidence,
+                               causes=[JourneyCause(event=e, id=strawberry.ID(i) if i else None) for e, i in s.causes])
+                   for s in steps],
+            current=TrustRelation.of(current, weight),
+        )
+
+    @strawberry.field(description="The graph's clock: the time of the latest recorded event (null on an empty graph). Public.")
+    async def clock(self, info: Info) -> Optional[datetime]:
+        return to_datetime(await run_sync(info.context.reads.store.latest_event_at))
+
+    @strawberry.field(description="The scoring policy in force. Public.")
+    def policy(self, info: Info) -> PolicyInfo:
+        return PolicyInfo(version=info.context.reads.policy.version)

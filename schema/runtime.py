@@ -1,0 +1,64 @@
+"""What resolvers get from the request: the context, its loaders, and two small helpers.
+
+The store is synchronous (the neo4j driver's blocking API); resolvers are ``async`` and hand each
+store call to the thread pool with :func:`run_sync`, so one slow query never blocks the event
+loop that serves the other requests and the subscriptions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, TypeVar
+
+from starlette.concurrency import run_in_threadpool
+from strawberry.dataloader import DataLoader
+from strawberry.types import Info
+
+from graph_api.auth import Role
+from graph_api.changes import ChangeFeed
+from graph_api.ingest import Ingester
+from graph_api.reads import BadInput, Reads
+from graph_api.settings import Settings
+
+T = TypeVar("T")
+
+
+async def run_sync(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    return await run_in_threadpool(fn, *args, **kwargs)
+
+
+@dataclass
+class Loaders:
+    """Per-request DataLoaders: every shop or host card in one response is read in one query."""
+
+    entities: DataLoader[str, dict[str, Any] | None]
+
+
+def make_loaders(reads: Reads) -> Loaders:
+    async def load_entities(ids: list[str]) -> list[dict[str, Any] | None]:
+        found = await run_sync(reads.entities, ids)
+        return [found.get(i) for i in ids]
+
+    return Loaders(entities=DataLoader(load_fn=load_entities))
+
+
+@dataclass
+class Context:
+    reads: Reads
+    ingester: Ingester
+    feed: ChangeFeed
+    settings: Settings
+    role: Role
+    request_id: str
+    loaders: Loaders
+    request: Any = None
+    response: Any = None
+    connection_params: Any = None  # a WebSocket's connection_init payload (strawberry sets it)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def page_size(info: Info, first: int) -> int:
+    limit = info.context.settings.limits.max_page_size
+    if not 1 <= first <= limit:
+        raise BadInput("first", f"must be between 1 and {limit} (got {first})")
+    return first

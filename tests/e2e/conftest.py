@@ -1,0 +1,104 @@
+"""End-to-end fixtures: the real service (uvicorn, real HTTP and WebSocket) over the real Neo4j
+of the test session, with one API key per role."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from typing import Any, Iterator
+
+import httpx
+import pytest
+import uvicorn
+
+from graph_api.auth import load_keys
+from graph_api.settings import Settings
+
+KEYS = {
+    "RECOMMENDER": "rec-key-0123456789abcdef",
+    "RESEARCHER": "res-key-0123456789abcdef",
+    "INGEST": "ing-key-0123456789abcdef",
+    "ADMIN": "adm-key-0123456789abcdef",
+}
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """A uvicorn server in a thread of the test process, serving ``create_app(settings)``."""
+
+    def __init__(self, settings: Settings) -> None:
+        from graph_api.app import create_app
+
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.app = create_app(settings)
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", ws="websockets-sansio",
+                                lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name=f"uvicorn-{self.port}", daemon=True)
+
+    def __enter__(self) -> "Server":
+        self.thread.start()
+        deadline = time.time() + 30
+        while not self.server.started:
+            if time.time() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
+
+
+class Client:
+    """GraphQL over HTTP as a client sees it."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.http = httpx.Client(base_url=url, timeout=60)
+
+    def post(self, query: str, variables: dict[str, Any] | None = None, role: str | None = None,
+             key: str | None = None) -> httpx.Response:
+        headers = {}
+        if role is not None:
+            headers["Authorization"] = f"Bearer {KEYS[role]}"
+        if key is not None:
+            headers["Authorization"] = f"Bearer {key}"
+        return self.http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+
+    def gql(self, query: str, variables: dict[str, Any] | None = None, role: str | None = "ADMIN") -> dict[str, Any]:
+        """Run an operation that must succeed; return its data."""
+        r = self.post(query, variables, role)
+        body = r.json()
+        assert r.status_code == 200 and not body.get("errors"), body
+        return body["data"]
+
+    def error_codes(self, query: str, variables: dict[str, Any] | None = None, role: str | None = None) -> list[str]:
+        body = self.post(query, variables, role).json()
+        return [e.get("extensions", {}).get("code") for e in body.get("errors") or []]
+
+
+@pytest.fixture(scope="session")
+def service_settings(neo4j_settings: Settings) -> Settings:
+    env = {"TRUSTGRAPH_API_KEYS": ",".join(f"{k}:{role}" for role, k in KEYS.items())}
+    return neo4j_settings.with_overrides(api_keys=load_keys(env), change_poll_ms=100)
+
+
+@pytest.fixture(scope="module")
+def server(service_settings: Settings, _session_store) -> Iterator[Server]:
+    with Server(service_settings) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def client(server: Server) -> Iterator[Client]:
+    c = Client(server.url)
+    yield c
+    c.http.close()

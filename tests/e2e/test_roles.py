@@ -1,0 +1,65 @@
+"""The role matrix, operation by role, over real HTTP (schema/permissions.py has the table)."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+ALL = {None, "RECOMMENDER", "RESEARCHER", "INGEST", "ADMIN"}
+TRUST_READERS = {"RECOMMENDER", "RESEARCHER", "ADMIN"}
+EXPLORERS = {"RESEARCHER", "ADMIN"}
+
+OPERATIONS = {
+    "trust": ('{ trust(buyerId: "b1", hostId: "h1") { level } }', TRUST_READERS),
+    "trustBatch": ('{ trustBatch(buyerId: "b1", hostIds: ["h1"]) { levels } }', TRUST_READERS),
+    "shop": ('{ shop(id: "s1") { id badge { badges } boost { tier } metrics { orders } } }', ALL),
+    "host": ('{ host(id: "h1") { id badge { badges } } }', ALL),
+    "shop.hosts": ('{ shop(id: "s1") { hosts { id } } }', ALL),
+    "badges": ('{ badges(shopIds: ["s1"], hostIds: ["h1"]) { id } }', ALL),
+    "clock": ("{ clock }", ALL),
+    "policy": ("{ policy { version } }", ALL),
+    "host.buyers": ('{ host(id: "h1") { buyers(first: 5) { totalCount } } }', EXPLORERS),
+    "host.fanClub": ('{ host(id: "h1") { fanClub(first: 5) { totalCount } } }', EXPLORERS),
+    "buyer": ('{ buyer(id: "b1") { id relations { totalCount } } }', EXPLORERS),
+    "journey": ('{ journey(buyerId: "b1", hostId: "h1") { steps { toLevel } } }', EXPLORERS),
+    "recordEvents": ("mutation { recordEvents(events: []) { accepted } }", {"INGEST", "ADMIN"}),
+}
+
+
+@pytest.fixture(scope="module")
+def tiny(_session_store):
+    from graph_api.derive import Deriver
+    from graph_api.ingest import Ingester
+    from scoring.policy import default_policy
+
+    store = _session_store
+    store.wipe()
+    at = "2021-09-01T20:00:00+08:00"
+    Ingester(store, 100, deriver=Deriver(store, default_policy())).ingest([
+        {"eventId": "s", "type": "HOST_SELLS_FOR_SHOP", "at": at, "hostId": "h1", "shopId": "s1"},
+        {"eventId": "o", "type": "ORDER_PLACED", "at": at, "orderId": "o1", "buyerId": "b1", "hostId": "h1",
+         "shopId": "s1", "amount": 50.0},
+        {"eventId": "f", "type": "FAN_CLUB_TIER_SET", "at": at, "buyerId": "b1", "hostId": "h1", "tier": 3},
+    ])
+    return store
+
+
+@pytest.mark.parametrize("operation", sorted(OPERATIONS))
+@pytest.mark.parametrize("role", [None, "RECOMMENDER", "RESEARCHER", "INGEST", "ADMIN"])
+def test_role_matrix(client, tiny, operation, role):
+    query, allowed = OPERATIONS[operation]
+    body = client.post(query, role=role).json()
+    codes = [e.get("extensions", {}).get("code") for e in body.get("errors") or []]
+    if role in allowed:
+        assert codes == [], body
+        assert body["data"] is not None
+    else:
+        assert codes == ["UNAUTHENTICATED" if role is None else "FORBIDDEN"], body
+
+
+def test_public_callers_never_see_buyer_ids(client, tiny):
+    """What PUBLIC may read carries no buyer-level data: nothing in the answers names b1."""
+    for operation, (query, allowed) in OPERATIONS.items():
+        if None in allowed:
+            assert "b1" not in client.post(query).text, operation
