@@ -278,13 +278,20 @@ def bench_service(store, settings, buyers: int, seed: int, requests: int) -> dic
         ordered = sorted(values)
         return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
-    # The raw driver query, measured in this run (the same query file the service runs).
-    q = cypher("read/trust_batch")
-    raw: list[float] = []
-    for _ in range(requests):
-        started = time.perf_counter()
-        store.driver.execute_query(q.text, {"buyerId": buyer, "hostIds": hosts, "shopIds": []}, database_=store.database)
-        raw.append(time.perf_counter() - started)
+    # The raw driver queries, measured in this run: the one the service runs, and the plain
+    # per-target look-up a client of Neo4j would write.
+    def timed(name: str, params: dict[str, Any]) -> list[float]:
+        q = cypher(name)
+        out: list[float] = []
+        for i in range(requests + 10):
+            started = time.perf_counter()
+            store.driver.execute_query(q.text, params, database_=store.database)
+            if i >= 10:
+                out.append(time.perf_counter() - started)
+        return out
+
+    raw = timed("read/trust_batch", {"buyerId": buyer, "shopIds": []})
+    plain = timed("bench/trust_per_target", {"buyerId": buyer, "hostIds": hosts})
 
     port = 38000
     key = "bench-admin-key-0123456789"
@@ -319,7 +326,8 @@ def bench_service(store, settings, buyers: int, seed: int, requests: int) -> dic
                 if i >= 10:  # warm-up
                     http.append(elapsed)
         results["trust_batch"] = {"http_p50": pct(http, 50), "http_p99": pct(http, 99),
-                                  "raw_p50": pct(raw, 50), "raw_p99": pct(raw, 99)}
+                                  "raw_p50": pct(raw, 50), "raw_p99": pct(raw, 99),
+                                  "plain_p50": pct(plain, 50), "plain_p99": pct(plain, 99)}
         print(f"trustBatch 500 hosts: p50 {pct(http, 50) * 1000:.1f} ms (raw {pct(raw, 50) * 1000:.1f} ms)",
               file=sys.stderr)
 
@@ -382,7 +390,7 @@ def bench_service(store, settings, buyers: int, seed: int, requests: int) -> dic
     # PROFILE of the hot read paths, for docs/query-plans.md.
     plans = {}
     for name, params in (
-        ("read/trust_batch", {"buyerId": buyer, "hostIds": hosts[:5], "shopIds": shops[:2]}),
+        ("read/trust_batch", {"buyerId": buyer, "shopIds": shops[:2]}),
         ("read/standings", {"ids": [f"SHOP:{s}" for s in shops[:3]]}),
         ("features/pair_facts", {"buyerIds": [buyer], "asOf": store.latest_event_at()}),
         ("read/host_buyers", {"hostId": hosts[0], "level": None, "after": "", "limit": 21}),
@@ -440,13 +448,20 @@ def _service_report(sv: dict[str, Any]) -> list[str]:
         "| measurement | p50, ms | p99, ms | other |",
         "| --- | ---: | ---: | --- |",
         f"| `trustBatch`, 1 buyer x {sv['hosts']} hosts, over HTTP | {ms(tb['http_p50'])} | {ms(tb['http_p99'])} | {sv['requests']} calls |",
-        f"| the raw driver query for the same data (`read/trust_batch`) | {ms(tb['raw_p50'])} | {ms(tb['raw_p99'])} | same run |",
+        f"| the raw driver query the service runs (`read/trust_batch`) | {ms(tb['raw_p50'])} | {ms(tb['raw_p99'])} | same run |",
+        f"| a plain per-target driver query for the same data (`bench/trust_per_target`) | {ms(tb['plain_p50'])} | "
+        f"{ms(tb['plain_p99'])} | same run |",
         f"| badge read of one shop, {bd['concurrency']} concurrent clients | {ms(bd['p50'])} | {ms(bd['p99'])} | "
         f"**{bd['rps']:,.0f} requests/s** |",
         f"| `recordEvents` of 100 events, with the rescoring it triggers | {ms(rec['p50'])} | {ms(rec['p99'])} | "
         f"{rec['calls']} calls |",
         "",
-        f"- `trustBatch` p50 / raw query p50 = **{ratio:.2f}** (target: at most 1.5) — {'met' if ratio <= 1.5 else 'NOT met'}",
+        f"- `trustBatch` p50 / p50 of the raw query the service runs = **{ratio:.2f}** (target: at most 1.5) — "
+        f"{'met' if ratio <= 1.5 else 'NOT met'}; against the plain per-target query: "
+        f"**{tb['http_p50'] / tb['plain_p50']:.2f}**. The service reads the buyer's relations once (a buyer has tens) "
+        "instead of one look-up per target, and returns the columns as JSON-array scalars instead of typed GraphQL "
+        "lists (graphql-core completes every list item); the difference left is HTTP, parsing the 500 ids and "
+        "validating them.",
         "- Query plans of the hot paths: [`docs/query-plans.md`](query-plans.md).",
         "",
     ]

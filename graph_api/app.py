@@ -98,6 +98,16 @@ class TrustgraphGraphQL(GraphQL):
                        request_id=request_id_var.get() or "-", loaders=make_loaders(s.reads), request=request,
                        response=response, extra={"metrics": s.metrics})
 
+    async def process_result(self, request: Request, result: Any) -> Any:
+        """Every HTTP answer's errors carry a code, including those strawberry produces before
+        the schema's extensions run (a document over the token limit fails in parsing)."""
+        from schema.errors import classify
+
+        if result.errors:
+            rid = request_id_var.get()
+            result.errors = [e if "code" in (e.extensions or {}) else classify(e, rid) for e in result.errors]
+        return await super().process_result(request, result)
+
     async def on_ws_connect(self, context: Any) -> Any:
         """Browsers cannot set headers on a WebSocket: the key may also come in the
         connection_init payload, as {"Authorization": "Bearer ..."}."""

@@ -300,6 +300,29 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
 DERIVE_MODES = ("incremental", "rebuild", "none")
 
 
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    """Export the trust graph (see graph_api/export.py) as GraphML, JSON or CSV, streaming."""
+    from graph_api.export import ExportError, ExportFilter, export
+
+    try:
+        f = ExportFilter(since=args.since, until=args.until, category=args.category, center=args.center,
+                         depth=args.depth, max_nodes=args.max_nodes)
+    except ExportError as exc:
+        raise TrustgraphError(f"export: {exc}") from exc
+    out = Path(args.out)
+    with _open_store(settings) as store:
+        buyers = store.graph_counts()[0].get("Buyer", 0)
+        with _progress(buyers, " buyers", f"export {args.format}") as bar:
+            try:
+                summary = export(store, args.format, out, f, progress=bar.update)
+            except ExportError as exc:
+                raise TrustgraphError(f"export: {exc}") from exc
+    edges = ", ".join(f"{k} {n:,}" for k, n in sorted(summary.edges.items()))
+    print(f"wrote {out}: {summary.nodes:,} nodes, {summary.total_edges:,} edges ({edges}) in {summary.seconds:.1f}s "
+          f"({summary.total_edges / summary.seconds if summary.seconds else 0:,.0f} edges/s)")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     """Serve the GraphQL API with uvicorn. Each worker process reads the environment once
     (the same settings as this command) and follows the change log for its subscribers."""
@@ -365,6 +388,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="buyers read and written per transaction (default 2000)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=cmd_rescore)
+
+    p = sub.add_parser("export", help="export the trust graph as GraphML, JSON (networkx node-link) or CSV")
+    p.add_argument("--format", choices=["graphml", "json", "csv"], default="graphml")
+    p.add_argument("--out", required=True, help="the file to write (a directory for csv)")
+    p.add_argument("--since", type=_as_of, default=None, help="orders placed at or after this time (ISO-8601 with offset)")
+    p.add_argument("--until", type=_as_of, default=None, help="orders placed at or before this time")
+    p.add_argument("--category", default=None, help="only hosts and shops of this category")
+    p.add_argument("--center", default=None, help="only the neighbourhood of HOST:<id> or SHOP:<id>")
+    p.add_argument("--depth", type=_bounded_int(1, 6), default=2, help="hops around --center (default 2)")
+    p.add_argument("--max-nodes", type=_bounded_int(1, 10_000_000), default=100_000,
+                   help="at most this many nodes around --center (default 100,000)")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("serve", help="serve the GraphQL API (starts the local Neo4j unless NEO4J_URI is set)")
     p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1; 0.0.0.0 for all)")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -131,36 +130,32 @@ class Reads:
 
     # -- many pairs, stored --------------------------------------------------------------------
     def trust_batch(self, buyer_id: str, host_ids: Sequence[str], shop_ids: Sequence[str]) -> TrustColumns:
-        row = self.store.rows("read/trust_batch", buyerId=buyer_id, hostIds=list(host_ids), shopIds=list(shop_ids))[0]
+        row = self.store.rows("read/trust_batch", buyerId=buyer_id, shopIds=list(dict.fromkeys(shop_ids)))[0]
+        stored = {(kind, target): (level, score, conf, at) for kind, target, level, score, conf, at in row["relations"]}
+        rights = dict(row["shops"])
         neutral = self.policy.trust.model.neutral_base_rate
-        ids: list[str] = []
-        kinds: list[str] = []
+        ids = [*host_ids, *shop_ids]
+        kinds = [HOST] * len(host_ids) + [SHOP] * len(shop_ids)
         levels: list[str] = []
         scores: list[float] = []
         confs: list[float] = []
         as_of: list[int | None] = []
-        for target, (level, score, conf, at) in zip(host_ids, row["hosts"]):
-            ids.append(target)
-            kinds.append(HOST)
-            if level is None:  # no relation: a stranger with no evidence scores the base rate
+        base_of: dict[str, float] = {}
+        for kind, target in zip(kinds, ids):
+            found = stored.get((kind, target))
+            if found is None:  # no relation: a stranger with no evidence scores the base rate
+                if kind == SHOP:
+                    base = base_of.get(target)
+                    if base is None:
+                        base = base_of[target] = platform_trust(rights.get(target) or (), self.policy.trust)
+                else:
+                    base = neutral
                 levels.append(STRANGER)
-                scores.append(neutral)
+                scores.append(base)
                 confs.append(0.0)
                 as_of.append(None)
             else:
-                levels.append(level)
-                scores.append(score)
-                confs.append(conf)
-                as_of.append(at)
-        for target, (level, score, conf, at, rights) in zip(shop_ids, row["shops"]):
-            ids.append(target)
-            kinds.append(SHOP)
-            if level is None:
-                levels.append(STRANGER)
-                scores.append(platform_trust(rights or (), self.policy.trust))
-                confs.append(0.0)
-                as_of.append(None)
-            else:
+                level, score, conf, at = found
                 levels.append(level)
                 scores.append(score)
                 confs.append(conf)
@@ -172,10 +167,7 @@ class Reads:
         """Shops and hosts with their stored standing, by Standing id ("SHOP:s1")."""
         out: dict[str, dict[str, Any]] = {}
         for r in self.store.rows("read/standings", ids=list(standing_ids)):
-            standing = r["standing"]
-            if standing is not None and standing.get("explanation"):
-                standing = {**standing, "explanation": json.loads(standing["explanation"])}
-            out[r["id"]] = {**r, "standing": standing}
+            out[r["id"]] = r
         return out
 
     def shop_hosts(self, shop_id: str) -> list[str]:

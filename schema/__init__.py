@@ -6,27 +6,43 @@ writes ``schema/schema.graphql`` (checked in, compared with the code by a test).
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.schema.config import StrawberryConfig
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.extensions.max_aliases import create_validator as alias_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 
 from graph_api.settings import Limits
 from schema.errors import ErrorCodes
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.subscription import Subscription
+from schema.types import COLUMN_SCALARS
+
+
+class TrustgraphSchema(strawberry.Schema):
+    def process_errors(self, errors: Any, execution_context: Any = None) -> None:
+        """Strawberry logs every error with its traceback; most are the client's (bad input,
+        a missing role, a limit). schema.errors.classify logs the unexpected ones, with the
+        request id, and only those."""
 
 
 def build_schema(limits: Limits | None = None) -> strawberry.Schema:
     limits = limits or Limits()
-    return strawberry.Schema(
+    # The limit rules are built once, so that the validation cache (keyed by the rule classes)
+    # hits for a repeated query; a limiter constructed per request would make new classes.
+    rules = [depth_rule(limits.max_depth, None, None), alias_rule(limits.max_aliases)]
+    return TrustgraphSchema(
+        config=StrawberryConfig(scalar_map=COLUMN_SCALARS),
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         extensions=[
             ErrorCodes,  # first: its after-hook runs last and sees every error
             lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
-            lambda: QueryDepthLimiter(max_depth=limits.max_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+            lambda: AddValidationRules(rules),  # depth and aliases (QueryDepthLimiter, MaxAliasesLimiter)
             # Module-level LRU caches shared by every request: a recommender's repeated query is
             # parsed and validated once.
             lambda: ParserCache(maxsize=256),

@@ -71,19 +71,34 @@ def classify(error: GraphQLError, request_id: str | None) -> GraphQLError:
 
 
 def _with(error: GraphQLError, message: str, code: str) -> GraphQLError:
-    return GraphQLError(message, nodes=error.nodes, source=error.source, positions=error.positions,
-                        path=error.path, original_error=None, extensions={**(error.extensions or {}), "code": code})
+    """Rewrite ``error`` IN PLACE: strawberry's results hold these objects in lists that are not
+    always the ones an extension can reach (a parse error's result has its own list)."""
+    error.message = message
+    error.args = (message,)
+    error.original_error = None
+    error.extensions = {**(error.extensions or {}), "code": code}
+    return error
 
 
 class ErrorCodes(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         yield
-        result = self.execution_context.result
+        ec = self.execution_context
+        context = ec.context
+        request_id = getattr(context, "request_id", None)
+        classified: list[GraphQLError] = []
+        # Parse and validation errors may only be in pre_execution_errors (when the validation
+        # cache answered); execution errors are in the result.
+        # The lists are changed in place: the result being returned may hold the same list.
+        if ec.pre_execution_errors:
+            ec.pre_execution_errors[:] = [classify(e, request_id) for e in ec.pre_execution_errors]
+            classified = ec.pre_execution_errors
+        result = ec.result
         if result is not None and result.errors:
-            context = self.execution_context.context
-            request_id = getattr(context, "request_id", None)
-            result.errors = [classify(e, request_id) for e in result.errors]
-            metrics = getattr(context, "extra", {}).get("metrics")
-            if metrics is not None:
-                for e in result.errors:
-                    metrics.errors.labels((e.extensions or {}).get("code", "UNKNOWN")).inc()
+            if result.errors is not ec.pre_execution_errors:
+                result.errors[:] = [classify(e, request_id) for e in result.errors]
+            classified = result.errors
+        metrics = getattr(context, "extra", {}).get("metrics")
+        if metrics is not None:
+            for e in classified:
+                metrics.errors.labels((e.extensions or {}).get("code", "UNKNOWN")).inc()

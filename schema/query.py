@@ -71,9 +71,9 @@ class Query:
             raise BadInput("hostIds/shopIds", f"{len(hosts) + len(shops)} targets; at most {limit} per call")
         cols = await run_sync(info.context.reads.trust_batch, buyer, hosts, shops)
         return TrustBatch(
-            buyer_id=strawberry.ID(buyer), target_ids=[strawberry.ID(i) for i in cols.target_ids],
-            target_kinds=[TargetKind(k) for k in cols.target_kinds], levels=[TrustLevel(v) for v in cols.levels],
-            scores=cols.scores, confidences=cols.confidences, as_of=[to_datetime(a) for a in cols.as_of],
+            buyer_id=strawberry.ID(buyer), target_ids=cols.target_ids, target_kinds=cols.target_kinds,
+            levels=cols.levels, scores=cols.scores, confidences=cols.confidences,
+            as_of=[None if a is None else to_datetime(a).isoformat() for a in cols.as_of],
         )
 
     @strawberry.field(description="A shop by id (null if the graph does not know it). Public.")

@@ -8,8 +8,9 @@ query, not N.
 from __future__ import annotations
 
 import enum
+import json
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, NewType, Optional
 
 import strawberry
 from strawberry.types import Info
@@ -108,18 +109,41 @@ class TrustRelation:
         )
 
 
+# trustBatch's columns are custom scalars (JSON arrays), not GraphQL lists: a list of 1,000 typed
+# values costs 1,000 completions in graphql-core (measured: most of a 500-target call), one
+# scalar costs one. The element types are in each scalar's description.
+IdColumn = NewType("IdColumn", list)
+TargetKindColumn = NewType("TargetKindColumn", list)
+TrustLevelColumn = NewType("TrustLevelColumn", list)
+FloatColumn = NewType("FloatColumn", list)
+DateTimeColumn = NewType("DateTimeColumn", list)
+COLUMN_SCALARS = {
+    IdColumn: strawberry.scalar(name="IdColumn", serialize=list, parse_value=list,
+                                description="A column of ids: a JSON array of strings."),
+    TargetKindColumn: strawberry.scalar(name="TargetKindColumn", serialize=list, parse_value=list,
+                                        description='A column of target kinds: a JSON array of "HOST" or "SHOP".'),
+    TrustLevelColumn: strawberry.scalar(name="TrustLevelColumn", serialize=list, parse_value=list,
+                                        description='A column of trust levels: a JSON array of "STRANGER", '
+                                                    '"ACQUAINTANCE" or "REGULAR".'),
+    FloatColumn: strawberry.scalar(name="FloatColumn", serialize=list, parse_value=list,
+                                   description="A column of numbers: a JSON array of floats."),
+    DateTimeColumn: strawberry.scalar(name="DateTimeColumn", serialize=list, parse_value=list,
+                                      description="A column of times: a JSON array of ISO-8601 UTC strings or null."),
+}
+
+
 @strawberry.type(description=(
-    "trustBatch's answer in columns: entry i of every list is about targetIds[i], in input order "
+    "trustBatch's answer in columns: entry i of every column is about targetIds[i], in input order "
     "(hosts first, then shops). A target without a stored relation is a STRANGER with confidence 0 "
     "and its base rate as score; its asOf is null."))
 class TrustBatch:
     buyer_id: strawberry.ID
-    target_ids: list[strawberry.ID]
-    target_kinds: list[TargetKind]
-    levels: list[TrustLevel]
-    scores: list[float]
-    confidences: list[float]
-    as_of: list[Optional[datetime]]
+    target_ids: IdColumn
+    target_kinds: TargetKindColumn
+    levels: TrustLevelColumn
+    scores: FloatColumn
+    confidences: FloatColumn
+    as_of: DateTimeColumn
 
 
 @strawberry.type
@@ -134,16 +158,46 @@ class BadgeDetail:
     missing: list[Reason] = strawberry.field(description="What to fix, for a badge not held or held in grace.")
 
 
+class Explanation:
+    """A Standing's explanation (JSON text), parsed the first time a field needs it: a badge card
+    that asks only for the badges and the tier never parses it."""
+
+    __slots__ = ("_text", "_parsed")
+
+    def __init__(self, text: str | None) -> None:
+        self._text = text
+        self._parsed: dict[str, Any] | None = None
+
+    def get(self) -> dict[str, Any]:
+        if self._parsed is None:
+            self._parsed = json.loads(self._text) if self._text else {"badges": [], "boost": {"reasons": []}}
+        return self._parsed
+
+
 @strawberry.type(description="Badge eligibility of a shop or host, with the rules that fired.")
 class Badge:
     eligible: bool = strawberry.field(description="Holds at least one badge.")
     badges: list[BadgeKind]
-    reasons: list[Reason] = strawberry.field(description="Per badge: its lifecycle reason (GRANTED, KEPT, IN_GRACE ...).")
     since: Optional[datetime] = strawberry.field(description="Since when the longest-held badge is held.")
     grace_period_ends_at: Optional[datetime] = strawberry.field(description="The earliest end of a grace period of a held badge.")
-    details: list[BadgeDetail]
     as_of: Optional[datetime]
     policy_version: Optional[str]
+    _explanation: strawberry.Private[Explanation]
+
+    @strawberry.field(description="Every badge of the policy: held or not, since when, the rules that fired, what is missing.")
+    def details(self) -> list[BadgeDetail]:
+        return [
+            BadgeDetail(badge=BadgeKind(b["badge"]), applicable=b["applicable"], held=b["held"],
+                        since=to_datetime(b["since"]), failing_since=to_datetime(b["failingSince"]),
+                        grace_period_ends_at=to_datetime(b["gracePeriodEndsAt"]), reasons=reasons(b["reasons"]),
+                        missing=reasons(b["missing"]))
+            for b in self._explanation.get()["badges"] if b["badge"] in BadgeKind.__members__
+        ]
+
+    @strawberry.field(description="Per badge: its lifecycle reason (GRANTED, KEPT, IN_GRACE, NOT_ELIGIBLE ...).")
+    def reasons(self) -> list[Reason]:
+        return [reasons(b["reasons"][:1])[0] for b in self._explanation.get()["badges"]
+                if b["reasons"] and b["badge"] in BadgeKind.__members__]
 
 
 @strawberry.type(description="Traffic boost for recommenders: multiplier, tier and hourly-leaderboard eligibility.")
@@ -151,7 +205,11 @@ class Boost:
     multiplier: float
     tier: BoostTier
     leaderboard_eligible: bool
-    reasons: list[Reason]
+    _explanation: strawberry.Private[Explanation]
+
+    @strawberry.field(description="The terms of the multiplier and the tier and leaderboard rules that fired.")
+    def reasons(self) -> list[Reason]:
+        return reasons(self._explanation.get()["boost"]["reasons"])
 
 
 @strawberry.type(description="A shop's or host's record over the policy's windows (weighted counts; docs/trust-model.md, Metrics).")
@@ -181,46 +239,44 @@ class Metrics:
     max_violation_severity: int
 
 
-_NO_STANDING = Badge(eligible=False, badges=[], reasons=[], since=None, grace_period_ends_at=None, details=[],
-                     as_of=None, policy_version=None)
-_NEUTRAL_BOOST = Boost(multiplier=1.0, tier=BoostTier.NONE, leaderboard_eligible=False,
-                       reasons=[Reason(code="NOT_SCORED", message="not scored yet: no standing in the graph")])
+_NOT_SCORED = Explanation(json.dumps({"badges": [], "boost": {"reasons": [
+    {"code": "NOT_SCORED", "message": "not scored yet: no standing in the graph"}]}}))
+
+
+def _exp(standing: dict[str, Any]) -> Explanation:
+    """The standing's Explanation, made once per standing dict (shared by its badge, boost, metrics)."""
+    exp = standing.get("_explanation")
+    if exp is None:
+        exp = standing["_explanation"] = Explanation(standing.get("explanation"))
+    return exp
 
 
 def badge_of(standing: dict[str, Any] | None) -> Badge:
-    if not standing:
-        return _NO_STANDING
-    ex = standing["explanation"]
-    details = [
-        BadgeDetail(badge=BadgeKind(b["badge"]), applicable=b["applicable"], held=b["held"], since=to_datetime(b["since"]),
-                    failing_since=to_datetime(b["failingSince"]), grace_period_ends_at=to_datetime(b["gracePeriodEndsAt"]),
-                    reasons=reasons(b["reasons"]), missing=reasons(b["missing"]))
-        for b in ex["badges"] if b["badge"] in BadgeKind.__members__
-    ]
+    if not standing or standing.get("asOf") is None:
+        return Badge(eligible=False, badges=[], since=None, grace_period_ends_at=None, as_of=None,
+                     policy_version=None, _explanation=_NOT_SCORED)
     return Badge(
         eligible=bool(standing["eligible"]),
         badges=[BadgeKind(b) for b in standing["badges"] if b in BadgeKind.__members__],
-        reasons=[Reason(code=d.reasons[0].code, message=d.reasons[0].message) for d in details if d.reasons],
         since=to_datetime(standing.get("badgeSince")),
         grace_period_ends_at=to_datetime(standing.get("gracePeriodEndsAt")),
-        details=details,
         as_of=to_datetime(standing["asOf"]),
         policy_version=standing["policyVersion"],
+        _explanation=_exp(standing),
     )
 
 
 def boost_of(standing: dict[str, Any] | None) -> Boost:
-    if not standing:
-        return _NEUTRAL_BOOST
-    b = standing["explanation"]["boost"]
-    return Boost(multiplier=b["multiplier"], tier=BoostTier(b["tier"]), leaderboard_eligible=b["leaderboardEligible"],
-                 reasons=reasons(b["reasons"]))
+    if not standing or standing.get("asOf") is None:
+        return Boost(multiplier=1.0, tier=BoostTier.NONE, leaderboard_eligible=False, _explanation=_NOT_SCORED)
+    return Boost(multiplier=standing["multiplier"], tier=BoostTier(standing["tier"]),
+                 leaderboard_eligible=standing["leaderboardEligible"], _explanation=_exp(standing))
 
 
 def metrics_of(standing: dict[str, Any] | None) -> Metrics | None:
-    if not standing:
+    if not standing or standing.get("asOf") is None:
         return None
-    m = standing["explanation"]["metrics"]
+    m = _exp(standing).get()["metrics"]
     return Metrics(
         window_days=m["window_days"], after_sales_window_days=m["after_sales_window_days"],
         violation_window_days=m["violation_window_days"], raw_orders=m["raw_orders"],
@@ -321,7 +377,11 @@ class Host:
     registered_at: Optional[datetime]
     badge: Badge
     boost: Boost
-    metrics: Optional[Metrics]
+    _standing: strawberry.Private[Optional[dict[str, Any]]]
+
+    @strawberry.field(description="The host's record over the policy's windows (null before its first scoring).")
+    def metrics(self) -> Optional[Metrics]:
+        return metrics_of(self._standing)
 
     @strawberry.field(description="Buyers with a stored relation to this host, by buyer id. RESEARCHER or ADMIN.")
     async def buyers(self, info: Info, level: Optional[TrustLevel] = None, first: int = 20,
@@ -358,7 +418,11 @@ class Shop:
     rights: list[str]
     badge: Badge
     boost: Boost
-    metrics: Optional[Metrics]
+    _standing: strawberry.Private[Optional[dict[str, Any]]]
+
+    @strawberry.field(description="The shop's record over the policy's windows (null before its first scoring).")
+    def metrics(self) -> Optional[Metrics]:
+        return metrics_of(self._standing)
 
     @strawberry.field(description="The hosts that sell for this shop.")
     async def hosts(self, info: Info) -> list[Host]:
@@ -371,14 +435,14 @@ def host_of(e: dict[str, Any]) -> Host:
     st = e["standing"]
     return Host(id=strawberry.ID(e["entityId"]), name=e["name"], category=e["category"],
                 registered_at=to_datetime(e["registeredAt"]), badge=badge_of(st), boost=boost_of(st),
-                metrics=metrics_of(st))
+                _standing=st)
 
 
 def shop_of(e: dict[str, Any]) -> Shop:
     st = e["standing"]
     return Shop(id=strawberry.ID(e["entityId"]), name=e["name"], category=e["category"],
                 registered_at=to_datetime(e["registeredAt"]), rights=sorted(e["rights"] or []),
-                badge=badge_of(st), boost=boost_of(st), metrics=metrics_of(st))
+                badge=badge_of(st), boost=boost_of(st), _standing=st)
 
 
 @strawberry.type(description="A buyer as stored: its id, anti-gaming weight and relations. RESEARCHER or ADMIN.")

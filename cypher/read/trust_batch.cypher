@@ -1,20 +1,20 @@
-// trustBatch: the stored trust of one buyer toward many hosts and shops, in input order (UNWIND
-// then OPTIONAL MATCH keeps the order of the rows). One row of two lists:
-//   hosts: [level, score, confidence, asOf]            null fields: no TRUST (a stranger)
-//   shops: [level, score, confidence, asOf, rights]    rights: the shop's current trust rights
-//          (null: no such shop), for a stranger's platform trust
-// Index-backed: the buyer by its unique id, each target by its unique id, then the TRUST
-// relationship between the two (expand-into).
+// trustBatch: what one buyer's stored trust says about many hosts and shops. Two lists:
+//   relations: [kind, targetId, level, score, confidence, asOf] for EVERY TRUST relationship of
+//              the buyer (a buyer has tens, not thousands): the caller keeps the ones asked for.
+//              One expansion of the buyer instead of one look-up per target, so the cost does
+//              not grow with the number of targets asked.
+//   shops:     [shopId, rights] for the shops asked for that exist: a stranger's platform trust
+// Index-backed: the buyer and each shop by their unique ids.
 OPTIONAL MATCH (b:Buyer {id: $buyerId})
 CALL (b) {
-  UNWIND $hostIds AS id
-  OPTIONAL MATCH (b)-[t:TRUST]->(:Host {id: id})
-  RETURN collect([t.level, t.score, t.confidence, t.asOf]) AS hosts
+  OPTIONAL MATCH (b)-[t:TRUST]->(x)
+  RETURN collect(CASE WHEN t IS NULL THEN null
+                      ELSE [CASE WHEN x:Host THEN 'HOST' ELSE 'SHOP' END, x.id, t.level, t.score, t.confidence, t.asOf]
+                 END) AS relations
 }
-CALL (b) {
+CALL () {
   UNWIND $shopIds AS id
-  OPTIONAL MATCH (s:Shop {id: id})
-  OPTIONAL MATCH (b)-[t:TRUST]->(s)
-  RETURN collect([t.level, t.score, t.confidence, t.asOf, s.rights]) AS shops
+  MATCH (s:Shop {id: id})
+  RETURN collect([s.id, s.rights]) AS shops
 }
-RETURN hosts, shops
+RETURN relations, shops
