@@ -133,7 +133,15 @@ def weigh_buyer(row: dict[str, Any], pairs: list[PairFacts], policy: Policy, as_
     """The buyer's anti-gaming weight from all of its orders and interactions."""
     orders = [o for p in pairs if p.target_kind == SHOP for o in p.orders]
     interactions = [i[2] for i in row["interactions"]]
-    return buyer_weight(row["buyerId"], row.get("registeredAt"), orders, interactions, policy.buyers, as_of)
+    weight = buyer_weight(row["buyerId"], row.get("registeredAt"), orders, interactions, policy.buyers, as_of)
+    ring = row.get("ringId")
+    if ring is not None and weight.weight > policy.rings.member_weight:
+        # A member of a detected brushing ring (scoring/rings.py): its evidence counts at most
+        # rings.member_weight, whatever the account's own signals say.
+        return BuyerWeight(weight.buyer_id, policy.rings.member_weight, (*weight.signals, "RING"),
+                           (*weight.reasons, ("RING", f"member of the brushing ring {ring} "
+                                                      f"(weight at most {policy.rings.member_weight:g})")))
+    return weight
 
 
 def score_buyer(row: dict[str, Any], policy: Policy, as_of: int) -> tuple[BuyerWeight, list[PairTrust]]:

@@ -300,6 +300,42 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
 DERIVE_MODES = ("incremental", "rebuild", "none")
 
 
+def cmd_rings(args: argparse.Namespace, settings: Settings) -> int:
+    """Find brushing rings (scoring/rings.py); with --truth, score them against a seed's planted
+    rings; with --apply, mark their members so that the next rescore caps their weight."""
+    from graph_api.policy_file import load_policy
+    from graph_api.research import apply_rings, find_rings
+    from scoring.rings import precision_recall
+
+    policy = load_policy(settings)
+    with _open_store(settings) as store:
+        rings = find_rings(store, policy)
+        marked = apply_rings(store, rings) if args.apply else 0
+    found = sorted({b for r in rings for b in r.members})
+    result: dict[str, Any] = {"rings": [{"id": r.id, "shopId": r.shop_id, "hostId": r.host_id, "size": len(r.members),
+                                         "score": round(r.score, 3), "members": list(r.members)} for r in rings],
+                              "buyersFlagged": len(found), "applied": marked}
+    if args.truth:
+        try:
+            truth = json.loads(Path(args.truth).read_text())
+            planted = [b for ring in truth["rings"] for b in ring["buyerIds"]]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise TrustgraphError(f"rings: cannot read the ground truth {args.truth}: {exc}") from exc
+        precision, recall = precision_recall(found, planted)
+        result.update(planted=len(planted), precision=round(precision, 4), recall=round(recall, 4))
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(f"{len(rings)} rings, {len(found):,} buyers flagged" + (f"; {marked:,} marked (run trustgraph rescore "
+                                                                     "to apply their weight)" if args.apply else ""))
+    for r in rings:
+        print(f"  {r.id}: {len(r.members)} accounts, score {r.score:.2f}")
+    if args.truth:
+        print(f"against {args.truth}: precision {result['precision']:.3f}, recall {result['recall']:.3f} "
+              f"({result['planted']:,} planted buyers)")
+    return 0
+
+
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     """Export the trust graph (see graph_api/export.py) as GraphML, JSON or CSV, streaming."""
     from graph_api.export import ExportError, ExportFilter, export
@@ -388,6 +424,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="buyers read and written per transaction (default 2000)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=cmd_rescore)
+
+    p = sub.add_parser("rings", help="find brushing rings; --truth to score them, --apply to weigh them down")
+    p.add_argument("--truth", default=None, help="a seed's ground truth (trustgraph seed --truth FILE) to score against")
+    p.add_argument("--apply", action="store_true", help="mark the members (the next rescore caps their weight)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_rings)
 
     p = sub.add_parser("export", help="export the trust graph as GraphML, JSON (networkx node-link) or CSV")
     p.add_argument("--format", choices=["graphml", "json", "csv"], default="graphml")

@@ -31,3 +31,23 @@ def load_graph(*, since: str | int | None = None, until: str | int | None = None
                      max_nodes=max_nodes)
     with Store(load_settings()) as store:
         return to_networkx(store, f)
+
+
+def find_rings(store: Store, policy: Any, as_of: int | None = None) -> list[Any]:
+    """Brushing rings in the graph (scoring/rings.py), from the stored buyer weights and signals
+    (so after a rescore), as of ``as_of`` (default: the graph's clock)."""
+    from scoring.rings import Candidate, detect_rings
+
+    at = as_of if as_of is not None else (store.latest_event_at() or 0)
+    candidates = [Candidate(r["buyerId"], float(r["weight"]), tuple(r["signals"]),
+                            tuple((s, h, t) for s, h, t in r["orders"]))
+                  for r in store.rows("research/ring_candidates")]
+    return detect_rings(candidates, policy.rings, at)
+
+
+def apply_rings(store: Store, rings: list[Any]) -> int:
+    """Mark ring members on their Buyer nodes (replacing an earlier detection); a rescore then
+    caps their weight. Returns the number of buyers marked."""
+    rows = [{"buyerId": b, "ringId": r.id} for r in rings for b in r.members]
+    store.write_all([("research/clear_rings", [{}]), ("research/mark_rings", rows)])
+    return len(rows)

@@ -7,6 +7,7 @@ which names the key path of anything missing, unknown or out of range:
 
     [trust.*]                      pair trust            scoring.trust_policy
     [buyers]                       throwaway-account weights   scoring.buyer_weight
+    [rings]                        brushing-ring detection     scoring.rings
     [metrics] [badges.*] [boost]   shop and host rules   scoring.entity_policy
 
 Parsing is pure (text in, values out); reading the file is the caller's business.
@@ -20,10 +21,11 @@ from importlib import resources
 
 from scoring.buyer_weight import BuyerWeightPolicy, load_buyer_weight_policy
 from scoring.entity_policy import EntityPolicy, load_entity_policy
+from scoring.rings import RingPolicy, load_ring_policy
 from scoring.trust_policy import TrustPolicy, load_trust_policy
 
 DEFAULT_POLICY = "v1.toml"
-_KNOWN_TABLES = frozenset({"version", "description", "trust", "buyers", "metrics", "badges", "boost"})
+_KNOWN_TABLES = frozenset({"version", "description", "trust", "buyers", "rings", "metrics", "badges", "boost"})
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class Policy:
     trust: TrustPolicy
     buyers: BuyerWeightPolicy
     entity: EntityPolicy
+    rings: RingPolicy
 
 
 def parse_policy(text: str, source: str = "policy") -> Policy:
@@ -46,10 +49,11 @@ def parse_policy(text: str, source: str = "policy") -> Policy:
     try:
         trust = load_trust_policy(document)
         buyers = load_buyer_weight_policy(document)
+        rings = load_ring_policy(document)
         entity = load_entity_policy(document)
     except ValueError as exc:
         raise ValueError(f"{source}: {exc}") from None
-    return Policy(version=str(document["version"]), trust=trust, buyers=buyers, entity=entity)
+    return Policy(version=str(document["version"]), trust=trust, buyers=buyers, entity=entity, rings=rings)
 
 
 def default_policy_text() -> str:

@@ -12,6 +12,7 @@
 //                  as of $asOf: the current set (Shop.rights) when it was set by then, else the
 //                  latest RightsChange at or before $asOf (ties: highest id), else none
 //   registeredAt: the buyer's registration time (null if not registered yet), for its weight
+//   ringId:       the brushing ring the buyer was found in (trustgraph rings --apply), or null
 // Buyers with neither orders, interactions nor confirmed reports are left out. Facts after
 // $asOf are still returned (scoring ignores them); only the rights need $asOf here.
 UNWIND $buyerIds AS buyerId
@@ -54,4 +55,4 @@ CALL (shopNodes) {
   }
   RETURN collect([s.id, rights]) AS shops
 }
-RETURN b.id AS buyerId, b.registeredAt AS registeredAt, orders, interactions, reports, shops
+RETURN b.id AS buyerId, b.registeredAt AS registeredAt, b.ringId AS ringId, orders, interactions, reports, shops
