@@ -437,7 +437,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", type=_as_of, default=None, help="orders placed at or after this time (ISO-8601 with offset)")
     p.add_argument("--until", type=_as_of, default=None, help="orders placed at or before this time")
     p.add_argument("--category", default=None, help="only hosts and shops of this category")
-    p.add_argument("--center", default=None, help="only the neighbourhood of HOST:<id> or SHOP:<id>")
+    p.add_argument("--center", default=None, help="only the neighbourhood of HOST:<id>, SHOP:<id> or BUYER:<id>")
     p.add_argument("--depth", type=_bounded_int(1, 6), default=2, help="hops around --center (default 2)")
     p.add_argument("--max-nodes", type=_bounded_int(1, 10_000_000), default=100_000,
                    help="at most this many nodes around --center (default 100,000)")

@@ -14,7 +14,7 @@ The exported graph:
 Filters (all optional, combined): a time window on orders (``since``/``until``, epoch ms; with
 a window a TRUST edge is kept only for a pair with an order in it), a ``category`` (hosts and
 shops of it, and the edges to them), and a neighbourhood: the nodes within ``depth`` hops of a
-``center`` host or shop (at most ``max_nodes``), and the edges among them.
+``center`` host, shop or buyer (at most ``max_nodes``), and the edges among them.
 
 Two lines in a notebook::
 
@@ -54,7 +54,7 @@ class ExportFilter:
     since: int | None = None
     until: int | None = None
     category: str | None = None
-    center: str | None = None  # "HOST:h00001" or "SHOP:s00001"
+    center: str | None = None  # "HOST:h00001", "SHOP:s00001" or "BUYER:b000001"
     depth: int = 2
     max_nodes: int = 100_000
 
@@ -63,8 +63,8 @@ class ExportFilter:
             raise ExportError("since is after until")
         if self.center is not None:
             kind, _, ident = self.center.partition(":")
-            if kind not in ("HOST", "SHOP") or not ident:
-                raise ExportError(f"center {self.center!r} must be HOST:<id> or SHOP:<id>")
+            if kind not in KINDS or not ident:
+                raise ExportError(f"center {self.center!r} must be HOST:<id>, SHOP:<id> or BUYER:<id>")
         if not 1 <= self.depth <= 6:
             raise ExportError("depth must be between 1 and 6")
         if self.max_nodes < 1:
@@ -102,7 +102,8 @@ def _clean(attrs: dict[str, Any]) -> dict[str, Any]:
 def neighbourhood(store: Store, center: str, depth: int, max_nodes: int) -> set[str]:
     """The node keys within ``depth`` hops of ``center`` (breadth first, at most ``max_nodes``)."""
     kind, _, ident = center.partition(":")
-    exists = store.rows("read/standings", ids=[center])
+    exists = (store.rows("features/pair_facts", buyerIds=[ident], asOf=0) if kind == "BUYER"
+              else store.rows("read/standings", ids=[center]))
     if not exists:
         raise ExportError(f"center {center} is not in the graph")
     seen = {center}
@@ -138,10 +139,11 @@ def iter_graph(store: Store, f: ExportFilter, progress: Callable[[int], None] | 
             u, v = f"HOST:{e['id']}", f"SHOP:{shop}"
             if u in present and v in present:
                 yield "edge", (u, v, "SELLS_FOR", {"kind": "SELLS_FOR"})
+    buyer_ids = sorted(k[6:] for k in keep if k.startswith("BUYER:")) if keep is not None else None
     after = ""
     while True:
         rows = store.rows("export/buyers_page", after=after, limit=page, since=f.since, until=f.until,
-                          category=f.category)
+                          category=f.category, ids=buyer_ids)
         if not rows:
             break
         after = rows[-1]["id"]

@@ -203,6 +203,22 @@ class Reads:
         end = f"{page[-1][0]}:{page[-1][1]}" if page else None
         return r, Page(r["total"], page, has_next, end)
 
+    # -- neighbourhoods -----------------------------------------------------------------------
+    def neighbourhood(self, center: str, depth: int, max_nodes: int) -> tuple[list[Any], list[Any], bool]:
+        """The subgraph within ``depth`` hops of ``center`` ("BUYER:b1", "HOST:h1", "SHOP:s1"),
+        at most ``max_nodes`` nodes: (nodes, edges, truncated). Unknown centre: BadInput."""
+        from graph_api.export import ExportError, ExportFilter, iter_graph, neighbourhood
+
+        try:
+            f = ExportFilter(center=center, depth=depth, max_nodes=max_nodes)
+            reached = neighbourhood(self.store, center, depth, max_nodes)
+        except ExportError as exc:
+            raise BadInput("center", str(exc).removeprefix("center ")) from None
+        nodes, edges = [], []
+        for what, item in iter_graph(self.store, f):
+            (nodes if what == "node" else edges).append(item)
+        return nodes, edges, len(reached) >= max_nodes
+
     # -- journey -------------------------------------------------------------------------------
     def journey(self, buyer_id: str, kind: str, target_id: str) -> tuple[list[JourneyStep], PairTrust, float]:
         """The level changes of one pair, from its first fact to the clock, and the facts that

@@ -13,8 +13,8 @@ from graph_api.reads import BadInput, check_id
 from schema.permissions import require
 from schema.runtime import run_sync
 from schema.types import (
-    BadgeCard, Buyer, Host, Journey, JourneyCause, JourneyStep, Shop, TargetKind, TrustBatch, TrustLevel,
-    TrustRelation, badge_of, boost_of, host_of, shop_of, to_datetime,
+    BadgeCard, Buyer, Host, Journey, JourneyCause, JourneyStep, Shop, Subgraph, TargetKind, TrustBatch, TrustLevel,
+    TrustRelation, badge_of, boost_of, host_of, shop_of, subgraph_of, to_datetime,
 )
 
 
@@ -127,6 +127,23 @@ class Query:
                    for s in steps],
             current=TrustRelation.of(current, weight),
         )
+
+    @strawberry.field(description=(
+        "The subgraph around one buyer, host or shop (center: BUYER:<id>, HOST:<id> or SHOP:<id>) within depth "
+        "hops (1-3), at most maxNodes nodes (1-1,000), with their trust: for graph viewers. RESEARCHER or ADMIN."))
+    async def neighbourhood(self, info: Info, center: strawberry.ID, depth: int = 1,
+                            max_nodes: int = 200) -> Subgraph:
+        require(info, Role.RESEARCHER)
+        kind, _, ident = str(center).partition(":")
+        if kind not in ("BUYER", "HOST", "SHOP"):
+            raise BadInput("center", "must be BUYER:<id>, HOST:<id> or SHOP:<id>")
+        check_id(ident, "center")
+        if not 1 <= depth <= 3:
+            raise BadInput("depth", f"must be between 1 and 3 (got {depth})")
+        if not 1 <= max_nodes <= 1000:
+            raise BadInput("maxNodes", f"must be between 1 and 1000 (got {max_nodes})")
+        nodes, edges, truncated = await run_sync(info.context.reads.neighbourhood, str(center), depth, max_nodes)
+        return subgraph_of(str(center), nodes, edges, truncated)
 
     @strawberry.field(description="The graph's clock: the time of the latest recorded event (null on an empty graph). Public.")
     async def clock(self, info: Info) -> Optional[datetime]:

@@ -5,9 +5,17 @@
 //   $category        null, or only hosts and shops of that category (IN_CATEGORY)
 // Buyers with nothing left after the filters are left out. Only ids and the derived numbers:
 // no name or any other personal field of a buyer exists in the graph, and none is exported.
-MATCH (b:Buyer)
-WHERE b.id > $after
-WITH b ORDER BY b.id LIMIT $limit
+//   $ids             null, or only these buyers (a neighbourhood): index seeks instead of a range
+CALL () {
+  WITH 1 AS one WHERE $ids IS NULL
+  MATCH (b:Buyer) WHERE b.id > $after
+  RETURN b ORDER BY b.id LIMIT $limit
+  UNION
+  UNWIND coalesce($ids, []) AS wanted
+  MATCH (b:Buyer {id: wanted}) WHERE b.id > $after
+  RETURN b ORDER BY b.id LIMIT $limit
+}
+WITH b ORDER BY b.id
 CALL (b) {
   OPTIONAL MATCH (b)-[:PLACED]->(o:Order)-[:HOSTED_BY]->(h:Host)
   WHERE ($since IS NULL OR o.placedAt >= $since) AND ($until IS NULL OR o.placedAt <= $until)

@@ -247,3 +247,21 @@ def test_health_ready_metrics(client):
 def test_an_unknown_key_is_unauthenticated(client):
     r = client.post("{ clock }", key="not-a-configured-key-at-all")
     assert r.status_code == 401 and r.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+NEIGHBOURHOOD = """query($c: ID!, $d: Int, $m: Int) {
+  neighbourhood(center: $c, depth: $d, maxNodes: $m) { center truncated nodes { id kind } edges { source target kind level } }
+}"""
+
+
+def test_neighbourhood_for_graph_viewers(client, platform):
+    center = f"HOST:{platform['host']}"
+    got = client.gql(NEIGHBOURHOOD, {"c": center, "d": 1, "m": 500}, role="RESEARCHER")["neighbourhood"]
+    ids = {n["id"] for n in got["nodes"]}
+    assert center in ids and f"BUYER:{platform['buyer']}" in ids and not got["truncated"]
+    assert all(e["source"] in ids and e["target"] in ids for e in got["edges"])
+    assert any(e["kind"] == "TRUST" and e["target"] == center and e["level"] for e in got["edges"])
+    small = client.gql(NEIGHBOURHOOD, {"c": center, "d": 2, "m": 3}, role="RESEARCHER")["neighbourhood"]
+    assert small["truncated"] and len(small["nodes"]) <= 3
+    for variables in ({"c": "h1"}, {"c": "HOST:nope"}, {"c": center, "d": 9}, {"c": center, "m": 5000}):
+        assert client.error_codes(NEIGHBOURHOOD, variables, role="RESEARCHER") == ["BAD_USER_INPUT"], variables

@@ -24,6 +24,7 @@ OPERATIONS = {
     "buyer": ('{ buyer(id: "b1") { id relations { totalCount } } }', EXPLORERS),
     "journey": ('{ journey(buyerId: "b1", hostId: "h1") { steps { toLevel } } }', EXPLORERS),
     "recordEvents": ("mutation { recordEvents(events: []) { accepted } }", {"INGEST", "ADMIN"}),
+    "neighbourhood": ('{ neighbourhood(center: "HOST:h1") { nodes { id } } }', EXPLORERS),
 }
 
 

@@ -85,8 +85,11 @@ def test_filters(platform):
         u for u, _ in everything.in_edges(shop) if u.startswith("HOST:")}
     with pytest.raises(ExportError, match="not in the graph"):
         to_networkx(platform, ExportFilter(center="SHOP:nope"))
-    with pytest.raises(ExportError, match="HOST:<id> or SHOP:<id>"):
-        ExportFilter(center="BUYER:b1")
+    with pytest.raises(ExportError, match="HOST:<id>, SHOP:<id> or BUYER:<id>"):
+        ExportFilter(center="ORDER:o1")
+    buyer = next(u for u, _ in everything.in_edges(shop) if u.startswith("BUYER:"))
+    around = to_networkx(platform, ExportFilter(center=buyer, depth=1))
+    assert set(around) == {buyer} | set(everything.successors(buyer))
 
 
 def test_cli_export(platform, tmp_path):
@@ -101,4 +104,4 @@ def test_cli_export(platform, tmp_path):
     assert "edges/s" in proc.stdout and out.exists() and not Path(str(out) + ".part").exists()
     bad = subprocess.run([sys.executable, "-m", "graph_api.cli", "export", "--out", str(out), "--center", "nope"],
                          env=env, capture_output=True, text=True, timeout=300)
-    assert bad.returncode == 1 and "HOST:<id> or SHOP:<id>" in bad.stderr
+    assert bad.returncode == 1 and "HOST:<id>, SHOP:<id> or BUYER:<id>" in bad.stderr
