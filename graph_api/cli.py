@@ -336,6 +336,51 @@ def cmd_rings(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
+    """What a candidate policy would change, against the policy in force, writing nothing."""
+    from datetime import datetime, timezone
+
+    from graph_api.policy_file import load_policy
+    from graph_api.simulate import simulate
+    from scoring.policy import parse_policy
+
+    try:
+        text = Path(args.policy).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise TrustgraphError(f"simulate: cannot read the policy {args.policy}: {exc.strerror}") from exc
+    try:
+        candidate = parse_policy(text, args.policy)
+    except ValueError as exc:
+        raise TrustgraphError(f"simulate: {exc}") from exc
+    current = load_policy(settings)
+    with _open_store(settings) as store:
+        as_of = args.as_of if args.as_of is not None else store.latest_event_at()
+        if as_of is None:
+            _say("the graph holds no events: nothing to simulate")
+            return 0
+        nodes = store.graph_counts()[0]
+        total = nodes.get("Buyer", 0) + nodes.get("Shop", 0) + nodes.get("Host", 0)
+        with _progress(total, " buyers/shops/hosts", "simulate") as bar:
+            sim = simulate(store, current, candidate, as_of, examples=args.examples, progress=bar.update)
+    if args.json:
+        print(json.dumps(sim.to_dict(), indent=2))
+        return 0
+    when = datetime.fromtimestamp(as_of / 1000, tz=timezone.utc).isoformat()
+    print(f"policy {candidate.version} against {current.version}, as of {when}: {sim.pairs:,} pairs, "
+          f"{sim.entities:,} shops and hosts, in {sim.seconds:.1f}s (nothing written)")
+    shifted = sum(sim.level_shifts.values())
+    print(f"  level shifts: {shifted:,}" + ("" if shifted else " (none)"))
+    for (kind, a, b), n in sorted(sim.level_shifts.items()):
+        print(f"    {kind:<5} {a} -> {b}: {n:,}")
+    for label, counter in (("badges gained", sim.badges_gained), ("badges lost", sim.badges_lost)):
+        print(f"  {label}: " + (", ".join(f"{k} {n:,}" for k, n in sorted(counter.items())) or "none"))
+    print("  tier changes: " + (", ".join(f"{k} {a}->{b} {n:,}" for (k, a, b), n in sorted(sim.tier_changes.items()))
+                                or "none"))
+    for what, items in sim.examples.items():
+        print(f"  e.g. {what}: " + "; ".join(items))
+    return 0
+
+
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     """Export the trust graph (see graph_api/export.py) as GraphML, JSON or CSV, streaming."""
     from graph_api.export import ExportError, ExportFilter, export
@@ -424,6 +469,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="buyers read and written per transaction (default 2000)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=cmd_rescore)
+
+    p = sub.add_parser("simulate", help="what a candidate policy would change (levels, badges, tiers), writing nothing")
+    p.add_argument("--policy", required=True, help="the candidate policy file (TOML, like scoring/policies/v1.toml)")
+    p.add_argument("--as-of", type=_as_of, default=None, help="evaluation time (default: the latest event)")
+    p.add_argument("--examples", type=_bounded_int(0, 100), default=5, help="examples per kind of change (default 5)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_simulate)
 
     p = sub.add_parser("rings", help="find brushing rings; --truth to score them, --apply to weigh them down")
     p.add_argument("--truth", default=None, help="a seed's ground truth (trustgraph seed --truth FILE) to score against")

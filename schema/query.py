@@ -14,7 +14,7 @@ from schema.permissions import require
 from schema.runtime import run_sync
 from schema.types import (
     BadgeCard, Buyer, Host, Journey, JourneyCause, JourneyStep, Shop, Subgraph, TargetKind, TrustBatch, TrustLevel,
-    TrustRelation, badge_of, boost_of, host_of, shop_of, subgraph_of, to_datetime,
+    TrustRelation, PolicySimulation, badge_of, boost_of, host_of, shop_of, simulation_of, subgraph_of, to_datetime,
 )
 
 
@@ -144,6 +144,28 @@ class Query:
             raise BadInput("maxNodes", f"must be between 1 and 1000 (got {max_nodes})")
         nodes, edges, truncated = await run_sync(info.context.reads.neighbourhood, str(center), depth, max_nodes)
         return subgraph_of(str(center), nodes, edges, truncated)
+
+    @strawberry.field(description=(
+        "What a candidate policy (the text of a policy TOML file) would change against the policy in force, as of "
+        "the graph's clock: level shifts, badges gained and lost, tier changes, with examples. Writes nothing; reads "
+        "the whole graph, so it takes as long as a rescore. ADMIN."))
+    async def simulate_policy(self, info: Info, policy: str, examples: int = 5) -> PolicySimulation:
+        require(info)  # ADMIN only
+        from graph_api.simulate import simulate
+        from scoring.policy import parse_policy
+
+        if len(policy) > 200_000:
+            raise BadInput("policy", "is longer than 200,000 characters")
+        if not 0 <= examples <= 50:
+            raise BadInput("examples", "must be between 0 and 50")
+        try:
+            candidate = parse_policy(policy, "policy")
+        except ValueError as exc:
+            raise BadInput("policy", str(exc).removeprefix("policy: ")) from None
+        reads = info.context.reads
+        as_of = await run_sync(reads.clock)
+        sim = await run_sync(simulate, reads.store, reads.policy, candidate, as_of, examples=examples)
+        return simulation_of(sim)
 
     @strawberry.field(description="The graph's clock: the time of the latest recorded event (null on an empty graph). Public.")
     async def clock(self, info: Info) -> Optional[datetime]:

@@ -609,3 +609,65 @@ def subgraph_of(center: str, nodes: list[tuple[str, dict[str, Any]]], edges: lis
                for u, v, k, a in edges],
         truncated=truncated,
     )
+
+
+# -- policy what-if ------------------------------------------------------------------------------
+
+@strawberry.type
+class LevelShift:
+    kind: TargetKind
+    from_level: TrustLevel
+    to_level: TrustLevel
+    pairs: int
+
+
+@strawberry.type
+class BadgeCount:
+    target_kind: TargetKind
+    badge: str
+    count: int
+
+
+@strawberry.type
+class TierChange:
+    kind: TargetKind
+    from_tier: BoostTier
+    to_tier: BoostTier
+    count: int
+
+
+@strawberry.type
+class ChangeExamples:
+    change: str
+    examples: list[str]
+
+
+@strawberry.type(description="What a candidate policy would change against the policy in force (nothing is written).")
+class PolicySimulation:
+    as_of: datetime
+    current_policy: str
+    candidate_policy: str
+    pairs: int
+    shops_and_hosts: int
+    level_shifts: list[LevelShift]
+    badges_gained: list[BadgeCount]
+    badges_lost: list[BadgeCount]
+    tier_changes: list[TierChange]
+    examples: list[ChangeExamples]
+
+
+def simulation_of(sim: Any) -> PolicySimulation:
+    def counts(counter: Any) -> list[BadgeCount]:
+        return [BadgeCount(target_kind=TargetKind(k.split(":")[0]), badge=k.split(":", 1)[1], count=n)
+                for k, n in sorted(counter.items())]
+
+    return PolicySimulation(
+        as_of=to_datetime(sim.as_of), current_policy=sim.current, candidate_policy=sim.candidate, pairs=sim.pairs,
+        shops_and_hosts=sim.entities,
+        level_shifts=[LevelShift(kind=TargetKind(k), from_level=TrustLevel(a), to_level=TrustLevel(b), pairs=n)
+                      for (k, a, b), n in sorted(sim.level_shifts.items())],
+        badges_gained=counts(sim.badges_gained), badges_lost=counts(sim.badges_lost),
+        tier_changes=[TierChange(kind=TargetKind(k), from_tier=BoostTier(a), to_tier=BoostTier(b), count=n)
+                      for (k, a, b), n in sorted(sim.tier_changes.items())],
+        examples=[ChangeExamples(change=c, examples=list(v)) for c, v in sim.examples.items()],
+    )

@@ -7,6 +7,17 @@ import pytest
 pytestmark = pytest.mark.integration
 
 ALL = {None, "RECOMMENDER", "RESEARCHER", "INGEST", "ADMIN"}
+
+
+def _simulate_query() -> str:
+    import json
+
+    from scoring.policy import default_policy_text
+
+    return "{ simulatePolicy(policy: %s) { pairs candidatePolicy } }" % json.dumps(default_policy_text())
+
+
+SIMULATE = _simulate_query()
 TRUST_READERS = {"RECOMMENDER", "RESEARCHER", "ADMIN"}
 EXPLORERS = {"RESEARCHER", "ADMIN"}
 
@@ -25,6 +36,7 @@ OPERATIONS = {
     "journey": ('{ journey(buyerId: "b1", hostId: "h1") { steps { toLevel } } }', EXPLORERS),
     "recordEvents": ("mutation { recordEvents(events: []) { accepted } }", {"INGEST", "ADMIN"}),
     "neighbourhood": ('{ neighbourhood(center: "HOST:h1") { nodes { id } } }', EXPLORERS),
+    "simulatePolicy": (SIMULATE, {"ADMIN"}),
 }
 
 
@@ -64,3 +76,9 @@ def test_public_callers_never_see_buyer_ids(client, tiny):
     for operation, (query, allowed) in OPERATIONS.items():
         if None in allowed:
             assert "b1" not in client.post(query).text, operation
+
+
+def test_simulate_policy_rejects_a_bad_policy_by_key(client, tiny):
+    body = client.post('{ simulatePolicy(policy: "version = \\"x\\"") { pairs } }', role="ADMIN").json()
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_USER_INPUT"]
+    assert "trust is missing" in body["errors"][0]["message"]
