@@ -32,14 +32,28 @@ from scoring.policy import Policy
 
 # -- facts: raw rows -> PairFacts -----------------------------------------------------------------
 
+def order_outcomes(reviews: list[Any], complaints: list[Any], inspections: list[Any]) -> dict[str, Any]:
+    """An order's outcomes as OrderFact fields, from the nested lists of the feature queries
+    (``[[at, rating, reviewId]]``, ``[[at, reason]]``, ``[[at, kind, passed]]``), sorted so the
+    result does not depend on Neo4j's order. The latest review counts; on a tie in time the
+    highest review id (deterministic)."""
+    rating = reviewed_at = None
+    if reviews:
+        at, stars, _ = max(reviews, key=lambda r: (r[0], r[2]))
+        rating, reviewed_at = stars, at
+    return {
+        "rating": rating,
+        "reviewed_at": reviewed_at,
+        "complaints": tuple(sorted((Complaint(at, reason) for at, reason in complaints),
+                                   key=lambda c: (c.at, c.reason))),
+        "inspections": tuple(sorted((Inspection(at, kind, passed) for at, kind, passed in inspections),
+                                    key=lambda i: (i.at, i.kind, i.passed))),
+    }
+
+
 def _order(row: list[Any], buyer_id: str) -> OrderFact:
     (order_id, host_id, shop_id, placed_at, amount, item_id, category, delivered_at, refunded_at,
      refund_reason, returned, reviews, complaints, inspections) = row
-    rating = reviewed_at = None
-    if reviews:
-        # The latest review counts; on a tie in time the highest review id (deterministic).
-        at, stars, _ = max(reviews, key=lambda r: (r[0], r[2]))
-        rating, reviewed_at = stars, at
     return OrderFact(
         order_id=order_id,
         buyer_id=buyer_id,
@@ -53,11 +67,7 @@ def _order(row: list[Any], buyer_id: str) -> OrderFact:
         refunded_at=refunded_at,
         refund_reason=refund_reason,
         returned=returned,
-        rating=rating,
-        reviewed_at=reviewed_at,
-        complaints=tuple(sorted((Complaint(at, reason) for at, reason in complaints), key=lambda c: (c.at, c.reason))),
-        inspections=tuple(sorted((Inspection(at, kind, passed) for at, kind, passed in inspections),
-                                 key=lambda i: (i.at, i.kind, i.passed))),
+        **order_outcomes(reviews, complaints, inspections),
     )
 
 

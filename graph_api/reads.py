@@ -174,34 +174,28 @@ class Reads:
         return [r["id"] for r in self.store.rows("read/shop_hosts", shopId=shop_id)]
 
     # -- connections ---------------------------------------------------------------------------
-    def _page(self, name: str, first: int, after: str, key_of: Any, **params: Any) -> Page:
+    def _page(self, name: str, first: int, after: str, key_of: Any, **params: Any) -> tuple[dict[str, Any] | None, Page]:
+        """One page of a connection query (one row: ``total``, ``page`` and any other columns),
+        asking for one row more than ``first`` to know whether there is a next page."""
         rows = self.store.rows(name, after=after, limit=first + 1, **params)
         if not rows:
-            return Page(0, [], False, None)
+            return None, Page(0, [], False, None)
         r = rows[0]
-        page = r["page"]
-        has_next = len(page) > first
-        page = page[:first]
-        return Page(r["total"], page, has_next, key_of(page[-1]) if page else None)
+        page = r["page"][:first]
+        return r, Page(r["total"], page, len(r["page"]) > first, key_of(page[-1]) if page else None)
 
     def host_buyers(self, host_id: str, level: str | None, first: int, after: str) -> Page:
         if level is not None and level not in LEVELS:
             raise BadInput("level", f"must be one of {', '.join(LEVELS)}")
-        return self._page("read/host_buyers", first, after, lambda row: row[0], hostId=host_id, level=level)
+        return self._page("read/host_buyers", first, after, lambda row: row[0], hostId=host_id, level=level)[1]
 
     def fan_club(self, host_id: str, min_tier: int, first: int, after: str) -> Page:
-        return self._page("read/fan_club", first, after, lambda row: row[0], hostId=host_id, minTier=min_tier)
+        return self._page("read/fan_club", first, after, lambda row: row[0], hostId=host_id, minTier=min_tier)[1]
 
     def buyer_relations(self, buyer_id: str, kind: str | None, first: int, after: str) -> tuple[dict[str, Any] | None, Page]:
-        rows = self.store.rows("read/buyer_relations", buyerId=buyer_id, kind=kind, after=after, limit=first + 1)
-        if not rows:
-            return None, Page(0, [], False, None)
-        r = rows[0]
-        page = r["page"]
-        has_next = len(page) > first
-        page = page[:first]
-        end = f"{page[-1][0]}:{page[-1][1]}" if page else None
-        return r, Page(r["total"], page, has_next, end)
+        """The buyer's row (weight, signals; None for an unknown buyer) and a page of its relations."""
+        return self._page("read/buyer_relations", first, after, lambda row: f"{row[0]}:{row[1]}", buyerId=buyer_id,
+                          kind=kind)
 
     # -- neighbourhoods -----------------------------------------------------------------------
     def neighbourhood(self, center: str, depth: int, max_nodes: int) -> tuple[list[Any], list[Any], bool]:

@@ -22,9 +22,10 @@ import dataclasses
 import json
 from typing import Any
 
+from graph_api.buyer_scoring import order_outcomes
 from scoring.badges import BadgeDecision, BadgeState, Boost, decide_badges, decide_boost
 from scoring.entity_metrics import EntityMetrics, compute_metrics
-from scoring.facts import MS_PER_DAY, Complaint, EntityFacts, Inspection, OrderFact, Penalty, TimedValue
+from scoring.facts import MS_PER_DAY, EntityFacts, OrderFact, Penalty, TimedValue
 from scoring.policy import Policy
 
 SHOP = "SHOP"
@@ -47,10 +48,6 @@ def facts_since(policy: Policy, as_of: int) -> tuple[int, int]:
 def _order(row: list[Any], entity_kind: str, entity_id: str) -> OrderFact:
     (order_id, buyer_id, placed_at, amount, delivered_at, refunded_at, refund_reason, returned,
      reviews, complaints, inspections) = row
-    rating = reviewed_at = None
-    if reviews:
-        at, stars, _ = max(reviews, key=lambda r: (r[0], r[2]))  # the latest review counts
-        rating, reviewed_at = stars, at
     return OrderFact(
         order_id=order_id,
         buyer_id=buyer_id,
@@ -62,11 +59,7 @@ def _order(row: list[Any], entity_kind: str, entity_id: str) -> OrderFact:
         refunded_at=refunded_at,
         refund_reason=refund_reason,
         returned=returned,
-        rating=rating,
-        reviewed_at=reviewed_at,
-        complaints=tuple(sorted((Complaint(at, reason) for at, reason in complaints), key=lambda c: (c.at, c.reason))),
-        inspections=tuple(sorted((Inspection(at, kind, passed) for at, kind, passed in inspections),
-                                 key=lambda i: (i.at, i.kind, i.passed))),
+        **order_outcomes(reviews, complaints, inspections),
     )
 
 

@@ -299,6 +299,11 @@ class PageInfo:
     end_cursor: Optional[str]
 
 
+def page_info_of(page: Any) -> PageInfo:
+    """A connection's PageInfo from a graph_api.reads.Page (the cursor encodes its last key)."""
+    return PageInfo(has_next_page=page.has_next, end_cursor=encode_cursor(page.end_key) if page.end_key else None)
+
+
 @strawberry.type(description="A buyer's stored trust toward a host, as listed in the host's buyers.")
 class HostBuyer:
     buyer_id: strawberry.ID
@@ -393,8 +398,7 @@ class Host:
         edges = [HostBuyerEdge(cursor=encode_cursor(r[0]), node=HostBuyer(
             buyer_id=strawberry.ID(r[0]), level=TrustLevel(r[1]), score=r[2], confidence=r[3], as_of=to_datetime(r[4])))
             for r in page.rows]
-        return HostBuyerConnection(edges=edges, total_count=page.total, page_info=PageInfo(
-            has_next_page=page.has_next, end_cursor=encode_cursor(page.end_key) if page.end_key else None))
+        return HostBuyerConnection(edges=edges, total_count=page.total, page_info=page_info_of(page))
 
     @strawberry.field(description="Current fan-club members (tier >= minTier), by buyer id. RESEARCHER or ADMIN.")
     async def fan_club(self, info: Info, min_tier: int = 1, first: int = 20,
@@ -405,8 +409,7 @@ class Host:
         edges = [FanClubEdge(cursor=encode_cursor(r[0]), node=FanClubMember(
             buyer_id=strawberry.ID(r[0]), tier=r[1], joined_at=to_datetime(r[2]), tier_since=to_datetime(r[3])))
             for r in page.rows]
-        return FanClubConnection(edges=edges, total_count=page.total, page_info=PageInfo(
-            has_next_page=page.has_next, end_cursor=encode_cursor(page.end_key) if page.end_key else None))
+        return FanClubConnection(edges=edges, total_count=page.total, page_info=page_info_of(page))
 
 
 @strawberry.type(description="A shop: public facts, trust rights, badge, boost, metrics and the hosts that sell for it.")
@@ -462,8 +465,7 @@ class Buyer:
             target_kind=TargetKind(r[0]), target_id=strawberry.ID(r[1]), level=TrustLevel(r[2]), score=r[3],
             confidence=r[4], platform_trust=r[5], reason_codes=list(r[6] or []), as_of=to_datetime(r[7])))
             for r in page.rows]
-        return RelationConnection(edges=edges, total_count=page.total, page_info=PageInfo(
-            has_next_page=page.has_next, end_cursor=encode_cursor(page.end_key) if page.end_key else None))
+        return RelationConnection(edges=edges, total_count=page.total, page_info=page_info_of(page))
 
 
 @strawberry.type(description="One shop's or host's badge card, for widgets that render many at once.")
