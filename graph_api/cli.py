@@ -6,6 +6,7 @@
     trustgraph stats [--json]              node and relationship counts
     trustgraph rescore [--as-of ISO8601]   rebuild every buyer's trust in hosts and shops
     trustgraph up                          start Neo4j, load and score demo data if the graph is empty
+    trustgraph report [--out DIR]          the stranger -> regular funnel: PNG charts and a summary
 
 Every error trustgraph expects (bad flags, bad settings, Neo4j down) ends in one line on stderr
 and exit code 1 (2 for bad flags), never a traceback.
@@ -336,6 +337,35 @@ def cmd_rings(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    """The funnel as PNG charts, a Markdown summary and JSON (graph_api/report.py)."""
+    from graph_api.funnel import funnel_of
+    from graph_api.policy_file import load_policy
+    from graph_api.report import write_report
+
+    if args.since is not None and args.until is not None and args.until < args.since:
+        raise TrustgraphError("report: --until must not be before --since")
+    policy = load_policy(settings)
+    category = args.category.strip().lower() if args.category else None
+    kind = args.kind.upper() if args.kind else None
+    with _open_store(settings) as store:
+        clock = store.latest_event_at()
+        if clock is None:
+            _say("the graph holds no events: nothing to report (trustgraph seed loads a platform)")
+            return 0
+        buyers = store.graph_counts()[0].get("Buyer", 0)
+        with _progress(buyers, " buyers", "funnel") as bar:
+            funnel = funnel_of(store, policy, clock=clock, since=args.since, until=args.until, period=args.period.upper(),
+                               horizon_days=args.horizon_days, category=category, kind=kind, progress=bar.update)
+    try:
+        written = write_report(funnel, Path(args.out), as_of=clock, policy_version=policy.version, category=category,
+                               kind=kind)
+    except OSError as exc:
+        raise TrustgraphError(f"report: cannot write to {args.out}: {exc.strerror or exc}") from exc
+    print(f"funnel of {funnel.pairs:,} pairs written to {args.out}/: " + ", ".join(p.name for p in written))
+    return 0
+
+
 def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
     """What a candidate policy would change, against the policy in force, writing nothing."""
     from datetime import datetime, timezone
@@ -476,6 +506,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--examples", type=_bounded_int(0, 100), default=5, help="examples per kind of change (default 5)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("report", help="the stranger -> regular funnel as PNG charts and a Markdown summary")
+    p.add_argument("--out", default="report", help="the directory to write (default ./report)")
+    p.add_argument("--period", choices=["day", "week", "month"], default="month", help="period length (default month)")
+    p.add_argument("--since", type=_as_of, default=None, help="window start, ISO-8601 with offset (default: first fact)")
+    p.add_argument("--until", type=_as_of, default=None, help="window end (default: the latest event)")
+    p.add_argument("--category", default=None, help="only hosts and shops of this category")
+    p.add_argument("--kind", choices=["host", "shop"], default=None, help="only buyer -> host or buyer -> shop pairs")
+    p.add_argument("--horizon-days", type=_bounded_int(1, 365), default=90,
+                   help="conversion counts levels reached within this many days of a pair's first fact (default 90)")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("rings", help="find brushing rings; --truth to score them, --apply to weigh them down")
     p.add_argument("--truth", default=None, help="a seed's ground truth (trustgraph seed --truth FILE) to score against")

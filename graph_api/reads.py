@@ -22,10 +22,10 @@ from graph_api import events
 from graph_api.buyer_scoring import build_pair_facts, weigh_buyer
 from graph_api.errors import TrustgraphError
 from graph_api.store import Store
-from scoring.buyer_weight import buyer_weight
 from scoring.facts import PairFacts
 from scoring.pair_trust import HOST, LEVELS, SHOP, STRANGER, PairTrust, platform_trust, score_pair
 from scoring.policy import Policy
+from scoring.timeline import level_changes
 
 
 class BadInput(TrustgraphError):
@@ -216,19 +216,16 @@ class Reads:
     # -- journey -------------------------------------------------------------------------------
     def journey(self, buyer_id: str, kind: str, target_id: str) -> tuple[list[JourneyStep], PairTrust, float]:
         """The level changes of one pair, from its first fact to the clock, and the facts that
-        caused each: the pair is scored at every moment something happened to it, and, between
-        two of them, at the moment decay alone moved the level (found by bisection to the
-        minute, since with no new facts the level never rises)."""
+        caused each (scoring/timeline.py), with the buyer's weight as of each moment (a detected
+        ring's cap included, as in the stored trust)."""
         now = self.clock()
         row, pairs, rights = self._buyer_facts(buyer_id, now)
         facts = next((p for p in pairs if p.target_kind == kind and p.target_id == target_id), None)
         if facts is None or row is None:
             return [], *self.trust(buyer_id, kind, target_id, now)
-        all_orders = [o for p in pairs if p.target_kind == SHOP for o in p.orders]
-        interactions = [i[2] for i in row["interactions"]]
 
         def weight_at(t: int) -> float:
-            return buyer_weight(buyer_id, row.get("registeredAt"), all_orders, interactions, self.policy.buyers, t).weight
+            return weigh_buyer(row, pairs, self.policy, t).weight
 
         def score_at(t: int) -> PairTrust:
             w = weight_at(t)
@@ -239,50 +236,6 @@ class Reads:
                 return score_pair(facts, self.policy.trust, t, platform_base_rate=base, buyer_weight=w)
             return score_pair(facts, self.policy.trust, t, buyer_weight=w)
 
-        moments: dict[int, list[tuple[str, str | None]]] = {}
-
-        def note(at: int | None, what: str, ident: str | None) -> None:
-            if at is not None and at <= now:
-                moments.setdefault(at, []).append((what, ident))
-
-        for o in facts.orders:
-            note(o.placed_at, "ORDER_PLACED", o.order_id)
-            note(o.delivered_at, "ORDER_DELIVERED", o.order_id)
-            note(o.refunded_at, f"ORDER_REFUNDED ({o.refund_reason})", o.order_id)
-            note(o.reviewed_at, f"REVIEW_POSTED ({o.rating} stars)", o.order_id)
-            for c in o.complaints:
-                note(c.at, f"COMPLAINT_FILED ({c.reason})", o.order_id)
-        for v in facts.watches:
-            note(v.at, f"WATCHED ({v.value:g} min)", None)
-        for t in facts.comments:
-            note(t, "COMMENTED", None)
-        for v in facts.follow_changes:
-            note(v.at, "FOLLOWED" if v.value else "UNFOLLOWED", None)
-        for v in facts.tier_changes:
-            note(v.at, f"FAN_CLUB_TIER_SET ({v.value:g})", None)
-        for t in facts.confirmed_reports:
-            note(t, "FALSE_AD_CONFIRMED", None)
-
-        steps: list[JourneyStep] = []
-        level: str | None = None
-        times = sorted(moments)
-        for i, t in enumerate(times):
-            trust = score_at(t)
-            if trust.level != level:
-                steps.append(JourneyStep(t, level, trust.level, trust.score, trust.confidence, moments[t]))
-                level = trust.level
-            end = times[i + 1] - 1 if i + 1 < len(times) else now
-            start = t
-            while end > start and score_at(end).level != level:
-                lo, hi = start, end  # level(lo) == level, level(hi) != level
-                while hi - lo > 60_000:
-                    mid = (lo + hi) // 2
-                    if score_at(mid).level == level:
-                        lo = mid
-                    else:
-                        hi = mid
-                decayed = score_at(hi)
-                steps.append(JourneyStep(hi, level, decayed.level, decayed.score, decayed.confidence,
-                                         [("DECAY (no new evidence)", None)]))
-                level, start = decayed.level, hi
+        steps = [JourneyStep(c.at, c.from_level, c.to_level, c.trust.score, c.trust.confidence, list(c.causes))
+                 for c in level_changes(facts, score_at, now, policy=self.policy.trust)]
         return steps, score_at(now), weight_at(now)

@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from graph_api.auth import Role
 from graph_api.reads import BadInput, check_id
+from schema.funnel_types import Funnel, FunnelPeriod, funnel_of
 from schema.permissions import require
 from schema.runtime import run_sync
 from schema.types import (
@@ -166,6 +167,33 @@ class Query:
         as_of = await run_sync(reads.clock)
         sim = await run_sync(simulate, reads.store, reads.policy, candidate, as_of, examples=examples)
         return simulation_of(sim)
+
+    @strawberry.field(description=(
+        "The stranger -> acquaintance -> regular funnel over [since, until] (default: the first fact to the graph's "
+        "clock): moves between levels per period, time to each level, and conversion within horizonDays by "
+        "category, by the shop's trust rights and by fan-club tier. Every pair's levels are replayed from its facts "
+        "under the policy in force (docs/research.md), so the first call on a large graph takes a while; answers "
+        "are cached until the next event. RESEARCHER or ADMIN."))
+    async def funnel(self, info: Info, period: FunnelPeriod = FunnelPeriod.MONTH, since: Optional[datetime] = None,
+                     until: Optional[datetime] = None, category: Optional[str] = None,
+                     target_kind: Optional[TargetKind] = None, horizon_days: int = 90) -> Funnel:
+        require(info, Role.RESEARCHER)
+        from graph_api.funnel import funnel_of as compute
+
+        start, end = _epoch_ms(since, "since"), _epoch_ms(until, "until")
+        if start is not None and end is not None and end < start:
+            raise BadInput("until", "must not be before since")
+        if not 1 <= horizon_days <= 365:
+            raise BadInput("horizonDays", f"must be between 1 and 365 (got {horizon_days})")
+        if category is not None and not 1 <= len(category) <= 100:
+            raise BadInput("category", "must be 1 to 100 characters")
+        reads = info.context.reads
+        clock = await run_sync(reads.clock)
+        result = await run_sync(compute, reads.store, reads.policy, clock=clock, since=start, until=end,
+                                period=period.value, horizon_days=horizon_days,
+                                category=category.strip().lower() if category else None,
+                                kind=target_kind.value if target_kind else None)
+        return funnel_of(result)
 
     @strawberry.field(description="The graph's clock: the time of the latest recorded event (null on an empty graph). Public.")
     async def clock(self, info: Info) -> Optional[datetime]:

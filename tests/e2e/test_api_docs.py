@@ -49,5 +49,10 @@ def test_documented_example_runs(client, demo, role, query, variables):
     if "recordEvents" in data:
         got = data["recordEvents"]
         assert (got["accepted"], [r["code"] for r in got["rejected"]]) == (2, ["OUT_OF_RANGE"])
+    if "funnel" in data:
+        f = data["funnel"]
+        assert f["pairs"] > 100 and f["timeToRegular"]["reached"] > 0
+        assert {c["category"] for c in f["conversion"]} == {None, "tea"}
+        assert {c["factor"] for c in f["conversion"]} == {"ALL", "SHOP_RIGHTS", "FAN_CLUB_TIER"}
     if "badges" in data:
         assert data["badges"][1]["badge"]["badges"]  # s00031 holds badges in the demo

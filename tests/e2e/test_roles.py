@@ -37,6 +37,7 @@ OPERATIONS = {
     "recordEvents": ("mutation { recordEvents(events: []) { accepted } }", {"INGEST", "ADMIN"}),
     "neighbourhood": ('{ neighbourhood(center: "HOST:h1") { nodes { id } } }', EXPLORERS),
     "simulatePolicy": (SIMULATE, {"ADMIN"}),
+    "funnel": ("{ funnel(period: WEEK) { pairs periods { newPairs } conversion { group regularRate } } }", EXPLORERS),
 }
 
 

@@ -1,0 +1,112 @@
+"""GraphQL types of the stranger -> regular funnel (scoring/funnel.py has the definitions)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any, Optional
+
+import strawberry
+
+from schema.types import TargetKind, TrustLevel, to_datetime
+
+
+@strawberry.enum(description="The length of a funnel period: calendar days, weeks from Monday, or months, in +08:00.")
+class FunnelPeriod(enum.Enum):
+    DAY = "DAY"
+    WEEK = "WEEK"
+    MONTH = "MONTH"
+
+
+@strawberry.enum(description="What a conversion row is grouped by.")
+class FunnelFactor(enum.Enum):
+    ALL = "ALL"
+    SHOP_RIGHTS = "SHOP_RIGHTS"
+    FAN_CLUB_TIER = "FAN_CLUB_TIER"
+
+
+@strawberry.type(description="Pairs that moved from one level to another in a period.")
+class LevelMove:
+    from_level: TrustLevel
+    to_level: TrustLevel
+    pairs: int
+
+
+@strawberry.type(description="One period of the funnel: pairs that began (their first fact), and the moves between levels.")
+class FunnelPeriodCounts:
+    start: datetime
+    end: datetime = strawberry.field(description="Exclusive.")
+    new_pairs: int
+    moves: list[LevelMove]
+
+
+@strawberry.type(description=(
+    "Days from a pair's first fact to the first time it was at the level or above, over the pairs that began in "
+    "the window; pairs that had not reached it by the window's end are notReached (they may still)."))
+class TimeToLevel:
+    level: TrustLevel
+    began: int
+    reached: int
+    not_reached: int
+    median_days: Optional[float]
+    p25_days: Optional[float]
+    p75_days: Optional[float]
+    mean_days: Optional[float]
+
+
+@strawberry.type(description=(
+    "Of the pairs that began at least horizonDays before the window's end, the share at ACQUAINTANCE or above and "
+    "at REGULAR within horizonDays of their first fact. Observed differences between groups, not causal effects."))
+class ConversionGroup:
+    target_kind: TargetKind
+    category: Optional[str] = strawberry.field(description="Null: every category.")
+    factor: FunnelFactor
+    group: str = strawberry.field(description=(
+        "all; with rights / without rights (the shop's trust rights when the pair began); or the highest fan-club "
+        "tier before converting: none, 1-2, 3-5, 6+."))
+    pairs: int
+    acquaintances: int
+    regulars: int
+    acquaintance_rate: Optional[float]
+    regular_rate: Optional[float]
+
+
+@strawberry.type(description="How buyer -> host and buyer -> shop pairs move STRANGER -> ACQUAINTANCE -> REGULAR.")
+class Funnel:
+    since: datetime
+    until: datetime
+    period: FunnelPeriod
+    horizon_days: int
+    cohort_until: datetime = strawberry.field(description="Conversion counts the pairs that began in [since, cohortUntil].")
+    pairs: int = strawberry.field(description="Pairs with a fact by until (of the kind and category asked).")
+    periods: list[FunnelPeriodCounts]
+    time_to_acquaintance: TimeToLevel
+    time_to_regular: TimeToLevel
+    conversion: list[ConversionGroup]
+
+
+def _days(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def _time_to(d: Any) -> TimeToLevel:
+    return TimeToLevel(level=TrustLevel(d.level), began=d.began, reached=d.reached, not_reached=d.not_reached,
+                       median_days=_days(d.median), p25_days=_days(d.quantile(0.25)), p75_days=_days(d.quantile(0.75)),
+                       mean_days=_days(d.mean))
+
+
+def funnel_of(f: Any) -> Funnel:
+    return Funnel(
+        since=to_datetime(f.since), until=to_datetime(f.until), period=FunnelPeriod(f.period),
+        horizon_days=f.horizon_days, cohort_until=to_datetime(f.cohort_until), pairs=f.pairs,
+        periods=[FunnelPeriodCounts(start=to_datetime(p.start), end=to_datetime(p.end), new_pairs=p.new_pairs,
+                                    moves=[LevelMove(from_level=TrustLevel(a), to_level=TrustLevel(b), pairs=n)
+                                           for (a, b), n in p.transitions.items()])
+                 for p in f.periods],
+        time_to_acquaintance=_time_to(f.time_to_acquaintance),
+        time_to_regular=_time_to(f.time_to_regular),
+        conversion=[ConversionGroup(target_kind=TargetKind(c.kind), category=c.category, factor=FunnelFactor(c.factor),
+                                    group=c.group, pairs=c.pairs, acquaintances=c.acquaintances, regulars=c.regulars,
+                                    acquaintance_rate=c.acquaintance_rate, regular_rate=c.regular_rate)
+                    for c in f.conversion],
+    )
