@@ -7,6 +7,7 @@
     trustgraph rescore [--as-of ISO8601]   rebuild every buyer's trust in hosts and shops
     trustgraph up                          start Neo4j, load and score demo data if the graph is empty
     trustgraph report [--out DIR]          the stranger -> regular funnel: PNG charts and a summary
+    trustgraph propagate [--from-buyer ID] hosts and shops ranked by propagated trust
 
 Every error trustgraph expects (bad flags, bad settings, Neo4j down) ends in one line on stderr
 and exit code 1 (2 for bad flags), never a traceback.
@@ -366,6 +367,48 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_propagate(args: argparse.Namespace, settings: Settings) -> int:
+    """Hosts and shops ranked by propagated trust (EigenTrust over the stored TRUST)."""
+    from graph_api.research import NoAnchor, propagate_stored
+
+    if not 0.0 < args.alpha < 1.0:
+        raise TrustgraphError(f"propagate: --alpha must be between 0 and 1, exclusive (got {args.alpha:g})")
+    anchors = None
+    if args.pretrusted:
+        anchors = []
+        for value in args.pretrusted:
+            kind, _, ident = value.partition(":")
+            if kind not in ("HOST", "SHOP") or not ident:
+                raise TrustgraphError(f"propagate: --pretrusted {value!r} must be HOST:<id> or SHOP:<id>")
+            anchors.append(value)
+    with _open_store(settings) as store:
+        as_of = store.latest_event_at()
+        if as_of is None:
+            _say("the graph holds no events: nothing to propagate")
+            return 0
+        buyers = store.graph_counts()[0].get("Buyer", 0)
+        with _progress(buyers, " buyers", "trust edges") as bar:
+            try:
+                g = propagate_stored(store, as_of, pretrusted=anchors, from_buyer=args.from_buyer, alpha=args.alpha,
+                                     progress=bar.update)
+            except NoAnchor as exc:
+                raise TrustgraphError(f"propagate: {exc}") from None
+    kind = args.kind.upper() if args.kind else None
+    ranking = g.ranking(kind, args.top, exclude_known=args.from_buyer is not None and not args.include_known)
+    if args.json:
+        print(json.dumps({"asOf": as_of, "fromBuyer": g.from_buyer, "pretrusted": list(g.pretrusted), "edges": g.edges,
+                          "iterations": g.result.iterations, "converged": g.result.converged,
+                          "ranking": [{"kind": k, "id": i, "trust": v, "known": f"{k}:{i}" in g.known}
+                                      for k, i, v in ranking]}, indent=2))
+        return 0
+    seen_from = f"seen from buyer {g.from_buyer}" if g.from_buyer else f"anchored on {len(g.pretrusted):,} pre-trusted"
+    print(f"trust propagated over {g.edges:,} trust edges, {seen_from}: {g.result.iterations} iterations, "
+          f"{'converged' if g.result.converged else 'NOT converged'}, {g.seconds:.1f}s")
+    for rank, (k, i, v) in enumerate(ranking, 1):
+        print(f"{rank:>4}. {k:<4} {i:<12} {v:.6f}" + ("  (known)" if f"{k}:{i}" in g.known else ""))
+    return 0
+
+
 def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
     """What a candidate policy would change, against the policy in force, writing nothing."""
     from datetime import datetime, timezone
@@ -517,6 +560,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--horizon-days", type=_bounded_int(1, 365), default=90,
                    help="conversion counts levels reached within this many days of a pair's first fact (default 90)")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("propagate", help="hosts and shops ranked by trust propagated over buyers' trust (EigenTrust)")
+    p.add_argument("--pretrusted", nargs="+", default=None, metavar="KIND:ID",
+                   help="anchors, HOST:<id> or SHOP:<id> (default: shops whose inspections pass, hosts with a long "
+                        "clean record)")
+    p.add_argument("--from-buyer", default=None, help="personalized: what buyers like this one trust")
+    p.add_argument("--include-known", action="store_true", help="with --from-buyer: keep what the buyer already knows")
+    p.add_argument("--kind", choices=["host", "shop"], default=None, help="rank only hosts or only shops")
+    p.add_argument("--top", type=_bounded_int(1, 1_000_000), default=20, help="how many to list (default 20)")
+    p.add_argument("--alpha", type=float, default=0.15, help="restart probability, in (0, 1) (default 0.15)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_propagate)
 
     p = sub.add_parser("rings", help="find brushing rings; --truth to score them, --apply to weigh them down")
     p.add_argument("--truth", default=None, help="a seed's ground truth (trustgraph seed --truth FILE) to score against")

@@ -7,7 +7,8 @@ The matrix (also in docs/api.md, and tested operation by role in tests/e2e):
       boost, metrics), shop.hosts, clock, policy
     trust, trustBatch, trustChanged                  -       yes          yes         -      yes
     buyer, journey, host.buyers, host.fanClub,       -        -           yes         -      yes
-      buyer.relations, neighbourhood, funnel
+      buyer.relations, neighbourhood, funnel,
+      trustRanking
     recordEvents                                     -        -            -         yes     yes
     simulatePolicy                                   -        -            -          -      yes
     badgeChanged                                    yes      yes          yes        yes     yes

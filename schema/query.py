@@ -10,7 +10,7 @@ from strawberry.types import Info
 
 from graph_api.auth import Role
 from graph_api.reads import BadInput, check_id
-from schema.funnel_types import Funnel, FunnelPeriod, funnel_of
+from schema.research_types import Funnel, FunnelPeriod, TrustRanking, funnel_of, ranking_of
 from schema.permissions import require
 from schema.runtime import run_sync
 from schema.types import (
@@ -194,6 +194,41 @@ class Query:
                                 category=category.strip().lower() if category else None,
                                 kind=target_kind.value if target_kind else None)
         return funnel_of(result)
+
+    @strawberry.field(description=(
+        "Hosts and shops ranked by trust propagated over buyers' stored local trust (EigenTrust, docs/research.md): "
+        "global, anchored on pretrusted (SHOP:<id> / HOST:<id>; default: shops whose inspections pass and hosts with "
+        "a long clean record), or personalized from fromBuyer (what buyers like them trust; excludeKnown leaves out "
+        "what the buyer already knows). first: 1-1,000. Reads every TRUST relationship on the first call; cached "
+        "until the next event. RESEARCHER or ADMIN."))
+    async def trust_ranking(self, info: Info, from_buyer: Optional[strawberry.ID] = None,
+                            pretrusted: Optional[list[strawberry.ID]] = None, target_kind: Optional[TargetKind] = None,
+                            first: int = 20, exclude_known: bool = True) -> TrustRanking:
+        require(info, Role.RESEARCHER)
+        from graph_api.research import NoAnchor, propagate_stored
+
+        if not 1 <= first <= 1000:
+            raise BadInput("first", f"must be between 1 and 1000 (got {first})")
+        if from_buyer is not None and pretrusted is not None:
+            raise BadInput("fromBuyer/pretrusted", "give at most one of fromBuyer or pretrusted")
+        anchors = None
+        if pretrusted is not None:
+            if not 1 <= len(pretrusted) <= 1000:
+                raise BadInput("pretrusted", "must name 1 to 1,000 hosts or shops")
+            anchors = []
+            for i, value in enumerate(pretrusted):
+                kind, _, ident = str(value).partition(":")
+                if kind not in ("HOST", "SHOP"):
+                    raise BadInput(f"pretrusted[{i}]", "must be HOST:<id> or SHOP:<id>")
+                anchors.append(f"{kind}:{check_id(ident, f'pretrusted[{i}]')}")
+        buyer = check_id(str(from_buyer), "fromBuyer") if from_buyer is not None else None
+        reads = info.context.reads
+        clock = await run_sync(reads.clock)
+        try:
+            g = await run_sync(propagate_stored, reads.store, clock, pretrusted=anchors, from_buyer=buyer)
+        except NoAnchor as exc:
+            raise BadInput("fromBuyer" if buyer else "pretrusted", str(exc)) from None
+        return ranking_of(g, target_kind.value if target_kind else None, first, exclude_known and buyer is not None)
 
     @strawberry.field(description="The graph's clock: the time of the latest recorded event (null on an empty graph). Public.")
     async def clock(self, info: Info) -> Optional[datetime]:

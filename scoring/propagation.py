@@ -29,7 +29,8 @@ import math
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
-__all__ = ["Edge", "PropagationResult", "local_trust", "propagate", "propagate_reference"]
+__all__ = ["Edge", "PretrustRule", "PropagationResult", "is_pretrusted", "local_trust", "propagate",
+           "propagate_reference"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,38 @@ class PropagationResult:
         """Targets by trust, highest first (ties by id)."""
         ranked = sorted(self.targets.items(), key=lambda kv: (-kv[1], kv[0]))
         return ranked if n is None else ranked[:n]
+
+
+@dataclass(frozen=True)
+class PretrustRule:
+    """Who anchors the walk by default (EigenTrust's pre-trusted peers): targets whose record the
+    platform can vouch for independently of buyers' opinions, so brushing cannot buy a seat.
+
+    * a shop whose third-party inspections pass: at least ``shop_min_inspections`` in the metrics
+      window, all passed (rate >= ``shop_min_pass_rate``), and no penalty in the violation window;
+    * a host with a long clean record: registered at least ``host_min_days`` before the evaluation,
+      at least ``host_min_orders`` (weighted) orders in the window, no confirmed false ad and no
+      penalty in the violation window.
+    """
+
+    shop_min_inspections: float = 3.0
+    shop_min_pass_rate: float = 1.0
+    host_min_days: int = 90
+    host_min_orders: float = 20.0
+
+
+def is_pretrusted(kind: str, metrics: Mapping[str, object], registered_at: int | None, as_of: int,
+                  rule: PretrustRule = PretrustRule()) -> bool:
+    """Whether a shop or host (``kind`` SHOP or HOST) with these stored metrics (the ``metrics``
+    of its standing's explanation) is pre-trusted under ``rule``."""
+    clean = metrics.get("max_violation_severity") == 0
+    if kind == "SHOP":
+        rate = metrics.get("inspection_pass_rate")
+        return (clean and float(metrics.get("inspections") or 0) >= rule.shop_min_inspections
+                and rate is not None and float(rate) >= rule.shop_min_pass_rate)  # type: ignore[arg-type]
+    return (clean and registered_at is not None and as_of - registered_at >= rule.host_min_days * 86_400_000
+            and float(metrics.get("orders") or 0) >= rule.host_min_orders  # type: ignore[arg-type]
+            and metrics.get("confirmed_false_ads") == 0)
 
 
 def local_trust(belief: float, disbelief: float, buyer_weight: float = 1.0) -> float:

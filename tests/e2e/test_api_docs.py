@@ -49,6 +49,9 @@ def test_documented_example_runs(client, demo, role, query, variables):
     if "recordEvents" in data:
         got = data["recordEvents"]
         assert (got["accepted"], [r["code"] for r in got["rejected"]]) == (2, ["OUT_OF_RANGE"])
+    if "global" in data:
+        assert data["global"]["converged"] and len(data["global"]["entries"]) == 5
+        assert data["forBuyer"]["entries"] and not any(e["known"] for e in data["forBuyer"]["entries"])
     if "funnel" in data:
         f = data["funnel"]
         assert f["pairs"] > 100 and f["timeToRegular"]["reached"] > 0

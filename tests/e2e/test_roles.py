@@ -37,6 +37,7 @@ OPERATIONS = {
     "recordEvents": ("mutation { recordEvents(events: []) { accepted } }", {"INGEST", "ADMIN"}),
     "neighbourhood": ('{ neighbourhood(center: "HOST:h1") { nodes { id } } }', EXPLORERS),
     "simulatePolicy": (SIMULATE, {"ADMIN"}),
+    "trustRanking": ('{ trustRanking(fromBuyer: "b1") { edges entries { targetId trust known } } }', EXPLORERS),
     "funnel": ("{ funnel(period: WEEK) { pairs periods { newPairs } conversion { group regularRate } } }", EXPLORERS),
 }
 

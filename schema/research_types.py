@@ -1,4 +1,5 @@
-"""GraphQL types of the stranger -> regular funnel (scoring/funnel.py has the definitions)."""
+"""GraphQL types of the research fields: the stranger -> regular funnel (scoring/funnel.py has the
+definitions) and propagated trust (scoring/propagation.py)."""
 
 from __future__ import annotations
 
@@ -109,4 +110,35 @@ def funnel_of(f: Any) -> Funnel:
                                     group=c.group, pairs=c.pairs, acquaintances=c.acquaintances, regulars=c.regulars,
                                     acquaintance_rate=c.acquaintance_rate, regular_rate=c.regular_rate)
                     for c in f.conversion],
+    )
+
+
+@strawberry.type(description="A host's or shop's propagated trust (its share of the walk's stationary mass among targets).")
+class PropagatedTrust:
+    target_kind: TargetKind
+    target_id: strawberry.ID
+    trust: float
+    known: bool = strawberry.field(description="Personalized runs: the buyer already has a relation with it.")
+
+
+@strawberry.type(description=(
+    "EigenTrust over buyers' local trust (docs/research.md): global, anchored on a pre-trusted set, or personalized "
+    "from one buyer (what buyers like them trust)."))
+class TrustRanking:
+    as_of: datetime
+    from_buyer: Optional[strawberry.ID]
+    pretrusted: int = strawberry.field(description="Anchors of the walk (the buyer, for a personalized run).")
+    edges: int
+    iterations: int
+    converged: bool
+    entries: list[PropagatedTrust]
+
+
+def ranking_of(g: Any, kind: str | None, first: int, exclude_known: bool) -> TrustRanking:
+    return TrustRanking(
+        as_of=to_datetime(g.as_of), from_buyer=strawberry.ID(g.from_buyer) if g.from_buyer else None,
+        pretrusted=len(g.pretrusted), edges=g.edges, iterations=g.result.iterations, converged=g.result.converged,
+        entries=[PropagatedTrust(target_kind=TargetKind(k), target_id=strawberry.ID(i), trust=v,
+                                 known=f"{k}:{i}" in g.known)
+                 for k, i, v in g.ranking(kind, first, exclude_known)],
     )
