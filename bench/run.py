@@ -421,6 +421,10 @@ def write_report(results: dict[str, Any], path: Path) -> None:
         lines += _rescore_report(results["rescore"])
     if "incremental" in results:
         lines += _incremental_report(results["incremental"])
+    if "research" in results:
+        from bench.research import report as research_report
+
+        lines += research_report(results["research"])
     if "service" in results:
         lines += _service_report(results["service"])
         plans = ["# Query plans of the hot paths", "",
@@ -601,9 +605,9 @@ def _ingest_report(ing: dict[str, Any]) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sections", default="ingest,rescore,incremental,service",
-                        help="comma-separated: ingest, rescore, incremental, service (default: all); the report "
-                             "keeps the last results of the sections not run")
+    parser.add_argument("--sections", default="ingest,rescore,incremental,service,research",
+                        help="comma-separated: ingest, rescore, incremental, service, research (default: all); the "
+                             "report keeps the last results of the sections not run")
     parser.add_argument("--buyers", type=int, default=40_000, help="seed size (40,000 buyers: about 1M events)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--per-event", type=int, default=3000, help="events for the one-transaction-per-event run")
@@ -613,12 +617,15 @@ def main() -> None:
     parser.add_argument("--service-buyers", type=int, default=20_000,
                         help="platform size for the service section (20,000 buyers: 500 hosts)")
     parser.add_argument("--service-requests", type=int, default=200)
+    parser.add_argument("--research-buyers", type=int, default=330_000,
+                        help="buyers of each seeded platform of the research section (330,000: about 1.0M trust "
+                             "edges; the section then loads a second one beside it)")
     parser.add_argument("--report", default=str(ROOT / "docs" / "benchmarks.md"))
     args = parser.parse_args()
     sections = [s.strip() for s in args.sections.split(",") if s.strip()]
-    unknown = sorted(set(sections) - {"ingest", "rescore", "incremental", "service"})
+    unknown = sorted(set(sections) - {"ingest", "rescore", "incremental", "service", "research"})
     if unknown:
-        parser.error(f"unknown sections {unknown}; choose from ingest, rescore, incremental, service")
+        parser.error(f"unknown sections {unknown}; choose from ingest, rescore, incremental, service, research")
 
     sys.path.insert(0, str(ROOT))
     from graph_api.store import Store
@@ -657,6 +664,11 @@ def main() -> None:
             if "incremental" in sections:
                 results["incremental"] = {"date": stamp(),
                                           **bench_incremental(store, args.incremental_buyers, args.seed, [100, 1000, 5000])}
+            if "research" in sections:
+                from bench.research import bench_research
+
+                OUT.mkdir(parents=True, exist_ok=True)
+                results["research"] = {"date": stamp(), **bench_research(store, settings, args.research_buyers, OUT)}
             if "service" in sections:
                 results["service"] = {"date": stamp(), **bench_service(store, settings, args.service_buyers, args.seed,
                                                                        args.service_requests)}
