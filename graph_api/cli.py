@@ -449,6 +449,8 @@ def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
         print(f"  {label}: " + (", ".join(f"{k} {n:,}" for k, n in sorted(counter.items())) or "none"))
     print("  tier changes: " + (", ".join(f"{k} {a}->{b} {n:,}" for (k, a, b), n in sorted(sim.tier_changes.items()))
                                 or "none"))
+    print("  boost multipliers: " + (", ".join(f"{k} {d.lower()} {n:,} (mean {sim.boost_deltas[(k, d)] / n:+.3f})"
+                                               for (k, d), n in sorted(sim.boost_changes.items())) or "unchanged"))
     for what, items in sim.examples.items():
         print(f"  e.g. {what}: " + "; ".join(items))
     return 0

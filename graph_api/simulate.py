@@ -1,6 +1,7 @@
 """Policy what-if: evaluate a candidate policy over the whole graph, writing nothing, and report
 what would change against the policy in force, both computed from the same facts at the same
-time: level shifts of buyer-host and buyer-shop pairs, badges gained and lost, boost tier changes,
+time: level shifts of buyer-host and buyer-shop pairs, badges gained and lost, boost tier changes and
+multipliers raised or lowered,
 with examples. (``trustgraph simulate --policy FILE``.)
 
 Both sides are computed fresh, so the report isolates the policy's effect from staleness of the
@@ -32,6 +33,9 @@ class Simulation:
     badges_gained: Counter[str] = field(default_factory=Counter)  # "SHOP:TRUST_PURCHASE"
     badges_lost: Counter[str] = field(default_factory=Counter)
     tier_changes: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # (kind, from, to)
+    # Traffic multipliers that moved (within a tier too): (kind, RAISED|LOWERED) -> count, summed change
+    boost_changes: Counter[tuple[str, str]] = field(default_factory=Counter)
+    boost_deltas: dict[tuple[str, str], float] = field(default_factory=dict)
     examples: dict[str, list[str]] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -50,6 +54,8 @@ class Simulation:
             "badgesLost": dict(sorted(self.badges_lost.items())),
             "tierChanges": [{"kind": k, "from": a, "to": b, "count": n}
                             for (k, a, b), n in sorted(self.tier_changes.items())],
+            "boostChanges": [{"kind": k, "direction": d, "count": n, "meanChange": round(self.boost_deltas[(k, d)] / n, 4)}
+                             for (k, d), n in sorted(self.boost_changes.items())],
             "examples": self.examples, "seconds": round(self.seconds, 3),
         }
 
@@ -98,6 +104,13 @@ def simulate(store: Store, current: Policy, candidate: Policy, as_of: int, *, ex
                 for badge in sorted(old - new):
                     sim.badges_lost[f"{kind}:{badge}"] += 1
                     sim.example(f"{kind} loses {badge}", a.entity_id, examples)
+                before, after_ = a.record["multiplier"], b.record["multiplier"]
+                if abs(after_ - before) > 1e-9:
+                    key = (kind, "RAISED" if after_ > before else "LOWERED")
+                    sim.boost_changes[key] += 1
+                    sim.boost_deltas[key] = sim.boost_deltas.get(key, 0.0) + (after_ - before)
+                    sim.example(f"{kind} boost {key[1].lower()}", f"{a.entity_id}: multiplier {before:.2f} -> {after_:.2f}",
+                                examples)
                 if a.record["tier"] != b.record["tier"]:
                     sim.tier_changes[(kind, a.record["tier"], b.record["tier"])] += 1
                     sim.example(f"{kind} tier {a.record['tier']} -> {b.record['tier']}",

@@ -638,6 +638,14 @@ class TierChange:
     count: int
 
 
+@strawberry.type(description="Shops or hosts whose traffic multiplier would move (within a tier too).")
+class BoostChange:
+    kind: TargetKind
+    direction: str = strawberry.field(description="RAISED or LOWERED")
+    count: int
+    mean_change: float = strawberry.field(description="Mean change of the multiplier over these.")
+
+
 @strawberry.type
 class ChangeExamples:
     change: str
@@ -655,6 +663,7 @@ class PolicySimulation:
     badges_gained: list[BadgeCount]
     badges_lost: list[BadgeCount]
     tier_changes: list[TierChange]
+    boost_changes: list[BoostChange]
     examples: list[ChangeExamples]
 
 
@@ -671,5 +680,7 @@ def simulation_of(sim: Any) -> PolicySimulation:
         badges_gained=counts(sim.badges_gained), badges_lost=counts(sim.badges_lost),
         tier_changes=[TierChange(kind=TargetKind(k), from_tier=BoostTier(a), to_tier=BoostTier(b), count=n)
                       for (k, a, b), n in sorted(sim.tier_changes.items())],
+        boost_changes=[BoostChange(kind=TargetKind(k), direction=d, count=n, mean_change=sim.boost_deltas[(k, d)] / n)
+                       for (k, d), n in sorted(sim.boost_changes.items())],
         examples=[ChangeExamples(change=c, examples=list(v)) for c, v in sim.examples.items()],
     )

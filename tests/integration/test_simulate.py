@@ -35,10 +35,14 @@ def test_simulate_reports_changes_and_writes_nothing(store, derived_state, tmp_p
 
     same = simulate(store, policy, policy, as_of)
     assert same.pairs > 1000 and not same.level_shifts and not same.badges_gained and not same.badges_lost
+    assert not same.tier_changes and not same.boost_changes
 
     sim = simulate(store, policy, parse_policy(stricter(), "strict.toml"), as_of, examples=2)
     assert sim.level_shifts and all((a, b) == ("REGULAR", "ACQUAINTANCE") for _, a, b in sim.level_shifts)
     assert sim.badges_lost.get("SHOP:TRUST_PURCHASE", 0) > 0 and not sim.badges_gained
+    # fewer badges and fewer regulars can only lower traffic multipliers
+    assert sim.boost_changes and {d for _, d in sim.boost_changes} == {"LOWERED"}
+    assert all(sim.boost_deltas[k] < 0 for k in sim.boost_changes)
     assert all(len(v) <= 2 for v in sim.examples.values())
     assert derived_state(store) == before  # nothing written
 
