@@ -340,7 +340,7 @@ def cmd_rings(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     """The funnel as PNG charts, a Markdown summary and JSON (graph_api/report.py)."""
-    from graph_api.funnel import funnel_of
+    from graph_api.funnel import compute_funnel
     from graph_api.policy_file import load_policy
     from graph_api.report import write_report
 
@@ -356,7 +356,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         buyers = store.graph_counts()[0].get("Buyer", 0)
         with _progress(buyers, " buyers", "funnel") as bar:
-            funnel = funnel_of(store, policy, clock=clock, since=args.since, until=args.until, period=args.period.upper(),
+            funnel = compute_funnel(store, policy, clock=clock, since=args.since, until=args.until, period=args.period.upper(),
                                horizon_days=args.horizon_days, category=category, kind=kind, progress=bar.update)
     try:
         written = write_report(funnel, Path(args.out), as_of=clock, policy_version=policy.version, category=category,

@@ -9,7 +9,7 @@ ring's cap included), and a shop's platform trust from the rights the shop held 
 in force applied to the whole history, not whatever the stored TRUST said at the time.
 
 Cost: several scorings per pair (about 20 for a pair of a few orders), so about 10x a rescore's
-scoring; :func:`funnel_of` caches its answer per (clock, policy version, arguments) so that the
+scoring; :func:`compute_funnel` caches its answer per (clock, policy version, arguments) so that the
 GraphQL field and a report do not pay twice for the same question.
 """
 
@@ -119,7 +119,7 @@ _CACHE_SIZE = 16
 _LOCK = threading.Lock()
 
 
-def funnel_of(store: Store, policy: Policy, *, clock: int, since: int | None = None, until: int | None = None,
+def compute_funnel(store: Store, policy: Policy, *, clock: int, since: int | None = None, until: int | None = None,
               period: str = "MONTH", horizon_days: int = 90, category: str | None = None, kind: str | None = None,
               progress: Callable[[int], None] | None = None) -> Funnel:
     """The funnel of the graph as of ``clock`` (its latest event) over [since, until] (default:
@@ -143,4 +143,4 @@ def funnel_of(store: Store, policy: Policy, *, clock: int, since: int | None = N
     return result
 
 
-__all__ = ["DAY_MS", "RESOLUTION_MS", "TargetProfile", "funnel_of", "pair_paths", "target_profiles"]
+__all__ = ["DAY_MS", "RESOLUTION_MS", "TargetProfile", "compute_funnel", "pair_paths", "target_profiles"]

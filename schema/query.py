@@ -178,20 +178,21 @@ class Query:
                      until: Optional[datetime] = None, category: Optional[str] = None,
                      target_kind: Optional[TargetKind] = None, horizon_days: int = 90) -> Funnel:
         require(info, Role.RESEARCHER)
-        from graph_api.funnel import funnel_of as compute
+        from graph_api.funnel import compute_funnel
 
         start, end = _epoch_ms(since, "since"), _epoch_ms(until, "until")
         if start is not None and end is not None and end < start:
             raise BadInput("until", "must not be before since")
         if not 1 <= horizon_days <= 365:
             raise BadInput("horizonDays", f"must be between 1 and 365 (got {horizon_days})")
+        category = category.strip().lower() if category is not None else None
         if category is not None and not 1 <= len(category) <= 100:
             raise BadInput("category", "must be 1 to 100 characters")
         reads = info.context.reads
         clock = await run_sync(reads.clock)
-        result = await run_sync(compute, reads.store, reads.policy, clock=clock, since=start, until=end,
+        result = await run_sync(compute_funnel, reads.store, reads.policy, clock=clock, since=start, until=end,
                                 period=period.value, horizon_days=horizon_days,
-                                category=category.strip().lower() if category else None,
+                                category=category,
                                 kind=target_kind.value if target_kind else None)
         return funnel_of(result)
 

@@ -265,3 +265,20 @@ def test_neighbourhood_for_graph_viewers(client, platform):
     assert small["truncated"] and len(small["nodes"]) <= 3
     for variables in ({"c": "h1"}, {"c": "HOST:nope"}, {"c": center, "d": 9}, {"c": center, "m": 5000}):
         assert client.error_codes(NEIGHBOURHOOD, variables, role="RESEARCHER") == ["BAD_USER_INPUT"], variables
+
+
+@pytest.mark.parametrize("query, argument", [
+    ("{ funnel(horizonDays: 0) { pairs } }", "horizonDays"),
+    ('{ funnel(since: "2021-09-01T00:00:00+08:00", until: "2021-08-01T00:00:00+08:00") { pairs } }', "until"),
+    ('{ funnel(since: "2021-09-01T00:00:00") { pairs } }', "since"),
+    ('{ funnel(category: "   ") { pairs } }', "category"),
+    ("{ trustRanking(first: 0) { edges } }", "first"),
+    ('{ trustRanking(pretrusted: ["s00001"]) { edges } }', "pretrusted[0]"),
+    ('{ trustRanking(pretrusted: ["SHOP:no-such-shop"]) { edges } }', "pretrusted"),
+    ('{ trustRanking(fromBuyer: "nobody") { edges } }', "fromBuyer"),
+    ('{ trustRanking(fromBuyer: "b1", pretrusted: ["SHOP:s1"]) { edges } }', "fromBuyer/pretrusted"),
+])
+def test_research_fields_refuse_bad_arguments(client, platform, query, argument):
+    body = client.post(query, role="RESEARCHER").json()
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_USER_INPUT"], body
+    assert argument in body["errors"][0]["message"], body

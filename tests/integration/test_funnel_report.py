@@ -15,7 +15,7 @@ import pytest
 
 import graph_api.funnel as funnel_mod
 from graph_api import seed as seedmod
-from graph_api.funnel import funnel_of, pair_paths
+from graph_api.funnel import compute_funnel, pair_paths
 from graph_api.ingest import Ingester
 from graph_api.report import CHARTS, funnel_dict
 from graph_api.rescore import rescore_all
@@ -65,7 +65,7 @@ def test_skipping_moments_before_the_first_delivery_changes_nothing(seeded, monk
 
 def test_the_moves_add_up_to_the_stored_levels(seeded):
     store, clock = seeded
-    f = funnel_of(store, default_policy(), clock=clock, period="WEEK", horizon_days=60)
+    f = compute_funnel(store, default_policy(), clock=clock, period="WEEK", horizon_days=60)
     at_end = Counter({"STRANGER": sum(p.new_pairs for p in f.periods)})
     for p in f.periods:
         for (a, b), n in p.transitions.items():
@@ -82,7 +82,7 @@ def test_the_moves_add_up_to_the_stored_levels(seeded):
     by_category = sum(c.pairs for k, c in rows.items() if k[0] == "SHOP" and k[1] is not None and k[2] == "ALL")
     assert by_category == shops.pairs
     # a category filter keeps exactly that category's pairs
-    tea = funnel_of(store, default_policy(), clock=clock, period="WEEK", horizon_days=60, category="tea", kind="SHOP")
+    tea = compute_funnel(store, default_policy(), clock=clock, period="WEEK", horizon_days=60, category="tea", kind="SHOP")
     assert {c.category for c in tea.conversion} == {None, "tea"} and {c.kind for c in tea.conversion} == {"SHOP"}
     assert tea.conversion[0].pairs == rows[("SHOP", "tea", "ALL", "all")].pairs
 
@@ -106,7 +106,7 @@ def test_report_writes_charts_summary_and_json(seeded, tmp_path):
     for name in CHARTS:
         image = matplotlib.image.imread(out / name)  # a PNG that decodes
         assert image.shape[0] >= 300 and image.shape[1] >= 600 and image.std() > 0
-    expected = funnel_dict(funnel_of(store, default_policy(), clock=clock, period="MONTH", horizon_days=60))
+    expected = funnel_dict(compute_funnel(store, default_policy(), clock=clock, period="MONTH", horizon_days=60))
     written = json.loads((out / "funnel.json").read_text())
     assert written == json.loads(json.dumps(expected))
     summary = (out / "summary.md").read_text()
