@@ -63,7 +63,11 @@ def funnel_dict(f: Funnel) -> dict[str, Any]:
         "since": iso(f.since), "until": iso(f.until), "period": f.period, "horizonDays": f.horizon_days,
         "cohortUntil": iso(f.cohort_until), "pairs": f.pairs,
         "periods": [{"start": iso(p.start), "end": iso(p.end), "newPairs": p.new_pairs,
-                     "moves": [{"from": a, "to": b, "pairs": n} for (a, b), n in p.transitions.items()]}
+                     "moves": [{"from": a, "to": b, "pairs": n} for (a, b), n in p.transitions.items()],
+                     "byTargetKind": {k: {"newPairs": p.new_by_kind.get(k, 0),
+                                          "moves": [{"from": a, "to": b, "pairs": n}
+                                                    for (a, b), n in p.moves_by_kind.get(k, {}).items()]}
+                                      for k in sorted(set(p.new_by_kind) | set(p.moves_by_kind))}}
                     for p in f.periods],
         "timeToAcquaintance": durations(f.time_to_acquaintance),
         "timeToRegular": durations(f.time_to_regular),
@@ -76,13 +80,15 @@ def funnel_dict(f: Funnel) -> dict[str, Any]:
 
 # -- charts ---------------------------------------------------------------------------------------
 
-def _figure(width: float = 9.0, height: float = 4.8) -> tuple[Any, Any]:
+def _figure(width: float = 9.0, height: float = 4.8, rows: int | None = None) -> tuple[Any, Any]:
+    """A figure and its axes: one, or a list of ``rows`` stacked when ``rows`` is given."""
     import matplotlib
 
     matplotlib.use("Agg")  # files only: no display on servers and CI
     import matplotlib.pyplot as plt
 
-    return plt.subplots(figsize=(width, height), dpi=100)
+    fig, axes = plt.subplots(rows or 1, 1, figsize=(width, height), dpi=100, squeeze=False)
+    return fig, (list(axes[:, 0]) if rows is not None else axes[0, 0])
 
 
 def _save(fig: Any, path: Path) -> None:
@@ -95,22 +101,30 @@ def _save(fig: Any, path: Path) -> None:
     os.replace(part, path)
 
 
+def _kinds(f: Funnel) -> list[str]:
+    present = {k for p in f.periods for k in (*p.new_by_kind, *p.moves_by_kind)}
+    return [k for k in (HOST, SHOP) if k in present] or [HOST]
+
+
 def chart_moves(f: Funnel, path: Path) -> None:
-    fig, ax = _figure()
+    """One panel per kind of pair (buyer -> host, buyer -> shop): they convert very differently."""
+    kinds = _kinds(f)
+    fig, axes = _figure(9.0, 3.6 * len(kinds), rows=len(kinds))
     labels = [_label(p.start, f.period) for p in f.periods]
     x = list(range(len(labels)))
     width = 0.2
-    series = [("new pairs", [p.new_pairs for p in f.periods], "#9e9e9e")]
-    series += [(f"{a.lower()} -> {b.lower()}", [p.moves(a, b) for p in f.periods], color)
-               for (a, b), color in zip(UP[:2], ("#42a5f5", "#2e7d32"))]
-    series.append(("fell back (any)", [-sum(p.moves(a, b) for a, b in DOWN) for p in f.periods], "#e53935"))
-    for i, (name, values, color) in enumerate(series):
-        ax.bar([v + (i - 1.5) * width for v in x], values, width, label=name, color=color)
-    ax.axhline(0, color="black", linewidth=0.6)
-    ax.set_xticks(x, labels, rotation=45 if len(labels) > 8 else 0, ha="right" if len(labels) > 8 else "center")
-    ax.set_ylabel("pairs")
-    ax.set_title(f"Pairs that began and moves between levels, per {f.period.lower()}")
-    ax.legend(fontsize="small")
+    for ax, kind in zip(axes, kinds):
+        series = [("new pairs", [p.new_by_kind.get(kind, 0) for p in f.periods], "#9e9e9e")]
+        series += [(f"{a.lower()} -> {b.lower()}", [p.moves(a, b, kind) for p in f.periods], color)
+                   for (a, b), color in zip(UP[:2], ("#42a5f5", "#2e7d32"))]
+        series.append(("fell back (any)", [-sum(p.moves(a, b, kind) for a, b in DOWN) for p in f.periods], "#e53935"))
+        for i, (name, values, color) in enumerate(series):
+            ax.bar([v + (i - 1.5) * width for v in x], values, width, label=name, color=color)
+        ax.axhline(0, color="black", linewidth=0.6)
+        ax.set_xticks(x, labels, rotation=45 if len(labels) > 8 else 0, ha="right" if len(labels) > 8 else "center")
+        ax.set_ylabel("pairs")
+        ax.set_title(f"buyer -> {kind.lower()} pairs: began, and moves between levels, per {f.period.lower()}")
+        ax.legend(fontsize="small")
     _save(fig, path)
 
 
@@ -209,11 +223,13 @@ def summary_markdown(f: Funnel, *, as_of: int, policy_version: str, category: st
         lines.append("- Fan-club tier before converting: " + ", ".join(
             f"{g} {_pct(tiers[g].regular_rate)} ({tiers[g].pairs:,})" for g in TIER_GROUPS if g in tiers) + ".")
     lines += ["", "## Moves per period", "", "![moves](moves.png)", "",
-              "| period | new pairs | stranger -> acquaintance | acquaintance -> regular | stranger -> regular | fell back |",
-              "| --- | ---: | ---: | ---: | ---: | ---: |"]
+              "| period | pairs | new pairs | stranger -> acquaintance | acquaintance -> regular | stranger -> regular "
+              "| fell back |", "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
     for p in f.periods:
-        lines.append(f"| {_day(p.start)} | {p.new_pairs:,} | " + " | ".join(f"{p.moves(a, b):,}" for a, b in UP)
-                     + f" | {sum(p.moves(a, b) for a, b in DOWN):,} |")
+        for kind in _kinds(f):
+            lines.append(f"| {_day(p.start)} | buyer -> {kind.lower()} | {p.new_by_kind.get(kind, 0):,} | "
+                         + " | ".join(f"{p.moves(a, b, kind):,}" for a, b in UP)
+                         + f" | {sum(p.moves(a, b, kind) for a, b in DOWN):,} |")
     lines += ["", "## Time to each level", "", "![time to level](time_to_level.png)", "",
               "| level | began | reached | not yet | p25 days | median days | p75 days | mean days |",
               "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]

@@ -33,12 +33,24 @@ class LevelMove:
     pairs: int
 
 
+@strawberry.type(description="A period's counts for buyer -> host or buyer -> shop pairs alone.")
+class KindPeriodCounts:
+    target_kind: TargetKind
+    new_pairs: int
+    moves: list[LevelMove]
+
+
 @strawberry.type(description="One period of the funnel: pairs that began (their first fact), and the moves between levels.")
 class FunnelPeriodCounts:
     start: datetime
     end: datetime = strawberry.field(description="Exclusive.")
-    new_pairs: int
-    moves: list[LevelMove]
+    new_pairs: int = strawberry.field(description="Both kinds together.")
+    moves: list[LevelMove] = strawberry.field(description="Both kinds together.")
+    by_target_kind: list[KindPeriodCounts]
+
+
+def _moves(transitions: dict[tuple[str, str], int]) -> list[LevelMove]:
+    return [LevelMove(from_level=TrustLevel(a), to_level=TrustLevel(b), pairs=n) for (a, b), n in transitions.items()]
 
 
 @strawberry.type(description=(
@@ -100,9 +112,11 @@ def funnel_of(f: Any) -> Funnel:
     return Funnel(
         since=to_datetime(f.since), until=to_datetime(f.until), period=FunnelPeriod(f.period),
         horizon_days=f.horizon_days, cohort_until=to_datetime(f.cohort_until), pairs=f.pairs,
-        periods=[FunnelPeriodCounts(start=to_datetime(p.start), end=to_datetime(p.end), new_pairs=p.new_pairs,
-                                    moves=[LevelMove(from_level=TrustLevel(a), to_level=TrustLevel(b), pairs=n)
-                                           for (a, b), n in p.transitions.items()])
+        periods=[FunnelPeriodCounts(
+            start=to_datetime(p.start), end=to_datetime(p.end), new_pairs=p.new_pairs, moves=_moves(p.transitions),
+            by_target_kind=[KindPeriodCounts(target_kind=TargetKind(k), new_pairs=p.new_by_kind.get(k, 0),
+                                             moves=_moves(p.moves_by_kind.get(k, {})))
+                            for k in sorted(set(p.new_by_kind) | set(p.moves_by_kind))])
                  for p in f.periods],
         time_to_acquaintance=_time_to(f.time_to_acquaintance),
         time_to_regular=_time_to(f.time_to_regular),

@@ -80,11 +80,25 @@ class PairPath:
 class Period:
     start: int
     end: int  # exclusive
-    new_pairs: int
-    transitions: dict[tuple[str, str], int]  # (from, to) -> moves
+    new_by_kind: dict[str, int]  # HOST/SHOP -> pairs that began
+    moves_by_kind: dict[str, dict[tuple[str, str], int]]  # HOST/SHOP -> (from, to) -> moves
 
-    def moves(self, from_level: str, to_level: str) -> int:
-        return self.transitions.get((from_level, to_level), 0)
+    @property
+    def new_pairs(self) -> int:
+        return sum(self.new_by_kind.values())
+
+    @property
+    def transitions(self) -> dict[tuple[str, str], int]:
+        """(from, to) -> moves, both kinds together, upward moves first."""
+        total: Counter[tuple[str, str]] = Counter()
+        for moves in self.moves_by_kind.values():
+            total.update(moves)
+        return dict(sorted(total.items(), key=_move_order))
+
+    def moves(self, from_level: str, to_level: str, kind: str | None = None) -> int:
+        if kind is not None:
+            return self.moves_by_kind.get(kind, {}).get((from_level, to_level), 0)
+        return sum(m.get((from_level, to_level), 0) for m in self.moves_by_kind.values())
 
 
 @dataclass(frozen=True)
@@ -191,8 +205,8 @@ def build_funnel(paths: Iterable[PairPath], since: int, until: int, period: str 
         raise ValueError("horizon_days must be at least 1")
     bounds = period_bounds(since, until, period, offset_minutes)
     starts = [b[0] for b in bounds]
-    new_pairs = [0] * len(bounds)
-    moves: list[Counter[tuple[str, str]]] = [Counter() for _ in bounds]
+    new_pairs: list[Counter[str]] = [Counter() for _ in bounds]
+    moves: list[Counter[tuple[str, str, str]]] = [Counter() for _ in bounds]
     horizon = horizon_days * DAY_MS
     cohort_until = until - horizon
     to_acq: list[float] = []
@@ -216,14 +230,14 @@ def build_funnel(paths: Iterable[PairPath], since: int, until: int, period: str 
         level = STRANGER
         first = slot(p.first_at)
         if first is not None:
-            new_pairs[first] += 1
+            new_pairs[first][p.kind] += 1
         for at, to in p.changes:
             if at > until:
                 break
             if to != level:
                 i = slot(at)
                 if i is not None:
-                    moves[i][(level, to)] += 1
+                    moves[i][(p.kind, level, to)] += 1
                 level = to
 
         acq_at = p.first_at_level(ACQUAINTANCE)
@@ -252,8 +266,13 @@ def build_funnel(paths: Iterable[PairPath], since: int, until: int, period: str 
                     acq_groups[key] += acq
                     reg_groups[key] += reg
 
-    periods = [Period(b[0], b[1], new_pairs[i], dict(sorted(moves[i].items(), key=_move_order)))
-               for i, b in enumerate(bounds)]
+    periods = []
+    for i, (start, end) in enumerate(bounds):
+        by_kind: dict[str, dict[tuple[str, str], int]] = {}
+        for (kind, a, b), n in moves[i].items():
+            by_kind.setdefault(kind, {})[(a, b)] = n
+        periods.append(Period(start, end, dict(sorted(new_pairs[i].items())),
+                              {k: dict(sorted(v.items(), key=_move_order)) for k, v in sorted(by_kind.items())}))
     conversion = [Conversion(kind, category, factor, group, n, acq_groups[(kind, category, factor, group)],
                              reg_groups[(kind, category, factor, group)])
                   for (kind, category, factor, group), n in sorted(groups.items(), key=lambda kv: _group_order(kv[0]))]

@@ -53,6 +53,9 @@ def test_moves_are_counted_in_the_period_they_happen():
     assert f.pairs == 3
     assert [p.new_pairs for p in f.periods] == [2, 1, 0]
     assert [p.transitions for p in f.periods] == [{(S, A): 1}, {(S, A): 1}, {(A, R): 1, (A, S): 1}]
+    assert [p.new_by_kind for p in f.periods] == [{"HOST": 2}, {"SHOP": 1}, {}]
+    assert f.periods[1].moves(S, A, "HOST") == 1 and f.periods[1].moves(S, A, "SHOP") == 0
+    assert f.periods[2].moves_by_kind == {"HOST": {(A, R): 1, (A, S): 1}}
 
 
 def test_moves_after_until_are_left_out():
