@@ -58,12 +58,7 @@ def pair_paths(store: Store, policy: Policy, as_of: int, *, category: str | None
     """The level path of every pair (of this target ``kind`` and ``category``, or all) from its
     first fact to ``as_of``. ``progress`` is called with the number of buyers done per page."""
     profiles = target_profiles(store)
-    after = ""
-    while True:
-        ids = [r["id"] for r in store.rows("features/buyer_ids", after=after, limit=batch)]
-        if not ids:
-            return
-        after = ids[-1]
+    for ids in store.id_pages("features/buyer_ids", batch):
         for row in buyer_rows(store.rows, ids, as_of):
             yield from _buyer_paths(row, profiles, policy, as_of, category, kind)
         if progress is not None:

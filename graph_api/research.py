@@ -66,12 +66,7 @@ def trust_edges(store: Store, batch: int = 5000, progress: Callable[[int], None]
     time. ``progress`` is called with the number of buyers done per page."""
     from scoring.propagation import Edge, local_trust
 
-    after = ""
-    while True:
-        ids = [r["id"] for r in store.rows("features/buyer_ids", after=after, limit=batch)]
-        if not ids:
-            return
-        after = ids[-1]
+    for ids in store.id_pages("features/buyer_ids", batch):
         for r in store.rows("research/trust_edges", ids=ids):
             yield Edge(r["buyer"], f"{r['kind']}:{r['target']}",
                        local_trust(float(r["belief"] or 0.0), float(r["disbelief"] or 0.0), float(r["weight"])))

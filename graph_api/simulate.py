@@ -65,12 +65,7 @@ def simulate(store: Store, current: Policy, candidate: Policy, as_of: int, *, ex
     """Compare ``candidate`` with ``current`` over every pair, shop and host, as of ``as_of``."""
     started = time.perf_counter()
     sim = Simulation(as_of=as_of, current=current.version, candidate=candidate.version)
-    after = ""
-    while True:
-        ids = [r["id"] for r in store.rows("features/buyer_ids", after=after, limit=page)]
-        if not ids:
-            break
-        after = ids[-1]
+    for ids in store.id_pages("features/buyer_ids", page):
         rows = buyer_rows(store.rows, ids, as_of)
         _, _, now = score_buyers(rows, ids, current, as_of)
         _, _, then = score_buyers(rows, ids, candidate, as_of)
@@ -84,12 +79,7 @@ def simulate(store: Store, current: Policy, candidate: Policy, as_of: int, *, ex
         if progress is not None:
             progress(len(ids))
     for kind, ids_query in (("SHOP", "features/shop_ids"), ("HOST", "features/host_ids")):
-        after = ""
-        while True:
-            ids = [r["id"] for r in store.rows(ids_query, after=after, limit=200)]
-            if not ids:
-                break
-            after = ids[-1]
+        for ids in store.id_pages(ids_query, 200):
             rows = standing_rows(store.rows, kind, ids, current, as_of)
             _, now = evaluate_standings(rows, kind, current, as_of)
             if candidate.entity.metrics != current.entity.metrics:
@@ -104,12 +94,12 @@ def simulate(store: Store, current: Policy, candidate: Policy, as_of: int, *, ex
                 for badge in sorted(old - new):
                     sim.badges_lost[f"{kind}:{badge}"] += 1
                     sim.example(f"{kind} loses {badge}", a.entity_id, examples)
-                before, after_ = a.record["multiplier"], b.record["multiplier"]
-                if abs(after_ - before) > 1e-9:
-                    key = (kind, "RAISED" if after_ > before else "LOWERED")
+                before, after = a.record["multiplier"], b.record["multiplier"]
+                if abs(after - before) > 1e-9:
+                    key = (kind, "RAISED" if after > before else "LOWERED")
                     sim.boost_changes[key] += 1
-                    sim.boost_deltas[key] = sim.boost_deltas.get(key, 0.0) + (after_ - before)
-                    sim.example(f"{kind} boost {key[1].lower()}", f"{a.entity_id}: multiplier {before:.2f} -> {after_:.2f}",
+                    sim.boost_deltas[key] = sim.boost_deltas.get(key, 0.0) + (after - before)
+                    sim.example(f"{kind} boost {key[1].lower()}", f"{a.entity_id}: multiplier {before:.2f} -> {after:.2f}",
                                 examples)
                 if a.record["tier"] != b.record["tier"]:
                     sim.tier_changes[(kind, a.record["tier"], b.record["tier"])] += 1

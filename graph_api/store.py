@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import neo4j
 from neo4j import GraphDatabase, RoutingControl
@@ -130,9 +130,16 @@ class Store:
         at = self.read("features/max_event_at")[0]["at"]
         return at if at is not None else self.read("features/max_event_at_scan")[0]["at"]
 
-    def buyer_ids_page(self, after: str, limit: int) -> list[str]:
-        """Up to ``limit`` buyer ids greater than ``after``, in id order."""
-        return [r["id"] for r in self.read("features/buyer_ids", after=after, limit=limit)]
+    def id_pages(self, ids_query: str, size: int) -> Iterator[list[str]]:
+        """Every id of ``ids_query`` (``features/buyer_ids``, ``shop_ids``, ``host_ids``: keyset
+        paging on ``$after``/``$limit``), ``size`` at a time, in id order."""
+        after = ""
+        while True:
+            ids = [r["id"] for r in self.rows(ids_query, after=after, limit=size)]
+            if not ids:
+                return
+            yield ids
+            after = ids[-1]
 
     def rows(self, name: str, **params: Any) -> list[dict[str, Any]]:
         """Run a read query and return its records as plain dicts, unpacked as tuples (cheaper
