@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 from typing import Iterator
 
@@ -84,6 +86,23 @@ def _session_store(neo4j_settings: Settings):
     store.apply_schema()
     yield store
     store.close()
+
+
+@pytest.fixture(scope="session")
+def cli(neo4j_settings: Settings):
+    """A function: run ``trustgraph ARGS`` (``python -m graph_api.cli``) as a user would, against
+    the tests' Neo4j by NEO4J_URI etc., without the caller's own NEO4J_/TRUSTGRAPH_ settings;
+    returns the finished process (text output captured)."""
+    s = neo4j_settings
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "TRUSTGRAPH_"))}
+    env.update(NEO4J_URI=s.bolt_uri, NEO4J_USER=s.neo4j_user, NEO4J_PASSWORD=s.neo4j_password,
+               NEO4J_DATABASE=s.neo4j_database)
+
+    def run(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "graph_api.cli", *args], env=env, capture_output=True,
+                              text=True, timeout=timeout)
+
+    return run
 
 
 @pytest.fixture()

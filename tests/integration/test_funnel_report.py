@@ -6,9 +6,6 @@ level the rescore wrote for it, and the funnel's moves add up to the stored leve
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections import Counter
 
 import pytest
@@ -87,21 +84,12 @@ def test_the_moves_add_up_to_the_stored_levels(seeded):
     assert tea.conversion[0].pairs == rows[("SHOP", "tea", "ALL", "all")].pairs
 
 
-def _cli(store, *args: str) -> subprocess.CompletedProcess[str]:
-    s = store.settings
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "TRUSTGRAPH_"))}
-    env.update(NEO4J_URI=s.bolt_uri, NEO4J_USER=s.neo4j_user, NEO4J_PASSWORD=s.neo4j_password,
-               NEO4J_DATABASE=s.neo4j_database)
-    return subprocess.run([sys.executable, "-m", "graph_api.cli", "report", *args], env=env, capture_output=True,
-                          text=True, timeout=600)
-
-
-def test_report_writes_charts_summary_and_json(seeded, tmp_path):
+def test_report_writes_charts_summary_and_json(seeded, cli, tmp_path):
     import matplotlib.image
 
     store, clock = seeded
     out = tmp_path / "report"
-    done = _cli(store, "--out", str(out), "--period", "month", "--horizon-days", "60")
+    done = cli("report", "--out", str(out), "--period", "month", "--horizon-days", "60")
     assert done.returncode == 0, done.stderr
     for name in CHARTS:
         image = matplotlib.image.imread(out / name)  # a PNG that decodes
@@ -118,18 +106,17 @@ def test_report_writes_charts_summary_and_json(seeded, tmp_path):
     assert f"{100 * host_all['regularRate']:.1f}% regulars" in summary
     assert not list(out.glob("*.part"))
 
-    again = _cli(store, "--out", str(tmp_path / "again"), "--period", "month", "--horizon-days", "60")
+    again = cli("report", "--out", str(tmp_path / "again"), "--period", "month", "--horizon-days", "60")
     assert again.returncode == 0 and (tmp_path / "again" / "funnel.json").read_text() == (out / "funnel.json").read_text()
 
 
-def test_report_rejects_bad_flags_with_a_clear_message(seeded, tmp_path):
-    store, _ = seeded
-    bad_window = _cli(store, "--since", "2021-09-01T00:00:00+08:00", "--until", "2021-08-01T00:00:00+08:00")
+def test_report_rejects_bad_flags_with_a_clear_message(seeded, cli, tmp_path):
+    bad_window = cli("report", "--since", "2021-09-01T00:00:00+08:00", "--until", "2021-08-01T00:00:00+08:00")
     assert bad_window.returncode == 1 and "--until must not be before --since" in bad_window.stderr
-    bad_horizon = _cli(store, "--horizon-days", "0")
+    bad_horizon = cli("report", "--horizon-days", "0")
     assert bad_horizon.returncode == 2 and "--horizon-days" in bad_horizon.stderr
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
-    not_a_dir = _cli(store, "--out", str(blocker))
+    not_a_dir = cli("report", "--out", str(blocker))
     assert not_a_dir.returncode == 1 and f"cannot write to {blocker}" in not_a_dir.stderr
     assert "Traceback" not in not_a_dir.stderr

@@ -4,10 +4,7 @@ seeded platform in the real Neo4j, with planted brushing rings."""
 from __future__ import annotations
 
 import json
-import os
 import statistics
-import subprocess
-import sys
 
 import pytest
 
@@ -77,14 +74,9 @@ def test_personalized_trust_starts_from_the_buyer(seeded):
         propagate_stored(store, clock, pretrusted=["SHOP:no-such-shop"])
 
 
-def test_cli_prints_the_same_ranking_and_refuses_bad_flags(seeded):
+def test_cli_prints_the_same_ranking_and_refuses_bad_flags(seeded, cli):
     store, clock, _ = seeded
-    s = store.settings
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "TRUSTGRAPH_"))}
-    env.update(NEO4J_URI=s.bolt_uri, NEO4J_USER=s.neo4j_user, NEO4J_PASSWORD=s.neo4j_password,
-               NEO4J_DATABASE=s.neo4j_database)
-    run = lambda *a: subprocess.run([sys.executable, "-m", "graph_api.cli", "propagate", *a], env=env,  # noqa: E731
-                                    capture_output=True, text=True, timeout=300)
+    run = lambda *a: cli("propagate", *a, timeout=300)  # noqa: E731
     out = run("--kind", "host", "--top", "7", "--json")
     assert out.returncode == 0, out.stderr
     got = json.loads(out.stdout)

@@ -214,21 +214,12 @@ def test_rescore_on_empty_graph(store):
     assert summary.buyers == 0 and summary.total_pairs == 0
 
 
-def test_cli_rescore_defaults_to_latest_event(store, tmp_path):
-    import os
-    import subprocess
-    import sys
-
-    settings = store.settings
+def test_cli_rescore_defaults_to_latest_event(store, cli, tmp_path):
     events, _ = seedmod.generate(seedmod.SeedConfig(seed=5, buyers=150))
     Ingester(store, 5000).ingest(list(events))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "TRUSTGRAPH_"))}
-    env.update(NEO4J_URI=settings.bolt_uri, NEO4J_USER=settings.neo4j_user,
-               NEO4J_PASSWORD=settings.neo4j_password, NEO4J_DATABASE=settings.neo4j_database)
 
-    def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "graph_api.cli", "rescore", *args], env=env,
-                              capture_output=True, text=True, timeout=600)
+    def run(*args: str):  # noqa: ANN202
+        return cli("rescore", *args)
 
     first = run("--json")
     assert first.returncode == 0, first.stderr

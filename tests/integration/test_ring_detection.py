@@ -4,9 +4,6 @@ rings are found, and applying them caps their members' weight at the next rescor
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
@@ -18,7 +15,7 @@ from scoring.policy import default_policy
 pytestmark = pytest.mark.integration
 
 
-def test_rings_found_scored_and_applied(store, tmp_path):
+def test_rings_found_scored_and_applied(store, cli, tmp_path):
     events, report = seedmod.generate(seedmod.SeedConfig(seed=11, buyers=900, days=90, brushing_rings=3))
     assert not Ingester(store, 5000).ingest(list(events)).rejected
     policy = default_policy()
@@ -26,12 +23,7 @@ def test_rings_found_scored_and_applied(store, tmp_path):
     truth = tmp_path / "truth.json"
     truth.write_text(json.dumps(report.to_dict()))
 
-    s = store.settings
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "TRUSTGRAPH_"))}
-    env.update(NEO4J_URI=s.bolt_uri, NEO4J_USER=s.neo4j_user, NEO4J_PASSWORD=s.neo4j_password,
-               NEO4J_DATABASE=s.neo4j_database)
-    proc = subprocess.run([sys.executable, "-m", "graph_api.cli", "rings", "--truth", str(truth), "--apply", "--json"],
-                          env=env, capture_output=True, text=True, timeout=300)
+    proc = cli("rings", "--truth", str(truth), "--apply", "--json", timeout=300)
     assert proc.returncode == 0, proc.stderr
     got = json.loads(proc.stdout)
     assert (got["precision"], got["recall"]) == (1.0, 1.0) and len(got["rings"]) == 3

@@ -4,9 +4,6 @@ expected direction, the policy in force against itself changes nothing, and noth
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
@@ -25,7 +22,7 @@ def stricter() -> str:
     return text.replace("min_delivered_orders = 30", "min_delivered_orders = 300")
 
 
-def test_simulate_reports_changes_and_writes_nothing(store, derived_state, tmp_path):
+def test_simulate_reports_changes_and_writes_nothing(store, derived_state, cli, tmp_path):
     events, _ = seedmod.generate(seedmod.SeedConfig(seed=3, buyers=800, days=150))
     assert not Ingester(store, 5000).ingest(list(events)).rejected
     policy = default_policy()
@@ -48,12 +45,7 @@ def test_simulate_reports_changes_and_writes_nothing(store, derived_state, tmp_p
 
     path = tmp_path / "strict.toml"
     path.write_text(stricter())
-    s = store.settings
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "TRUSTGRAPH_"))}
-    env.update(NEO4J_URI=s.bolt_uri, NEO4J_USER=s.neo4j_user, NEO4J_PASSWORD=s.neo4j_password,
-               NEO4J_DATABASE=s.neo4j_database)
-    run = lambda *a: subprocess.run([sys.executable, "-m", "graph_api.cli", "simulate", *a], env=env,  # noqa: E731
-                                    capture_output=True, text=True, timeout=300)
+    run = lambda *a: cli("simulate", *a, timeout=300)  # noqa: E731
     out = run("--policy", str(path), "--json")
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["badgesLost"] == dict(sorted(sim.badges_lost.items()))
