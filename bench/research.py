@@ -106,7 +106,7 @@ def measure_all(settings: Any, truth_path: Path, export_path: Path) -> dict[str,
 
 def bench_research(store: Any, settings: Any, buyers: int, out: Path) -> dict[str, Any]:
     """Load both platforms, rescore, measure twice the graph, remove the second, measure again."""
-    from graph_api.rescore import rescore_all
+    from graph_api.derive.rebuild import rescore_all
     from scoring.policy import default_policy
 
     from bench.run import fresh
@@ -223,7 +223,7 @@ def _measure_rings(truth_path: str) -> dict[str, Any]:
 
 
 def _measure_export(path: str) -> dict[str, Any]:
-    from graph_api.export import ExportFilter, export
+    from graph_api.research.export import ExportFilter, export
     from graph_api.settings import load_settings
     from graph_api.store import Store
 

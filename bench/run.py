@@ -190,7 +190,7 @@ def bench_rescore(store, sizes: list[int], seed: int) -> dict[str, Any]:
     """Full rebuild (`trustgraph rescore`) over seeded platforms of two sizes, each imported into
     an empty graph first: from nothing (no derived state yet) and again over its own result."""
     from graph_api.ingest import Ingester, import_jsonl
-    from graph_api.rescore import rescore_all
+    from graph_api.derive.rebuild import rescore_all
     from scoring.policy import default_policy
 
     policy = default_policy()
@@ -219,7 +219,7 @@ def bench_incremental(store, buyers: int, seed: int, batch_sizes: list[int]) -> 
     from the same starting state (reloaded)."""
     from graph_api.derive import Deriver
     from graph_api.ingest import Ingester
-    from graph_api.rescore import rescore_all
+    from graph_api.derive.rebuild import rescore_all
     from graph_api.seed import SeedConfig, generate
     from scoring.policy import default_policy
 
@@ -259,9 +259,9 @@ def bench_service(store, settings, buyers: int, seed: int, requests: int) -> dic
 
     import httpx
 
-    from graph_api.cypher_loader import query as cypher
+    from graph_api.store.cypher import query as cypher
     from graph_api.ingest import Ingester, import_jsonl
-    from graph_api.rescore import rescore_all
+    from graph_api.derive.rebuild import rescore_all
     from scoring.policy import default_policy
 
     path, _ = seeded_file(buyers, seed)

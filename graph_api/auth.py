@@ -35,7 +35,19 @@ class Role(enum.Enum):
     ADMIN = "ADMIN"
 
 
+# Where the request middleware leaves the caller's role in the ASGI scope, for the GraphQL view.
+ROLE_SCOPE_KEY = "trustgraph.role"
+
 MIN_KEY_LENGTH = 16  # a short key is guessable; say so at start-up rather than in an incident
+
+
+def bearer(header: str | None) -> str | None:
+    """The key of an ``Authorization: Bearer <key>`` header: None without a header, "" for a
+    header that is not a bearer key (which no key matches)."""
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else ""
 
 
 def _digest(key: str) -> bytes:

@@ -1,19 +1,61 @@
-"""The one error hierarchy of trustgraph.
+"""The one error hierarchy of trustgraph: every error it raises on purpose.
 
-    TrustgraphError
-     +-- ConfigError            a setting from the environment or a flag is malformed
-     +-- Neo4jLaunchError       the local Neo4j could not be installed, started or stopped
-     +-- StoreUnavailable       the database cannot be reached (driver errors are translated here)
-     +-- ImportFileError        an import file cannot be read (not a single bad event: those are rejections)
+    TrustgraphError                  root; ``code`` for GraphQL clients, ``exit_status`` for the CLI
+     +-- ConfigError                 a setting from the environment, a flag or a file is malformed
+     |    +-- SeedConfigError        a generator parameter is out of range (graph_api.seed)
+     +-- Neo4jLaunchError            the local Neo4j could not be installed, started or stopped
+     +-- StoreUnavailable            the database cannot be reached (driver errors are translated here)
+ |    +-- StoreAuthFailed        it answers but refuses the user and password
+     +-- ImportFileError             an import file cannot be read (a bad event is a rejection, not this)
+     +-- OutputError                 a file or folder cannot be written (export, report)
+     +-- BadInput                    a client's argument is malformed; ``argument`` names it
+     |    +-- InvalidField           one field of an event (or a time or id given elsewhere) is malformed
+ |    +-- ExportError            an export filter is malformed or names nothing in the graph
+     |    +-- NoAnchor               propagation has nothing to start from
+     +-- Unauthenticated             a field needs an API key and none (or an unknown one) was sent
+     +-- Forbidden                   the key's role may not use the field
+     +-- SubscriberTooSlow           a subscriber fell too far behind the change log and is closed
 
-Each error builds its own message so that the CLI can print ``str(exc)`` and nothing else.
+Each error builds its own message, so a boundary shows ``str(exc)`` and nothing else. The two
+boundaries translate once, by :func:`client_code` and :func:`exit_status`: the GraphQL error
+formatter (``schema/errors.py``) and the CLI's ``main`` (``graph_api/cli``). Anything else that
+reaches them is an internal error: logged with its traceback, never shown.
+
+:data:`TABLE` lists the codes and exit statuses (docs/architecture.md prints it).
+
+Third-party errors are translated where they arise, with ``raise ... from exc``: the driver's in
+:class:`graph_api.store.Store`, a policy's ``ValueError`` in :mod:`graph_api.policy`.
 """
 
 from __future__ import annotations
 
+from typing import Callable
+
+# Client codes (GraphQL ``extensions.code``).
+BAD_USER_INPUT = "BAD_USER_INPUT"
+UNAUTHENTICATED = "UNAUTHENTICATED"
+FORBIDDEN = "FORBIDDEN"
+QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+
+# CLI exit statuses (argparse uses 2 for a bad flag; ``neo4j status`` 3 for a stopped server).
+EXIT_ERROR = 1
+EXIT_INTERRUPTED = 130
+
 
 class TrustgraphError(Exception):
     """Root of every error trustgraph raises on purpose."""
+
+    code = INTERNAL_SERVER_ERROR  # what a GraphQL client sees; subclasses that a client can cause say more
+    exit_status = EXIT_ERROR
+    shown_to_clients = False  # True: the message is safe to show a GraphQL client as it is
+
+    @property
+    def extensions(self) -> dict[str, str] | None:
+        """graphql-core copies an original error's ``extensions`` onto the located error: the code
+        then reaches clients even where no extension post-processes results (subscriptions)."""
+        return {"code": self.code} if self.shown_to_clients else None
 
 
 class ConfigError(TrustgraphError):
@@ -22,6 +64,10 @@ class ConfigError(TrustgraphError):
         self.value = value
         self.expected = expected
         super().__init__(f"configuration {name}={value!r} is invalid: expected {expected}")
+
+
+class SeedConfigError(ConfigError, ValueError):
+    """A generator parameter out of range (also a ValueError, as the generator's callers expect)."""
 
 
 class Neo4jLaunchError(TrustgraphError):
@@ -35,12 +81,112 @@ class Neo4jLaunchError(TrustgraphError):
 
 
 class StoreUnavailable(TrustgraphError):
+    code = SERVICE_UNAVAILABLE
+
     def __init__(self, uri: str, detail: str) -> None:
         self.uri = uri
+        self.detail = detail
         super().__init__(f"Neo4j at {uri} is unavailable: {detail}")
+
+
+class StoreAuthFailed(StoreUnavailable):
+    def __init__(self, uri: str, user: str, detail: str) -> None:
+        self.user = user
+        super().__init__(uri, f"authentication failed for user {user!r} ({detail})")
+        self.detail = detail
 
 
 class ImportFileError(TrustgraphError):
     def __init__(self, path: str, detail: str) -> None:
         self.path = path
         super().__init__(f"cannot import {path}: {detail}")
+
+
+class OutputError(TrustgraphError):
+    def __init__(self, what: str, path: str, detail: str) -> None:
+        self.path = path
+        super().__init__(f"{what}: cannot write to {path}: {detail}")
+
+
+class BadInput(TrustgraphError):
+    """A client's argument is malformed; ``argument`` names it as the client wrote it (a GraphQL
+    argument, ``events[3]``, or a CLI flag such as ``--until``)."""
+
+    code = BAD_USER_INPUT
+    shown_to_clients = True
+
+    def __init__(self, argument: str, problem: str, *, mentions: tuple[str, ...] = ()) -> None:
+        self.argument = argument
+        self.problem = problem  # may name other arguments as {0}, {1}...: ``mentions``
+        self.mentions = mentions
+        super().__init__(self.render())
+
+    def render(self, name: Callable[[str], str] = str, separator: str = ": ") -> str:
+        """The message with every argument spelled by ``name`` (the CLI passes its flag names)."""
+        return f"{name(self.argument)}{separator}{self.problem.format(*map(name, self.mentions))}"
+
+
+class InvalidField(BadInput):
+    """A field check of the event format failed (:mod:`graph_api.events`). ``rejection`` is the
+    event's rejection code (MALFORMED_FIELD, OUT_OF_RANGE...); the message names the field, as in
+    "amount must be greater than 0", and is shown alone."""
+
+    def __init__(self, rejection: str, field: str, message: str) -> None:
+        self.rejection = rejection
+        self.field = field
+        self.message = message
+        super().__init__(field, message)
+
+    def render(self, name: Callable[[str], str] = str, separator: str = ": ") -> str:
+        return self.message
+
+
+class ExportError(BadInput, ValueError):
+    """An export filter is malformed (``center`` not KIND:id, ``depth`` out of range) or names
+    nothing in the graph."""
+
+
+class NoAnchor(BadInput, ValueError):
+    """Propagation has nothing to start from (no pre-trusted target with a relation, an unknown
+    buyer)."""
+
+
+class Unauthenticated(TrustgraphError):
+    code = UNAUTHENTICATED
+    shown_to_clients = True
+
+
+class Forbidden(TrustgraphError):
+    code = FORBIDDEN
+    shown_to_clients = True
+
+
+class SubscriberTooSlow(TrustgraphError):
+    def __init__(self, queue_size: int) -> None:
+        super().__init__(f"the subscription fell more than {queue_size} changes behind and was closed; subscribe again")
+
+
+# (error, client code, CLI exit status, when) - the table docs/architecture.md shows.
+TABLE: tuple[tuple[type[TrustgraphError], str, int, str], ...] = (
+    (ConfigError, INTERNAL_SERVER_ERROR, EXIT_ERROR, "a setting, flag value or policy file is malformed"),
+    (Neo4jLaunchError, INTERNAL_SERVER_ERROR, EXIT_ERROR, "the local Neo4j cannot be installed or started"),
+    (StoreUnavailable, SERVICE_UNAVAILABLE, EXIT_ERROR, "Neo4j cannot be reached"),
+    (ImportFileError, INTERNAL_SERVER_ERROR, EXIT_ERROR, "an import file cannot be read"),
+    (OutputError, INTERNAL_SERVER_ERROR, EXIT_ERROR, "an output file cannot be written"),
+    (BadInput, BAD_USER_INPUT, EXIT_ERROR, "an argument is malformed (the message names it)"),
+    (Unauthenticated, UNAUTHENTICATED, EXIT_ERROR, "no API key, or an unknown one"),
+    (Forbidden, FORBIDDEN, EXIT_ERROR, "the key's role may not use the field"),
+    (SubscriberTooSlow, INTERNAL_SERVER_ERROR, EXIT_ERROR, "a subscriber fell behind the change log"),
+)
+
+
+def client_code(exc: BaseException) -> str:
+    """The GraphQL ``extensions.code`` of an exception (INTERNAL_SERVER_ERROR if unexpected)."""
+    return exc.code if isinstance(exc, TrustgraphError) else INTERNAL_SERVER_ERROR
+
+
+def exit_status(exc: BaseException) -> int:
+    """The CLI exit status of an exception."""
+    if isinstance(exc, KeyboardInterrupt):
+        return EXIT_INTERRUPTED
+    return exc.exit_status if isinstance(exc, TrustgraphError) else EXIT_ERROR

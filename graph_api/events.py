@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Mapping
 
+from graph_api.errors import InvalidField
+
 # --- rejection codes (stable: clients match on them) -------------------------------------------
 NOT_AN_OBJECT = "NOT_AN_OBJECT"
 INVALID_JSON = "INVALID_JSON"
@@ -83,24 +85,17 @@ class Rejection:
         }
 
 
-class _Invalid(Exception):
-    """Raised inside a field check; turned into a Rejection by validate_event."""
-
-    def __init__(self, code: str, field: str, message: str) -> None:
-        self.code, self.field, self.message = code, field, message
-
-
 # --- field checks: each takes (field name, raw value) and returns the normalised value --------
 
 def _id(name: str, value: Any) -> str:
     if not isinstance(value, str):
-        raise _Invalid(MALFORMED_FIELD, name, f"{name} must be a string id, got {type(value).__name__}")
+        raise InvalidField(MALFORMED_FIELD, name, f"{name} must be a string id, got {type(value).__name__}")
     if not _ID_RE.match(value):
         if value == "":
-            raise _Invalid(MALFORMED_FIELD, name, f"{name} must not be empty")
+            raise InvalidField(MALFORMED_FIELD, name, f"{name} must not be empty")
         if len(value) > ID_MAX_LEN:
-            raise _Invalid(MALFORMED_FIELD, name, f"{name} is longer than {ID_MAX_LEN} characters")
-        raise _Invalid(
+            raise InvalidField(MALFORMED_FIELD, name, f"{name} is longer than {ID_MAX_LEN} characters")
+        raise InvalidField(
             MALFORMED_FIELD,
             name,
             f"{name} {value[:40]!r} has characters outside letters, digits and _.:@/- "
@@ -111,9 +106,9 @@ def _id(name: str, value: Any) -> str:
 
 def _text(name: str, value: Any) -> str:
     if not isinstance(value, str):
-        raise _Invalid(MALFORMED_FIELD, name, f"{name} must be a string, got {type(value).__name__}")
+        raise InvalidField(MALFORMED_FIELD, name, f"{name} must be a string, got {type(value).__name__}")
     if not value.strip() or len(value) > MAX_NAME_LEN or any(ord(c) < 32 for c in value):
-        raise _Invalid(
+        raise InvalidField(
             MALFORMED_FIELD, name, f"{name} must be 1..{MAX_NAME_LEN} characters without control characters"
         )
     return value
@@ -126,7 +121,7 @@ def _category(name: str, value: Any) -> str:
 
 def _bool(name: str, value: Any) -> bool:
     if not isinstance(value, bool):
-        raise _Invalid(MALFORMED_FIELD, name, f"{name} must be true or false, got {value!r}")
+        raise InvalidField(MALFORMED_FIELD, name, f"{name} must be true or false, got {value!r}")
     return value
 
 
@@ -136,9 +131,9 @@ def _int_range(lo: int, hi: int) -> Callable[[str, Any], int]:
             if isinstance(value, float) and value.is_integer():
                 value = int(value)
             else:
-                raise _Invalid(MALFORMED_FIELD, name, f"{name} must be an integer, got {value!r}")
+                raise InvalidField(MALFORMED_FIELD, name, f"{name} must be an integer, got {value!r}")
         if not lo <= value <= hi:
-            raise _Invalid(OUT_OF_RANGE, name, f"{name} must be between {lo} and {hi}, got {value}")
+            raise InvalidField(OUT_OF_RANGE, name, f"{name} must be between {lo} and {hi}, got {value}")
         return value
 
     return check
@@ -147,9 +142,9 @@ def _int_range(lo: int, hi: int) -> Callable[[str, Any], int]:
 def _positive_number(hi: float) -> Callable[[str, Any], float]:
     def check(name: str, value: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise _Invalid(MALFORMED_FIELD, name, f"{name} must be a number, got {value!r}")
+            raise InvalidField(MALFORMED_FIELD, name, f"{name} must be a number, got {value!r}")
         if not math.isfinite(value) or not 0 < value <= hi:
-            raise _Invalid(OUT_OF_RANGE, name, f"{name} must be greater than 0 and at most {hi:g}, got {value}")
+            raise InvalidField(OUT_OF_RANGE, name, f"{name} must be greater than 0 and at most {hi:g}, got {value}")
         return float(value)
 
     return check
@@ -160,7 +155,7 @@ def _enum(choices: tuple[str, ...]) -> Callable[[str, Any], str]:
 
     def check(name: str, value: Any) -> str:
         if value not in allowed:
-            raise _Invalid(OUT_OF_RANGE, name, f"{name} must be one of {', '.join(choices)}, got {value!r}")
+            raise InvalidField(OUT_OF_RANGE, name, f"{name} must be one of {', '.join(choices)}, got {value!r}")
         return value
 
     return check
@@ -168,17 +163,17 @@ def _enum(choices: tuple[str, ...]) -> Callable[[str, Any], str]:
 
 def _rights(name: str, value: Any) -> list[str]:
     if not isinstance(value, list):
-        raise _Invalid(MALFORMED_FIELD, name, f"{name} must be a list (the full current set of rights)")
+        raise InvalidField(MALFORMED_FIELD, name, f"{name} must be a list (the full current set of rights)")
     unknown = [v for v in value if v not in SHOP_RIGHTS]
     if unknown:
-        raise _Invalid(OUT_OF_RANGE, name, f"{name} has unknown rights {unknown!r}; allowed: {', '.join(SHOP_RIGHTS)}")
+        raise InvalidField(OUT_OF_RANGE, name, f"{name} has unknown rights {unknown!r}; allowed: {', '.join(SHOP_RIGHTS)}")
     # A set: order and repeats carry no meaning, so store it canonical.
     return sorted(set(value))
 
 
 def _code(name: str, value: Any) -> str:
     if not isinstance(value, str) or not _CODE_RE.match(value):
-        raise _Invalid(MALFORMED_FIELD, name, f"{name} must be an UPPER_SNAKE_CASE code, got {value!r}")
+        raise InvalidField(MALFORMED_FIELD, name, f"{name} must be an UPPER_SNAKE_CASE code, got {value!r}")
     return value
 
 
@@ -232,15 +227,15 @@ def parse_at(value: Any) -> int:
     DATETIME with ``datetime({epochMillis: o.placedAt})`` when a person wants to read it.
     """
     if not isinstance(value, str):
-        raise _Invalid(MALFORMED_FIELD, "at", f"at must be an ISO-8601 string, got {type(value).__name__}")
+        raise InvalidField(MALFORMED_FIELD, "at", f"at must be an ISO-8601 string, got {type(value).__name__}")
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise _Invalid(MALFORMED_FIELD, "at", f"at {value[:40]!r} is not an ISO-8601 timestamp") from None
+        raise InvalidField(MALFORMED_FIELD, "at", f"at {value[:40]!r} is not an ISO-8601 timestamp") from None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
-        raise _Invalid(MALFORMED_FIELD, "at", f"at {value!r} has no offset; write it as ...Z or ...+08:00")
+        raise InvalidField(MALFORMED_FIELD, "at", f"at {value!r} has no offset; write it as ...Z or ...+08:00")
     if not _EARLIEST <= parsed < _LATEST:
-        raise _Invalid(OUT_OF_RANGE, "at", f"at {value!r} is outside 2000-01-01..2100-01-01")
+        raise InvalidField(OUT_OF_RANGE, "at", f"at {value!r} is outside 2000-01-01..2100-01-01")
     return (parsed - _EPOCH) // _MILLISECOND
 
 
@@ -265,17 +260,17 @@ def validate_event(raw: Any, index: int = 0) -> dict[str, Any] | Rejection:
     try:
         for name in _ENVELOPE:
             if name not in raw:
-                raise _Invalid(MISSING_FIELD, name, f"{name} is required")
+                raise InvalidField(MISSING_FIELD, name, f"{name} is required")
         _id("eventId", raw_id)
         kind = raw["type"]
         spec = EVENT_TYPES.get(kind) if isinstance(kind, str) else None
         if spec is None:
-            raise _Invalid(UNKNOWN_TYPE, "type", f"type {kind!r} is not one of {', '.join(EVENT_TYPES)}")
+            raise InvalidField(UNKNOWN_TYPE, "type", f"type {kind!r} is not one of {', '.join(EVENT_TYPES)}")
         required, optional = spec
         out: dict[str, Any] = {"eventId": raw_id, "type": kind, "at": parse_at(raw["at"])}
         for name, check in required.items():
             if name not in raw or raw[name] is None:
-                raise _Invalid(MISSING_FIELD, name, f"{name} is required for {kind}")
+                raise InvalidField(MISSING_FIELD, name, f"{name} is required for {kind}")
             out[name] = check(name, raw[name])
         for name, check in optional.items():
             value = raw.get(name)
@@ -283,11 +278,11 @@ def validate_event(raw: Any, index: int = 0) -> dict[str, Any] | Rejection:
         extra = raw.keys() - out.keys()
         if extra:
             name = sorted(extra)[0]
-            raise _Invalid(UNKNOWN_FIELD, name, f"{name} is not a field of {kind} (typo?)")
+            raise InvalidField(UNKNOWN_FIELD, name, f"{name} is not a field of {kind} (typo?)")
         if kind == "VIOLATION_PENALIZED" and (out["hostId"] is None) == (out["shopId"] is None):
-            raise _Invalid(MISSING_FIELD, "hostId", "VIOLATION_PENALIZED needs exactly one of hostId or shopId")
-    except _Invalid as bad:
-        return Rejection(index, event_id, bad.code, bad.field, bad.message)
+            raise InvalidField(MISSING_FIELD, "hostId", "VIOLATION_PENALIZED needs exactly one of hostId or shopId")
+    except InvalidField as bad:
+        return Rejection(index, event_id, bad.rejection, bad.field, bad.message)
     # Hash the normalised event, so "Tea"/"tea" or "Z"/"+00:00" replays are still replays.
     out["hash"] = event_hash(out)
     return out
@@ -300,9 +295,6 @@ def parse_jsonl_line(line: str, index: int) -> dict[str, Any] | Rejection:
     except ValueError as exc:
         return Rejection(index, None, INVALID_JSON, None, f"line {index + 1} is not valid JSON: {exc}")
     return validate_event(raw, index)
-
-
-InvalidField = _Invalid
 
 
 def check_id(name: str, value: Any) -> str:

@@ -26,8 +26,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from graph_api.errors import Neo4jLaunchError
+from graph_api.errors import Neo4jLaunchError, StoreAuthFailed
 from graph_api.settings import NEO4J_VERSION, Settings
+from graph_api.store.database import probe
 
 _SUPPORTED_JAVA = (17, 21)  # what Neo4j 5.26 supports
 _INSTALL_HINT = "install them with: apt-get install openjdk-17-jre-headless maven"
@@ -328,9 +329,6 @@ class LocalNeo4j:
             )
 
     def _wait_for_bolt(self, pid: int, proc: subprocess.Popen[bytes] | None, timeout: float) -> None:
-        from neo4j import GraphDatabase  # the driver is heavy; only pay for it when starting
-        from neo4j.exceptions import AuthError, DriverError, Neo4jError
-
         deadline = time.monotonic() + timeout
         last_error = "no answer yet"
         while True:
@@ -342,21 +340,17 @@ class LocalNeo4j:
                 )
             if _port_open(self.settings.bolt_port):
                 try:
-                    auth = (self.settings.neo4j_user, self.settings.neo4j_password)
-                    with GraphDatabase.driver(self.bolt_uri, auth=auth, connection_timeout=3) as driver:
-                        driver.verify_connectivity()
-                        records, _, _ = driver.execute_query("RETURN 1 AS ok")
-                        if records and records[0]["ok"] == 1:
-                            return
-                except AuthError as exc:
+                    problem = probe(self.bolt_uri, self.settings.neo4j_user, self.settings.neo4j_password)
+                except StoreAuthFailed as exc:
                     # Retrying will not help: the data directory holds another password.
                     raise Neo4jLaunchError(
-                        f"Neo4j at {self.bolt_uri} rejected user {self.settings.neo4j_user!r}: {exc.message}. "
+                        f"Neo4j at {self.bolt_uri} rejected user {self.settings.neo4j_user!r}: {exc.detail}. "
                         f"The database in {self.home / 'data'} was created with another password; set "
                         "NEO4J_PASSWORD to it, or stop Neo4j and delete that folder to start afresh"
                     ) from None
-                except (DriverError, Neo4jError, OSError) as exc:
-                    last_error = f"{type(exc).__name__}: {exc}"  # still starting (e.g. database not ready)
+                if problem is None:
+                    return
+                last_error = problem  # still starting (e.g. database not ready)
             if time.monotonic() >= deadline:
                 raise Neo4jLaunchError(
                     f"Neo4j did not answer on {self.bolt_uri} within {timeout:.0f} s ({last_error}); "

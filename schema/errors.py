@@ -7,7 +7,8 @@
     SERVICE_UNAVAILABLE    Neo4j cannot be reached (the service recovers by itself when it can)
     INTERNAL_SERVER_ERROR  anything else: the details are logged with the request id, not sent
 
-:class:`ErrorCodes` is the one place where exceptions become these codes (strawberry's
+:class:`ErrorCodes` is the one place where exceptions become these codes (each error of
+:mod:`graph_api.errors` carries its own; anything else is internal) (strawberry's
 ``MaskErrors`` shape: a schema extension that rewrites the result's errors).
 """
 
@@ -19,27 +20,12 @@ from typing import Iterator
 from graphql.error import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
 
-from graph_api.errors import StoreUnavailable
+from graph_api.errors import (
+    BAD_USER_INPUT, INTERNAL_SERVER_ERROR, QUERY_TOO_COMPLEX, SERVICE_UNAVAILABLE, StoreUnavailable, TrustgraphError,
+)
 
 log = logging.getLogger("trustgraph.api")
 
-BAD_USER_INPUT = "BAD_USER_INPUT"
-UNAUTHENTICATED = "UNAUTHENTICATED"
-FORBIDDEN = "FORBIDDEN"
-QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
-SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
-INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
-
-
-class ApiError(Exception):
-    """An expected failure with its code; the message is safe to show to the client."""
-
-    def __init__(self, message: str, code: str) -> None:
-        super().__init__(message)
-        self.code = code
-        # graphql-core copies an original error's `extensions` onto the located error: the code
-        # then reaches clients even where no extension post-processes results (subscriptions).
-        self.extensions = {"code": code}
 
 
 _TOO_COMPLEX_MARKERS = ("exceeds maximum operation depth", "aliases found. Allowed", "tokens. Parsing aborted")
@@ -55,12 +41,8 @@ def classify(error: GraphQLError, request_id: str | None) -> GraphQLError:
         text = error.message
         code = QUERY_TOO_COMPLEX if any(m in text for m in _TOO_COMPLEX_MARKERS) else BAD_USER_INPUT
         return _with(error, error.message, code)
-    if isinstance(original, ApiError):
+    if isinstance(original, TrustgraphError) and original.shown_to_clients:
         return _with(error, str(original), original.code)
-    from graph_api.reads import BadInput  # the service layer's input errors
-
-    if isinstance(original, BadInput):
-        return _with(error, str(original), BAD_USER_INPUT)
     if isinstance(original, StoreUnavailable):
         log.warning("graph database unavailable (request %s): %s", request_id, original)
         return _with(error, "the graph database is unavailable; try again shortly", SERVICE_UNAVAILABLE)

@@ -6,7 +6,6 @@ import strawberry
 from strawberry.types import Info
 
 from graph_api.auth import Role
-from graph_api.reads import BadInput
 from schema.inputs import EventInput, event_dict
 from schema.permissions import require
 from schema.runtime import run_sync
@@ -25,11 +24,7 @@ class Mutation:
         "nothing. INGEST or ADMIN."))
     async def record_events(self, info: Info, events: list[EventInput]) -> RecordEventsResult:
         require(info, Role.INGEST)
-        limit = info.context.settings.limits.max_events_per_call
-        if len(events) > limit:
-            raise BadInput("events", f"{len(events)} events; at most {limit} per call")
-        raw = [event_dict(e) for e in events]
-        result = await run_sync(info.context.ingester.ingest, raw)
+        result = await run_sync(info.context.trustgraph.record_events, [event_dict(e) for e in events])
         metrics = info.context.extra.get("metrics")
         if metrics is not None:
             metrics.events.labels("accepted").inc(len(result.accepted))

@@ -22,7 +22,7 @@ from __future__ import annotations
 from strawberry.types import Info
 
 from graph_api.auth import Role
-from schema.errors import ApiError
+from graph_api.errors import Forbidden, Unauthenticated
 
 
 def require(info: Info, *roles: Role) -> None:
@@ -35,5 +35,5 @@ def require(info: Info, *roles: Role) -> None:
     if not roles:
         allowed = Role.ADMIN.value
     if role is Role.PUBLIC:
-        raise ApiError(f"{field} needs an API key with one of the roles {allowed}", "UNAUTHENTICATED")
-    raise ApiError(f"{field} is not allowed for the role {role.value}; it needs one of {allowed}", "FORBIDDEN")
+        raise Unauthenticated(f"{field} needs an API key with one of the roles {allowed}")
+    raise Forbidden(f"{field} is not allowed for the role {role.value}; it needs one of {allowed}")

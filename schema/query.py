@@ -9,7 +9,8 @@ import strawberry
 from strawberry.types import Info
 
 from graph_api.auth import Role
-from graph_api.reads import BadInput, check_id
+from graph_api.usecases import Trustgraph
+from graph_api.usecases.arguments import between, epoch_ms
 from schema.research_types import Funnel, FunnelPeriod, TrustRanking, funnel_of, ranking_of
 from schema.permissions import require
 from schema.runtime import run_sync
@@ -19,24 +20,12 @@ from schema.types import (
 )
 
 
-def _epoch_ms(value: datetime | None, argument: str) -> int | None:
-    if value is None:
-        return None
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise BadInput(argument, "needs an offset (for example 2021-10-01T00:00:00+08:00 or ...Z)")
-    return int(value.timestamp() * 1000)
+def _opt(value: Optional[strawberry.ID]) -> Optional[str]:
+    return None if value is None else str(value)
 
 
-def _one_target(host_id: Optional[str], shop_id: Optional[str]) -> tuple[str, str]:
-    if (host_id is None) == (shop_id is None):
-        raise BadInput("hostId/shopId", "give exactly one of hostId or shopId")
-    if host_id is not None:
-        return "HOST", check_id(host_id, "hostId")
-    return "SHOP", check_id(shop_id, "shopId")  # type: ignore[arg-type]
-
-
-def _ids(values: Optional[list[strawberry.ID]], argument: str) -> list[str]:
-    return [check_id(str(v), f"{argument}[{i}]") for i, v in enumerate(values or [])]
+def _strs(values: Optional[list[strawberry.ID]]) -> Optional[list[str]]:
+    return None if values is None else [str(v) for v in values]
 
 
 @strawberry.type(description="The scoring policy the service runs.")
@@ -53,11 +42,8 @@ class Query:
     async def trust(self, info: Info, buyer_id: strawberry.ID, host_id: Optional[strawberry.ID] = None,
                     shop_id: Optional[strawberry.ID] = None, as_of: Optional[datetime] = None) -> TrustRelation:
         require(info, Role.RECOMMENDER, Role.RESEARCHER)
-        buyer = check_id(str(buyer_id), "buyerId")
-        kind, target = _one_target(host_id, shop_id)
-        at = _epoch_ms(as_of, "asOf")
-        trust, weight = await run_sync(info.context.reads.trust, buyer, kind, target, at)
-        return TrustRelation.of(trust, weight)
+        answer = await run_sync(info.context.trustgraph.trust, str(buyer_id), _opt(host_id), _opt(shop_id), as_of)
+        return TrustRelation.of(answer.trust, answer.weight)
 
     @strawberry.field(description=(
         "Stored trust of one buyer toward many hosts and shops, as columns in input order (hosts, then shops); "
@@ -65,12 +51,8 @@ class Query:
     async def trust_batch(self, info: Info, buyer_id: strawberry.ID, host_ids: Optional[list[strawberry.ID]] = None,
                           shop_ids: Optional[list[strawberry.ID]] = None) -> TrustBatch:
         require(info, Role.RECOMMENDER, Role.RESEARCHER)
-        buyer = check_id(str(buyer_id), "buyerId")
-        hosts, shops = _ids(host_ids, "hostIds"), _ids(shop_ids, "shopIds")
-        limit = info.context.settings.limits.max_batch_targets
-        if len(hosts) + len(shops) > limit:
-            raise BadInput("hostIds/shopIds", f"{len(hosts) + len(shops)} targets; at most {limit} per call")
-        cols = await run_sync(info.context.reads.trust_batch, buyer, hosts, shops)
+        buyer, cols = await run_sync(info.context.trustgraph.trust_batch, str(buyer_id), _strs(host_ids),
+                                     _strs(shop_ids))
         return TrustBatch(
             buyer_id=strawberry.ID(buyer), target_ids=cols.target_ids, target_kinds=cols.target_kinds,
             levels=cols.levels, scores=cols.scores, confidences=cols.confidences,
@@ -79,12 +61,12 @@ class Query:
 
     @strawberry.field(description="A shop by id (null if the graph does not know it). Public.")
     async def shop(self, info: Info, id: strawberry.ID) -> Optional[Shop]:
-        e = await info.context.loaders.entities.load(f"SHOP:{check_id(str(id), 'id')}")
+        e = await info.context.loaders.entities.load(Trustgraph.standing_key("SHOP", str(id)))
         return shop_of(e) if e else None
 
     @strawberry.field(description="A host by id (null if the graph does not know it). Public.")
     async def host(self, info: Info, id: strawberry.ID) -> Optional[Host]:
-        e = await info.context.loaders.entities.load(f"HOST:{check_id(str(id), 'id')}")
+        e = await info.context.loaders.entities.load(Trustgraph.standing_key("HOST", str(id)))
         return host_of(e) if e else None
 
     @strawberry.field(description=(
@@ -92,10 +74,7 @@ class Query:
         "unknown id); at most TRUSTGRAPH_MAX_BADGE_IDS (200). Public."))
     async def badges(self, info: Info, shop_ids: Optional[list[strawberry.ID]] = None,
                      host_ids: Optional[list[strawberry.ID]] = None) -> list[Optional[BadgeCard]]:
-        keys = [f"SHOP:{i}" for i in _ids(shop_ids, "shopIds")] + [f"HOST:{i}" for i in _ids(host_ids, "hostIds")]
-        limit = info.context.settings.limits.max_badge_ids
-        if len(keys) > limit:
-            raise BadInput("shopIds/hostIds", f"{len(keys)} ids; at most {limit} per call")
+        keys = info.context.trustgraph.card_keys(_strs(shop_ids), _strs(host_ids))
         found = await info.context.loaders.entities.load_many(keys)
         return [None if e is None else BadgeCard(
             id=strawberry.ID(e["entityId"]), kind=TargetKind(e["kind"]), name=e["name"],
@@ -104,8 +83,7 @@ class Query:
     @strawberry.field(description="A buyer as stored (null if unknown). RESEARCHER or ADMIN.")
     async def buyer(self, info: Info, id: strawberry.ID) -> Optional[Buyer]:
         require(info, Role.RESEARCHER)
-        buyer = check_id(str(id), "id")
-        row, _ = await run_sync(info.context.reads.buyer_relations, buyer, None, 1, "")
+        buyer, row = await run_sync(info.context.trustgraph.buyer, str(id))
         if row is None:
             return None
         return Buyer(id=strawberry.ID(buyer), weight=1.0 if row["weight"] is None else row["weight"],
@@ -117,11 +95,10 @@ class Query:
     async def journey(self, info: Info, buyer_id: strawberry.ID, host_id: Optional[strawberry.ID] = None,
                       shop_id: Optional[strawberry.ID] = None) -> Journey:
         require(info, Role.RESEARCHER)
-        buyer = check_id(str(buyer_id), "buyerId")
-        kind, target = _one_target(host_id, shop_id)
-        steps, current, weight = await run_sync(info.context.reads.journey, buyer, kind, target)
+        j = await run_sync(info.context.trustgraph.journey, str(buyer_id), _opt(host_id), _opt(shop_id))
+        steps, current, weight = j.steps, j.current, j.weight
         return Journey(
-            buyer_id=strawberry.ID(buyer), target_kind=TargetKind(kind), target_id=strawberry.ID(target),
+            buyer_id=strawberry.ID(str(buyer_id)), target_kind=TargetKind(j.kind), target_id=strawberry.ID(j.target_id),
             steps=[JourneyStep(at=to_datetime(s.at), from_level=TrustLevel(s.from_level) if s.from_level else None,
                                to_level=TrustLevel(s.to_level), score=s.score, confidence=s.confidence,
                                causes=[JourneyCause(event=e, id=strawberry.ID(i) if i else None) for e, i in s.causes])
@@ -135,15 +112,7 @@ class Query:
     async def neighbourhood(self, info: Info, center: strawberry.ID, depth: int = 1,
                             max_nodes: int = 200) -> Subgraph:
         require(info, Role.RESEARCHER)
-        kind, _, ident = str(center).partition(":")
-        if kind not in ("BUYER", "HOST", "SHOP"):
-            raise BadInput("center", "must be BUYER:<id>, HOST:<id> or SHOP:<id>")
-        check_id(ident, "center")
-        if not 1 <= depth <= 3:
-            raise BadInput("depth", f"must be between 1 and 3 (got {depth})")
-        if not 1 <= max_nodes <= 1000:
-            raise BadInput("maxNodes", f"must be between 1 and 1000 (got {max_nodes})")
-        nodes, edges, truncated = await run_sync(info.context.reads.neighbourhood, str(center), depth, max_nodes)
+        nodes, edges, truncated = await run_sync(info.context.trustgraph.neighbourhood, str(center), depth, max_nodes)
         return subgraph_of(str(center), nodes, edges, truncated)
 
     @strawberry.field(description=(
@@ -152,20 +121,7 @@ class Query:
         "the whole graph, so it takes as long as a rescore. ADMIN."))
     async def simulate_policy(self, info: Info, policy: str, examples: int = 5) -> PolicySimulation:
         require(info)  # ADMIN only
-        from graph_api.simulate import simulate
-        from scoring.policy import parse_policy
-
-        if len(policy) > 200_000:
-            raise BadInput("policy", "is longer than 200,000 characters")
-        if not 0 <= examples <= 50:
-            raise BadInput("examples", "must be between 0 and 50")
-        try:
-            candidate = parse_policy(policy, "policy")
-        except ValueError as exc:
-            raise BadInput("policy", str(exc).removeprefix("policy: ")) from None
-        reads = info.context.reads
-        as_of = await run_sync(reads.clock)
-        sim = await run_sync(simulate, reads.store, reads.policy, candidate, as_of, examples=examples)
+        sim = await run_sync(info.context.trustgraph.simulate, policy, examples=examples)
         return simulation_of(sim)
 
     @strawberry.field(description=(
@@ -178,22 +134,9 @@ class Query:
                      until: Optional[datetime] = None, category: Optional[str] = None,
                      target_kind: Optional[TargetKind] = None, horizon_days: int = 90) -> Funnel:
         require(info, Role.RESEARCHER)
-        from graph_api.funnel import compute_funnel
-
-        start, end = _epoch_ms(since, "since"), _epoch_ms(until, "until")
-        if start is not None and end is not None and end < start:
-            raise BadInput("until", "must not be before since")
-        if not 1 <= horizon_days <= 365:
-            raise BadInput("horizonDays", f"must be between 1 and 365 (got {horizon_days})")
-        category = category.strip().lower() if category is not None else None
-        if category is not None and not 1 <= len(category) <= 100:
-            raise BadInput("category", "must be 1 to 100 characters")
-        reads = info.context.reads
-        clock = await run_sync(reads.clock)
-        result = await run_sync(compute_funnel, reads.store, reads.policy, clock=clock, since=start, until=end,
-                                period=period.value, horizon_days=horizon_days,
-                                category=category,
-                                kind=target_kind.value if target_kind else None)
+        result, _ = await run_sync(info.context.trustgraph.funnel, period=period.value,
+                                   since=epoch_ms(since, "since"), until=epoch_ms(until, "until"), category=category,
+                                   kind=target_kind.value if target_kind else None, horizon_days=horizon_days)
         return funnel_of(result)
 
     @strawberry.field(description=(
@@ -206,35 +149,15 @@ class Query:
                             pretrusted: Optional[list[strawberry.ID]] = None, target_kind: Optional[TargetKind] = None,
                             first: int = 20, exclude_known: bool = True) -> TrustRanking:
         require(info, Role.RESEARCHER)
-        from graph_api.research import NoAnchor, propagate_stored
-
-        if not 1 <= first <= 1000:
-            raise BadInput("first", f"must be between 1 and 1000 (got {first})")
-        if from_buyer is not None and pretrusted is not None:
-            raise BadInput("fromBuyer/pretrusted", "give at most one of fromBuyer or pretrusted")
-        anchors = None
-        if pretrusted is not None:
-            if not 1 <= len(pretrusted) <= 1000:
-                raise BadInput("pretrusted", "must name 1 to 1,000 hosts or shops")
-            anchors = []
-            for i, value in enumerate(pretrusted):
-                kind, _, ident = str(value).partition(":")
-                if kind not in ("HOST", "SHOP"):
-                    raise BadInput(f"pretrusted[{i}]", "must be HOST:<id> or SHOP:<id>")
-                anchors.append(f"{kind}:{check_id(ident, f'pretrusted[{i}]')}")
-        buyer = check_id(str(from_buyer), "fromBuyer") if from_buyer is not None else None
-        reads = info.context.reads
-        clock = await run_sync(reads.clock)
-        try:
-            g = await run_sync(propagate_stored, reads.store, clock, pretrusted=anchors, from_buyer=buyer)
-        except NoAnchor as exc:
-            raise BadInput("fromBuyer" if buyer else "pretrusted", str(exc)) from None
-        return ranking_of(g, target_kind.value if target_kind else None, first, exclude_known and buyer is not None)
+        between(first, 1, 1000, "first")
+        g = await run_sync(info.context.trustgraph.ranking, from_buyer=_opt(from_buyer),
+                           pretrusted=None if pretrusted is None else _strs(pretrusted))
+        return ranking_of(g, target_kind.value if target_kind else None, first, exclude_known and g.from_buyer is not None)
 
     @strawberry.field(description="The graph's clock: the time of the latest recorded event (null on an empty graph). Public.")
     async def clock(self, info: Info) -> Optional[datetime]:
-        return to_datetime(await run_sync(info.context.reads.store.latest_event_at))
+        return to_datetime(await run_sync(info.context.trustgraph.clock))
 
     @strawberry.field(description="The scoring policy in force. Public.")
     def policy(self, info: Info) -> PolicyInfo:
-        return PolicyInfo(version=info.context.reads.policy.version)
+        return PolicyInfo(version=info.context.trustgraph.policy_version)

@@ -1,4 +1,4 @@
-"""What resolvers get from the request: the context, its loaders, and two small helpers.
+"""What resolvers get from the request: the context, its loaders, and ``run_sync``.
 
 The store is synchronous (the neo4j driver's blocking API); resolvers are ``async`` and hand each
 store call to the thread pool with :func:`run_sync`, so one slow query never blocks the event
@@ -12,13 +12,10 @@ from typing import Any, Callable, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 from strawberry.dataloader import DataLoader
-from strawberry.types import Info
 
 from graph_api.auth import Role
-from graph_api.changes import ChangeFeed
-from graph_api.ingest import Ingester
-from graph_api.reads import BadInput, Reads
 from graph_api.settings import Settings
+from graph_api.usecases import ChangeFeed, Trustgraph
 
 T = TypeVar("T")
 
@@ -34,9 +31,9 @@ class Loaders:
     entities: DataLoader[str, dict[str, Any] | None]
 
 
-def make_loaders(reads: Reads) -> Loaders:
+def make_loaders(trustgraph: Trustgraph) -> Loaders:
     async def load_entities(ids: list[str]) -> list[dict[str, Any] | None]:
-        found = await run_sync(reads.entities, ids)
+        found = await run_sync(trustgraph.cards, ids)
         return [found.get(i) for i in ids]
 
     return Loaders(entities=DataLoader(load_fn=load_entities))
@@ -44,8 +41,7 @@ def make_loaders(reads: Reads) -> Loaders:
 
 @dataclass
 class Context:
-    reads: Reads
-    ingester: Ingester
+    trustgraph: Trustgraph  # the use cases (graph_api.usecases.facade)
     feed: ChangeFeed
     settings: Settings
     role: Role
@@ -55,10 +51,3 @@ class Context:
     response: Any = None
     connection_params: Any = None  # a WebSocket's connection_init payload (strawberry sets it)
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-def page_size(info: Info, first: int) -> int:
-    limit = info.context.settings.limits.max_page_size
-    if not 1 <= first <= limit:
-        raise BadInput("first", f"must be between 1 and {limit} (got {first})")
-    return first

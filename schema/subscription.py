@@ -10,7 +10,7 @@ import strawberry
 from strawberry.types import Info
 
 from graph_api.auth import Role
-from graph_api.reads import check_id
+from graph_api.usecases.arguments import check_id
 from schema.permissions import require
 from schema.types import BadgeChange, TrustChange, badge_change_of, trust_change_of
 

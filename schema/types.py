@@ -1,4 +1,4 @@
-"""GraphQL output types: thin views over the values of ``graph_api.reads`` and ``scoring``.
+"""GraphQL output types: thin views over the values of ``graph_api.usecases.reads`` and ``scoring``.
 
 Field resolvers that read more (connections, a shop's hosts) check the caller's role first
 (``schema.permissions``) and go through the request's loaders, so a list of N cards costs one
@@ -16,9 +16,9 @@ import strawberry
 from strawberry.types import Info
 
 from graph_api.auth import Role
-from graph_api.reads import decode_cursor, encode_cursor
+from graph_api.usecases.arguments import encode_cursor
 from schema.permissions import require
-from schema.runtime import page_size, run_sync
+from schema.runtime import run_sync
 
 if TYPE_CHECKING:
     from scoring.pair_trust import PairTrust
@@ -300,7 +300,7 @@ class PageInfo:
 
 
 def page_info_of(page: Any) -> PageInfo:
-    """A connection's PageInfo from a graph_api.reads.Page (the cursor encodes its last key)."""
+    """A connection's PageInfo from a graph_api.usecases.reads.Page (the cursor encodes its last key)."""
     return PageInfo(has_next_page=page.has_next, end_cursor=encode_cursor(page.end_key) if page.end_key else None)
 
 
@@ -392,9 +392,8 @@ class Host:
     async def buyers(self, info: Info, level: Optional[TrustLevel] = None, first: int = 20,
                      after: Optional[str] = None) -> HostBuyerConnection:
         require(info, Role.RESEARCHER)
-        n = page_size(info, first)
-        page = await run_sync(info.context.reads.host_buyers, str(self.id), level.value if level else None, n,
-                              decode_cursor(after))
+        page = await run_sync(info.context.trustgraph.host_buyers, str(self.id), level.value if level else None,
+                              first, after)
         edges = [HostBuyerEdge(cursor=encode_cursor(r[0]), node=HostBuyer(
             buyer_id=strawberry.ID(r[0]), level=TrustLevel(r[1]), score=r[2], confidence=r[3], as_of=to_datetime(r[4])))
             for r in page.rows]
@@ -404,8 +403,7 @@ class Host:
     async def fan_club(self, info: Info, min_tier: int = 1, first: int = 20,
                        after: Optional[str] = None) -> FanClubConnection:
         require(info, Role.RESEARCHER)
-        n = page_size(info, first)
-        page = await run_sync(info.context.reads.fan_club, str(self.id), min_tier, n, decode_cursor(after))
+        page = await run_sync(info.context.trustgraph.fan_club, str(self.id), min_tier, first, after)
         edges = [FanClubEdge(cursor=encode_cursor(r[0]), node=FanClubMember(
             buyer_id=strawberry.ID(r[0]), tier=r[1], joined_at=to_datetime(r[2]), tier_since=to_datetime(r[3])))
             for r in page.rows]
@@ -429,7 +427,7 @@ class Shop:
 
     @strawberry.field(description="The hosts that sell for this shop.")
     async def hosts(self, info: Info) -> list[Host]:
-        ids = await run_sync(info.context.reads.shop_hosts, str(self.id))
+        ids = await run_sync(info.context.trustgraph.shop_hosts, str(self.id))
         found = await info.context.loaders.entities.load_many([f"HOST:{i}" for i in ids])
         return [host_of(e) for e in found if e is not None]
 
@@ -458,9 +456,8 @@ class Buyer:
     async def relations(self, info: Info, kind: Optional[TargetKind] = None, first: int = 20,
                         after: Optional[str] = None) -> RelationConnection:
         require(info, Role.RESEARCHER)
-        n = page_size(info, first)
-        _, page = await run_sync(info.context.reads.buyer_relations, str(self.id), kind.value if kind else None, n,
-                                 decode_cursor(after))
+        page = await run_sync(info.context.trustgraph.buyer_relations, str(self.id), kind.value if kind else None,
+                              first, after)
         edges = [RelationEdge(cursor=encode_cursor(f"{r[0]}:{r[1]}"), node=Relation(
             target_kind=TargetKind(r[0]), target_id=strawberry.ID(r[1]), level=TrustLevel(r[2]), score=r[3],
             confidence=r[4], platform_trust=r[5], reason_codes=list(r[6] or []), as_of=to_datetime(r[7])))

@@ -10,12 +10,12 @@ from collections import Counter
 
 import pytest
 
-import graph_api.funnel as funnel_mod
+import graph_api.research.funnel as funnel_mod
 from graph_api import seed as seedmod
-from graph_api.funnel import compute_funnel, pair_paths
+from graph_api.research.funnel import compute_funnel, pair_paths
 from graph_api.ingest import Ingester
-from graph_api.report import CHARTS, funnel_dict
-from graph_api.rescore import rescore_all
+from graph_api.research.report import CHARTS, funnel_dict
+from graph_api.derive.rebuild import rescore_all
 from scoring.policy import default_policy
 
 pytestmark = pytest.mark.integration

@@ -13,8 +13,8 @@ from graph_api import seed as seedmod
 from graph_api.derive import Deriver
 from graph_api.events import parse_at
 from graph_api.ingest import Ingester
-from graph_api.rescore import rescore_all
-from graph_api.standing import evaluate, facts_since
+from graph_api.derive.rebuild import rescore_all
+from graph_api.derive.standing import evaluate, facts_since
 from scoring.policy import default_policy
 
 pytestmark = pytest.mark.integration

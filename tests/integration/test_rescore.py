@@ -11,8 +11,8 @@ import pytest
 
 from graph_api import seed as seedmod
 from graph_api.ingest import Ingester
-from graph_api.rescore import rescore_all
-from graph_api.standing import evaluate, facts_since
+from graph_api.derive.rebuild import rescore_all
+from graph_api.derive.standing import evaluate, facts_since
 from scoring.facts import Complaint, OrderFact, PairFacts, TimedValue
 from scoring.pair_trust import platform_trust, score_pair
 from scoring.policy import default_policy

@@ -9,8 +9,8 @@ import pytest
 
 from graph_api import seed as seedmod
 from graph_api.ingest import Ingester
-from graph_api.rescore import rescore_all
-from graph_api.simulate import simulate
+from graph_api.derive.rebuild import rescore_all
+from graph_api.research.simulate import simulate
 from scoring.policy import default_policy, default_policy_text, parse_policy
 
 pytestmark = pytest.mark.integration

@@ -2,9 +2,8 @@
 
 from graphql.error import GraphQLError
 
-from graph_api.errors import StoreUnavailable
-from graph_api.reads import BadInput
-from schema.errors import ApiError, classify
+from graph_api.errors import BadInput, Forbidden, StoreUnavailable
+from schema.errors import classify
 
 
 def located(original: Exception | None, message: str = "boom") -> GraphQLError:
@@ -12,7 +11,7 @@ def located(original: Exception | None, message: str = "boom") -> GraphQLError:
 
 
 def test_each_failure_gets_its_code_and_internals_are_masked():
-    assert classify(located(ApiError("no", "FORBIDDEN")), "r1").extensions["code"] == "FORBIDDEN"
+    assert classify(located(Forbidden("no")), "r1").extensions["code"] == "FORBIDDEN"
     bad = classify(located(BadInput("buyerId", "must be a non-empty id")), "r1")
     assert (bad.extensions["code"], bad.message) == ("BAD_USER_INPUT", "buyerId: must be a non-empty id")
     down = classify(located(StoreUnavailable("bolt://x:7687", "refused: secret detail")), "r1")

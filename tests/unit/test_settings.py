@@ -42,7 +42,7 @@ def test_bad_settings_name_the_variable(name, value):
 
 
 def test_policy_is_chosen_by_configuration(tmp_path):
-    from graph_api.policy_file import load_policy
+    from graph_api.policy import load_policy
     from scoring.policy import default_policy_text
 
     assert load_policy(load_settings({})).version == "v1"

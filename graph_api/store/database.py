@@ -13,10 +13,10 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import neo4j
 from neo4j import GraphDatabase, RoutingControl
-from neo4j.exceptions import ConstraintError, ServiceUnavailable, SessionExpired, AuthError
+from neo4j.exceptions import AuthError, ConstraintError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
-from graph_api.cypher_loader import query
-from graph_api.errors import StoreUnavailable
+from graph_api.store.cypher import query
+from graph_api.errors import StoreAuthFailed, StoreUnavailable
 from graph_api.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -76,9 +76,7 @@ class Store:
         except (ServiceUnavailable, SessionExpired) as exc:
             raise StoreUnavailable(self.settings.bolt_uri, str(exc) or type(exc).__name__) from exc
         except AuthError as exc:
-            raise StoreUnavailable(
-                self.settings.bolt_uri, f"authentication failed for user {self.settings.neo4j_user!r} ({exc.message})"
-            ) from exc
+            raise StoreAuthFailed(self.settings.bolt_uri, self.settings.neo4j_user, str(exc.message)) from exc
 
     # -- schema and admin ------------------------------------------------------------------
     def apply_schema(self) -> int:
@@ -124,7 +122,7 @@ class Store:
 
         return self._guard(run)
 
-    # -- features and derived state (graph_api.rescore) -------------------------------------
+    # -- features and derived state (graph_api.derive.rebuild) -------------------------------------
     def latest_event_at(self) -> int | None:
         """The time (epoch ms) of the latest recorded event, None on an empty graph."""
         at = self.read("features/max_event_at")[0]["at"]
@@ -157,7 +155,7 @@ class Store:
 
     def pair_facts_rows(self, buyer_ids: list[str], as_of: int) -> list[dict[str, Any]]:
         """The raw facts of pair trust for these buyers: one dict per buyer that has any (see
-        cypher/features/pair_facts.cypher for the shape); ``graph_api.rescore`` builds PairFacts."""
+        cypher/features/pair_facts.cypher for the shape); ``graph_api.derive.rebuild`` builds PairFacts."""
         return self.rows("features/pair_facts", buyerIds=buyer_ids, asOf=as_of)
 
     def write_all(self, writes: Sequence[tuple[str, list[dict[str, Any]]]]) -> None:
@@ -215,6 +213,21 @@ class Store:
                     raise
                 log.info("concurrent write recorded some of this batch; retrying (attempt %d)", attempt + 2)
         raise AssertionError("unreachable")
+
+
+def probe(uri: str, user: str, password: str, timeout: float = 3.0) -> str | None:
+    """Try once to run ``RETURN 1`` at ``uri``: None when it answers, else what went wrong (a
+    server still starting, say). A refused password raises :class:`StoreAuthFailed`: trying
+    again cannot help."""
+    try:
+        with GraphDatabase.driver(uri, auth=(user, password), connection_timeout=timeout) as driver:
+            driver.verify_connectivity()
+            records, _, _ = driver.execute_query("RETURN 1 AS ok")
+            return None if records and records[0]["ok"] == 1 else "RETURN 1 gave no answer"
+    except AuthError as exc:
+        raise StoreAuthFailed(uri, user, str(exc.message)) from None
+    except (DriverError, Neo4jError, OSError) as exc:
+        return f"{type(exc).__name__}: {exc}"
 
 
 def _single(tx: neo4j.ManagedTransaction, name: str, ids: list[str]) -> dict[str, Any]:

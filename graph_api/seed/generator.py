@@ -81,7 +81,7 @@ from operator import itemgetter
 from statistics import NormalDist
 from typing import Any, Callable, Iterable, Iterator, NamedTuple, Sequence, TypeVar
 
-from graph_api.errors import ConfigError
+from graph_api.errors import SeedConfigError
 from graph_api.events import SHOP_RIGHTS
 
 T = TypeVar("T")
@@ -94,10 +94,6 @@ __all__ = [
     "generate",
     "write_jsonl",
 ]
-
-
-class SeedConfigError(ConfigError, ValueError):
-    """A :class:`SeedConfig` field is out of range (a ``ValueError`` naming the field)."""
 
 
 # --- the world's constants ------------------------------------------------------------------------

@@ -13,52 +13,17 @@ Two ways to read trust, on purpose:
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from graph_api import events
-from graph_api.buyer_scoring import build_pair_facts, weigh_buyer
-from graph_api.errors import TrustgraphError
+from graph_api.derive.buyers import build_pair_facts, weigh_buyer
+from graph_api.errors import BadInput
+from graph_api.research.export import ExportFilter, iter_graph, neighbourhood
 from graph_api.store import Store
 from scoring.facts import PairFacts
 from scoring.pair_trust import HOST, LEVELS, SHOP, STRANGER, PairTrust, platform_trust, score_pair
 from scoring.policy import Policy
 from scoring.timeline import level_changes
-
-
-class BadInput(TrustgraphError):
-    """A client's argument is malformed; ``argument`` names it (BAD_USER_INPUT)."""
-
-    extensions = {"code": "BAD_USER_INPUT"}  # what GraphQL clients see (schema/errors.py)
-
-    def __init__(self, argument: str, problem: str) -> None:
-        self.argument = argument
-        super().__init__(f"{argument}: {problem}")
-
-
-def check_id(value: str, argument: str) -> str:
-    """Ids follow the event format's rule (letters, digits and ``_.:@/-``, at most 128, starting
-    with a letter or digit): anything else can never name something in the graph, so it is
-    malformed input (empty, absurdly long, control characters...), not an unknown id."""
-    try:
-        return events.check_id(argument, value)
-    except events.InvalidField as exc:
-        raise BadInput(argument, exc.message.removeprefix(f"{argument} ").strip()) from None
-
-
-def encode_cursor(key: str) -> str:
-    return base64.urlsafe_b64encode(key.encode("utf-8")).decode("ascii")
-
-
-def decode_cursor(cursor: str | None, argument: str = "after") -> str:
-    if cursor is None or cursor == "":
-        return ""
-    try:
-        return base64.b64decode(cursor.encode("ascii"), altchars=b"-_", validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeError, ValueError):
-        raise BadInput(argument, "is not a cursor this service gave out") from None
 
 
 @dataclass(frozen=True)
@@ -201,13 +166,8 @@ class Reads:
     def neighbourhood(self, center: str, depth: int, max_nodes: int) -> tuple[list[Any], list[Any], bool]:
         """The subgraph within ``depth`` hops of ``center`` ("BUYER:b1", "HOST:h1", "SHOP:s1"),
         at most ``max_nodes`` nodes: (nodes, edges, truncated). Unknown centre: BadInput."""
-        from graph_api.export import ExportError, ExportFilter, iter_graph, neighbourhood
-
-        try:
-            f = ExportFilter(center=center, depth=depth, max_nodes=max_nodes)
-            reached = neighbourhood(self.store, center, depth, max_nodes)
-        except ExportError as exc:
-            raise BadInput("center", str(exc).removeprefix("center ")) from None
+        f = ExportFilter(center=center, depth=depth, max_nodes=max_nodes)
+        reached = neighbourhood(self.store, center, depth, max_nodes)
         nodes, edges = [], []
         for what, item in iter_graph(self.store, f):
             (nodes if what == "node" else edges).append(item)

@@ -21,20 +21,13 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Callable
 
-from starlette.concurrency import run_in_threadpool
-
-from graph_api.errors import StoreUnavailable, TrustgraphError
+from graph_api.errors import StoreUnavailable, SubscriberTooSlow
 from graph_api.store import Store
 
 log = logging.getLogger(__name__)
 
 QUEUE_SIZE = 1000
 BATCH = 500
-
-
-class SubscriberTooSlow(TrustgraphError):
-    def __init__(self) -> None:
-        super().__init__(f"the subscription fell more than {QUEUE_SIZE} changes behind and was closed; subscribe again")
 
 
 @dataclass(eq=False)
@@ -70,7 +63,7 @@ class ChangeFeed:
             self._task = None
 
     async def _head(self) -> int:
-        rows = await run_in_threadpool(self.store.rows, "read/change_head")
+        rows = await asyncio.to_thread(self.store.rows, "read/change_head")
         return int(rows[0]["seq"])
 
     async def subscribe(self, matches: Callable[[dict[str, Any]], bool]) -> AsyncIterator[dict[str, Any]]:
@@ -98,7 +91,7 @@ class ChangeFeed:
                 if self.position is None:
                     self.position = min(s.after for s in self._subscribers)
                 while True:
-                    rows = await run_in_threadpool(self.store.rows, "read/changes_after", after=self.position,
+                    rows = await asyncio.to_thread(self.store.rows, "read/changes_after", after=self.position,
                                                    limit=BATCH)
                     for row in rows:
                         change = row["change"]
@@ -127,4 +120,4 @@ class ChangeFeed:
                 # Make room for the error so the subscriber's loop ends with it.
                 while not sub.queue.empty():
                     sub.queue.get_nowait()
-                sub.queue.put_nowait(SubscriberTooSlow())
+                sub.queue.put_nowait(SubscriberTooSlow(QUEUE_SIZE))

@@ -21,8 +21,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-from graph_api.buyer_scoring import build_pair_facts, weigh_buyer
-from graph_api.derive import buyer_rows
+from graph_api.derive.buyers import build_pair_facts, weigh_buyer
+from graph_api.derive.passes import buyer_rows
 from graph_api.store import Store
 from scoring.funnel import DAY_MS, Funnel, PairPath, build_funnel
 from scoring.pair_trust import HOST, SHOP, PairTrust, platform_trust, score_pair

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import IO, Any, Callable, Iterator
 from xml.sax.saxutils import escape, quoteattr
 
+from graph_api.errors import ExportError
 from graph_api.store import Store
 
 KINDS = ("BUYER", "HOST", "SHOP")
@@ -45,10 +46,6 @@ EDGE_ATTRS = {"kind": "string", "level": "string", "score": "double", "confidenc
               "lastAt": "long"}
 
 
-class ExportError(ValueError):
-    """A filter is malformed (the CLI turns it into exit status 2 with the message)."""
-
-
 @dataclass(frozen=True)
 class ExportFilter:
     since: int | None = None
@@ -60,15 +57,15 @@ class ExportFilter:
 
     def __post_init__(self) -> None:
         if self.since is not None and self.until is not None and self.since > self.until:
-            raise ExportError("since is after until")
+            raise ExportError("since", "is after {0}", mentions=("until",))
         if self.center is not None:
             kind, _, ident = self.center.partition(":")
             if kind not in KINDS or not ident:
-                raise ExportError(f"center {self.center!r} must be HOST:<id>, SHOP:<id> or BUYER:<id>")
+                raise ExportError("center", f"{self.center!r} must be HOST:<id>, SHOP:<id> or BUYER:<id>")
         if not 1 <= self.depth <= 6:
-            raise ExportError("depth must be between 1 and 6")
+            raise ExportError("depth", "must be between 1 and 6")
         if self.max_nodes < 1:
-            raise ExportError("max_nodes must be at least 1")
+            raise ExportError("maxNodes", "must be at least 1")
 
     def describe(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}
@@ -105,7 +102,7 @@ def neighbourhood(store: Store, center: str, depth: int, max_nodes: int) -> set[
     exists = (store.rows("features/pair_facts", buyerIds=[ident], asOf=0) if kind == "BUYER"
               else store.rows("read/standings", ids=[center]))
     if not exists:
-        raise ExportError(f"center {center} is not in the graph")
+        raise ExportError("center", f"{center} is not in the graph")
     seen = {center}
     frontier = [center]
     for _ in range(depth):
@@ -260,7 +257,7 @@ def export(store: Store, fmt: str, path: Path, f: ExportFilter,
     import time
 
     if fmt not in FORMATS:
-        raise ExportError(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
+        raise ExportError("format", f"{fmt!r} is not one of {', '.join(FORMATS)}")
     started = time.perf_counter()
     summary = ExportSummary()
     items = iter_graph(store, f, progress)

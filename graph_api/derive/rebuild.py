@@ -6,7 +6,7 @@
    (:func:`graph_api.derive.evaluate_standings`), written to their Standing nodes.
 
 Deterministic: two runs with the same as-of on the same graph leave identical state (badge
-hysteresis included: see :mod:`graph_api.standing`), and the result equals what the incremental
+hysteresis included: see :mod:`graph_api.derive.standing`), and the result equals what the incremental
 path (:class:`graph_api.derive.Deriver`) leaves when it evaluated at the same time.
 """
 
@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
-from graph_api.derive import Writes, buyer_rows, evaluate_standings, score_buyers, standing_rows
+from graph_api.derive.passes import Writes, buyer_rows, evaluate_standings, score_buyers, standing_rows
 from graph_api.store import Store
 from scoring.pair_trust import HOST, LEVELS, SHOP
 from scoring.policy import Policy

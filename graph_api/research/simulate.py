@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from graph_api.derive import buyer_rows, evaluate_standings, score_buyers, standing_rows
+from graph_api.derive.passes import buyer_rows, evaluate_standings, score_buyers, standing_rows
 from graph_api.store import Store
 from scoring.policy import Policy
 

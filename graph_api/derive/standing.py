@@ -22,7 +22,7 @@ import dataclasses
 import json
 from typing import Any
 
-from graph_api.buyer_scoring import order_outcomes
+from graph_api.derive.buyers import order_outcomes
 from scoring.badges import BadgeDecision, BadgeState, Boost, decide_badges, decide_boost
 from scoring.entity_metrics import EntityMetrics, compute_metrics
 from scoring.facts import MS_PER_DAY, EntityFacts, OrderFact, Penalty, TimedValue

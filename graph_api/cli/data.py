@@ -1,0 +1,224 @@
+"""Commands that run the graph and its data: ``neo4j``, ``import``, ``seed``, ``stats``,
+``rescore``, ``serve`` and ``up``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from graph_api import seed as seedmod
+from graph_api.cli.console import buyers_shops_hosts, open_store, progress, say
+from graph_api.cli.output import iso, print_import, print_rescore
+from graph_api.derive import Deriver, RescoreSummary
+from graph_api.errors import ImportFileError
+from graph_api.ingest import ImportSummary, Ingester, import_jsonl, ingest_stream, validated_events
+from graph_api.neo4j_local import LocalNeo4j
+from graph_api.policy import load_policy
+from graph_api.settings import Settings
+from graph_api.store import Store
+from graph_api.usecases import Trustgraph
+
+# The demo platform of `trustgraph up` (README: "The two commands").
+DEMO_SEED = 7
+DEMO_START = "2021-06-01"
+DEMO_DAYS = 180
+
+
+def _launcher(settings: Settings) -> LocalNeo4j:
+    return LocalNeo4j(settings, log=say)
+
+
+# -- Neo4j ---------------------------------------------------------------------------------------
+
+def cmd_neo4j(args: argparse.Namespace, settings: Settings) -> int:
+    if not settings.uses_local_neo4j:
+        if args.action == "status":
+            open_store(settings).close()
+            print(f"using the existing Neo4j at {settings.neo4j_uri} (NEO4J_URI is set): reachable")
+            return 0
+        say(f"NEO4J_URI is set ({settings.neo4j_uri}): trustgraph uses that server and starts or stops nothing")
+        return 1
+    launcher = _launcher(settings)
+    if args.action == "start":
+        launcher.start()
+        with open_store(settings) as store:
+            count = store.apply_schema()
+        say(f"schema: {count} constraints and indexes in place")
+    elif args.action == "stop":
+        launcher.stop()
+    else:
+        status = launcher.status()
+        print(status.describe())
+        return 0 if status.running else 3
+    return 0
+
+
+# -- import / seed / stats -----------------------------------------------------------------------
+
+def _ingester(store: Store, settings: Settings, derive: str, batch_size: int | None = None) -> Ingester:
+    """An ingester that rescores what each batch touched (``--derive incremental``) or nothing."""
+    deriver = Deriver(store, load_policy(settings)) if derive == "incremental" else None
+    return Ingester(store, batch_size or settings.batch_size, deriver=deriver)
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    path = Path(args.file)
+    if not path.is_file():
+        raise ImportFileError(str(path), "no such file")
+    with open_store(settings) as store:
+        store.apply_schema()
+        ingester = _ingester(store, settings, args.derive, args.batch_size)
+        with progress(path.stat().st_size, "B", f"import {path.name}") as bar:
+            summary = import_jsonl(ingester, path, args.rejected, progress=bar.update)
+        rebuilt = rebuild(store, settings) if args.derive == "rebuild" and summary.accepted else None
+    if args.json:
+        print(json.dumps({**summary.to_dict(), "rebuild": rebuilt.to_dict() if rebuilt else None}, indent=2))
+    else:
+        print_import(summary)
+        if rebuilt:
+            print_rescore(rebuilt)
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
+    config = seedmod.SeedConfig(seed=args.seed, buyers=args.buyers, hosts=args.hosts, shops=args.shops,
+                                start=args.start, days=args.days)
+    if args.out:
+        events, report = seedmod.generate(config)
+        with progress(None, " events", f"seed -> {args.out}") as bar:
+            count = seedmod.write_jsonl(events, args.out, progress=bar.update)
+        say(f"wrote {count:,} events to {args.out}")
+    else:
+        report = seed_graph(settings, config, reset=args.reset, derive=args.derive)
+    if args.truth:
+        Path(args.truth).write_text(json.dumps(report.to_dict(), indent=2))
+        say(f"ground truth and calibration written to {args.truth}")
+    print(report.summary())
+    return 0
+
+
+def seed_graph(settings: Settings, config: seedmod.SeedConfig, *, reset: bool, derive: str) -> seedmod.SeedReport:
+    """Generate a platform into the graph, print the import's summary, and derive (``derive``:
+    ``rebuild`` once at the end, ``incremental`` per batch, or ``none``)."""
+    events, report = seedmod.generate(config)
+    with open_store(settings) as store:
+        store.apply_schema()
+        if reset:
+            say(f"--reset: deleted {store.wipe():,} nodes")
+        ingester = _ingester(store, settings, derive)
+        with progress(None, " events", "seed -> Neo4j") as bar:
+
+            def counted(stream: Iterable[Any]) -> Iterator[Any]:
+                for item in stream:
+                    bar.update(1)
+                    yield item
+
+            summary: ImportSummary = ingest_stream(
+                ingester, counted(validated_events(events)), Path("seed.rejected.jsonl"), f"seed {config.seed}"
+            )
+        print_import(summary)
+        if derive == "rebuild" and summary.accepted:
+            rebuilt = rebuild(store, settings)
+            if rebuilt:
+                print_rescore(rebuilt)
+    clashes = sum(summary.rejection_codes.get(c, 0) for c in ("EVENT_ID_CONFLICT", "DUPLICATE_ORDER", "DUPLICATE_REPORT"))
+    if clashes:
+        say(f"note: {clashes:,} generated events clash with what the graph already holds (seeded earlier "
+            "with another --seed or size?); add --reset to replace the graph with this platform")
+    return report
+
+
+def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+    print_stats(settings, as_json=args.json)
+    return 0
+
+
+def print_stats(settings: Settings, *, as_json: bool) -> None:
+    with open_store(settings) as store:
+        nodes, rels = store.graph_counts()
+    if as_json:
+        print(json.dumps({"nodes": nodes, "relationships": rels}, indent=2))
+        return
+    width = max([len(k) for k in [*nodes, *rels]] + [10])
+    print(f"nodes ({sum(nodes.values()):,})")
+    for label, n in nodes.items():
+        print(f"  {label:<{width}} {n:>12,}")
+    print(f"relationships ({sum(rels.values()):,})")
+    for kind, n in rels.items():
+        print(f"  {kind:<{width}} {n:>12,}")
+
+
+# -- rescore -------------------------------------------------------------------------------------
+
+def cmd_rescore(args: argparse.Namespace, settings: Settings) -> int:
+    """Rebuild all derived state from the facts, as of --as-of or, by default, the latest event in
+    the graph (not the wall clock: two runs on the same graph agree)."""
+    with open_store(settings) as store:
+        summary = rebuild(store, settings, args.as_of, args.batch_buyers)
+    if summary is None:
+        return 0
+    if args.json:
+        print(json.dumps(summary.to_dict(), indent=2))
+    else:
+        print_rescore(summary)
+    return 0
+
+
+def rebuild(store: Store, settings: Settings, as_of: int | None = None, batch_buyers: int = 2000
+            ) -> RescoreSummary | None:
+    """Run the full rebuild with a progress bar; the RescoreSummary, or None on an empty graph."""
+    tg = Trustgraph(store, load_policy(settings), settings.limits)
+    as_of = as_of if as_of is not None else tg.clock()
+    if as_of is None:
+        say("the graph holds no events: nothing to score")
+        return None
+    say(f"rescoring everything as of {iso(as_of)} (policy {tg.policy_version})")
+    with progress(buyers_shops_hosts(store), " buyers/shops/hosts", "rescore") as bar:
+        return tg.rescore(as_of=as_of, batch_buyers=batch_buyers, progress=bar.update)
+
+
+# -- serve / up ----------------------------------------------------------------------------------
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    serve(settings, host=args.host, port=args.port, workers=args.workers, start_neo4j=not args.no_neo4j)
+    return 0
+
+
+def serve(settings: Settings, *, host: str, port: int, workers: int, start_neo4j: bool) -> None:
+    """Serve the GraphQL API with uvicorn. Each worker process reads the environment once (the
+    same settings as this command) and follows the change log for its subscribers."""
+    # uvicorn (and, through the app, strawberry) load only for this command: they would double
+    # the start-up time of every other one.
+    import uvicorn  # noqa: PLC0415
+
+    if settings.uses_local_neo4j and start_neo4j:
+        _launcher(settings).start()
+    say(f"serving GraphQL on http://{host}:{port}/graphql "
+        f"({workers} worker{'s' if workers > 1 else ''}; GraphiQL "
+        f"{'on' if settings.graphiql else 'off'}); health: /healthz, /readyz; metrics: /metrics")
+    say("first query to try:  { badges(shopIds: [\"s00010\", \"s00031\", \"s00003\"]) { id name badge { eligible badges } "
+        "boost { multiplier tier } } }")
+    uvicorn.run("graph_api.service.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+                log_config=None, access_log=False, ws="websockets-sansio")
+
+
+def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
+    """Start the local Neo4j (unless NEO4J_URI is set), apply the schema, load demo data into an
+    empty graph and score it, print the counts, then serve the GraphQL API (``make run``)."""
+    if settings.uses_local_neo4j:
+        _launcher(settings).start()
+    with open_store(settings) as store:
+        store.apply_schema()
+        nodes, _ = store.graph_counts()
+    if sum(nodes.values()) == 0:
+        say(f"the graph is empty: loading a demo platform ({args.demo_buyers:,} buyers, seed {DEMO_SEED})")
+        config = seedmod.SeedConfig(seed=DEMO_SEED, buyers=args.demo_buyers, start=DEMO_START, days=DEMO_DAYS)
+        print(seed_graph(settings, config, reset=False, derive="rebuild").summary())
+    else:
+        say("the graph already holds data: not loading the demo")
+    print_stats(settings, as_json=False)
+    if not args.no_serve:
+        serve(settings, host=args.host, port=args.port, workers=1, start_neo4j=False)
+    return 0

@@ -1,0 +1,78 @@
+"""The ingester: raw events in, facts committed batch by batch, then (optionally) derived state.
+
+Validation (:mod:`graph_api.events`) and the decision of what to write (:func:`plan_batch`) are
+pure; this class runs them against the graph through :meth:`Store.write_planned`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, Sequence
+
+from graph_api import events as ev
+from graph_api.derive.results import DeriveResult
+from graph_api.events import Rejection
+from graph_api.ingest.plan import BatchResult, plan_batch
+from graph_api.store import GraphChecks, Store
+
+
+class AfterBatch(Protocol):
+    """What rescores after a committed batch (:class:`graph_api.derive.Deriver`)."""
+
+    def after_batch(self, accepted: Sequence[dict[str, Any]]) -> DeriveResult: ...
+
+
+class Ingester:
+    """Writes events through a :class:`Store`, ``batch_size`` events per transaction.
+
+    With a ``deriver`` (:class:`graph_api.derive.Deriver`), every batch is followed, before the
+    call returns, by the rescoring of the buyers, shops and hosts it touched (read-your-writes).
+    Without one, derived state is left for ``trustgraph rescore`` (bulk loads).
+    """
+
+    def __init__(self, store: Store, batch_size: int, deriver: AfterBatch | None = None) -> None:
+        self.store = store
+        self.batch_size = batch_size
+        self.deriver = deriver
+
+    def ingest(self, raw_events: Sequence[Any]) -> BatchResult:
+        """Validate and record raw events (dicts as in the JSONL format). Indexes in the result
+        are positions in ``raw_events``."""
+        result = BatchResult()
+        valid: list[tuple[int, dict[str, Any]]] = []
+        for index, raw in enumerate(raw_events):
+            checked = ev.validate_event(raw, index)
+            if isinstance(checked, Rejection):
+                result.rejected.append(checked)
+            else:
+                valid.append((index, checked))
+        for start in range(0, len(valid), self.batch_size):
+            result.merge(self.write_valid(valid[start : start + self.batch_size]))
+        result.rejected.sort(key=lambda r: r.index)
+        return result
+
+    def write_valid(self, items: Sequence[tuple[int, dict[str, Any]]]) -> BatchResult:
+        """Record one batch of validated events in one transaction."""
+        if not items:
+            return BatchResult()
+        outcome: list[BatchResult] = []
+
+        def plan(checks: GraphChecks) -> list[tuple[str, list[dict[str, Any]]]]:
+            writes, result = plan_batch(items, checks)
+            outcome[:] = [result]  # a retried transaction replaces the earlier attempt's verdict
+            return writes
+
+        events = [e for _, e in items]
+        self.store.write_planned(
+            (e["eventId"] for e in events),
+            (e["orderId"] for e in events if "orderId" in e),
+            (e["reportId"] for e in events if "reportId" in e),
+            plan,
+        )
+        result = outcome[0]
+        if self.deriver is not None and result.accepted:
+            # The facts are committed (durable) before this runs; if rescoring fails, the error
+            # reaches the caller and the next batch touching the same things, or a rescore,
+            # brings the derived state up to date.
+            result.derived.append(self.deriver.after_batch(result.accepted))
+        return result
+

@@ -1,0 +1,124 @@
+"""The service: a Starlette app that serves the GraphQL schema and its operational endpoints.
+
+    /graphql   POST (and GET for queries), GraphiQL in a browser when enabled, and
+               subscriptions over graphql-transport-ws on the same path
+    /healthz   200 while the process runs
+    /readyz    200 when Neo4j answers, 503 with the reason when it does not
+    /metrics   Prometheus text format (per process)
+
+``create_app(settings)`` builds everything from the settings it is given (read once by the
+caller); ``app_from_env`` is the factory uvicorn's workers call. This is the one place where the
+GraphQL schema (``schema/``) meets the use cases (``graph_api.usecases``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Any, AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+
+from graph_api.auth import Role
+from graph_api.derive import Deriver
+from graph_api.errors import StoreUnavailable
+from graph_api.ingest import Ingester
+from graph_api.policy import load_policy
+from graph_api.service.logs import configure_logging, request_id_var
+from graph_api.service.metrics import Metrics
+from graph_api.service.middleware import RequestContextMiddleware
+from graph_api.settings import Settings, load_settings
+from graph_api.store import Store
+from graph_api.usecases import ChangeFeed, Trustgraph
+from schema import build_schema
+from schema.runtime import Context, make_loaders
+from schema.view import GraphQLView
+
+log = logging.getLogger("trustgraph.api")
+
+
+class Service:
+    """The long-lived parts one process shares between requests."""
+
+    def __init__(self, settings: Settings, store: Store | None = None) -> None:
+        self.settings = settings
+        # A request must not wait long for a database that is down: answer SERVICE_UNAVAILABLE.
+        self.store = store or Store(settings, connect_timeout=3.0, retry_seconds=2.0)
+        self.policy = load_policy(settings)
+        ingester = Ingester(self.store, settings.batch_size, deriver=Deriver(self.store, self.policy))
+        self.trustgraph = Trustgraph(self.store, self.policy, settings.limits, ingester=ingester)
+        self.feed = ChangeFeed(self.store, settings.change_poll_ms / 1000)
+        self.metrics = Metrics()
+        self.schema_applied = False
+
+    def context(self, request: Request | WebSocket, response: Any, role: Role) -> Context:
+        """The context of one GraphQL operation."""
+        return Context(trustgraph=self.trustgraph, feed=self.feed, settings=self.settings, role=role,
+                       request_id=request_id_var.get() or "-", loaders=make_loaders(self.trustgraph), request=request,
+                       response=response, extra={"metrics": self.metrics})
+
+    def ensure_schema(self) -> None:
+        """Apply constraints once Neo4j answers (at start, or at the first readiness check after)."""
+        if not self.schema_applied:
+            self.store.apply_schema()
+            self.schema_applied = True
+
+
+def create_app(settings: Settings, store: Store | None = None) -> Starlette:
+    service = Service(settings, store)
+    graphql = GraphQLView(build_schema(settings.limits), context=service.context, keys=settings.api_keys,
+                          request_id=request_id_var.get, graphql_ide="graphiql" if settings.graphiql else None,
+                          allow_queries_via_get=True)
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        try:
+            await run_in_threadpool(service.store.verify)
+            await run_in_threadpool(service.ensure_schema)
+        except StoreUnavailable as exc:
+            return JSONResponse({"status": "unavailable", "reason": str(exc)}, status_code=503)
+        return JSONResponse({"status": "ready", "policy": service.policy.version})
+
+    async def metrics(request: Request) -> Response:
+        body, content_type = service.metrics.render(subscriptions=service.feed.subscribers)
+        return PlainTextResponse(body, media_type=content_type)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            await run_in_threadpool(service.ensure_schema)
+        except StoreUnavailable as exc:  # serve anyway: /readyz says 503 until Neo4j answers
+            log.warning("starting without Neo4j: %s", exc)
+        await service.feed.start()
+        try:
+            yield
+        finally:
+            await service.feed.stop()
+            await run_in_threadpool(service.store.close)
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.service = service
+    app.add_middleware(RequestContextMiddleware, keys=settings.api_keys, metrics=service.metrics)
+    return app
+
+
+def app_from_env() -> Starlette:
+    """The factory ``trustgraph serve`` gives uvicorn (each worker reads the environment once)."""
+    configure_logging()
+    return create_app(load_settings())

@@ -1,0 +1,56 @@
+"""strawberry's ASGI view with trustgraph's context, error codes and WebSocket authentication.
+
+The view knows nothing of how the service is composed: ``graph_api.service`` hands it the schema,
+a context factory, the key table and where to find the request id.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import strawberry
+from starlette.requests import Request
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+
+from graph_api.auth import ROLE_SCOPE_KEY, KeyTable, Role, bearer
+from schema.errors import classify
+from schema.runtime import Context
+
+ContextFactory = Callable[[Request | WebSocket, Any, Role], Context]
+
+
+class GraphQLView(GraphQL):  # type: ignore[type-arg]
+    def __init__(self, schema: strawberry.Schema, *, context: ContextFactory, keys: KeyTable,
+                 request_id: Callable[[], str | None], **kwargs: Any) -> None:
+        super().__init__(schema, **kwargs)
+        self._context = context
+        self._keys = keys
+        self._request_id = request_id
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        return self._context(request, response, request.scope.get(ROLE_SCOPE_KEY, Role.PUBLIC))
+
+    async def process_result(self, request: Request, result: Any) -> Any:
+        """Every HTTP answer's errors carry a code, including those strawberry produces before
+        the schema's extensions run (a document over the token limit fails in parsing)."""
+        if result.errors:
+            rid = self._request_id()
+            result.errors = [e if "code" in (e.extensions or {}) else classify(e, rid) for e in result.errors]
+        return await super().process_result(request, result)
+
+    async def on_ws_connect(self, context: Any) -> Any:
+        """Browsers cannot set headers on a WebSocket: the key may also come in the
+        connection_init payload, as {"Authorization": "Bearer ..."}."""
+        params = getattr(context, "connection_params", None) or {}
+        header = params.get("Authorization") or params.get("authorization") if isinstance(params, dict) else None
+        if header is not None:
+            key = bearer(str(header))
+            role = self._keys.role_of(key) if key else None
+            if role is None:
+                raise ConnectionRejectionError({"message": "unknown API key", "code": "UNAUTHENTICATED"})
+            context.role = role
+            # Each operation on the connection gets its own context from the connection's scope.
+            context.request.scope[ROLE_SCOPE_KEY] = role
+        return await super().on_ws_connect(context)
