@@ -1,6 +1,6 @@
-"""Buyers' weights and pair trust from one buyer's facts record (``features/pair_facts``).
+"""Buyers' weights and pair trust from one buyer's facts record (:class:`BuyerRecord`).
 
-Turns the raw rows into :class:`scoring.facts.PairFacts` with every list sorted (so the input of
+Groups the record into :class:`scoring.facts.PairFacts` with every list sorted (so the input of
 scoring does not depend on the order in which Neo4j lists things), weighs the buyer
 (:func:`scoring.buyer_weight.buyer_weight`) and scores each pair with the pure model
 (:func:`scoring.pair_trust.score_pair`); and turns the results into the rows of the
@@ -22,67 +22,26 @@ Pairs scored:
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import Any, Iterable, Sequence
 
+from graph_api.store.records import COMMENTED, FOLLOW_CHANGE, TIER_CHANGE, WATCHED, BuyerRecord
 from scoring.buyer_weight import BuyerWeight, buyer_weight
-from scoring.facts import Complaint, Inspection, OrderFact, PairFacts, TimedValue
+from scoring.facts import OrderFact, PairFacts, TimedValue
 from scoring.pair_trust import HOST, SHOP, PairTrust, platform_trust, score_pair
 from scoring.policy import Policy
 
 
-# -- facts: raw rows -> PairFacts -----------------------------------------------------------------
+# -- facts: a buyer's record -> PairFacts ------------------------------------------------------
 
-def order_outcomes(reviews: list[Any], complaints: list[Any], inspections: list[Any]) -> dict[str, Any]:
-    """An order's outcomes as OrderFact fields, from the nested lists of the feature queries
-    (``[[at, rating, reviewId]]``, ``[[at, reason]]``, ``[[at, kind, passed]]``), sorted so the
-    result does not depend on Neo4j's order. The latest review counts; on a tie in time the
-    highest review id (deterministic)."""
-    rating = reviewed_at = None
-    if reviews:
-        at, stars, _ = max(reviews, key=lambda r: (r[0], r[2]))
-        rating, reviewed_at = stars, at
-    return {
-        "rating": rating,
-        "reviewed_at": reviewed_at,
-        "complaints": tuple(sorted((Complaint(at, reason) for at, reason in complaints),
-                                   key=lambda c: (c.at, c.reason))),
-        "inspections": tuple(sorted((Inspection(at, kind, passed) for at, kind, passed in inspections),
-                                    key=lambda i: (i.at, i.kind, i.passed))),
-    }
+def _by_time(values: Iterable[TimedValue]) -> tuple[TimedValue, ...]:
+    return tuple(sorted(values, key=lambda v: (v.at, v.value)))
 
 
-def _order(row: list[Any], buyer_id: str) -> OrderFact:
-    (order_id, host_id, shop_id, placed_at, amount, item_id, category, delivered_at, refunded_at,
-     refund_reason, returned, reviews, complaints, inspections) = row
-    return OrderFact(
-        order_id=order_id,
-        buyer_id=buyer_id,
-        host_id=host_id,
-        shop_id=shop_id,
-        placed_at=placed_at,
-        amount=float(amount),
-        item_id=item_id,
-        category=category,
-        delivered_at=delivered_at,
-        refunded_at=refunded_at,
-        refund_reason=refund_reason,
-        returned=returned,
-        **order_outcomes(reviews, complaints, inspections),
-    )
-
-
-def _order_key(o: OrderFact) -> tuple[int, str]:
-    return (o.placed_at, o.order_id)
-
-
-def build_pair_facts(row: dict[str, Any]) -> tuple[list[PairFacts], dict[str, list[str]]]:
-    """The PairFacts of one buyer (hosts first, then shops, each by id) and the rights of the
-    shops they ordered from, from one record of ``features/pair_facts``."""
-    buyer_id = row["buyerId"]
-    orders = [_order(o, buyer_id) for o in row["orders"]]
+def build_pair_facts(record: BuyerRecord) -> list[PairFacts]:
+    """The PairFacts of one buyer: hosts first, then shops, each by id."""
     by_host: dict[str, list[OrderFact]] = {}
     by_shop: dict[str, list[OrderFact]] = {}
-    for o in orders:
+    for o in record.orders:  # sorted by (placed_at, order_id): so is every pair's list
         by_host.setdefault(o.host_id, []).append(o)
         by_shop.setdefault(o.shop_id, []).append(o)
 
@@ -90,35 +49,36 @@ def build_pair_facts(row: dict[str, Any]) -> tuple[list[PairFacts], dict[str, li
     comments: dict[str, list[int]] = {}
     follows: dict[str, list[TimedValue]] = {}
     tiers: dict[str, list[TimedValue]] = {}
-    for host_id, kind, at, value in row["interactions"]:
-        if kind == "WATCHED":
-            watches.setdefault(host_id, []).append(TimedValue(at, float(value)))
-        elif kind == "COMMENTED":
-            comments.setdefault(host_id, []).append(at)
-        elif kind == "FOLLOW_CHANGE":
-            follows.setdefault(host_id, []).append(TimedValue(at, float(value)))
-        elif kind == "TIER_CHANGE":
-            tiers.setdefault(host_id, []).append(TimedValue(at, float(value)))
+    for i in record.interactions:
+        if i.kind == WATCHED:
+            watches.setdefault(i.host_id, []).append(TimedValue(i.at, float(i.value or 0.0)))
+        elif i.kind == COMMENTED:
+            comments.setdefault(i.host_id, []).append(i.at)
+        elif i.kind == FOLLOW_CHANGE:
+            follows.setdefault(i.host_id, []).append(TimedValue(i.at, float(i.value or 0.0)))
+        elif i.kind == TIER_CHANGE:
+            tiers.setdefault(i.host_id, []).append(TimedValue(i.at, float(i.value or 0.0)))
     reports: dict[str, list[int]] = {}
-    for host_id, confirmed_at in row["reports"]:
+    for host_id, confirmed_at in record.confirmed_reports:
         reports.setdefault(host_id, []).append(confirmed_at)
 
     pairs: list[PairFacts] = []
+    buyer_id = record.buyer_id
     hosts = sorted(set(by_host) | set(watches) | set(comments) | set(follows) | set(tiers) | set(reports))
     for h in hosts:
         pairs.append(PairFacts(
             buyer_id=buyer_id,
             target_id=h,
             target_kind=HOST,
-            orders=tuple(sorted(by_host.get(h, ()), key=_order_key)),
-            watches=tuple(sorted(watches.get(h, ()), key=lambda v: (v.at, v.value))),
+            orders=tuple(by_host.get(h, ())),
+            watches=_by_time(watches.get(h, ())),
             comments=tuple(sorted(comments.get(h, ()))),
-            follow_changes=tuple(sorted(follows.get(h, ()), key=lambda v: (v.at, v.value))),
-            tier_changes=tuple(sorted(tiers.get(h, ()), key=lambda v: (v.at, v.value))),
+            follow_changes=_by_time(follows.get(h, ())),
+            tier_changes=_by_time(tiers.get(h, ())),
             confirmed_reports=tuple(sorted(reports.get(h, ()))),
         ))
     for s in sorted(by_shop):
-        shop_orders = tuple(sorted(by_shop[s], key=_order_key))
+        shop_orders = tuple(by_shop[s])
         # The live rooms the shop's goods were bought in: watching and comments in any of them
         # count; follow and fan-club tier are those of the room most of the orders came from
         # (ties: lowest host id), since a follow timeline of one host cannot be merged with
@@ -130,21 +90,20 @@ def build_pair_facts(row: dict[str, Any]) -> tuple[list[PairFacts], dict[str, li
             target_id=s,
             target_kind=SHOP,
             orders=shop_orders,
-            watches=tuple(sorted((v for h in rooms for v in watches.get(h, ())), key=lambda v: (v.at, v.value))),
+            watches=_by_time(v for h in rooms for v in watches.get(h, ())),
             comments=tuple(sorted(c for h in rooms for c in comments.get(h, ()))),
-            follow_changes=tuple(sorted(follows.get(main, ()), key=lambda v: (v.at, v.value))),
-            tier_changes=tuple(sorted(tiers.get(main, ()), key=lambda v: (v.at, v.value))),
+            follow_changes=_by_time(follows.get(main, ())),
+            tier_changes=_by_time(tiers.get(main, ())),
         ))
-    rights = {shop_id: sorted(r or []) for shop_id, r in row["shops"]}
-    return pairs, rights
+    return pairs
 
 
-def weigh_buyer(row: dict[str, Any], pairs: list[PairFacts], policy: Policy, as_of: int) -> BuyerWeight:
+def weigh_buyer(record: BuyerRecord, pairs: list[PairFacts], policy: Policy, as_of: int) -> BuyerWeight:
     """The buyer's anti-gaming weight from all of its orders and interactions."""
     orders = [o for p in pairs if p.target_kind == SHOP for o in p.orders]
-    interactions = [i[2] for i in row["interactions"]]
-    weight = buyer_weight(row["buyerId"], row.get("registeredAt"), orders, interactions, policy.buyers, as_of)
-    ring = row.get("ringId")
+    interactions = [i.at for i in record.interactions]
+    weight = buyer_weight(record.buyer_id, record.registered_at, orders, interactions, policy.buyers, as_of)
+    ring = record.ring_id
     if ring is not None and weight.weight > policy.rings.member_weight:
         # A member of a detected brushing ring (scoring/rings.py): its evidence counts at most
         # rings.member_weight, whatever the account's own signals say.
@@ -154,19 +113,29 @@ def weigh_buyer(row: dict[str, Any], pairs: list[PairFacts], policy: Policy, as_
     return weight
 
 
-def score_buyer(row: dict[str, Any], policy: Policy, as_of: int) -> tuple[BuyerWeight, list[PairTrust]]:
-    """The weight of one buyer and the trust of every pair of its facts record."""
-    pairs, rights = build_pair_facts(row)
-    weight = weigh_buyer(row, pairs, policy, as_of)
-    w = weight.weight
-    out = []
-    for facts in pairs:
-        if facts.target_kind == SHOP:
-            base = platform_trust(rights.get(facts.target_id, ()), policy.trust)
-            out.append(score_pair(facts, policy.trust, as_of, platform_base_rate=base, buyer_weight=w))
-        else:
-            out.append(score_pair(facts, policy.trust, as_of, buyer_weight=w))
-    return weight, out
+def base_rate(kind: str, rights: Sequence[str], policy: Policy) -> float:
+    """Where a pair with no evidence starts: a shop's platform trust (from its trust rights), a
+    host's neutral base rate."""
+    if kind == SHOP:
+        return platform_trust(rights, policy.trust)
+    return policy.trust.model.neutral_base_rate
+
+
+def score(facts: PairFacts, policy: Policy, at: int, weight: float, rights: Sequence[str] = ()) -> PairTrust:
+    """One pair's trust as of ``at``, its positive evidence counted at the buyer's ``weight``; a
+    shop's pair starts from the shop's platform trust (``rights``: the shop's trust rights)."""
+    if facts.target_kind == SHOP:
+        return score_pair(facts, policy.trust, at, platform_base_rate=platform_trust(rights, policy.trust),
+                          buyer_weight=weight)
+    return score_pair(facts, policy.trust, at, buyer_weight=weight)
+
+
+def score_buyer(record: BuyerRecord, policy: Policy, as_of: int) -> tuple[BuyerWeight, list[PairTrust]]:
+    """The weight of one buyer and the trust of every pair of its record."""
+    pairs = build_pair_facts(record)
+    weight = weigh_buyer(record, pairs, policy, as_of)
+    return weight, [score(p, policy, as_of, weight.weight, record.shop_rights.get(p.target_id, ()))
+                    for p in pairs]
 
 
 def weight_row(w: BuyerWeight, as_of: int) -> dict[str, Any]:

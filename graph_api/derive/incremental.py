@@ -118,7 +118,7 @@ class Deriver:
         def work(tx: Tx) -> tuple[list[TrustChange], dict[str, set[str]]]:
             tx.run("derived/lock_buyers", ids=ids, asOf=as_of)
             before = tx.rows("derived/buyer_state", ids=ids)
-            writes, weights, trusts = buyer_pass(tx.rows, ids, policy, as_of)
+            writes, weights, trusts = buyer_pass(tx, ids, policy, as_of)
             changes, cascade = _trust_changes(before, weights, trusts)
             tx.write([*writes, ("derived/record_changes", [_trust_change_row(c, as_of) for c in changes])])
             return changes, cascade
@@ -133,7 +133,7 @@ class Deriver:
 
         def work(tx: Tx) -> list[BadgeChange]:
             tx.run("derived/lock_standings", ids=[standing.standing_id(kind, i) for i in ids], asOf=as_of)
-            writes, results = standing_pass(tx.rows, kind, ids, policy, as_of)
+            writes, results = standing_pass(tx, kind, ids, policy, as_of)
             changes = [
                 BadgeChange(kind, r.entity_id, r.previous_badges or (), tuple(r.record["badges"]),
                             r.record["multiplier"], r.record["tier"])

@@ -18,12 +18,14 @@ from contextlib import contextmanager
 from concurrent.futures import Future, ThreadPoolExecutor
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
-from graph_api.derive.passes import Writes, buyer_rows, evaluate_standings, score_buyers, standing_rows
-from graph_api.store import Store
+from graph_api.derive.passes import Writes, evaluate_standings, score_buyers, standing_records
+from graph_api.store import BuyerRecord, EntityRecord, Store
 from scoring.pair_trust import HOST, LEVELS, SHOP
 from scoring.policy import Policy
+
+R = TypeVar("R")  # the record type of a page (BuyerRecord or EntityRecord)
 
 
 @dataclass
@@ -119,8 +121,8 @@ def _fewer_collections() -> Iterator[None]:
 
 def _rebuild(store: Store, policy: Policy, as_of: int, batch_buyers: int, batch_entities: int,
              progress: Callable[[int], None] | None, summary: RescoreSummary) -> None:
-    def score_page(ids: list[str], rows: list[dict[str, Any]]) -> Writes:
-        writes, weights, trusts = score_buyers(rows, ids, policy, as_of)
+    def score_page(ids: list[str], records: list[BuyerRecord]) -> Writes:
+        writes, weights, trusts = score_buyers(records, ids, policy, as_of)
         summary.buyers += len(ids)
         summary.buyers_with_pairs += len({t.buyer_id for t in trusts})
         summary.reweighted += sum(1 for w in weights if w.weight < 1.0)
@@ -129,13 +131,13 @@ def _rebuild(store: Store, policy: Policy, as_of: int, batch_buyers: int, batch_
             summary.levels.setdefault(t.target_kind, Counter())[t.level] += 1
         return writes
 
-    _pipeline(store, "features/buyer_ids", batch_buyers, lambda ids: buyer_rows(store.rows, ids, as_of),
+    _pipeline(store, "features/buyer_ids", batch_buyers, lambda ids: store.buyer_records(ids, as_of),
               score_page, progress)
 
     for kind, ids_query in ((SHOP, "features/shop_ids"), (HOST, "features/host_ids")):
 
-        def evaluate_page(ids: list[str], rows: list[dict[str, Any]], kind: str = kind) -> Writes:
-            writes, results = evaluate_standings(rows, kind, policy, as_of)
+        def evaluate_page(ids: list[str], records: list[EntityRecord], kind: str = kind) -> Writes:
+            writes, results = evaluate_standings(records, kind, policy, as_of)
             for r in results:
                 summary.standings[kind] += 1
                 for badge in r.record["badges"]:
@@ -144,26 +146,26 @@ def _rebuild(store: Store, policy: Policy, as_of: int, batch_buyers: int, batch_
             return writes
 
         _pipeline(store, ids_query, batch_entities,
-                  lambda ids, kind=kind: standing_rows(store.rows, kind, ids, policy, as_of), evaluate_page, progress)
+                  lambda ids, kind=kind: standing_records(store, kind, ids, policy, as_of), evaluate_page, progress)
 
 
 def _pipeline(
     store: Store,
     ids_query: str,
     size: int,
-    read: Callable[[list[str]], list[dict[str, Any]]],
-    compute: Callable[[list[str], list[dict[str, Any]]], Writes],
+    read: Callable[[list[str]], list[R]],
+    compute: Callable[[list[str], list[R]], Writes],
     progress: Callable[[int], None] | None,
 ) -> None:
     """Page through the ids of ``ids_query`` (keyset paging, id order); per page read the facts,
     compute (in this thread) and write, with the next read and the previous write in flight."""
 
-    def read_next(after: str) -> tuple[list[str], list[dict[str, Any]]]:
+    def read_next(after: str) -> tuple[list[str], list[R]]:
         ids = [r["id"] for r in store.rows(ids_query, after=after, limit=size)]
         return ids, (read(ids) if ids else [])
 
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="trustgraph-rescore") as pool:
-        reading: Future[tuple[list[str], list[dict[str, Any]]]] = pool.submit(read_next, "")
+        reading: Future[tuple[list[str], list[R]]] = pool.submit(read_next, "")
         writing: Future[None] | None = None
         while True:
             ids, rows = reading.result()

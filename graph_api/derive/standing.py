@@ -1,6 +1,6 @@
 """The standing of a shop or host: its metrics, badges and boost, from one facts record.
 
-Glue between the graph's feature rows (``cypher/features/shop_facts`` and ``host_facts``) and the
+Glue between the graph's facts (:class:`graph_api.store.records.EntityRecord`) and the
 pure scoring functions: :func:`scoring.entity_metrics.compute_metrics`,
 :func:`scoring.badges.decide_badges`, :func:`scoring.badges.decide_boost`. The result is one row
 for a ``Standing`` node (``cypher/derived/write_*_standing``): flat properties that readers filter
@@ -22,16 +22,11 @@ import dataclasses
 import json
 from typing import Any
 
-from graph_api.derive.buyers import order_outcomes
+from graph_api.store.records import EntityRecord, StoredStanding
 from scoring.badges import BadgeDecision, BadgeState, Boost, decide_badges, decide_boost
 from scoring.entity_metrics import EntityMetrics, compute_metrics
-from scoring.facts import MS_PER_DAY, EntityFacts, OrderFact, Penalty, TimedValue
+from scoring.facts import MS_PER_DAY, EntityFacts, TimedValue
 from scoring.policy import Policy
-
-SHOP = "SHOP"
-HOST = "HOST"
-KINDS = (SHOP, HOST)
-
 
 def standing_id(kind: str, entity_id: str) -> str:
     return f"{kind}:{entity_id}"
@@ -45,63 +40,45 @@ def facts_since(policy: Policy, as_of: int) -> tuple[int, int]:
     return as_of - days * MS_PER_DAY, as_of - mp.violation_window_days * MS_PER_DAY
 
 
-def _order(row: list[Any], entity_kind: str, entity_id: str) -> OrderFact:
-    (order_id, buyer_id, placed_at, amount, delivered_at, refunded_at, refund_reason, returned,
-     reviews, complaints, inspections) = row
-    return OrderFact(
-        order_id=order_id,
-        buyer_id=buyer_id,
-        host_id=entity_id if entity_kind == HOST else "",
-        shop_id=entity_id if entity_kind == SHOP else "",
-        placed_at=placed_at,
-        amount=float(amount),
-        delivered_at=delivered_at,
-        refunded_at=refunded_at,
-        refund_reason=refund_reason,
-        returned=returned,
-        **order_outcomes(reviews, complaints, inspections),
-    )
-
-
-def entity_facts(row: dict[str, Any], kind: str) -> tuple[EntityFacts, dict[str, str]]:
-    """EntityFacts (every list sorted, so the result does not depend on Neo4j's order) and the
-    stored level of each buyer's trust toward the entity."""
-    entity_id = row["id"]
-    orders = sorted((_order(o, kind, entity_id) for o in row["orders"]), key=lambda o: (o.placed_at, o.order_id))
+def entity_facts(record: EntityRecord) -> tuple[EntityFacts, dict[str, str]]:
+    """EntityFacts and the stored level of each buyer's trust toward the entity."""
     weights: dict[str, float] = {}
     levels: dict[str, str] = {}
-    for buyer_id, weight, level in row["buyers"]:
-        if weight is not None and weight < 1.0:
-            weights[buyer_id] = float(weight)
-        if level is not None:
-            levels[buyer_id] = level
+    for b in record.buyers:
+        if b.weight is not None and b.weight < 1.0:
+            weights[b.buyer_id] = b.weight
+        if b.level is not None:
+            levels[b.buyer_id] = b.level
     facts = EntityFacts(
-        entity_id=entity_id,
-        kind=kind,
-        category=row["category"],
-        orders=tuple(orders),
-        reports=tuple(TimedValue(at, 1.0) for at in sorted(row["reports"])),
-        penalties=tuple(sorted((Penalty(at, severity, code) for at, severity, code in row["penalties"]),
-                               key=lambda p: (p.at, p.severity, p.code))),
-        rights=tuple(sorted(row["rights"] or ())),
-        registered_at=row["registeredAt"],
+        entity_id=record.entity_id,
+        kind=record.kind,
+        category=record.category,
+        orders=record.orders,
+        reports=tuple(TimedValue(at, 1.0) for at in record.reports),
+        penalties=record.penalties,
+        rights=record.rights,
+        registered_at=record.registered_at,
         buyer_weights=dict(sorted(weights.items())),
     )
     return facts, levels
 
 
-def _previous(stored: list[Any] | None, as_of: int) -> BadgeState | None:
+def previous_state(stored: StoredStanding | None, as_of: int) -> BadgeState | None:
     """The badge state an evaluation at ``as_of`` starts from (see the module docstring)."""
-    if not stored:
+    if stored is None or stored.as_of is None or stored.state is None:
         return None
-    stored_as_of, state, previous = stored
-    if stored_as_of is None or state is None:
-        return None
-    if stored_as_of < as_of:
-        return BadgeState.from_dict(json.loads(state))
-    if stored_as_of == as_of and previous is not None:
-        return BadgeState.from_dict(json.loads(previous))
+    if stored.as_of < as_of:
+        return BadgeState.from_dict(json.loads(stored.state))
+    if stored.as_of == as_of and stored.previous_state is not None:
+        return BadgeState.from_dict(json.loads(stored.previous_state))
     return None
+
+
+def held_before(stored: StoredStanding | None) -> tuple[str, ...] | None:
+    """The badges the stored evaluation granted (None: never evaluated)."""
+    if stored is None or stored.state is None:
+        return None
+    return tuple(sorted(h["badge"] for h in json.loads(stored.state).get("held", ())))
 
 
 def _reasons(reasons: Any) -> list[dict[str, str]]:
@@ -118,12 +95,13 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def evaluate(row: dict[str, Any], kind: str, policy: Policy, as_of: int
+def evaluate(record: EntityRecord, policy: Policy, as_of: int
              ) -> tuple[dict[str, Any], EntityMetrics, BadgeDecision, Boost]:
     """Metrics, badges and boost of one shop or host as of ``as_of``, and the Standing row."""
-    facts, levels = entity_facts(row, kind)
+    facts, levels = entity_facts(record)
+    kind = record.kind
     metrics = compute_metrics(facts, policy.entity, as_of, levels=levels)
-    previous = _previous(row["standing"], as_of)
+    previous = previous_state(record.standing, as_of)
     badges = decide_badges(metrics, previous, policy.entity, as_of, category=facts.category, rights=facts.rights)
     boost = decide_boost(metrics, badges, policy.entity, as_of)
     held = [b for b in badges.badges if b.held]

@@ -6,8 +6,8 @@
 """
 
 from graph_api.ingest.files import ImportSummary, import_jsonl, ingest_stream, validated_events
-from graph_api.ingest.ingester import AfterBatch, Ingester
-from graph_api.ingest.plan import BatchResult, plan_batch
+from graph_api.ingest.ingester import AfterBatch, Ingester, write_checked
+from graph_api.ingest.plan import BatchResult, GraphChecks, plan_batch
 
-__all__ = ["AfterBatch", "BatchResult", "ImportSummary", "Ingester", "import_jsonl", "ingest_stream", "plan_batch",
-           "validated_events"]
+__all__ = ["AfterBatch", "BatchResult", "GraphChecks", "ImportSummary", "Ingester", "import_jsonl", "ingest_stream",
+           "plan_batch", "validated_events", "write_checked"]

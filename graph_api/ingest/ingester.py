@@ -1,18 +1,22 @@
 """The ingester: raw events in, facts committed batch by batch, then (optionally) derived state.
 
 Validation (:mod:`graph_api.events`) and the decision of what to write (:func:`plan_batch`) are
-pure; this class runs them against the graph through :meth:`Store.write_planned`.
+pure; this module runs them against the graph, checks and writes in one transaction.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol, Sequence
+from typing import Any, Callable, Protocol, Sequence
 
 from graph_api import events as ev
 from graph_api.derive.results import DeriveResult
 from graph_api.events import Rejection
-from graph_api.ingest.plan import BatchResult, plan_batch
-from graph_api.store import GraphChecks, Store
+from graph_api.ingest.plan import BatchResult, GraphChecks, Writes, plan_batch
+from graph_api.store import Store, Tx
+
+# How often a batch is retried when a concurrent writer recorded one of its events (or orders)
+# between our check and our write; the retry sees them and counts them as duplicates.
+CONFLICT_RETRIES = 4
 
 
 class AfterBatch(Protocol):
@@ -56,18 +60,12 @@ class Ingester:
             return BatchResult()
         outcome: list[BatchResult] = []
 
-        def plan(checks: GraphChecks) -> list[tuple[str, list[dict[str, Any]]]]:
+        def plan(checks: GraphChecks) -> Writes:
             writes, result = plan_batch(items, checks)
             outcome[:] = [result]  # a retried transaction replaces the earlier attempt's verdict
             return writes
 
-        events = [e for _, e in items]
-        self.store.write_planned(
-            (e["eventId"] for e in events),
-            (e["orderId"] for e in events if "orderId" in e),
-            (e["reportId"] for e in events if "reportId" in e),
-            plan,
-        )
+        write_checked(self.store, [e for _, e in items], plan)
         result = outcome[0]
         if self.deriver is not None and result.accepted:
             # The facts are committed (durable) before this runs; if rescoring fails, the error
@@ -76,3 +74,31 @@ class Ingester:
             result.derived.append(self.deriver.after_batch(result.accepted))
         return result
 
+
+def read_checks(tx: Tx, events: Sequence[dict[str, Any]]) -> GraphChecks:
+    """What the graph holds of the event, order and report ids of ``events``."""
+    ids = list(dict.fromkeys(e["eventId"] for e in events))
+    orders = list(dict.fromkeys(e["orderId"] for e in events if "orderId" in e))
+    reports = list(dict.fromkeys(e["reportId"] for e in events if "reportId" in e))
+    recorded = tx.single("ingest/check_events", ids=ids)
+    return GraphChecks(
+        event_hashes=dict(zip(recorded["ids"], recorded["hashes"])),
+        orders=frozenset(tx.single("ingest/check_orders", ids=orders)["ids"]) if orders else frozenset(),
+        reports=frozenset(tx.single("ingest/check_reports", ids=reports)["ids"]) if reports else frozenset(),
+    )
+
+
+def write_checked(store: Store, events: Sequence[dict[str, Any]], plan: Callable[[GraphChecks], Writes]) -> Writes:
+    """In one transaction: look up what the graph holds of these events' ids, let ``plan`` decide
+    the writes, run them. Returns the writes that were committed.
+
+    A concurrent writer can record one of our events between the look-up and the write; the
+    uniqueness constraint then fails this transaction and it runs again, so the event is counted
+    once, as a duplicate, never applied twice."""
+
+    def work(tx: Tx) -> Writes:
+        writes = plan(read_checks(tx, events))
+        tx.write(writes)
+        return writes
+
+    return store.transact(work, conflict_retries=CONFLICT_RETRIES)

@@ -1,7 +1,7 @@
 """Ingestion: validated events -> facts in the graph, idempotently, one transaction per batch.
 
 A batch goes through three steps, all inside one write transaction (see
-:meth:`graph_api.store.Store.write_planned`):
+:func:`graph_api.ingest.ingester.write_checked`):
 
 1. look up which of its event ids, order ids and report ids the graph already holds;
 2. :func:`plan_batch` decides, event by event: a replay (same ``eventId``, same content) is a
@@ -27,7 +27,18 @@ from typing import Any, Sequence
 from graph_api import events as ev
 from graph_api.derive.results import DeriveResult
 from graph_api.events import Rejection
-from graph_api.store import GraphChecks
+
+@dataclass(frozen=True)
+class GraphChecks:
+    """What the graph already holds of the ids a batch mentions."""
+
+    event_hashes: dict[str, str]  # recorded eventId -> content hash
+    orders: frozenset[str]
+    reports: frozenset[str]
+
+
+Writes = list[tuple[str, list[dict[str, Any]]]]  # (query name, rows) in the order to run
+
 
 # (event type, query) in write order: nodes before what hangs off them, reports before their
 # confirmations. FOLLOWED/UNFOLLOWED share one query so a follow and an unfollow in one batch

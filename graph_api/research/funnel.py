@@ -21,11 +21,11 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-from graph_api.derive.buyers import build_pair_facts, weigh_buyer
-from graph_api.derive.passes import buyer_rows
-from graph_api.store import Store
+from graph_api.derive.buyers import build_pair_facts, score, weigh_buyer
+from graph_api.store import BuyerRecord, Store
 from scoring.funnel import DAY_MS, Funnel, PairPath, build_funnel
-from scoring.pair_trust import HOST, SHOP, PairTrust, platform_trust, score_pair
+from scoring.facts import PairFacts
+from scoring.pair_trust import HOST, SHOP, PairTrust
 from scoring.policy import Policy
 from scoring.timeline import level_changes
 
@@ -59,21 +59,21 @@ def pair_paths(store: Store, policy: Policy, as_of: int, *, category: str | None
     first fact to ``as_of``. ``progress`` is called with the number of buyers done per page."""
     profiles = target_profiles(store)
     for ids in store.id_pages("features/buyer_ids", batch):
-        for row in buyer_rows(store.rows, ids, as_of):
-            yield from _buyer_paths(row, profiles, policy, as_of, category, kind)
+        for record in store.buyer_records(ids, as_of):
+            yield from _buyer_paths(record, profiles, policy, as_of, category, kind)
         if progress is not None:
             progress(len(ids))
 
 
-def _buyer_paths(row: dict[str, Any], profiles: dict[tuple[str, str], TargetProfile], policy: Policy, as_of: int,
+def _buyer_paths(record: BuyerRecord, profiles: dict[tuple[str, str], TargetProfile], policy: Policy, as_of: int,
                  category: str | None, kind: str | None) -> Iterator[PairPath]:
-    pairs, _ = build_pair_facts(row)
+    pairs = build_pair_facts(record)
     weights: dict[int, float] = {}
 
     def weight_at(t: int) -> float:
         w = weights.get(t)
         if w is None:
-            w = weights[t] = weigh_buyer(row, pairs, policy, t).weight
+            w = weights[t] = weigh_buyer(record, pairs, policy, t).weight
         return w
 
     for facts in pairs:
@@ -83,13 +83,9 @@ def _buyer_paths(row: dict[str, Any], profiles: dict[tuple[str, str], TargetProf
         if category is not None and profile.category != category:
             continue
 
-        if facts.target_kind == SHOP:
-            def score_at(t: int, facts: Any = facts, profile: TargetProfile = profile) -> PairTrust:
-                base = platform_trust(profile.rights_at(t), policy.trust)
-                return score_pair(facts, policy.trust, t, platform_base_rate=base, buyer_weight=weight_at(t))
-        else:
-            def score_at(t: int, facts: Any = facts) -> PairTrust:
-                return score_pair(facts, policy.trust, t, buyer_weight=weight_at(t))
+        def score_at(t: int, facts: PairFacts = facts, profile: TargetProfile = profile) -> PairTrust:
+            # A shop's platform trust comes from the rights it held at t (hosts have none).
+            return score(facts, policy, t, weight_at(t), profile.rights_at(t))
 
         changes = level_changes(facts, score_at, as_of, RESOLUTION_MS, policy.trust)
         if not changes:

@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from graph_api.derive.passes import buyer_rows, evaluate_standings, score_buyers, standing_rows
+from graph_api.derive.passes import evaluate_standings, score_buyers, standing_records
 from graph_api.store import Store
 from scoring.policy import Policy
 
@@ -66,9 +66,9 @@ def simulate(store: Store, current: Policy, candidate: Policy, as_of: int, *, ex
     started = time.perf_counter()
     sim = Simulation(as_of=as_of, current=current.version, candidate=candidate.version)
     for ids in store.id_pages("features/buyer_ids", page):
-        rows = buyer_rows(store.rows, ids, as_of)
-        _, _, now = score_buyers(rows, ids, current, as_of)
-        _, _, then = score_buyers(rows, ids, candidate, as_of)
+        records = store.buyer_records(ids, as_of)
+        _, _, now = score_buyers(records, ids, current, as_of)
+        _, _, then = score_buyers(records, ids, candidate, as_of)
         for a, b in zip(now, then):
             sim.pairs += 1
             if a.level != b.level:
@@ -80,11 +80,11 @@ def simulate(store: Store, current: Policy, candidate: Policy, as_of: int, *, ex
             progress(len(ids))
     for kind, ids_query in (("SHOP", "features/shop_ids"), ("HOST", "features/host_ids")):
         for ids in store.id_pages(ids_query, 200):
-            rows = standing_rows(store.rows, kind, ids, current, as_of)
-            _, now = evaluate_standings(rows, kind, current, as_of)
-            if candidate.entity.metrics != current.entity.metrics:
-                rows = standing_rows(store.rows, kind, ids, candidate, as_of)
-            _, then = evaluate_standings(rows, kind, candidate, as_of)
+            records = standing_records(store, kind, ids, current, as_of)
+            _, now = evaluate_standings(records, kind, current, as_of)
+            if candidate.entity.metrics != current.entity.metrics:  # other windows: other facts
+                records = standing_records(store, kind, ids, candidate, as_of)
+            _, then = evaluate_standings(records, kind, candidate, as_of)
             for a, b in zip(now, then):
                 sim.entities += 1
                 old, new = set(a.record["badges"]), set(b.record["badges"])

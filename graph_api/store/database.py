@@ -2,14 +2,14 @@
 
 It runs the queries of ``cypher/`` by name and translates the driver's errors at this one
 boundary: a database that cannot be reached becomes :class:`StoreUnavailable`. What to write
-is decided elsewhere (``graph_api.ingest``); the store only knows how to run it atomically.
+is decided elsewhere (``graph_api.ingest``, ``graph_api.derive``); the store only knows how to
+run it atomically, in one style: :meth:`Store.transact` hands a :class:`Tx` to the caller's work.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 import neo4j
 from neo4j import GraphDatabase, RoutingControl
@@ -18,28 +18,38 @@ from neo4j.exceptions import AuthError, ConstraintError, DriverError, Neo4jError
 from graph_api.store.cypher import query
 from graph_api.errors import StoreAuthFailed, StoreUnavailable
 from graph_api.settings import Settings
+from graph_api.store.records import BuyerRecord, EntityRecord, buyer_record, entity_record
+from scoring.pair_trust import HOST, SHOP
 
 log = logging.getLogger(__name__)
 
-# How often a batch is retried when a concurrent writer recorded one of its events (or orders)
-# between our check and our write; the retry sees them and counts them as duplicates.
-CONFLICT_RETRIES = 5
+T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class GraphChecks:
-    """What the graph already holds of the ids a batch mentions."""
+class FactReader:
+    """The feature queries, decoded into typed records (:mod:`graph_api.store.records`): the same
+    for a plain read and inside a write transaction (which sees its own writes and holds locks)."""
 
-    event_hashes: dict[str, str]  # recorded eventId -> content hash
-    orders: frozenset[str]
-    reports: frozenset[str]
+    def rows(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def buyer_records(self, buyer_ids: Sequence[str], as_of: int) -> list[BuyerRecord]:
+        """The facts of these buyers (those with any), as of ``as_of`` for their shops' rights."""
+        return [buyer_record(r) for r in self.rows("features/pair_facts", buyerIds=list(buyer_ids), asOf=as_of)]
+
+    def entity_records(self, kind: str, entity_ids: Sequence[str], as_of: int, since: int, violation_since: int
+                       ) -> list[EntityRecord]:
+        """The facts of these shops (``kind`` SHOP) or hosts (HOST): orders placed in (since,
+        as_of], penalties in (violation_since, as_of]."""
+        rows = self.rows(_ENTITY_FACTS[kind], ids=list(entity_ids), asOf=as_of, since=since,
+                         violationSince=violation_since)
+        return [entity_record(r, kind) for r in rows]
 
 
-# A plan turns the checks into the writes to run: (query name, rows) in order.
-Plan = Callable[[GraphChecks], Sequence[tuple[str, list[dict[str, Any]]]]]
+_ENTITY_FACTS = {SHOP: "features/shop_facts", HOST: "features/host_facts"}
 
 
-class Store:
+class Store(FactReader):
     def __init__(self, settings: Settings, driver: neo4j.Driver | None = None, *,
                  connect_timeout: float = 10.0, retry_seconds: float = 30.0) -> None:
         """``connect_timeout`` and ``retry_seconds`` bound how long a call waits for a server that
@@ -92,18 +102,9 @@ class Store:
         self._guard(run)
         return len(statements)
 
-    def read(self, name: str, **params: Any) -> list[dict[str, Any]]:
-        q = query(name)
-        records, _, _ = self._guard(
-            lambda: self.driver.execute_query(
-                q.text, q.params(**params), database_=self.database, routing_=RoutingControl.READ
-            )
-        )
-        return [r.data() for r in records]
-
     def graph_counts(self) -> tuple[dict[str, int], dict[str, int]]:
         """Node counts by label and relationship counts by type."""
-        row = self.read("read/graph_counts")[0]
+        row = self.rows("read/graph_counts")[0]
         nodes = {n["label"]: n["count"] for n in row["nodes"]}
         rels = {r["type"]: r["count"] for r in row["relationships"]}
         return dict(sorted(nodes.items())), dict(sorted(rels.items()))
@@ -125,8 +126,8 @@ class Store:
     # -- features and derived state (graph_api.derive.rebuild) -------------------------------------
     def latest_event_at(self) -> int | None:
         """The time (epoch ms) of the latest recorded event, None on an empty graph."""
-        at = self.read("features/max_event_at")[0]["at"]
-        return at if at is not None else self.read("features/max_event_at_scan")[0]["at"]
+        at = self.rows("features/max_event_at")[0]["at"]
+        return at if at is not None else self.rows("features/max_event_at_scan")[0]["at"]
 
     def id_pages(self, ids_query: str, size: int) -> Iterator[list[str]]:
         """Every id of ``ids_query`` (``features/buyer_ids``, ``shop_ids``, ``host_ids``: keyset
@@ -153,66 +154,37 @@ class Store:
 
         return self._guard(run)
 
-    def pair_facts_rows(self, buyer_ids: list[str], as_of: int) -> list[dict[str, Any]]:
-        """The raw facts of pair trust for these buyers: one dict per buyer that has any (see
-        cypher/features/pair_facts.cypher for the shape); ``graph_api.derive.rebuild`` builds PairFacts."""
-        return self.rows("features/pair_facts", buyerIds=buyer_ids, asOf=as_of)
-
     def write_all(self, writes: Sequence[tuple[str, list[dict[str, Any]]]]) -> None:
         """Run ``UNWIND $rows`` write queries, in order, in one transaction (empty ones skipped)."""
 
         self.transact(lambda tx: tx.write(writes))
 
-    def transact(self, work: Callable[["Tx"], Any]) -> Any:
+    def transact(self, work: Callable[["Tx"], T], *, conflict_retries: int = 0) -> T:
         """Run ``work`` in one managed write transaction (retried by the driver on transient
-        errors such as deadlocks). ``work`` gets a :class:`Tx` to read and write by query name."""
+        errors such as deadlocks). ``work`` gets a :class:`Tx` to read and write by query name.
 
-        def run() -> Any:
+        With ``conflict_retries``, a transaction that a uniqueness constraint fails is run again
+        (that many times at most): ingestion checks which of its ids the graph holds, then
+        writes; a concurrent writer can record one of them in between, and the retry sees it."""
+
+        def run() -> T:
             with self.driver.session(database=self.database) as session:
                 return session.execute_write(lambda tx: work(Tx(tx)))
 
-        return self._guard(run)
+        for attempt in range(conflict_retries + 1):
+            try:
+                return self._guard(run)
+            except ConstraintError:
+                if attempt == conflict_retries:
+                    raise
+                log.info("a concurrent write conflicted with this transaction; retrying (attempt %d)", attempt + 2)
+        raise AssertionError("unreachable")
 
     # -- writes ----------------------------------------------------------------------------
     def run_write(self, name: str, rows: list[dict[str, Any]]) -> None:
         """Run one ``UNWIND $rows`` write query in its own transaction (used by benchmarks)."""
         q = query(name)
         self._guard(lambda: self.driver.execute_query(q.text, q.params(rows=rows), database_=self.database))
-
-    def write_planned(
-        self, event_ids: Iterable[str], order_ids: Iterable[str], report_ids: Iterable[str], plan: Plan
-    ) -> Sequence[tuple[str, list[dict[str, Any]]]]:
-        """In one transaction: look up what the graph holds of these ids, let ``plan`` decide the
-        writes, run them. Returns the writes that were committed.
-
-        A concurrent writer can record one of our events between the look-up and the write; the
-        uniqueness constraint then fails this transaction and we retry, so the event is counted
-        once, as a duplicate, never applied twice.
-        """
-        ids = list(dict.fromkeys(event_ids))
-        orders = list(dict.fromkeys(order_ids))
-        reports = list(dict.fromkeys(report_ids))
-
-        def work(tx: neo4j.ManagedTransaction) -> Sequence[tuple[str, list[dict[str, Any]]]]:
-            events = _single(tx, "ingest/check_events", ids)
-            checks = GraphChecks(
-                event_hashes=dict(zip(events["ids"], events["hashes"])),
-                orders=frozenset(_single(tx, "ingest/check_orders", orders)["ids"]) if orders else frozenset(),
-                reports=frozenset(_single(tx, "ingest/check_reports", reports)["ids"]) if reports else frozenset(),
-            )
-            writes = plan(checks)
-            _run_writes(tx, writes)
-            return writes
-
-        for attempt in range(CONFLICT_RETRIES):
-            try:
-                with self.driver.session(database=self.database) as session:
-                    return self._guard(lambda: session.execute_write(work))
-            except ConstraintError:
-                if attempt == CONFLICT_RETRIES - 1:
-                    raise
-                log.info("concurrent write recorded some of this batch; retrying (attempt %d)", attempt + 2)
-        raise AssertionError("unreachable")
 
 
 def probe(uri: str, user: str, password: str, timeout: float = 3.0) -> str | None:
@@ -230,13 +202,6 @@ def probe(uri: str, user: str, password: str, timeout: float = 3.0) -> str | Non
         return f"{type(exc).__name__}: {exc}"
 
 
-def _single(tx: neo4j.ManagedTransaction, name: str, ids: list[str]) -> dict[str, Any]:
-    """Run a check query that answers in one row of lists."""
-    q = query(name)
-    record = tx.run(q.text, q.params(ids=ids)).single(strict=True)
-    return record.data()
-
-
 def _run_writes(tx: neo4j.ManagedTransaction, writes: Sequence[tuple[str, list[dict[str, Any]]]]) -> None:
     for name, rows in writes:
         if rows:
@@ -244,7 +209,7 @@ def _run_writes(tx: neo4j.ManagedTransaction, writes: Sequence[tuple[str, list[d
             tx.run(q.text, q.params(rows=rows)).consume()
 
 
-class Tx:
+class Tx(FactReader):
     """A write transaction seen by query name (see :meth:`Store.transact`)."""
 
     def __init__(self, tx: neo4j.ManagedTransaction) -> None:
@@ -255,6 +220,11 @@ class Tx:
         result = self._tx.run(q.text, q.params(**params))
         keys = result.keys()
         return [dict(zip(keys, r.values())) for r in result]
+
+    def single(self, name: str, **params: Any) -> dict[str, Any]:
+        """Run a query that answers in exactly one row."""
+        q = query(name)
+        return self._tx.run(q.text, q.params(**params)).single(strict=True).data()
 
     def run(self, name: str, **params: Any) -> None:
         q = query(name)

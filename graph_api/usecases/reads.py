@@ -16,12 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from graph_api.derive.buyers import build_pair_facts, weigh_buyer
+from graph_api.derive.buyers import base_rate, build_pair_facts, score, weigh_buyer
 from graph_api.errors import BadInput
 from graph_api.research.export import ExportFilter, iter_graph, neighbourhood
-from graph_api.store import Store
+from graph_api.store import BuyerRecord, Store
 from scoring.facts import PairFacts
-from scoring.pair_trust import HOST, LEVELS, SHOP, STRANGER, PairTrust, platform_trust, score_pair
+from scoring.pair_trust import HOST, LEVELS, SHOP, STRANGER, PairTrust
 from scoring.policy import Policy
 from scoring.timeline import level_changes
 
@@ -67,38 +67,36 @@ class Reads:
         return self.store.latest_event_at() or 0
 
     # -- one pair, live ------------------------------------------------------------------------
-    def _buyer_facts(self, buyer_id: str, as_of: int) -> tuple[dict[str, Any] | None, list[PairFacts], dict[str, list[str]]]:
-        rows = self.store.rows("features/pair_facts", buyerIds=[buyer_id], asOf=as_of)
-        if not rows:
-            return None, [], {}
-        pairs, rights = build_pair_facts(rows[0])
-        return rows[0], pairs, rights
+    def _buyer_facts(self, buyer_id: str, as_of: int) -> tuple[BuyerRecord | None, list[PairFacts]]:
+        records = self.store.buyer_records([buyer_id], as_of)
+        if not records:
+            return None, []
+        return records[0], build_pair_facts(records[0])
 
     def trust(self, buyer_id: str, kind: str, target_id: str, as_of: int | None) -> tuple[PairTrust, float]:
         """The trust of one buyer toward one host or shop as of ``as_of`` (default: the clock),
         scored from the facts, and the buyer's weight. Unknown ids give a stranger with zero
         confidence."""
         at = self.clock() if as_of is None else as_of
-        row, pairs, rights = self._buyer_facts(buyer_id, at)
+        record, pairs = self._buyer_facts(buyer_id, at)
         facts = next((p for p in pairs if p.target_kind == kind and p.target_id == target_id), None)
         if facts is None:
             facts = PairFacts(buyer_id=buyer_id, target_id=target_id, target_kind=kind)
-        weight = weigh_buyer(row, pairs, self.policy, at).weight if row is not None else 1.0
+        weight = weigh_buyer(record, pairs, self.policy, at).weight if record is not None else 1.0
+        rights: Sequence[str] = ()
         if kind == SHOP:
-            shop_rights = rights.get(target_id)
-            if shop_rights is None:
+            known = record.shop_rights.get(target_id) if record is not None else None
+            if known is None:  # a shop the buyer never ordered from: its rights, read alone
                 found = self.store.rows("read/shop_rights", ids=[target_id], asOf=at)
-                shop_rights = found[0]["rights"] if found else []
-            base = platform_trust(shop_rights, self.policy.trust)
-            return score_pair(facts, self.policy.trust, at, platform_base_rate=base, buyer_weight=weight), weight
-        return score_pair(facts, self.policy.trust, at, buyer_weight=weight), weight
+                known = found[0]["rights"] if found else []
+            rights = known
+        return score(facts, self.policy, at, weight, rights), weight
 
     # -- many pairs, stored --------------------------------------------------------------------
     def trust_batch(self, buyer_id: str, host_ids: Sequence[str], shop_ids: Sequence[str]) -> TrustColumns:
         row = self.store.rows("read/trust_batch", buyerId=buyer_id, shopIds=list(dict.fromkeys(shop_ids)))[0]
-        stored = {(kind, target): (level, score, conf, at) for kind, target, level, score, conf, at in row["relations"]}
+        stored = {(kind, target): (level, value, conf, at) for kind, target, level, value, conf, at in row["relations"]}
         rights = dict(row["shops"])
-        neutral = self.policy.trust.model.neutral_base_rate
         ids = [*host_ids, *shop_ids]
         kinds = [HOST] * len(host_ids) + [SHOP] * len(shop_ids)
         levels: list[str] = []
@@ -109,20 +107,17 @@ class Reads:
         for kind, target in zip(kinds, ids):
             found = stored.get((kind, target))
             if found is None:  # no relation: a stranger with no evidence scores the base rate
-                if kind == SHOP:
-                    base = base_of.get(target)
-                    if base is None:
-                        base = base_of[target] = platform_trust(rights.get(target) or (), self.policy.trust)
-                else:
-                    base = neutral
+                base = base_of.get(f"{kind}:{target}")
+                if base is None:
+                    base = base_of[f"{kind}:{target}"] = base_rate(kind, rights.get(target) or (), self.policy)
                 levels.append(STRANGER)
                 scores.append(base)
                 confs.append(0.0)
                 as_of.append(None)
             else:
-                level, score, conf, at = found
+                level, value, conf, at = found
                 levels.append(level)
-                scores.append(score)
+                scores.append(value)
                 confs.append(conf)
                 as_of.append(at)
         return TrustColumns(ids, kinds, levels, scores, confs, as_of)
@@ -179,22 +174,19 @@ class Reads:
         caused each (scoring/timeline.py), with the buyer's weight as of each moment (a detected
         ring's cap included, as in the stored trust)."""
         now = self.clock()
-        row, pairs, rights = self._buyer_facts(buyer_id, now)
+        record, pairs = self._buyer_facts(buyer_id, now)
         facts = next((p for p in pairs if p.target_kind == kind and p.target_id == target_id), None)
-        if facts is None or row is None:
+        if facts is None or record is None:
             return [], *self.trust(buyer_id, kind, target_id, now)
+        # Rights as of t are not in the record (it has them as of now); the platform trust of a
+        # journey uses the rights as of now, which moves only the stranger's base rate.
+        rights = record.shop_rights.get(target_id, ())
 
         def weight_at(t: int) -> float:
-            return weigh_buyer(row, pairs, self.policy, t).weight
+            return weigh_buyer(record, pairs, self.policy, t).weight
 
         def score_at(t: int) -> PairTrust:
-            w = weight_at(t)
-            if kind == SHOP:
-                # Rights as of t are not in the row (it has them as of now); the platform trust of a
-                # journey uses the rights as of now, which moves only the stranger's base rate.
-                base = platform_trust(rights.get(target_id, ()), self.policy.trust)
-                return score_pair(facts, self.policy.trust, t, platform_base_rate=base, buyer_weight=w)
-            return score_pair(facts, self.policy.trust, t, buyer_weight=w)
+            return score(facts, self.policy, t, weight_at(t), rights)
 
         steps = [JourneyStep(c.at, c.from_level, c.to_level, c.trust.score, c.trust.confidence, list(c.causes))
                  for c in level_changes(facts, score_at, now, policy=self.policy.trust)]

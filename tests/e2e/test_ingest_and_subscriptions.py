@@ -15,7 +15,7 @@ import httpx
 import pytest
 import websockets
 
-from tests.e2e.conftest import KEYS, Client, _free_port
+from tests.e2e.conftest import KEYS, _free_port
 
 pytestmark = pytest.mark.integration
 

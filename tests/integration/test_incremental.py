@@ -4,6 +4,8 @@ rings earn their shops nothing."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 from datetime import datetime, timedelta, timezone
 
@@ -155,10 +157,9 @@ def test_a_brushing_ring_earns_its_shop_no_badge_and_no_boost(store):
     # orders, are what kept it away.
     as_of = store.latest_event_at()
     since, violation_since = facts_since(POLICY, as_of)
-    row = store.rows("features/shop_facts", ids=["ring-shop"], asOf=as_of, since=since,
-                     violationSince=violation_since)[0]
-    row["buyers"] = [[b, None, level] for b, _, level in row["buyers"]]
-    assert evaluate(row, "SHOP", POLICY, as_of)[0]["badges"] == ["TRUST_PURCHASE"]
+    record = store.entity_records("SHOP", ["ring-shop"], as_of, since, violation_since)[0]
+    record = dataclasses.replace(record, buyers=tuple(dataclasses.replace(b, weight=None) for b in record.buyers))
+    assert evaluate(record, POLICY, as_of)[0]["badges"] == ["TRUST_PURCHASE"]
 
     # And a full rebuild agrees with what ingestion left.
     before = standing(store, "SHOP", "ring-shop")

@@ -3,6 +3,8 @@ model, plausible level counts on a seeded platform."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 from collections import Counter
 from datetime import datetime, timedelta, timezone
@@ -90,15 +92,14 @@ def test_rescore_twice_is_identical_and_plausible(seeded, derived_state, capsys)
     assert max(r["weight"] for r in records) < policy.entity.metrics.min_buyer_weight
     for ring in report.rings:
         since, violation_since = facts_since(policy, as_of)
-        row = store.rows("features/shop_facts", ids=[ring["shopId"]], asOf=as_of, since=since,
-                         violationSince=violation_since)[0]
-        with_ring, metrics, _, _ = evaluate(row, "SHOP", policy, as_of)
+        record = store.entity_records("SHOP", [ring["shopId"]], as_of, since, violation_since)[0]
+        with_ring, metrics, _, _ = evaluate(record, policy, as_of)
         members = set(ring["buyerIds"])
-        ring_orders = sum(1 for o in row["orders"] if o[1] in members and o[2] > since)
+        ring_orders = sum(1 for o in record.orders if o.buyer_id in members and o.placed_at > since)
         assert metrics.excluded_orders >= ring_orders > 0
-        row["orders"] = [o for o in row["orders"] if o[1] not in members]
-        row["buyers"] = [b for b in row["buyers"] if b[0] not in members]
-        without_ring = evaluate(row, "SHOP", policy, as_of)[0]
+        record = dataclasses.replace(record, orders=tuple(o for o in record.orders if o.buyer_id not in members),
+                                     buyers=tuple(b for b in record.buyers if b.buyer_id not in members))
+        without_ring = evaluate(record, policy, as_of)[0]
         for key in ("badges", "multiplier", "tier", "leaderboardEligible", "repurchaseRate", "refundRate"):
             assert with_ring[key] == without_ring[key], (ring["shopId"], key)
     with capsys.disabled():

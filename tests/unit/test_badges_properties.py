@@ -19,7 +19,6 @@ import copy
 import dataclasses
 import tomllib
 from pathlib import Path
-from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st

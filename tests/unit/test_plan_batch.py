@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from graph_api import events as ev
-from graph_api.ingest import plan_batch
-from graph_api.store import GraphChecks
+from graph_api.ingest import GraphChecks, plan_batch
 
 AT = "2021-09-03T20:15:00+08:00"
 NOTHING = GraphChecks(event_hashes={}, orders=frozenset(), reports=frozenset())
