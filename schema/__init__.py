@@ -19,7 +19,7 @@ from schema.errors import ErrorCodes
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.subscription import Subscription
-from schema.types import COLUMN_SCALARS
+from schema.types.trust import COLUMN_SCALARS
 
 
 class TrustgraphSchema(strawberry.Schema):

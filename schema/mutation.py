@@ -9,10 +9,9 @@ from graph_api.auth import Role
 from schema.inputs import EventInput, event_dict
 from schema.permissions import require
 from schema.runtime import run_sync
-from schema.types import (
-    BadgeKind, BoostTier, RecordEventsResult, RejectedEvent, TargetKind, TrustChange, TrustLevel, to_datetime,
-    BadgeChange,
-)
+from schema.types.changes import BadgeChange, RecordEventsResult, RejectedEvent, TrustChange
+from schema.types.common import to_datetime
+from schema.types.enums import BadgeKind, BoostTier, TargetKind, TrustLevel
 
 
 @strawberry.type

@@ -11,13 +11,17 @@ from strawberry.types import Info
 from graph_api.auth import Role
 from graph_api.usecases import Trustgraph
 from graph_api.usecases.arguments import between, epoch_ms
-from schema.research_types import Funnel, FunnelPeriod, TrustRanking, funnel_of, ranking_of
 from schema.permissions import require
 from schema.runtime import run_sync
-from schema.types import (
-    BadgeCard, Buyer, Host, Journey, JourneyCause, JourneyStep, Shop, Subgraph, TargetKind, TrustBatch, TrustLevel,
-    TrustRelation, PolicySimulation, badge_of, boost_of, host_of, shop_of, simulation_of, subgraph_of, to_datetime,
-)
+from schema.types.common import to_datetime
+from schema.types.entities import BadgeCard, Buyer, Host, Shop, host_of, shop_of
+from schema.types.enums import TargetKind, TrustLevel
+from schema.types.journeys import Journey, JourneyCause, JourneyStep
+from schema.types.research import Funnel, FunnelPeriod, TrustRanking, funnel_of, ranking_of
+from schema.types.simulation import PolicySimulation, simulation_of
+from schema.types.standing import badge_of, boost_of
+from schema.types.subgraphs import Subgraph, subgraph_of
+from schema.types.trust import TrustBatch, TrustRelation
 
 
 def _opt(value: Optional[strawberry.ID]) -> Optional[str]:

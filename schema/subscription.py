@@ -12,7 +12,7 @@ from strawberry.types import Info
 from graph_api.auth import Role
 from graph_api.usecases.arguments import check_id
 from schema.permissions import require
-from schema.types import BadgeChange, TrustChange, badge_change_of, trust_change_of
+from schema.types.changes import BadgeChange, TrustChange, badge_change_of, trust_change_of
 
 
 def _filter(kind: str, **wanted: Optional[str]) -> Any:

@@ -1,5 +1,7 @@
 """GraphQL types of the research fields: the stranger -> regular funnel (scoring/funnel.py has the
-definitions) and propagated trust (scoring/propagation.py)."""
+definitions) and propagated trust (scoring/propagation.py), with their converters ``funnel_of`` and
+``ranking_of``. The funnel's own enums (FunnelPeriod, FunnelFactor) are here, not in
+``schema.types.enums``: only the research fields use them."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ from typing import Any, Optional
 
 import strawberry
 
-from schema.types import TargetKind, TrustLevel, to_datetime
+from schema.types.common import to_datetime
+from schema.types.enums import TargetKind, TrustLevel
 
 
 @strawberry.enum(description="The length of a funnel period: calendar days, weeks from Monday, or months, in +08:00.")

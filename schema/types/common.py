@@ -1,0 +1,32 @@
+"""What more than one area of ``schema.types`` uses: ``to_datetime`` (the graph's epoch
+milliseconds as a DateTime) and ``Reason``, a rule that fired, which trust relations, badges and
+boosts all report."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+import strawberry
+
+
+def to_datetime(ms: int | None) -> datetime | None:
+    return None if ms is None else datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+
+
+@strawberry.type(description="A rule that fired: a stable code to match on and a sentence for people.")
+class Reason:
+    code: str
+    message: str
+
+
+def reasons(items: Any) -> list[Reason]:
+    out = []
+    for r in items or ():
+        if isinstance(r, dict):
+            out.append(Reason(code=r["code"], message=r["message"]))
+        elif isinstance(r, tuple):
+            out.append(Reason(code=r[0], message=r[1]))
+        else:
+            out.append(Reason(code=r.code, message=r.message))
+    return out

@@ -1,0 +1,160 @@
+"""A shop's or host's standing as scored: its ``Badge`` (with per-badge ``BadgeDetail``), its
+traffic ``Boost`` and its ``Metrics``, made from the stored standing by ``badge_of``, ``boost_of``
+and ``metrics_of``. The standing's explanation (JSON text) is parsed lazily, once per standing,
+by ``Explanation``."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, Optional
+
+import strawberry
+
+from schema.types.common import Reason, reasons, to_datetime
+from schema.types.enums import BadgeKind, BoostTier
+
+
+@strawberry.type
+class BadgeDetail:
+    badge: BadgeKind
+    applicable: bool
+    held: bool
+    since: Optional[datetime]
+    failing_since: Optional[datetime]
+    grace_period_ends_at: Optional[datetime]
+    reasons: list[Reason]
+    missing: list[Reason] = strawberry.field(description="What to fix, for a badge not held or held in grace.")
+
+
+class Explanation:
+    """A Standing's explanation (JSON text), parsed the first time a field needs it: a badge card
+    that asks only for the badges and the tier never parses it."""
+
+    __slots__ = ("_text", "_parsed")
+
+    def __init__(self, text: str | None) -> None:
+        self._text = text
+        self._parsed: dict[str, Any] | None = None
+
+    def get(self) -> dict[str, Any]:
+        if self._parsed is None:
+            self._parsed = json.loads(self._text) if self._text else {"badges": [], "boost": {"reasons": []}}
+        return self._parsed
+
+
+@strawberry.type(description="Badge eligibility of a shop or host, with the rules that fired.")
+class Badge:
+    eligible: bool = strawberry.field(description="Holds at least one badge.")
+    badges: list[BadgeKind]
+    since: Optional[datetime] = strawberry.field(description="Since when the longest-held badge is held.")
+    grace_period_ends_at: Optional[datetime] = strawberry.field(description="The earliest end of a grace period of a held badge.")
+    as_of: Optional[datetime]
+    policy_version: Optional[str]
+    _explanation: strawberry.Private[Explanation]
+
+    @strawberry.field(description="Every badge of the policy: held or not, since when, the rules that fired, what is missing.")
+    def details(self) -> list[BadgeDetail]:
+        return [
+            BadgeDetail(badge=BadgeKind(b["badge"]), applicable=b["applicable"], held=b["held"],
+                        since=to_datetime(b["since"]), failing_since=to_datetime(b["failingSince"]),
+                        grace_period_ends_at=to_datetime(b["gracePeriodEndsAt"]), reasons=reasons(b["reasons"]),
+                        missing=reasons(b["missing"]))
+            for b in self._explanation.get()["badges"] if b["badge"] in BadgeKind.__members__
+        ]
+
+    @strawberry.field(description="Per badge: its lifecycle reason (GRANTED, KEPT, IN_GRACE, NOT_ELIGIBLE ...).")
+    def reasons(self) -> list[Reason]:
+        return [reasons(b["reasons"][:1])[0] for b in self._explanation.get()["badges"]
+                if b["reasons"] and b["badge"] in BadgeKind.__members__]
+
+
+@strawberry.type(description="Traffic boost for recommenders: multiplier, tier and hourly-leaderboard eligibility.")
+class Boost:
+    multiplier: float
+    tier: BoostTier
+    leaderboard_eligible: bool
+    _explanation: strawberry.Private[Explanation]
+
+    @strawberry.field(description="The terms of the multiplier and the tier and leaderboard rules that fired.")
+    def reasons(self) -> list[Reason]:
+        return reasons(self._explanation.get()["boost"]["reasons"])
+
+
+@strawberry.type(description="A shop's or host's record over the policy's windows (weighted counts; docs/trust-model.md, Metrics).")
+class Metrics:
+    window_days: int
+    after_sales_window_days: int
+    violation_window_days: int
+    raw_orders: int
+    excluded_orders: int
+    orders: float
+    delivered_orders: float
+    buyers: float
+    repeat_buyers: float
+    repurchase_rate: Optional[float]
+    regular_share: Optional[float]
+    refund_rate: Optional[float]
+    for_cause_refund_rate: Optional[float]
+    return_rate: Optional[float]
+    complaint_rate: Optional[float]
+    confirmed_false_ads: int
+    inspections: float
+    inspection_pass_rate: Optional[float]
+    reviews: float
+    review_average: Optional[float]
+    review_score: float
+    violations: int
+    max_violation_severity: int
+
+
+_NOT_SCORED = Explanation(json.dumps({"badges": [], "boost": {"reasons": [
+    {"code": "NOT_SCORED", "message": "not scored yet: no standing in the graph"}]}}))
+
+
+def _exp(standing: dict[str, Any]) -> Explanation:
+    """The standing's Explanation, made once per standing dict (shared by its badge, boost, metrics)."""
+    exp = standing.get("_explanation")
+    if exp is None:
+        exp = standing["_explanation"] = Explanation(standing.get("explanation"))
+    return exp
+
+
+def badge_of(standing: dict[str, Any] | None) -> Badge:
+    if not standing or standing.get("asOf") is None:
+        return Badge(eligible=False, badges=[], since=None, grace_period_ends_at=None, as_of=None,
+                     policy_version=None, _explanation=_NOT_SCORED)
+    return Badge(
+        eligible=bool(standing["eligible"]),
+        badges=[BadgeKind(b) for b in standing["badges"] if b in BadgeKind.__members__],
+        since=to_datetime(standing.get("badgeSince")),
+        grace_period_ends_at=to_datetime(standing.get("gracePeriodEndsAt")),
+        as_of=to_datetime(standing["asOf"]),
+        policy_version=standing["policyVersion"],
+        _explanation=_exp(standing),
+    )
+
+
+def boost_of(standing: dict[str, Any] | None) -> Boost:
+    if not standing or standing.get("asOf") is None:
+        return Boost(multiplier=1.0, tier=BoostTier.NONE, leaderboard_eligible=False, _explanation=_NOT_SCORED)
+    return Boost(multiplier=standing["multiplier"], tier=BoostTier(standing["tier"]),
+                 leaderboard_eligible=standing["leaderboardEligible"], _explanation=_exp(standing))
+
+
+def metrics_of(standing: dict[str, Any] | None) -> Metrics | None:
+    if not standing or standing.get("asOf") is None:
+        return None
+    m = _exp(standing).get()["metrics"]
+    return Metrics(
+        window_days=m["window_days"], after_sales_window_days=m["after_sales_window_days"],
+        violation_window_days=m["violation_window_days"], raw_orders=m["raw_orders"],
+        excluded_orders=m["excluded_orders"], orders=m["orders"], delivered_orders=m["delivered_orders"],
+        buyers=m["buyers"], repeat_buyers=m["repeat_buyers"], repurchase_rate=m["repurchase_rate"],
+        regular_share=m["regular_share"], refund_rate=m["refund_rate"],
+        for_cause_refund_rate=m["for_cause_refund_rate"], return_rate=m["return_rate"],
+        complaint_rate=m["complaint_rate"], confirmed_false_ads=m["confirmed_false_ads"],
+        inspections=m["inspections"], inspection_pass_rate=m["inspection_pass_rate"], reviews=m["reviews"],
+        review_average=m["review_average"], review_score=m["review_score"], violations=len(m["violations"]),
+        max_violation_severity=m["max_violation_severity"],
+    )
