@@ -6,9 +6,11 @@ writes ``schema/schema.graphql`` (checked in, compared with the code by a test).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping, cast
 
 import strawberry
+from graphql.validation import ASTValidationRule
+from strawberry.types.scalar import ScalarDefinition
 from strawberry.schema.config import StrawberryConfig
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.extensions.max_aliases import create_validator as alias_rule
@@ -35,14 +37,14 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
     # hits for a repeated query; a limiter constructed per request would make new classes.
     rules = [depth_rule(limits.max_depth, None, None), alias_rule(limits.max_aliases)]
     return TrustgraphSchema(
-        config=StrawberryConfig(scalar_map=COLUMN_SCALARS),
+        config=StrawberryConfig(scalar_map=cast(Mapping[object, ScalarDefinition], COLUMN_SCALARS)),
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         extensions=[
             ErrorCodes,  # first: its after-hook runs last and sees every error
             lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
-            lambda: AddValidationRules(rules),  # depth and aliases (QueryDepthLimiter, MaxAliasesLimiter)
+            lambda: AddValidationRules(cast(list[type[ASTValidationRule]], rules)),  # depth and aliases (QueryDepthLimiter, MaxAliasesLimiter)
             # Module-level LRU caches shared by every request: a recommender's repeated query is
             # parsed and validated once.
             lambda: ParserCache(maxsize=256),

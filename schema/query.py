@@ -21,7 +21,7 @@ from schema.types.research import Funnel, FunnelPeriod, TrustRanking, funnel_of,
 from schema.types.simulation import PolicySimulation, simulation_of
 from schema.types.standing import badge_of, boost_of
 from schema.types.subgraphs import Subgraph, subgraph_of
-from schema.types.trust import TrustBatch, TrustRelation
+from schema.types.trust import DateTimeColumn, TrustBatch, TrustRelation
 
 
 def _opt(value: Optional[strawberry.ID]) -> Optional[str]:
@@ -60,7 +60,7 @@ class Query:
         return TrustBatch(
             buyer_id=strawberry.ID(buyer), target_ids=cols.target_ids, target_kinds=cols.target_kinds,
             levels=cols.levels, scores=cols.scores, confidences=cols.confidences,
-            as_of=[None if a is None else to_datetime(a).isoformat() for a in cols.as_of],
+            as_of=DateTimeColumn([None if a is None else to_datetime(a).isoformat() for a in cols.as_of]),
         )
 
     @strawberry.field(description="A shop by id (null if the graph does not know it). Public.")

@@ -21,7 +21,7 @@ from schema.runtime import Context
 ContextFactory = Callable[[Request | WebSocket, Any, Role], Context]
 
 
-class GraphQLView(GraphQL):  # type: ignore[type-arg]
+class GraphQLView(GraphQL):
     def __init__(self, schema: strawberry.Schema, *, context: ContextFactory, keys: KeyTable,
                  request_id: Callable[[], str | None], **kwargs: Any) -> None:
         super().__init__(schema, **kwargs)
@@ -29,7 +29,8 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
         self._keys = keys
         self._request_id = request_id
 
-    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+    # strawberry's GraphQL view is generic in its context but typed for None here: ours is a Context.
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:  # type: ignore[override]
         return self._context(request, response, request.scope.get(ROLE_SCOPE_KEY, Role.PUBLIC))
 
     async def process_result(self, request: Request, result: Any) -> Any:

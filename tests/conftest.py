@@ -18,7 +18,9 @@ from typing import Iterator
 
 import pytest
 
+from graph_api.neo4j_local import LocalNeo4j
 from graph_api.settings import Settings, load_settings
+from graph_api.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,7 +60,6 @@ def neo4j_settings() -> Iterator[Settings]:
     env.setdefault("TRUSTGRAPH_NEO4J_HEAP", "1g")
     env.setdefault("TRUSTGRAPH_NEO4J_PAGECACHE", "512m")
     settings = load_settings(env)
-    from graph_api.neo4j_local import LocalNeo4j
 
     launcher = LocalNeo4j(settings, log=lambda m: print(f"[neo4j] {m}"))
     if not launcher.status().running and not _ports_free(settings.bolt_port, settings.http_port):
@@ -79,7 +80,6 @@ def neo4j_settings() -> Iterator[Settings]:
 
 @pytest.fixture(scope="session")
 def _session_store(neo4j_settings: Settings):
-    from graph_api.store import Store
 
     store = Store(neo4j_settings)
     store.verify()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import sys
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Any, Iterator
 
 from tqdm import tqdm
 
@@ -32,7 +32,7 @@ def say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def progress(total: int | None, unit: str, desc: str) -> tqdm:  # type: ignore[type-arg]
+def progress(total: int | None, unit: str, desc: str) -> tqdm[Any]:
     # disable=None: a bar on a terminal, silence in logs and CI.
     return tqdm(total=total, unit=unit, unit_scale=True, desc=desc, disable=None, file=sys.stderr)
 

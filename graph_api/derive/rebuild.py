@@ -80,7 +80,7 @@ def rescore_all(
     policy: Policy,
     as_of: int,
     batch_buyers: int = 2000,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
     batch_entities: int = 100,
 ) -> RescoreSummary:
     """Rebuild all derived state as of ``as_of`` (epoch ms). ``progress`` is called with the
@@ -120,7 +120,7 @@ def _fewer_collections() -> Iterator[None]:
 
 
 def _rebuild(store: Store, policy: Policy, as_of: int, batch_buyers: int, batch_entities: int,
-             progress: Callable[[int], None] | None, summary: RescoreSummary) -> None:
+             progress: Callable[[int], object] | None, summary: RescoreSummary) -> None:
     def score_page(ids: list[str], records: list[BuyerRecord]) -> Writes:
         writes, weights, trusts = score_buyers(records, ids, policy, as_of)
         summary.buyers += len(ids)
@@ -145,8 +145,10 @@ def _rebuild(store: Store, policy: Policy, as_of: int, batch_buyers: int, batch_
                 summary.tiers[f"{kind}:{r.record['tier']}"] += 1
             return writes
 
-        _pipeline(store, ids_query, batch_entities,
-                  lambda ids, kind=kind: standing_records(store, kind, ids, policy, as_of), evaluate_page, progress)
+        def read_page(ids: list[str], kind: str = kind) -> list[EntityRecord]:
+            return standing_records(store, kind, ids, policy, as_of)
+
+        _pipeline(store, ids_query, batch_entities, read_page, evaluate_page, progress)
 
 
 def _pipeline(
@@ -155,7 +157,7 @@ def _pipeline(
     size: int,
     read: Callable[[list[str]], list[R]],
     compute: Callable[[list[str], list[R]], Writes],
-    progress: Callable[[int], None] | None,
+    progress: Callable[[int], object] | None,
 ) -> None:
     """Page through the ids of ``ids_query`` (keyset paging, id order); per page read the facts,
     compute (in this thread) and write, with the next read and the previous write in flight."""

@@ -118,7 +118,7 @@ def evaluate(record: EntityRecord, policy: Policy, as_of: int
                   "leaderboardEligible": boost.leaderboard_eligible, "reasons": _reasons(boost.reasons)},
         "rights": list(facts.rights),
     }
-    record = {
+    row = {
         "id": standing_id(kind, facts.entity_id),
         "kind": kind,
         "entityId": facts.entity_id,
@@ -140,4 +140,4 @@ def evaluate(record: EntityRecord, policy: Policy, as_of: int
         "state": _dumps(badges.state.to_dict()),
         "previousState": None if previous is None else _dumps(previous.to_dict()),
     }
-    return record, metrics, badges, boost
+    return row, metrics, badges, boost

@@ -60,7 +60,7 @@ class ImportSummary:
         }
 
 
-def _validated_lines(path: Path, on_bytes: Callable[[int], None]) -> Iterator[tuple[int, str, dict[str, Any] | Rejection]]:
+def _validated_lines(path: Path, on_bytes: Callable[[int], object]) -> Iterator[tuple[int, str, dict[str, Any] | Rejection]]:
     try:
         handle = path.open("rb")
     except OSError as exc:
@@ -83,7 +83,7 @@ def import_jsonl(
     ingester: Ingester,
     path: str | os.PathLike[str],
     rejected_path: str | os.PathLike[str] | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
 ) -> ImportSummary:
     """Import a JSONL file of events; see :func:`ingest_stream`. ``progress`` is called with the
     number of bytes read. Rejects go to ``rejected_path`` (default ``FILE.rejected.jsonl``)."""

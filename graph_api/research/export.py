@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import csv
 import json
+import tempfile
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any, Callable, Iterator
@@ -114,7 +116,7 @@ def neighbourhood(store: Store, center: str, depth: int, max_nodes: int) -> set[
     return seen
 
 
-def iter_graph(store: Store, f: ExportFilter, progress: Callable[[int], None] | None = None,
+def iter_graph(store: Store, f: ExportFilter, progress: Callable[[int], object] | None = None,
                page: int = 2000) -> Iterator[tuple[str, Any]]:
     """Stream the graph: ("node", Node) and ("edge", Edge) items, entities first, then buyers a
     page at a time with their edges. ``progress`` gets the number of buyers done per page."""
@@ -165,8 +167,8 @@ def iter_graph(store: Store, f: ExportFilter, progress: Callable[[int], None] | 
             if not edges:
                 continue
             yield "node", (key, _clean({"kind": "BUYER", "entityId": r["id"], "weight": r["weight"]}))
-            for e in edges:
-                yield "edge", e
+            for edge in edges:
+                yield "edge", edge
         if progress is not None:
             progress(len(rows))
 
@@ -207,8 +209,6 @@ def write_graphml(items: Iterator[tuple[str, Any]], out: IO[str], f: ExportFilte
 def write_json(items: Iterator[tuple[str, Any]], out: IO[str], f: ExportFilter, summary: ExportSummary) -> None:
     """networkx's node-link format (``networkx.node_link_graph(data, edges="links")``), written
     as it streams: the nodes go to the file, the links to a spool that is appended at the end."""
-    import tempfile
-
     out.write('{"directed": true, "multigraph": true, "graph": ' + json.dumps({"filters": f.describe()})
               + ', "nodes": [\n')
     first = True
@@ -252,10 +252,8 @@ def write_csv(items: Iterator[tuple[str, Any]], directory: Path, f: ExportFilter
 
 
 def export(store: Store, fmt: str, path: Path, f: ExportFilter,
-           progress: Callable[[int], None] | None = None) -> ExportSummary:
+           progress: Callable[[int], object] | None = None) -> ExportSummary:
     """Write the filtered graph to ``path`` (a file; a directory for csv)."""
-    import time
-
     if fmt not in FORMATS:
         raise ExportError("format", f"{fmt!r} is not one of {', '.join(FORMATS)}")
     started = time.perf_counter()
@@ -274,10 +272,11 @@ def export(store: Store, fmt: str, path: Path, f: ExportFilter,
 
 def to_networkx(store: Store, f: ExportFilter | None = None) -> Any:
     """The filtered graph as a ``networkx.MultiDiGraph`` (edge keys: TRUST, ORDERED, SELLS_FOR)."""
-    import networkx as nx
+    # networkx takes 0.4 s to import: only notebooks and research pay for it, not every command.
+    import networkx as nx  # noqa: PLC0415
 
     f = f or ExportFilter()
-    g = nx.MultiDiGraph(filters=f.describe())
+    g: nx.MultiDiGraph[str] = nx.MultiDiGraph(filters=f.describe())
     for what, item in iter_graph(store, f):
         if what == "node":
             key, attrs = item

@@ -23,8 +23,8 @@ from typing import Any, Callable, Iterator
 
 from graph_api.derive.buyers import build_pair_facts, score, weigh_buyer
 from graph_api.store import BuyerRecord, Store
-from scoring.funnel import DAY_MS, Funnel, PairPath, build_funnel
 from scoring.facts import PairFacts
+from scoring.funnel import DAY_MS, Funnel, PairPath, build_funnel
 from scoring.pair_trust import HOST, SHOP, PairTrust
 from scoring.policy import Policy
 from scoring.timeline import level_changes
@@ -54,7 +54,7 @@ def target_profiles(store: Store) -> dict[tuple[str, str], TargetProfile]:
 
 
 def pair_paths(store: Store, policy: Policy, as_of: int, *, category: str | None = None, kind: str | None = None,
-               batch: int = 500, progress: Callable[[int], None] | None = None) -> Iterator[PairPath]:
+               batch: int = 500, progress: Callable[[int], object] | None = None) -> Iterator[PairPath]:
     """The level path of every pair (of this target ``kind`` and ``category``, or all) from its
     first fact to ``as_of``. ``progress`` is called with the number of buyers done per page."""
     profiles = target_profiles(store)
@@ -112,7 +112,7 @@ _LOCK = threading.Lock()
 
 def compute_funnel(store: Store, policy: Policy, *, clock: int, since: int | None = None, until: int | None = None,
               period: str = "MONTH", horizon_days: int = 90, category: str | None = None, kind: str | None = None,
-              progress: Callable[[int], None] | None = None) -> Funnel:
+              progress: Callable[[int], object] | None = None) -> Funnel:
     """The funnel of the graph as of ``clock`` (its latest event) over [since, until] (default:
     the first fact to the clock). Cached per (clock, policy, arguments): any new event moves the
     clock, so a cached answer is never stale."""

@@ -15,7 +15,7 @@ from graph_api.store import Store
 from scoring.propagation import Edge, PretrustRule, PropagationResult, is_pretrusted, local_trust, propagate
 
 
-def trust_edges(store: Store, batch: int = 5000, progress: Callable[[int], None] | None = None) -> Iterator[Any]:
+def trust_edges(store: Store, batch: int = 5000, progress: Callable[[int], object] | None = None) -> Iterator[Any]:
     """Every stored TRUST relationship as a propagation edge (scoring/propagation.py): buyer ->
     ``"HOST:<id>"`` or ``"SHOP:<id>"``, weighted by the buyer's local trust, a page of buyers at a
     time. ``progress`` is called with the number of buyers done per page."""
@@ -70,7 +70,7 @@ _LOCK = threading.Lock()
 
 
 def propagate_stored(store: Store, as_of: int, *, pretrusted: Sequence[str] | None = None, from_buyer: str | None = None,
-                     alpha: float = 0.15, progress: Callable[[int], None] | None = None) -> GlobalTrust:
+                     alpha: float = 0.15, progress: Callable[[int], object] | None = None) -> GlobalTrust:
     """Global trust of hosts and shops anchored on ``pretrusted`` (``"SHOP:<id>"``/``"HOST:<id>"``;
     default: :func:`pretrusted_targets`), or personalized from ``from_buyer`` (the walk restarts at
     that buyer: what buyers like them trust). Reads every stored TRUST relationship, so run it

@@ -22,7 +22,15 @@ from pathlib import Path
 from typing import Any
 
 from scoring.funnel import (
-    ALL, FAN_CLUB_TIER, SHOP_RIGHTS, TIER_GROUPS, WITH_RIGHTS, WITHOUT_RIGHTS, Conversion, Durations, Funnel,
+    ALL,
+    FAN_CLUB_TIER,
+    SHOP_RIGHTS,
+    TIER_GROUPS,
+    WITH_RIGHTS,
+    WITHOUT_RIGHTS,
+    Conversion,
+    Durations,
+    Funnel,
 )
 from scoring.pair_trust import ACQUAINTANCE, HOST, REGULAR, SHOP, STRANGER
 
@@ -82,17 +90,19 @@ def funnel_dict(f: Funnel) -> dict[str, Any]:
 
 def _figure(width: float = 9.0, height: float = 4.8, rows: int | None = None) -> tuple[Any, Any]:
     """A figure and its axes: one, or a list of ``rows`` stacked when ``rows`` is given."""
-    import matplotlib
+    # matplotlib takes 0.5 s to import and must be told its backend before pyplot loads: only
+    # `trustgraph report` pays for it.
+    import matplotlib  # noqa: PLC0415
 
     matplotlib.use("Agg")  # files only: no display on servers and CI
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # noqa: PLC0415
 
     fig, axes = plt.subplots(rows or 1, 1, figsize=(width, height), dpi=100, squeeze=False)
     return fig, (list(axes[:, 0]) if rows is not None else axes[0, 0])
 
 
 def _save(fig: Any, path: Path) -> None:
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # noqa: PLC0415  (loaded by _figure already; see there)
 
     part = path.with_name(path.name + ".part")
     fig.tight_layout()

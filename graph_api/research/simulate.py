@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from graph_api.derive.passes import evaluate_standings, score_buyers, standing_records
+from graph_api.derive.passes import StandingResult, evaluate_standings, score_buyers, standing_records
 from graph_api.store import Store
 from scoring.policy import Policy
 
@@ -61,7 +61,7 @@ class Simulation:
 
 
 def simulate(store: Store, current: Policy, candidate: Policy, as_of: int, *, examples: int = 5,
-             page: int = 1000, progress: Callable[[int], None] | None = None) -> Simulation:
+             page: int = 1000, progress: Callable[[int], object] | None = None) -> Simulation:
     """Compare ``candidate`` with ``current`` over every pair, shop and host, as of ``as_of``."""
     started = time.perf_counter()
     sim = Simulation(as_of=as_of, current=current.version, candidate=candidate.version)
@@ -80,33 +80,38 @@ def simulate(store: Store, current: Policy, candidate: Policy, as_of: int, *, ex
             progress(len(ids))
     for kind, ids_query in (("SHOP", "features/shop_ids"), ("HOST", "features/host_ids")):
         for ids in store.id_pages(ids_query, 200):
-            records = standing_records(store, kind, ids, current, as_of)
-            _, now = evaluate_standings(records, kind, current, as_of)
+            facts = standing_records(store, kind, ids, current, as_of)
+            _, standing_now = evaluate_standings(facts, kind, current, as_of)
             if candidate.entity.metrics != current.entity.metrics:  # other windows: other facts
-                records = standing_records(store, kind, ids, candidate, as_of)
-            _, then = evaluate_standings(records, kind, candidate, as_of)
-            for a, b in zip(now, then):
-                sim.entities += 1
-                old, new = set(a.record["badges"]), set(b.record["badges"])
-                for badge in sorted(new - old):
-                    sim.badges_gained[f"{kind}:{badge}"] += 1
-                    sim.example(f"{kind} gains {badge}", a.entity_id, examples)
-                for badge in sorted(old - new):
-                    sim.badges_lost[f"{kind}:{badge}"] += 1
-                    sim.example(f"{kind} loses {badge}", a.entity_id, examples)
-                before, after = a.record["multiplier"], b.record["multiplier"]
-                if abs(after - before) > 1e-9:
-                    key = (kind, "RAISED" if after > before else "LOWERED")
-                    sim.boost_changes[key] += 1
-                    sim.boost_deltas[key] = sim.boost_deltas.get(key, 0.0) + (after - before)
-                    sim.example(f"{kind} boost {key[1].lower()}", f"{a.entity_id}: multiplier {before:.2f} -> {after:.2f}",
-                                examples)
-                if a.record["tier"] != b.record["tier"]:
-                    sim.tier_changes[(kind, a.record["tier"], b.record["tier"])] += 1
-                    sim.example(f"{kind} tier {a.record['tier']} -> {b.record['tier']}",
-                                f"{a.entity_id}: multiplier {a.record['multiplier']:.2f} -> {b.record['multiplier']:.2f}",
-                                examples)
+                facts = standing_records(store, kind, ids, candidate, as_of)
+            _, standing_then = evaluate_standings(facts, kind, candidate, as_of)
+            for old, new in zip(standing_now, standing_then):
+                _compare_standings(sim, kind, old, new, examples)
             if progress is not None:
                 progress(len(ids))
     sim.seconds = time.perf_counter() - started
     return sim
+
+
+def _compare_standings(sim: Simulation, kind: str, a: StandingResult, b: StandingResult, examples: int) -> None:
+    """Count what moved between one shop's or host's standing under the two policies."""
+    sim.entities += 1
+    old, new = set(a.record["badges"]), set(b.record["badges"])
+    for badge in sorted(new - old):
+        sim.badges_gained[f"{kind}:{badge}"] += 1
+        sim.example(f"{kind} gains {badge}", a.entity_id, examples)
+    for badge in sorted(old - new):
+        sim.badges_lost[f"{kind}:{badge}"] += 1
+        sim.example(f"{kind} loses {badge}", a.entity_id, examples)
+    before, after = a.record["multiplier"], b.record["multiplier"]
+    if abs(after - before) > 1e-9:
+        key = (kind, "RAISED" if after > before else "LOWERED")
+        sim.boost_changes[key] += 1
+        sim.boost_deltas[key] = sim.boost_deltas.get(key, 0.0) + (after - before)
+        sim.example(f"{kind} boost {key[1].lower()}", f"{a.entity_id}: multiplier {before:.2f} -> {after:.2f}",
+                    examples)
+    if a.record["tier"] != b.record["tier"]:
+        sim.tier_changes[(kind, a.record["tier"], b.record["tier"])] += 1
+        sim.example(f"{kind} tier {a.record['tier']} -> {b.record['tier']}",
+                    f"{a.entity_id}: multiplier {a.record['multiplier']:.2f} -> {b.record['multiplier']:.2f}",
+                    examples)

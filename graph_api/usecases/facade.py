@@ -32,7 +32,7 @@ from scoring.pair_trust import HOST, SHOP, PairTrust
 from scoring.policy import Policy, parse_policy
 from scoring.rings import Ring
 
-Progress = Callable[[int], None]
+Progress = Callable[[int], object]
 PERIODS = ("DAY", "WEEK", "MONTH")
 MAX_POLICY_CHARS = 200_000
 

@@ -88,7 +88,7 @@ class Reads:
             known = record.shop_rights.get(target_id) if record is not None else None
             if known is None:  # a shop the buyer never ordered from: its rights, read alone
                 found = self.store.rows("read/shop_rights", ids=[target_id], asOf=at)
-                known = found[0]["rights"] if found else []
+                known = tuple(found[0]["rights"] or ()) if found else ()
             rights = known
         return score(facts, self.policy, at, weight, rights), weight
 
@@ -163,7 +163,8 @@ class Reads:
         at most ``max_nodes`` nodes: (nodes, edges, truncated). Unknown centre: BadInput."""
         f = ExportFilter(center=center, depth=depth, max_nodes=max_nodes)
         reached = neighbourhood(self.store, center, depth, max_nodes)
-        nodes, edges = [], []
+        nodes: list[Any] = []
+        edges: list[Any] = []
         for what, item in iter_graph(self.store, f):
             (nodes if what == "node" else edges).append(item)
         return nodes, edges, len(reached) >= max_nodes

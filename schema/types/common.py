@@ -5,12 +5,21 @@ boosts all report."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, overload
 
 import strawberry
 
 
+@overload
+def to_datetime(ms: int) -> datetime: ...
+@overload
+def to_datetime(ms: None) -> None: ...
+@overload
+def to_datetime(ms: int | None) -> datetime | None: ...
+
+
 def to_datetime(ms: int | None) -> datetime | None:
+    """Epoch milliseconds (the graph's time unit) as an aware datetime in UTC."""
     return None if ms is None else datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
 
 

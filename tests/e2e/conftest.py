@@ -13,6 +13,7 @@ import pytest
 import uvicorn
 
 from graph_api.auth import load_keys
+from graph_api.service.app import create_app
 from graph_api.settings import Settings
 
 KEYS = {
@@ -33,7 +34,6 @@ class Server:
     """A uvicorn server in a thread of the test process, serving ``create_app(settings)``."""
 
     def __init__(self, settings: Settings) -> None:
-        from graph_api.service.app import create_app
 
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from graph_api import seed as seedmod
-from graph_api.ingest import Ingester
 from graph_api.derive.rebuild import rescore_all
+from graph_api.ingest import Ingester
 from scoring.policy import default_policy
 
 pytestmark = pytest.mark.integration

@@ -7,13 +7,14 @@ import time
 
 import pytest
 
+from graph_api.neo4j_local import LocalNeo4j
+
 pytestmark = pytest.mark.integration
 
 
 def test_neo4j_outage_and_recovery(client, neo4j_settings, _session_store):
     if not neo4j_settings.uses_local_neo4j:
         pytest.skip("needs the test session's own Neo4j to stop and start it (NEO4J_URI is set)")
-    from graph_api.neo4j_local import LocalNeo4j
 
     launcher = LocalNeo4j(neo4j_settings, log=lambda m: print(f"[neo4j] {m}"))
     assert client.http.get("/readyz").status_code == 200

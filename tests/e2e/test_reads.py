@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from graph_api import seed as seedmod
-from graph_api.ingest import Ingester
 from graph_api.derive.rebuild import rescore_all
+from graph_api.ingest import Ingester
 from scoring.policy import default_policy
 from tests.e2e.conftest import Client, Server
 

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+
+from graph_api.derive import Deriver
+from graph_api.ingest import Ingester
+from scoring.policy import default_policy, default_policy_text
 
 pytestmark = pytest.mark.integration
 
@@ -10,9 +16,7 @@ ALL = {None, "RECOMMENDER", "RESEARCHER", "INGEST", "ADMIN"}
 
 
 def _simulate_query() -> str:
-    import json
 
-    from scoring.policy import default_policy_text
 
     return "{ simulatePolicy(policy: %s) { pairs candidatePolicy } }" % json.dumps(default_policy_text())
 
@@ -44,9 +48,6 @@ OPERATIONS = {
 
 @pytest.fixture(scope="module")
 def tiny(_session_store):
-    from graph_api.derive import Deriver
-    from graph_api.ingest import Ingester
-    from scoring.policy import default_policy
 
     store = _session_store
     store.wipe()

@@ -14,9 +14,9 @@ import networkx as nx
 import pytest
 
 from graph_api import seed as seedmod
-from graph_api.research.export import ExportError, ExportFilter, export, to_networkx
-from graph_api.ingest import Ingester
 from graph_api.derive.rebuild import rescore_all
+from graph_api.ingest import Ingester
+from graph_api.research.export import ExportError, ExportFilter, export, to_networkx
 from scoring.policy import default_policy
 
 pytestmark = pytest.mark.integration

@@ -8,14 +8,15 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+import matplotlib.image
 import pytest
 
 import graph_api.research.funnel as funnel_mod
 from graph_api import seed as seedmod
-from graph_api.research.funnel import compute_funnel, pair_paths
-from graph_api.ingest import Ingester
-from graph_api.research.report import CHARTS, funnel_dict
 from graph_api.derive.rebuild import rescore_all
+from graph_api.ingest import Ingester
+from graph_api.research.funnel import compute_funnel, pair_paths
+from graph_api.research.report import CHARTS, funnel_dict
 from scoring.policy import default_policy
 
 pytestmark = pytest.mark.integration
@@ -85,7 +86,6 @@ def test_the_moves_add_up_to_the_stored_levels(seeded):
 
 
 def test_report_writes_charts_summary_and_json(seeded, cli, tmp_path):
-    import matplotlib.image
 
     store, clock = seeded
     out = tmp_path / "report"

@@ -5,7 +5,6 @@ rings earn their shops nothing."""
 from __future__ import annotations
 
 import dataclasses
-
 import json
 from datetime import datetime, timedelta, timezone
 
@@ -13,10 +12,10 @@ import pytest
 
 from graph_api import seed as seedmod
 from graph_api.derive import Deriver
-from graph_api.events import parse_at
-from graph_api.ingest import Ingester
 from graph_api.derive.rebuild import rescore_all
 from graph_api.derive.standing import evaluate, facts_since
+from graph_api.events import parse_at
+from graph_api.ingest import Ingester
 from scoring.policy import default_policy
 
 pytestmark = pytest.mark.integration

@@ -10,6 +10,7 @@ import pytest
 
 from graph_api import events as ev
 from graph_api.ingest import Ingester, import_jsonl
+from graph_api.seed import SeedConfig, generate
 
 pytestmark = pytest.mark.integration
 
@@ -192,7 +193,6 @@ def test_concurrent_replays_are_recorded_once(store):
 
 
 def test_import_jsonl_twice_changes_nothing_and_writes_rejects(store, tmp_path):
-    from graph_api.seed import SeedConfig, generate
 
     stream, _ = generate(SeedConfig(seed=3, buyers=600))
     events = [e for _, e in zip(range(10_000), stream)]

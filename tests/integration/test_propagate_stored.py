@@ -9,10 +9,10 @@ import statistics
 import pytest
 
 from graph_api import seed as seedmod
-from graph_api.ingest import Ingester
-from graph_api.errors import NoAnchor
-from graph_api.research import pretrusted_targets, propagate_stored
 from graph_api.derive.rebuild import rescore_all
+from graph_api.errors import NoAnchor
+from graph_api.ingest import Ingester
+from graph_api.research import pretrusted_targets, propagate_stored
 from scoring.policy import default_policy
 from scoring.propagation import Edge, local_trust, propagate
 

@@ -4,7 +4,6 @@ model, plausible level counts on a seeded platform."""
 from __future__ import annotations
 
 import dataclasses
-
 import json
 from collections import Counter
 from datetime import datetime, timedelta, timezone
@@ -12,9 +11,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from graph_api import seed as seedmod
-from graph_api.ingest import Ingester
 from graph_api.derive.rebuild import rescore_all
 from graph_api.derive.standing import evaluate, facts_since
+from graph_api.ingest import Ingester
 from scoring.facts import Complaint, OrderFact, PairFacts, TimedValue
 from scoring.pair_trust import platform_trust, score_pair
 from scoring.policy import default_policy

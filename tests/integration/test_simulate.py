@@ -8,8 +8,8 @@ import json
 import pytest
 
 from graph_api import seed as seedmod
-from graph_api.ingest import Ingester
 from graph_api.derive.rebuild import rescore_all
+from graph_api.ingest import Ingester
 from graph_api.research.simulate import simulate
 from scoring.policy import default_policy, default_policy_text, parse_policy
 

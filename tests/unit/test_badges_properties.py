@@ -26,7 +26,16 @@ from hypothesis import strategies as st
 from scoring.badges import BadgeDecision, BadgeState, Boost, HeldBadge, decide_badges, decide_boost
 from scoring.entity_metrics import EntityMetrics, compute_metrics
 from scoring.entity_policy import EntityPolicy, load_entity_policy
-from scoring.facts import FOR_CAUSE_REASONS, MS_PER_DAY, Complaint, EntityFacts, Inspection, OrderFact, Penalty, TimedValue
+from scoring.facts import (
+    FOR_CAUSE_REASONS,
+    MS_PER_DAY,
+    Complaint,
+    EntityFacts,
+    Inspection,
+    OrderFact,
+    Penalty,
+    TimedValue,
+)
 
 POLICY_FILE = Path(__file__).resolve().parents[2] / "scoring" / "policies" / "v1.toml"
 DAY = MS_PER_DAY

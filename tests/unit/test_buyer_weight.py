@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scoring.buyer_weight import SIGNALS, buyer_weight, load_buyer_weight_policy
 from scoring.facts import MS_PER_DAY, Complaint, OrderFact

@@ -7,7 +7,14 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from scoring.funnel import (
-    ALL, DAY_MS, FAN_CLUB_TIER, SHOP_RIGHTS, PairPath, build_funnel, period_bounds, tier_group,
+    ALL,
+    DAY_MS,
+    FAN_CLUB_TIER,
+    SHOP_RIGHTS,
+    PairPath,
+    build_funnel,
+    period_bounds,
+    tier_group,
 )
 
 CST = timezone(timedelta(hours=8))

@@ -16,6 +16,7 @@ from scoring.pair_trust import (
     ACQUAINTANCE,
     REGULAR,
     STRANGER,
+    _month_of_day,
     platform_trust,
     score_pair,
     trust_level,
@@ -562,7 +563,6 @@ def test_months_follow_the_platform_calendar():
 
 
 def test_month_arithmetic_matches_the_calendar():
-    from scoring.pair_trust import _month_of_day
 
     epoch = datetime(1970, 1, 1)
     for day in range(-1000, 60_000, 13):
