@@ -1,37 +1,39 @@
-"""Research benchmarks: trust propagation, ring detection and export on seeded graphs with at
-least 1,000,000 TRUST relationships, and on twice that graph.
+"""The research section's measurements, each in a process of its own, and ``finish``.
 
-    python -m bench.run --sections research [--research-buyers 330000]
+    python -m bench.research propagate | rings TRUTH.json | export OUT.graphml
+    python -m bench.research finish IMPORT_SECONDS... [rescore=SECONDS]
 
-The graph: a seeded platform (``trustgraph seed``, seed 7, N buyers: about 3.1 trust edges a
-buyer, so 330,000 buyers give about 1.0M), imported and rescored in the bench Neo4j. Twice the
-graph: a second seeded platform of the same size (seed 8) with every id prefixed ``x``, imported
-into the same database next to the first and rescored: two independent platforms side by side,
-so every node and edge count doubles while the shape of each part stays a seeded platform's.
-
-Order: both platforms are loaded and rescored, the measurements run on twice the graph, then the
-second platform is deleted (every node whose id starts with ``x``, and its standings) and the
-same measurements run on the first one alone, so both sizes are measured minutes apart, each
-over a graph the rescore left.
-
-Each measurement runs in a fresh Python process (``python -m bench.research MEASURE``) so that
-its peak resident memory is its own: ``VmHWM`` of /proc/self/status, which starts anew at exec
-(``ru_maxrss`` does not: it keeps the parent's peak across fork and exec). The process's
-resident memory after its imports (the baseline) is reported next to it.
+Each measurement runs in a fresh Python process (``python -m bench.research MEASURE``, started by
+:func:`measure_all`) so that its peak resident memory is its own: ``VmHWM`` of /proc/self/status,
+which starts anew at exec (``ru_maxrss`` does not: it keeps the parent's peak across fork and
+exec). The process's resident memory after its imports (the baseline) is reported next to it. So
+this module imports only what the measurements need; loading the graph (the seed generator, the
+ingester, the rebuild) is in :mod:`bench.research_section`, which the measured processes never
+import. ``finish`` measures a graph that a stopped run left loaded and rewrites the report.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-ID_FIELDS = ("eventId", "buyerId", "hostId", "shopId", "orderId", "reportId", "itemId")
+from graph_api.research import find_rings, pretrusted_targets, trust_edges
+from graph_api.research.export import ExportFilter, export
+from graph_api.settings import Settings, load_settings
+from graph_api.store import Store
+from scoring.policy import default_policy
+from scoring.propagation import propagate
+from scoring.rings import Candidate, detect_rings
+
+from bench.graph import OUT, ROOT, settings_for_bench
+from bench.report import write_report
 
 
 def _status_mb(field: str) -> float:
@@ -51,43 +53,7 @@ def _peak_mb() -> float:
     return _status_mb("VmHWM")
 
 
-def prefixed(events: Iterator[dict[str, Any]], prefix: str) -> Iterator[dict[str, Any]]:
-    """The same events with every id prefixed (a second platform that shares nothing)."""
-    for e in events:
-        if prefix:
-            e = dict(e)
-            for k in ID_FIELDS:
-                if e.get(k) is not None:
-                    e[k] = prefix + str(e[k])
-        yield e
-
-
-def load_platform(store: Any, buyers: int, seed: int, prefix: str) -> dict[str, Any]:
-    """Seed a platform straight into the graph (no file), without derived state; its ground truth."""
-    from graph_api import seed as seedmod
-    from graph_api.ingest import Ingester, ingest_stream, validated_events
-
-    events, truth = seedmod.generate(seedmod.SeedConfig(seed=seed, buyers=buyers))
-    started = time.perf_counter()
-    count = 0
-
-    def counted(stream: Iterator[Any]) -> Iterator[Any]:
-        nonlocal count
-        for item in stream:
-            count += 1
-            if count % 500_000 == 0:
-                print(f"  {count:,} events in {time.perf_counter() - started:.0f}s", file=sys.stderr)
-            yield item
-
-    summary = ingest_stream(Ingester(store, 5000), counted(validated_events(prefixed(events, prefix))),
-                            ROOT / "bench" / "out" / "research.rejected.jsonl", f"seed {seed}")
-    if summary.rejected:
-        raise SystemExit(f"seed {seed}: {summary.rejected} events rejected")
-    return {"events": summary.accepted, "import_seconds": time.perf_counter() - started,
-            "ring_buyers": sorted(prefix + b for b in truth.ring_buyers)}
-
-
-def _worker(measure: str, args: list[str], settings: Any) -> dict[str, Any]:
+def _worker(measure: str, args: list[str], settings: Settings) -> dict[str, Any]:
     env = dict(os.environ)
     env.update(NEO4J_URI=settings.bolt_uri, NEO4J_USER=settings.neo4j_user, NEO4J_PASSWORD=settings.neo4j_password,
                NEO4J_DATABASE=settings.neo4j_database)
@@ -98,36 +64,13 @@ def _worker(measure: str, args: list[str], settings: Any) -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def measure_all(settings: Any, truth_path: Path, export_path: Path) -> dict[str, Any]:
+def measure_all(settings: Settings, truth_path: Path, export_path: Path) -> dict[str, Any]:
     return {"propagation": _worker("propagate", [], settings),
             "rings": _worker("rings", [str(truth_path)], settings),
             "export": _worker("export", [str(export_path)], settings)}
 
 
-def bench_research(store: Any, settings: Any, buyers: int, out: Path) -> dict[str, Any]:
-    """Load both platforms, rescore, measure twice the graph, remove the second, measure again."""
-    from graph_api.derive.rebuild import rescore_all
-    from scoring.policy import default_policy
-
-    from bench.run import fresh
-
-    fresh(store)
-    truth: list[str] = []
-    loads = []
-    for seed, prefix in ((7, ""), (8, "x")):
-        print(f"research: loading seed {seed} ({buyers:,} buyers, prefix {prefix!r})", file=sys.stderr)
-        loaded = load_platform(store, buyers, seed, prefix)
-        truth += loaded["ring_buyers"]
-        loads.append(loaded["import_seconds"])
-    rescored = rescore_all(store, default_policy(), store.latest_event_at())
-    (out / "research-truth.json").write_text(json.dumps({"ringBuyers": truth}))
-    result = measure_sizes(store, settings, out, "x")
-    result.update(import_seconds=loads, rescore_seconds=rescored.seconds)
-    fresh(store)
-    return result
-
-
-def measure_sizes(store: Any, settings: Any, out: Path, prefix: str) -> dict[str, Any]:
+def measure_sizes(store: Store, settings: Settings, out: Path, prefix: str) -> dict[str, Any]:
     """Measure the graph as it is (two platforms), delete the platform whose ids start with
     ``prefix``, measure again; the sizes, smallest first."""
     truth_all = json.loads((out / "research-truth.json").read_text())["ringBuyers"]
@@ -152,7 +95,7 @@ def measure_sizes(store: Any, settings: Any, out: Path, prefix: str) -> dict[str
     return {"sizes": sorted(sizes, key=lambda s: s["platforms"])}
 
 
-def remove_platform(store: Any, prefix: str) -> None:
+def remove_platform(store: Store, prefix: str) -> None:
     """Delete every node of one loaded platform: ids (and standings' entity ids) with ``prefix``.
     Label by label, through the id uniqueness index (``STARTS WITH`` is an index range seek), in
     transactions of 2,000 nodes: a scan of every node with the deletes in it makes Neo4j hold
@@ -173,11 +116,6 @@ def remove_platform(store: Any, prefix: str) -> None:
 # -- the measurements, each in its own process -----------------------------------------------------
 
 def _measure_propagate() -> dict[str, Any]:
-    from graph_api.research import pretrusted_targets, trust_edges
-    from graph_api.settings import load_settings
-    from graph_api.store import Store
-    from scoring.propagation import propagate
-
     base = _rss_mb()
     with Store(load_settings()) as store:
         as_of = store.latest_event_at()
@@ -195,12 +133,6 @@ def _measure_propagate() -> dict[str, Any]:
 
 
 def _measure_rings(truth_path: str) -> dict[str, Any]:
-    from graph_api.research import find_rings
-    from graph_api.settings import load_settings
-    from graph_api.store import Store
-    from scoring.policy import default_policy
-    from scoring.rings import Candidate, detect_rings
-
     truth = set(json.loads(Path(truth_path).read_text())["ringBuyers"])
     policy = default_policy()
     base = _rss_mb()
@@ -223,10 +155,6 @@ def _measure_rings(truth_path: str) -> dict[str, Any]:
 
 
 def _measure_export(path: str) -> dict[str, Any]:
-    from graph_api.research.export import ExportFilter, export
-    from graph_api.settings import load_settings
-    from graph_api.store import Store
-
     base = _rss_mb()
     with Store(load_settings()) as store:
         summary = export(store, "graphml", Path(path), ExportFilter())
@@ -235,72 +163,10 @@ def _measure_export(path: str) -> dict[str, Any]:
             "bytes": Path(path).stat().st_size, "base_rss_mb": base, "peak_rss_mb": _peak_mb()}
 
 
-def report(rs: dict[str, Any]) -> list[str]:
-    sizes = rs["sizes"]
-    one = sizes[0]
-    lines = ["## Research tools (issue 5)", "", f"- date: {rs['date']}", "",
-             "Seeded graphs in the bench Neo4j (`bench/research.py`): `trustgraph seed --seed 7` with "
-             f"{one['buyers']:,} buyers and a second platform of the same size (seed 8, every id prefixed `x`) "
-             "loaded next to it and rescored: twice the graph. The measurements ran on twice the graph, then "
-             "the second platform was deleted and they ran again on the first alone. Each measurement runs in a "
-             "fresh process; memory is its peak resident set (`VmHWM`), next to its resident set after its "
-             "imports.", "",
-             "| graph | buyers | events | trust edges | orders |", "| --- | ---: | ---: | ---: | ---: |"]
-    for s in sizes:
-        lines.append(f"| {s['platforms']}x | {s['buyers']:,} | {s['events']:,} | {s['trust_edges']:,} | {s['orders']:,} |")
-    if rs.get("note"):
-        lines += ["", rs["note"]]
-    imports = [x for x in rs.get("import_seconds", []) if x]
-    if imports:
-        lines += ["", "Importing took " + " and ".join(f"{x / 60:.0f} min" for x in imports)
-                  + (f"; rescoring {rs['rescore_seconds'] / 60:.1f} min." if rs.get("rescore_seconds") else ".")]
-    lines += ["", "| measurement | graph | read from Neo4j | compute | total | peak memory (after imports) |",
-              "| --- | --- | ---: | ---: | ---: | ---: |"]
-    for s in sizes:
-        p, r = s["propagation"], s["rings"]
-        lines.append(f"| propagation (EigenTrust: {p['iterations']} iterations, {p['pretrusted']:,} pre-trusted) | "
-                     f"{s['platforms']}x: {p['edges']:,} edges | {p['read_seconds'] + p['pretrust_seconds']:.1f} s | "
-                     f"{p['compute_seconds']:.1f} s | {p['seconds']:.1f} s | {p['peak_rss_mb']:,.0f} MB "
-                     f"({p['base_rss_mb']:,.0f} MB) |")
-        lines.append(f"| ring detection ({r['candidates']:,} candidates, {r['rings']} rings) | {s['platforms']}x | "
-                     f"{r['read_seconds']:.1f} s | {r['detect_seconds']:.1f} s | {r['seconds']:.1f} s | "
-                     f"{r['peak_rss_mb']:,.0f} MB ({r['base_rss_mb']:,.0f} MB) |")
-    if len(sizes) == 2:
-        a, b = sizes
-        edge_ratio = b["trust_edges"] / a["trust_edges"]
-        lines += [""]
-        for name, key in (("propagation", "propagation"), ("ring detection", "rings")):
-            ratio = b[key]["seconds"] / a[key]["seconds"]
-            mem = b[key]["peak_rss_mb"] / a[key]["peak_rss_mb"]
-            lines.append(f"- {name}: time ratio for {edge_ratio:.2f}x the trust edges **{ratio:.2f}** (target <= 2.2: "
-                         f"{'met' if ratio <= 2.2 else 'NOT met'}); peak memory ratio {mem:.2f}")
-        if rs.get("analysis"):
-            lines += ["", rs["analysis"]]
-    lines += ["", "Ring detection against the planted rings (buyers):", "",
-              "| graph | planted ring buyers | flagged | precision | recall |", "| --- | ---: | ---: | ---: | ---: |"]
-    for s in sizes:
-        r = s["rings"]
-        lines.append(f"| {s['platforms']}x | {r['planted']:,} | {r['flagged']:,} | {r['precision']:.3f} | "
-                     f"{r['recall']:.3f} |")
-    lines += ["", "Export (`trustgraph export --format graphml`, the whole graph, streamed to a file):", "",
-              "| graph | nodes | edges | seconds | edges/s | file | peak memory |",
-              "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for s in sizes:
-        e = s["export"]
-        lines.append(f"| {s['platforms']}x | {e['nodes']:,} | {e['edges']:,} | {e['seconds']:.1f} | "
-                     f"{e['edges_per_second']:,.0f} | {e['bytes'] / 2**20:,.0f} MiB | {e['peak_rss_mb']:,.0f} MB |")
-    return lines + [""]
-
-
 def finish(import_seconds: list[float], rescore_seconds: float | None = None) -> None:
     """Measure a bench graph that holds both platforms already (a run stopped after its rescore):
-    what :func:`bench_research` does after loading; results into results.json and the report."""
-    from datetime import datetime, timezone
-
-    from graph_api.store import Store
-
-    from bench.run import OUT, settings_for_bench, write_report
-
+    what :func:`bench.research_section.bench_research` does after loading; results into
+    results.json and the report."""
     settings, launcher = settings_for_bench()
     results_path = OUT / "results.json"
     results = json.loads(results_path.read_text())
@@ -316,13 +182,31 @@ def finish(import_seconds: list[float], rescore_seconds: float | None = None) ->
     write_report(results, ROOT / "docs" / "benchmarks.md")
 
 
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.research", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("propagate", help="trust propagation over the graph's trust edges; JSON on stdout")
+    rings = commands.add_parser("rings", help="ring detection, scored against the planted ring buyers; JSON on stdout")
+    rings.add_argument("truth", help='a JSON file {"ringBuyers": [...]}')
+    exporting = commands.add_parser("export", help="export the whole graph as GraphML; JSON on stdout")
+    exporting.add_argument("path", help="the GraphML file to write")
+    finishing = commands.add_parser("finish", help="measure a graph that holds both platforms already (a run stopped "
+                                    "after its rescore); results into bench/out/results.json and the report")
+    # IMPORT_SECONDS... [rescore=SECONDS]: the figures of the run that loaded the graph
+    finishing.add_argument("figures", nargs="*", metavar="IMPORT_SECONDS | rescore=SECONDS")
+    args = parser.parse_args()
+    if args.command == "finish":
+        finish([float(x) for x in args.figures if "=" not in x],
+               next((float(x.split("=", 1)[1]) for x in args.figures if x.startswith("rescore=")), None))
+        return
+    if args.command == "propagate":
+        measured = _measure_propagate()
+    elif args.command == "rings":
+        measured = _measure_rings(args.truth)
+    else:
+        measured = _measure_export(args.path)
+    print(json.dumps(measured))  # the last line of stdout is what measure_all reads
+
+
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
-    what, rest = sys.argv[1], sys.argv[2:]
-    if what == "finish":
-        # finish IMPORT_SECONDS... [rescore=SECONDS], figures of the run that loaded the graph
-        finish([float(x) for x in rest if "=" not in x],
-               next((float(x.split("=", 1)[1]) for x in rest if x.startswith("rescore=")), None))
-        sys.exit(0)
-    measures = {"propagate": _measure_propagate, "rings": _measure_rings, "export": _measure_export}
-    print(json.dumps(measures[what](*rest)))
+    main()

@@ -10,14 +10,19 @@ Ingestion, measured in one run on the same seeded file of at least 1,000,000 eve
   per-event  the same path with one transaction per event (on the first --per-event events)
   ceiling    a plain `UNWIND $rows CREATE (:BenchRow) SET r = row` of the same validated rows,
              parsed beforehand (so it times Neo4j's writes and the driver only)
+
+The bench Neo4j and emptying it are in bench.graph, the report's markdown in bench.report, the
+research section in bench.research_section (loading) and bench.research (measurements).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -25,8 +30,20 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "bench" / "out"
+import httpx
+
+from graph_api import events as ev
+from graph_api.derive import Deriver
+from graph_api.derive.rebuild import rescore_all
+from graph_api.ingest import Ingester, import_jsonl, plan_batch
+from graph_api.seed import SeedConfig, generate, write_jsonl
+from graph_api.store import Store
+from graph_api.store.cypher import query as cypher
+from scoring.policy import default_policy
+
+from bench.graph import OUT, ROOT, fresh, settings_for_bench
+from bench.report import write_report
+from bench.research_section import bench_research
 
 
 def machine() -> str:
@@ -43,28 +60,7 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB RAM; {platform.platform()}; Python {platform.python_version()}; {java}"
 
 
-def settings_for_bench():
-    from graph_api.settings import load_settings
-
-    env = dict(os.environ)
-    if env.get("NEO4J_URI"):
-        if env.get("TRUSTGRAPH_BENCH_ALLOW_WIPE") != "1":
-            sys.exit("NEO4J_URI is set and the benchmarks empty that database: set TRUSTGRAPH_BENCH_ALLOW_WIPE=1")
-        return load_settings(env), None
-    env.setdefault("TRUSTGRAPH_NEO4J_HOME", str(ROOT / ".trustgraph" / "bench-neo4j"))
-    env["TRUSTGRAPH_NEO4J_BOLT_PORT"] = env.get("TRUSTGRAPH_BENCH_BOLT_PORT", "37687")
-    env["TRUSTGRAPH_NEO4J_HTTP_PORT"] = env.get("TRUSTGRAPH_BENCH_HTTP_PORT", "37474")
-    settings = load_settings(env)
-    from graph_api.neo4j_local import LocalNeo4j
-
-    launcher = LocalNeo4j(settings, log=lambda m: print(f"[neo4j] {m}", file=sys.stderr))
-    launcher.start()
-    return settings, launcher
-
-
 def seeded_file(buyers: int, seed: int) -> tuple[Path, int]:
-    from graph_api.seed import SeedConfig, generate, write_jsonl
-
     path = OUT / f"seed{seed}-buyers{buyers}.jsonl"
     if not path.exists():
         OUT.mkdir(parents=True, exist_ok=True)
@@ -77,23 +73,7 @@ def seeded_file(buyers: int, seed: int) -> tuple[Path, int]:
     return path, count
 
 
-def fresh(store) -> None:
-    """An empty graph with exactly the project's schema: indexes left by other experiments on the
-    same server would change both the write costs and the plans being measured."""
-    store.wipe()
-    records, _, _ = store.driver.execute_query(
-        "SHOW INDEXES YIELD name, type, owningConstraint WHERE owningConstraint IS NULL AND type <> 'LOOKUP' "
-        "RETURN name", database_=store.database)
-    for r in records:
-        print(f"dropping index {r['name']} (not part of the schema)", file=sys.stderr)
-        store.driver.execute_query(f"DROP INDEX `{r['name']}`", database_=store.database)
-    store.apply_schema()
-
-
 def bench_ingest(store, path: Path, events: int, per_event_n: int) -> dict[str, Any]:
-    from graph_api import events as ev
-    from graph_api.ingest import Ingester, import_jsonl
-
     results: dict[str, Any] = {"events": events}
 
     # (a) one transaction per event, on a prefix of the file (the rate is what matters).
@@ -155,9 +135,6 @@ def bench_ingest(store, path: Path, events: int, per_event_n: int) -> dict[str, 
 
 def import_subset(store, path: Path, keep) -> float:
     """Events/s of the import path when only the planned writes that ``keep`` accepts run."""
-    from graph_api import events as ev
-    from graph_api.ingest import plan_batch
-
     started = time.perf_counter()
     batch: list[tuple[int, dict[str, Any]]] = []
     count = 0
@@ -189,10 +166,6 @@ def import_subset(store, path: Path, keep) -> float:
 def bench_rescore(store, sizes: list[int], seed: int) -> dict[str, Any]:
     """Full rebuild (`trustgraph rescore`) over seeded platforms of two sizes, each imported into
     an empty graph first: from nothing (no derived state yet) and again over its own result."""
-    from graph_api.ingest import Ingester, import_jsonl
-    from graph_api.derive.rebuild import rescore_all
-    from scoring.policy import default_policy
-
     policy = default_policy()
     runs = []
     for buyers in sizes:
@@ -217,12 +190,6 @@ def bench_incremental(store, buyers: int, seed: int, batch_sizes: list[int]) -> 
     """What incremental rescoring adds to ingestion: a seeded platform's first half is imported
     and rebuilt, then its second half ingested in batches, with and without the Deriver, each
     from the same starting state (reloaded)."""
-    from graph_api.derive import Deriver
-    from graph_api.ingest import Ingester
-    from graph_api.derive.rebuild import rescore_all
-    from graph_api.seed import SeedConfig, generate
-    from scoring.policy import default_policy
-
     policy = default_policy()
     events = list(generate(SeedConfig(seed=seed, buyers=buyers, days=60))[0])
     half = len(events) // 2
@@ -254,16 +221,6 @@ def bench_service(store, settings, buyers: int, seed: int, requests: int) -> dic
     """The GraphQL service over HTTP (a `trustgraph serve` process) on a seeded platform:
     trustBatch (1 buyer x 500 hosts) against the raw driver query for the same data, badge reads
     at 32 concurrent clients, recordEvents of 100 events; plus the PROFILE of the hot queries."""
-    import asyncio
-    import statistics
-
-    import httpx
-
-    from graph_api.store.cypher import query as cypher
-    from graph_api.ingest import Ingester, import_jsonl
-    from graph_api.derive.rebuild import rescore_all
-    from scoring.policy import default_policy
-
     path, _ = seeded_file(buyers, seed)
     fresh(store)
     import_jsonl(Ingester(store, 5000), path, OUT / "service-import.rejected.jsonl")
@@ -403,206 +360,6 @@ def bench_service(store, settings, buyers: int, seed: int, requests: int) -> dic
     return results
 
 
-def write_report(results: dict[str, Any], path: Path) -> None:
-    lines = [
-        "# Benchmarks",
-        "",
-        "Written by `make bench` (`python -m bench.run`). Each section comes from one run of its own",
-        "(`--sections`), dated below, so the ratios inside a section compare measurements taken on the",
-        "same machine at the same time; compare ratios, not absolute figures, across sections.",
-        "",
-        f"- machine: {results['machine']}",
-        f"- Neo4j: {results['neo4j']}",
-        "",
-    ]
-    if "ingest" in results:
-        lines += _ingest_report(results["ingest"])
-    if "rescore" in results:
-        lines += _rescore_report(results["rescore"])
-    if "incremental" in results:
-        lines += _incremental_report(results["incremental"])
-    if "research" in results:
-        from bench.research import report as research_report
-
-        lines += research_report(results["research"])
-    if "service" in results:
-        lines += _service_report(results["service"])
-        plans = ["# Query plans of the hot paths", "",
-                 "`PROFILE` of the queries behind the service's hot paths, on the platform of the service",
-                 f"benchmark ({results['service']['date']}; written by `make bench`). Every look-up starts from a",
-                 "unique-constraint index seek (`NodeUniqueIndexSeek`); none scans a label.", ""]
-        for name, plan in results["service"]["plans"].items():
-            plans += [f"## `cypher/{name}.cypher`", "", "```", plan.strip(), "```", ""]
-        path.with_name("query-plans.md").write_text("\n".join(plans))
-    path.write_text("\n".join(lines))
-
-
-def _service_report(sv: dict[str, Any]) -> list[str]:
-    tb, bd, rec = sv["trust_batch"], sv["badges"], sv["record_events"]
-    ratio = tb["http_p50"] / tb["raw_p50"]
-    ms = lambda x: f"{x * 1000:.1f}"  # noqa: E731
-    return [
-        "## The GraphQL service (issue 4)",
-        "",
-        f"- date: {sv['date']}",
-        "",
-        f"A `trustgraph serve` process (one worker) over a seeded platform of {sv['buyers']:,} buyers, called over",
-        "HTTP from the benchmark process on the same machine.",
-        "",
-        "| measurement | p50, ms | p99, ms | other |",
-        "| --- | ---: | ---: | --- |",
-        f"| `trustBatch`, 1 buyer x {sv['hosts']} hosts, over HTTP | {ms(tb['http_p50'])} | {ms(tb['http_p99'])} | {sv['requests']} calls |",
-        f"| the raw driver query the service runs (`read/trust_batch`) | {ms(tb['raw_p50'])} | {ms(tb['raw_p99'])} | same run |",
-        f"| a plain per-target driver query for the same data (`bench/trust_per_target`) | {ms(tb['plain_p50'])} | "
-        f"{ms(tb['plain_p99'])} | same run |",
-        f"| badge read of one shop, {bd['concurrency']} concurrent clients | {ms(bd['p50'])} | {ms(bd['p99'])} | "
-        f"**{bd['rps']:,.0f} requests/s** |",
-        f"| `recordEvents` of 100 events, with the rescoring it triggers | {ms(rec['p50'])} | {ms(rec['p99'])} | "
-        f"{rec['calls']} calls |",
-        "",
-        f"- `trustBatch` p50 / p50 of the raw query the service runs = **{ratio:.2f}** (target: at most 1.5) — "
-        f"{'met' if ratio <= 1.5 else 'NOT met'}; against the plain per-target query: "
-        f"**{tb['http_p50'] / tb['plain_p50']:.2f}**. The service reads the buyer's relations once (a buyer has tens) "
-        "instead of one look-up per target, and returns the columns as JSON-array scalars instead of typed GraphQL "
-        "lists (graphql-core completes every list item); the difference left is HTTP, parsing the 500 ids and "
-        "validating them.",
-        "- Query plans of the hot paths: [`docs/query-plans.md`](query-plans.md).",
-        "",
-    ]
-
-
-def _rescore_report(rs: dict[str, Any]) -> list[str]:
-    runs = rs["runs"]
-    out = [
-        "## Full rescore (`trustgraph rescore`; issue 3)",
-        "",
-        "Seeded platforms imported into an empty graph (`trustgraph import --derive none`), then rebuilt:",
-        "buyer weights, every buyer-host and buyer-shop TRUST relationship, and the standing (metrics,",
-        "badges, boost) of every shop and host. \"From nothing\" is the first rebuild, \"again\" a second",
-        "one over its own result.",
-        "",
-        "| date | buyers | orders | shops + hosts | pairs | from nothing, s | orders/s | pairs/s | again, s |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for r in runs:
-        out.append(f"| {r.get('date', '')} | {r['buyers']:,} | {r['orders']:,} | {r['shops'] + r['hosts']:,} | "
-                   f"{r['pairs']:,} | {r['seconds']:.1f} | {r['orders'] / r['seconds']:,.0f} | "
-                   f"{r['pairs'] / r['seconds']:,.0f} | {r['again_seconds']:.1f} |")
-    out.append("")
-    by_date: dict[str, list[dict[str, Any]]] = {}
-    for r in runs:
-        by_date.setdefault(r.get("date", ""), []).append(r)
-    for date, group in by_date.items():
-        if len(group) < 2:
-            continue
-        small, big = group[0], group[-1]
-        ratio = big["seconds"] / small["seconds"]
-        data = big["orders"] / small["orders"]
-        out.append(f"- time ratio for {data:.2f}x the orders (one run, {date}): **{ratio:.2f}** (target: at most "
-                   f"2.2 for 2x) — {'met' if ratio <= 2.2 * data / 2 else 'NOT met'}")
-    big = max(runs, key=lambda r: r["orders"])
-    per_million = 1_000_000 / (big["orders"] / big["seconds"])
-    measured = big["orders"] >= 1_000_000
-    out.append(f"- 1,000,000 orders in at most 60 s: **{'met' if measured and big['seconds'] <= 60 else 'NOT met'}** — "
-               + (f"{big['seconds']:.1f} s for {big['orders']:,} orders" if measured else
-                  f"at the measured {big['orders'] / big['seconds']:,.0f} orders/s, 1,000,000 orders would take "
-                  f"about {per_million:.0f} s (the largest platform measured has {big['orders']:,} orders; see "
-                  "the note below)"))
-    out += [
-        "",
-        "Where the time goes (measured on the 20,000-buyer platform, 62,732 pairs): reading the facts",
-        "about 5 s (2 s in Neo4j, the rest unpacking nested lists in the Python driver), scoring about",
-        "7 s (about 40 µs of Python per pair, plus the buyer weights), writing about 4.5 s (one",
-        "relationship with 14 properties per pair, about 6,500 per second), and the shops and hosts",
-        "about 5 s. The rebuild overlaps Neo4j's reads and writes with Python's scoring on the two",
-        "cores (33 s before, 20 s after). A 1,000,000-order platform was not built for this table:",
-        "importing its 6.8 million events takes about 25 minutes at the import's measured rate, and",
-        "its 2x twin about 50 more; the ratio is measured on the two sizes above instead, and the",
-        "throughput is what the 1,000,000-order figure is extrapolated from.",
-        "",
-    ]
-    return out
-
-
-def _incremental_report(inc: dict[str, Any]) -> list[str]:
-    out = [
-        "## Incremental rescoring on ingestion (issue 3)",
-        "",
-        f"- date: {inc['date']}",
-        "",
-        f"A seeded platform of {inc['buyers']:,} buyers over 60 days: its first half imported and rebuilt, then",
-        f"its second half ({inc['events']:,} events) ingested in batches, without and with the rescoring of",
-        "what each batch touched (`Ingester(deriver=Deriver(...))`, what `trustgraph import` and the",
-        "service do), each from the same starting state.",
-        "",
-        "| batch | plain, s | with rescoring, s | buyers rescored | shops + hosts rescored | added / plain |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for r in inc["rows"]:
-        out.append(f"| {r['batch']:,} | {r['plain']['seconds']:.1f} | {r['incremental']['seconds']:.1f} | "
-                   f"{r['incremental']['buyers']:,} | {r['incremental']['entities']:,} | **{r['ratio']:.1f}x** |")
-    met = all(r["ratio"] <= 1.0 for r in inc["rows"])
-    out += [
-        "",
-        f"- target: rescoring adds at most the ingestion's own time (1.0x) — {'met' if met else 'NOT met'}",
-        "",
-        "Each touched buyer costs a rescore of all its pairs (its facts read, weighed, scored, written)",
-        "and each touched shop or host a read of its orders of the last 90 days; a batch of 100 events",
-        "touches dozens of each, and a busy shop is touched by almost every batch. Larger batches",
-        "amortise this (4x at 5,000 events). What would meet the target: window aggregates per shop and",
-        "host maintained at ingest time, or evaluating shops and hosts in a background refresher and on",
-        "read instead of in the ingest call; neither is built.",
-        "",
-    ]
-    return out
-
-
-def _ingest_report(ing: dict[str, Any]) -> list[str]:
-    imp, per, ceil, rep, bd = ing["import"], ing["per_event"], ing["ceiling"], ing["replay"], ing["breakdown"]
-    vs_per = imp["rate"] / per["rate"]
-    vs_ceiling = imp["rate"] / ceil["rate"]
-    return [
-        "## Ingestion (`trustgraph import`)",
-        "",
-        f"- date: {ing['date']}",
-        "",
-        f"A seeded file (`trustgraph seed --seed {ing['seed']} --buyers {ing['buyers']:,}`) of "
-        f"{ing['events']:,} events, imported into an empty graph in batches of 5,000 events per transaction.",
-        "",
-        "| path | events | seconds | events/s |",
-        "| --- | ---: | ---: | ---: |",
-        f"| `trustgraph import` (parse, validate, check, write) | {imp['events']:,} | {imp['seconds']:.1f} | {imp['rate']:,.0f} |",
-        f"| (a) one transaction per event (first {per['events']:,} events) | {per['events']:,} | {per['seconds']:.1f} | {per['rate']:,.0f} |",
-        f"| (b) ceiling: plain `UNWIND ... CREATE` of the same rows, pre-parsed | {ceil['rows']:,} | {ceil['seconds']:.1f} | {ceil['rate']:,.0f} |",
-        f"| replay of the same file (all duplicates) | {imp['events']:,} | {rep['seconds']:.1f} | {rep['rate']:,.0f} |",
-        "",
-        f"- import / (a) = **{vs_per:.1f}x** (target: at least 20x) — {'met' if vs_per >= 20 else 'NOT met'}",
-        f"- import / (b) = **{vs_ceiling:.2f}** (target: at least 0.5) — {'met' if vs_ceiling >= 0.5 else 'NOT met'}",
-        f"- the import wrote {ing['graph']['nodes']:,} nodes and {ing['graph']['relationships']:,} relationships "
-        f"({imp['accepted']:,} events accepted, {imp['rejected']:,} rejected); (b) writes one node per row and nothing else.",
-        "",
-        "### Where the ingestion time goes",
-        "",
-        f"The first {bd['events']:,} events of the same file, imported into an empty graph with only part of",
-        "the planned writes (same parsing, validation, checks and batches; no writer thread):",
-        "",
-        "| writes | events/s |",
-        "| --- | ---: |",
-        f"| all (facts and event log) | {bd['full']:,.0f} |",
-        f"| the facts only | {bd['facts']:,.0f} |",
-        f"| the event log only (one `Event` node per event, unique `id`) | {bd['log']:,.0f} |",
-        "",
-        "The ceiling writes one unindexed node per row. The import writes, per event, the fact (a",
-        "relationship between two nodes found by unique-index `MERGE`, or a node with its own unique",
-        "id and up to three relationships) plus the event-log node whose uniqueness constraint makes",
-        "replays and concurrent writers safe. During the import Neo4j's JVM is the bottleneck",
-        "(observed with `top`: java at 100-150% of the 2 cores, Python at about 20%), so the gap",
-        "to the ceiling is the cost of those extra index entries and relationships inside Neo4j,",
-        "not of Python.",
-        "",
-    ]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sections", default="ingest,rescore,incremental,service,research",
@@ -626,9 +383,6 @@ def main() -> None:
     unknown = sorted(set(sections) - {"ingest", "rescore", "incremental", "service", "research"})
     if unknown:
         parser.error(f"unknown sections {unknown}; choose from ingest, rescore, incremental, service, research")
-
-    sys.path.insert(0, str(ROOT))
-    from graph_api.store import Store
 
     settings, launcher = settings_for_bench()
     results_path = OUT / "results.json"
@@ -665,8 +419,6 @@ def main() -> None:
                 results["incremental"] = {"date": stamp(),
                                           **bench_incremental(store, args.incremental_buyers, args.seed, [100, 1000, 5000])}
             if "research" in sections:
-                from bench.research import bench_research
-
                 OUT.mkdir(parents=True, exist_ok=True)
                 results["research"] = {"date": stamp(), **bench_research(store, settings, args.research_buyers, OUT)}
             if "service" in sections:
