@@ -35,7 +35,7 @@ import httpx
 from graph_api import events as ev
 from graph_api.derive import Deriver
 from graph_api.derive.rebuild import rescore_all
-from graph_api.ingest import Ingester, import_jsonl, plan_batch
+from graph_api.ingest import Ingester, import_jsonl, plan_batch, write_checked
 from graph_api.seed import SeedConfig, generate, write_jsonl
 from graph_api.store import Store
 from graph_api.store.cypher import query as cypher
@@ -141,13 +141,7 @@ def import_subset(store, path: Path, keep) -> float:
 
     def flush() -> None:
         items = list(batch)
-        events = [e for _, e in items]
-        store.write_planned(
-            (e["eventId"] for e in events),
-            (e["orderId"] for e in events if "orderId" in e),
-            (e["reportId"] for e in events if "reportId" in e),
-            lambda checks: [w for w in plan_batch(items, checks)[0] if keep(w[0])],
-        )
+        write_checked(store, [e for _, e in items], lambda checks: [w for w in plan_batch(items, checks)[0] if keep(w[0])])
         batch.clear()
 
     with path.open() as src:
@@ -399,7 +393,7 @@ def main() -> None:
     stamp = lambda: datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")  # noqa: E731
     try:
         with Store(settings) as store:
-            results["neo4j"] = store.read("read/server_version")[0]["version"] + f" at {settings.bolt_uri}"
+            results["neo4j"] = store.rows("read/server_version")[0]["version"] + f" at {settings.bolt_uri}"
             if "ingest" in sections:
                 path, count = seeded_file(args.buyers, args.seed)
                 print(f"seeded file {path}: {count:,} events", file=sys.stderr)
