@@ -310,12 +310,12 @@ def _checks(b: BadgePolicy, m: EntityMetrics, policy: EntityPolicy, rights: froz
     if b.min_inspections is not None:
         out.append(_min_count("MIN_INSPECTIONS", m.inspections, b.min_inspections, "inspection", days))
     if b.min_inspection_pass_rate is not None:
-        need = b.min_inspection_pass_rate
+        min_pass = b.min_inspection_pass_rate
         failed = m.inspections_failed
-        rate = m.inspection_pass_rate
-        head = (f"inspection pass rate {_pct(rate)} ({_n(m.inspections_passed)} of {_n(m.inspections)} passed in "
-                f"{days} days; minimum {_pct(need)})")
-        if rate is None or rate + _EPS >= need:
+        pass_rate = m.inspection_pass_rate
+        head = (f"inspection pass rate {_pct(pass_rate)} ({_n(m.inspections_passed)} of {_n(m.inspections)} passed in "
+                f"{days} days; minimum {_pct(min_pass)})")
+        if pass_rate is None or pass_rate + _EPS >= min_pass:
             out.append(_Check("INSPECTION_PASS_RATE", True, False, head))
         elif failed <= b.inspection_failure_allowance + _EPS:
             out.append(_Check("INSPECTION_PASS_RATE", True, False,
@@ -323,11 +323,11 @@ def _checks(b: BadgePolicy, m: EntityMetrics, policy: EntityPolicy, rights: froz
                               f"{_plural(b.inspection_failure_allowance, 'failure')} allowed"))
         else:
             fixes = [f"at most {_plural(b.inspection_failure_allowance, 'failure')}"]
-            if need < 1.0:
-                fixes.insert(0, f"about {_more(m.inspections, failed / (1.0 - need))} more inspections passed "
+            if min_pass < 1.0:
+                fixes.insert(0, f"about {_more(m.inspections, failed / (1.0 - min_pass))} more inspections passed "
                                 f"in {days} days")
             out.append(_Check("INSPECTION_PASS_RATE", False, False, head,
-                              f"needs the inspection pass rate at or above {_pct(need)}: {', or '.join(fixes)}"))
+                              f"needs the inspection pass rate at or above {_pct(min_pass)}: {', or '.join(fixes)}"))
     return out
 
 

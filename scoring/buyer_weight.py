@@ -42,17 +42,14 @@ something.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Iterable, Mapping
 
 from scoring.facts import FOR_CAUSE_REASONS, MS_PER_DAY, OrderFact
+from scoring.policy_reader import PolicyTable, check_range
 
 __all__ = ["BuyerWeight", "BuyerWeightPolicy", "SIGNALS", "buyer_weight", "load_buyer_weight_policy"]
 
 SIGNALS = ("NO_INTERACTION", "NEW_ACCOUNT", "ONE_TARGET", "BUNCHED", "CHEAP", "NEVER_DISPUTED")
-
-
-def _fail(path: str, rule: str) -> None:
-    raise ValueError(f"buyers.{path} {rule}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,58 +69,28 @@ class BuyerWeightPolicy:
     bad_review_max_stars: int
 
     def __post_init__(self) -> None:
-        if not 0.0 < self.min_weight <= 1.0:
-            _fail("min_weight", f"must be in (0, 1] (got {self.min_weight!r})")
+        p = "buyers."
+        check_range(self.min_weight, p + "min_weight", gt=0, le=1)
         for name in ("no_interaction_penalty", "new_account_penalty", "one_target_penalty", "bunched_penalty",
                      "cheap_penalty", "never_disputed_penalty"):
-            value = getattr(self, name)
-            if not 0.0 <= value <= 1.0:
-                _fail(name, f"must be in [0, 1] (got {value!r})")
+            check_range(getattr(self, name), p + name, ge=0, le=1)
         for name in ("new_account_days", "bunched_days", "cheap_order_yuan", "established_span_days"):
-            if getattr(self, name) < 0:
-                _fail(name, f"must be >= 0 (got {getattr(self, name)!r})")
-        if self.one_target_min_orders < 1:
-            _fail("one_target_min_orders", "must be >= 1")
-        if not 1 <= self.bad_review_max_stars <= 5:
-            _fail("bad_review_max_stars", "must be in 1..5")
+            check_range(getattr(self, name), p + name, ge=0)
+        check_range(self.one_target_min_orders, p + "one_target_min_orders", ge=1)
+        # Read from [trust.negative] (one definition of a bad review), so named by that path.
+        check_range(self.bad_review_max_stars, "trust.negative.bad_review_max_stars", ge=1, le=5)
 
 
-_SPEC: dict[str, type] = {
-    "min_weight": float,
-    "no_interaction_penalty": float,
-    "new_account_days": float,
-    "new_account_penalty": float,
-    "one_target_min_orders": int,
-    "one_target_penalty": float,
-    "bunched_days": float,
-    "bunched_penalty": float,
-    "cheap_order_yuan": float,
-    "cheap_penalty": float,
-    "never_disputed_penalty": float,
-    "established_span_days": float,
-}
-
-
-def load_buyer_weight_policy(document: Mapping[str, Any]) -> BuyerWeightPolicy:
-    """The ``[buyers]`` table of a parsed policy file. ``bad_review_max_stars`` is shared with
-    ``[trust.negative]`` (one definition of a bad review)."""
-    table = document.get("buyers")
-    if not isinstance(table, Mapping):
-        raise ValueError("buyers is missing" if table is None else "buyers must be a table")
-    unknown = sorted(set(table) - set(_SPEC))
-    if unknown:
-        _fail(unknown[0], f"is not a known key (known: {', '.join(sorted(_SPEC))})")
-    values: dict[str, Any] = {}
-    for key, kind in _SPEC.items():
-        if key not in table:
-            _fail(key, "is missing")
-        value = table[key]
-        ok = isinstance(value, int) if kind is int else isinstance(value, (int, float))
-        if not ok or isinstance(value, bool):
-            _fail(key, f"must be {'an integer' if kind is int else 'a number'} (got {value!r})")
-        values[key] = kind(value)
-    stars = document.get("trust", {}).get("negative", {}).get("bad_review_max_stars", 2)
-    return BuyerWeightPolicy(bad_review_max_stars=int(stars), **values)
+def load_buyer_weight_policy(document: Mapping[str, object]) -> BuyerWeightPolicy:
+    """The ``[buyers]`` table of a parsed policy file (every key required, none unknown).
+    ``bad_review_max_stars`` is shared with ``[trust.negative]`` (one definition of a bad
+    review): 2 if the document has none."""
+    root = PolicyTable(document)
+    buyers = root.table("buyers")
+    trust = root.optional("trust", root.table)
+    negative = trust.optional("negative", trust.table) if trust is not None else None
+    stars = negative.optional("bad_review_max_stars", negative.integer) if negative is not None else None
+    return buyers.build(BuyerWeightPolicy, bad_review_max_stars=2 if stars is None else stars)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,16 +8,18 @@ It reads the top-level tables ``[metrics]``, ``[badges]`` and ``[boost]`` and th
 Every number lives in the policy file, with its default and the reason for it; this module holds
 no default values, so a missing key fails at load time instead of silently taking a constant
 that nobody reviewed. Inside the three tables an unknown key is an error too (a typo such as
-``max_refund_rate`` would otherwise switch a rule off). Errors are :class:`PolicyError`, a
-``ValueError`` whose message starts with the key path (``badges.QUALITY_MERCHANT.grace_days``).
+``max_refund_rate`` would otherwise switch a rule off). Errors are
+:class:`~scoring.policy_reader.PolicyError` (re-exported here), a ``ValueError`` whose message
+starts with the key path (``badges.QUALITY_MERCHANT.grace_days: ...``).
 """
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Mapping
+
+from scoring.policy_reader import PolicyError, PolicyTable, keys_of, policy_version
 
 __all__ = [
     "BadgePolicy",
@@ -32,15 +34,6 @@ __all__ = [
 
 ENTITY_KINDS = frozenset({"SHOP", "HOST"})
 _NAME_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
-
-
-class PolicyError(ValueError):
-    """A policy value is missing, of the wrong type or out of range; ``path`` names the key."""
-
-    def __init__(self, path: str, problem: str) -> None:
-        self.path = path
-        self.problem = problem
-        super().__init__(f"{path}: {problem}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,203 +122,130 @@ class EntityPolicy:
 # --- reading ------------------------------------------------------------------------------------
 
 
-class _Table:
-    """Typed reads from one TOML table; :meth:`done` rejects keys nobody read."""
-
-    def __init__(self, value: Any, path: str) -> None:
-        if not isinstance(value, Mapping):
-            raise PolicyError(path, f"must be a table, got {type(value).__name__}")
-        self.data = value
-        self.path = path
-        self.seen: set[str] = set()
-
-    def _p(self, key: str) -> str:
-        return f"{self.path}.{key}" if self.path else key
-
-    def has(self, key: str) -> bool:
-        return key in self.data
-
-    def raw(self, key: str) -> Any:
-        if key not in self.data:
-            raise PolicyError(self._p(key), "is required")
-        self.seen.add(key)
-        return self.data[key]
-
-    def table(self, key: str) -> _Table:
-        return _Table(self.raw(key), self._p(key))
-
-    def number(self, key: str, lo: float, hi: float = math.inf) -> float:
-        v = self.raw(key)
-        # bool is an int in Python; "true" for a rate is a mistake, not 1.0.
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            raise PolicyError(self._p(key), f"must be a number, got {v!r}")
-        if not lo <= v <= hi:
-            raise PolicyError(self._p(key), f"must be in [{lo}, {hi}], got {v!r}")
-        return float(v)
-
-    def integer(self, key: str, lo: int, hi: int | None = None) -> int:
-        v = self.raw(key)
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise PolicyError(self._p(key), f"must be an integer, got {v!r}")
-        if v < lo or (hi is not None and v > hi):
-            raise PolicyError(self._p(key), f"must be in [{lo}, {hi if hi is not None else 'inf'}], got {v!r}")
-        return v
-
-    def rate(self, key: str) -> float:
-        return self.number(key, 0.0, 1.0)
-
-    def names(self, key: str, allowed: frozenset[str] | None = None, *, lower: bool = False) -> frozenset[str]:
-        v = self.raw(key)
-        if not isinstance(v, list) or not all(isinstance(x, str) and x for x in v):
-            raise PolicyError(self._p(key), f"must be a list of non-empty strings, got {v!r}")
-        if allowed is not None:
-            unknown = sorted(set(v) - allowed)
-            if unknown:
-                raise PolicyError(self._p(key), f"unknown {unknown!r}; allowed: {sorted(allowed)!r}")
-        return frozenset(x.lower() for x in v) if lower else frozenset(v)
-
-    def opt(self, key: str, read: Any, *args: Any) -> Any:
-        return read(key, *args) if key in self.data else None
-
-    def done(self) -> None:
-        unknown = sorted(set(self.data) - self.seen)
-        if unknown:
-            raise PolicyError(self._p(str(unknown[0])), f"unknown key (known keys here: {sorted(self.seen)!r})")
+_BADGE_KEYS = keys_of(BadgePolicy, exclude={"name"})
 
 
-def _metrics(t: _Table) -> MetricsPolicy:
-    m = MetricsPolicy(
-        window_days=t.integer("window_days", 1, 3660),
-        after_sales_window_days=t.integer("after_sales_window_days", 1, 3660),
-        violation_window_days=t.integer("violation_window_days", 1, 3660),
-        day_offset_hours=t.integer("day_offset_hours", -12, 14),
-        min_buyer_weight=t.rate("min_buyer_weight"),
-        review_prior_mean=t.number("review_prior_mean", 1.0, 5.0),
-        review_prior_weight=t.number("review_prior_weight", 0.0),
+def _metrics(t: PolicyTable) -> MetricsPolicy:
+    return MetricsPolicy(
+        window_days=t.integer("window_days", ge=1, le=3660),
+        after_sales_window_days=t.integer("after_sales_window_days", ge=1, le=3660),
+        violation_window_days=t.integer("violation_window_days", ge=1, le=3660),
+        day_offset_hours=t.integer("day_offset_hours", ge=-12, le=14),
+        min_buyer_weight=t.number("min_buyer_weight", ge=0, le=1),
+        review_prior_mean=t.number("review_prior_mean", ge=1, le=5),
+        review_prior_weight=t.number("review_prior_weight", ge=0),
     )
-    t.done()
-    return m
 
 
-def _badge(name: str, t: _Table) -> BadgePolicy:
+def _badge(name: str, t: PolicyTable) -> BadgePolicy:
     if not _NAME_RE.match(name):
-        raise PolicyError(t.path, "a badge name must be UPPER_SNAKE_CASE")
+        raise t.error("is not an UPPER_SNAKE_CASE badge name")
     kinds = t.names("kinds", ENTITY_KINDS)
     if not kinds:
-        raise PolicyError(f"{t.path}.kinds", "must name at least one of SHOP, HOST")
+        raise t.error("must name at least one of SHOP, HOST", "kinds")
     b = BadgePolicy(
         name=name,
         kinds=kinds,
-        categories=t.opt("categories", lambda k: t.names(k, lower=True)),
-        grace_days=t.integer("grace_days", 0, 3660),
-        required_rights=t.opt("required_rights", t.names) or frozenset(),
-        trust_rights=t.opt("trust_rights", t.names) or frozenset(),
-        min_trust_rights=t.opt("min_trust_rights", t.integer, 1),
-        min_delivered_orders=t.opt("min_delivered_orders", t.number, 0.0),
-        min_orders=t.opt("min_orders", t.number, 0.0),
-        min_buyers=t.opt("min_buyers", t.number, 0.0),
-        min_repurchase_rate=t.opt("min_repurchase_rate", t.rate),
-        max_for_cause_refund_rate=t.opt("max_for_cause_refund_rate", t.rate),
-        for_cause_refund_buyer_allowance=t.opt("for_cause_refund_buyer_allowance", t.number, 0.0) or 0.0,
-        max_complaint_rate=t.opt("max_complaint_rate", t.rate),
-        complaint_buyer_allowance=t.opt("complaint_buyer_allowance", t.number, 0.0) or 0.0,
-        min_review_score=t.opt("min_review_score", t.number, 1.0, 5.0),
-        max_violation_severity=t.opt("max_violation_severity", t.integer, 0, 3),
-        max_confirmed_false_ads=t.opt("max_confirmed_false_ads", t.integer, 0),
-        min_inspections=t.opt("min_inspections", t.number, 0.0),
-        min_inspection_pass_rate=t.opt("min_inspection_pass_rate", t.rate),
-        inspection_failure_allowance=t.opt("inspection_failure_allowance", t.number, 0.0) or 0.0,
+        categories=t.optional("categories", t.names, lower=True),
+        grace_days=t.integer("grace_days", ge=0, le=3660),
+        required_rights=t.optional("required_rights", t.names) or frozenset(),
+        trust_rights=t.optional("trust_rights", t.names) or frozenset(),
+        min_trust_rights=t.optional("min_trust_rights", t.integer, ge=1),
+        min_delivered_orders=t.optional("min_delivered_orders", t.number, ge=0),
+        min_orders=t.optional("min_orders", t.number, ge=0),
+        min_buyers=t.optional("min_buyers", t.number, ge=0),
+        min_repurchase_rate=t.optional("min_repurchase_rate", t.number, ge=0, le=1),
+        max_for_cause_refund_rate=t.optional("max_for_cause_refund_rate", t.number, ge=0, le=1),
+        for_cause_refund_buyer_allowance=t.optional("for_cause_refund_buyer_allowance", t.number, ge=0) or 0.0,
+        max_complaint_rate=t.optional("max_complaint_rate", t.number, ge=0, le=1),
+        complaint_buyer_allowance=t.optional("complaint_buyer_allowance", t.number, ge=0) or 0.0,
+        min_review_score=t.optional("min_review_score", t.number, ge=1, le=5),
+        max_violation_severity=t.optional("max_violation_severity", t.integer, ge=0, le=3),
+        max_confirmed_false_ads=t.optional("max_confirmed_false_ads", t.integer, ge=0),
+        min_inspections=t.optional("min_inspections", t.number, ge=0),
+        min_inspection_pass_rate=t.optional("min_inspection_pass_rate", t.number, ge=0, le=1),
+        inspection_failure_allowance=t.optional("inspection_failure_allowance", t.number, ge=0) or 0.0,
     )
     # Pairs that only make sense together: half a rule is a policy bug, not a lenient rule.
     pairs = (
-        ("min_trust_rights", b.min_trust_rights, "trust_rights", b.trust_rights),
-        ("min_repurchase_rate", b.min_repurchase_rate, "min_buyers", b.min_buyers),
-        ("for_cause_refund_buyer_allowance", t.has("for_cause_refund_buyer_allowance") or None,
-         "max_for_cause_refund_rate", b.max_for_cause_refund_rate),
-        ("complaint_buyer_allowance", t.has("complaint_buyer_allowance") or None,
-         "max_complaint_rate", b.max_complaint_rate),
-        ("min_inspection_pass_rate", b.min_inspection_pass_rate, "min_inspections", b.min_inspections),
-        ("inspection_failure_allowance", t.has("inspection_failure_allowance") or None,
-         "min_inspection_pass_rate", b.min_inspection_pass_rate),
+        ("min_trust_rights", b.min_trust_rights is not None, "trust_rights", bool(b.trust_rights)),
+        ("min_repurchase_rate", b.min_repurchase_rate is not None, "min_buyers", bool(b.min_buyers)),
+        ("for_cause_refund_buyer_allowance", "for_cause_refund_buyer_allowance" in t,
+         "max_for_cause_refund_rate", bool(b.max_for_cause_refund_rate)),
+        ("complaint_buyer_allowance", "complaint_buyer_allowance" in t,
+         "max_complaint_rate", bool(b.max_complaint_rate)),
+        ("min_inspection_pass_rate", b.min_inspection_pass_rate is not None, "min_inspections",
+         bool(b.min_inspections)),
+        ("inspection_failure_allowance", "inspection_failure_allowance" in t,
+         "min_inspection_pass_rate", bool(b.min_inspection_pass_rate)),
     )
-    for key, value, needs, other in pairs:
-        if value is not None and not other:
-            raise PolicyError(f"{t.path}.{key}", f"needs {t.path}.{needs}")
+    for key, given, needs, other in pairs:
+        if given and not other:
+            raise t.error(f"needs {t.key_path(needs)}", key)
     if b.min_trust_rights is not None and b.min_trust_rights > len(b.trust_rights):
-        raise PolicyError(f"{t.path}.min_trust_rights", f"is more than the {len(b.trust_rights)} trust_rights listed")
-    t.done()
+        raise t.error(f"is more than the {len(b.trust_rights)} trust_rights listed, got {b.min_trust_rights}",
+                      "min_trust_rights")
     return b
 
 
-def _boost(t: _Table, badges: tuple[BadgePolicy, ...]) -> BoostPolicy:
-    names = frozenset(b.name for b in badges)
-    lo = t.number("min_multiplier", 0.0, 1.0)
-    hi = t.number("max_multiplier", 1.0, 10.0)
-    bonus_t = t.table("badge_bonus")
-    for key in bonus_t.data:
-        if key not in names:
-            raise PolicyError(f"{bonus_t.path}.{key}", f"is not a badge of [badges] ({sorted(names)!r})")
-    # A badge without a bonus line earns nothing: say 0.0 explicitly rather than forget it.
-    bonus = tuple((b.name, bonus_t.number(b.name, 0.0, hi)) for b in badges)
-    bonus_t.done()
-    sev_t = t.table("severity_cost")
-    sev = (sev_t.number("1", 0.0), sev_t.number("2", 0.0), sev_t.number("3", 0.0))
-    sev_t.done()
+def _boost(t: PolicyTable, badges: tuple[BadgePolicy, ...]) -> BoostPolicy:
+    names = [b.name for b in badges]
+    lo = t.number("min_multiplier", ge=0, le=1)
+    hi = t.number("max_multiplier", ge=1, le=10)
+    # Every badge of [badges] and no other; a badge without a bonus line earns nothing: say 0.0
+    # explicitly rather than forget it.
+    bonus_t = t.table("badge_bonus", names)
+    bonus = tuple((name, bonus_t.number(name, ge=0, le=hi)) for name in names)
+    sev_t = t.table("severity_cost", ("1", "2", "3"))
+    sev = (sev_t.number("1", ge=0), sev_t.number("2", ge=0), sev_t.number("3", ge=0))
     if not sev[0] <= sev[1] <= sev[2]:
-        raise PolicyError(sev_t.path, f"costs must not fall as severity rises, got {sev!r}")
-    tiers_t = t.table("tiers")
+        raise sev_t.error(f"must not fall as severity rises, got {sev!r}")
+    tiers_t = t.table("tiers", keys_of(TierPolicy))
     tiers = TierPolicy(
-        suppressed_below=tiers_t.number("suppressed_below", 0.0, 10.0),
-        standard_from=tiers_t.number("standard_from", 0.0, 10.0),
-        preferred_from=tiers_t.number("preferred_from", 0.0, 10.0),
+        suppressed_below=tiers_t.number("suppressed_below", ge=0, le=10),
+        standard_from=tiers_t.number("standard_from", ge=0, le=10),
+        preferred_from=tiers_t.number("preferred_from", ge=0, le=10),
     )
-    tiers_t.done()
     if not tiers.suppressed_below <= 1.0 < tiers.standard_from <= tiers.preferred_from:
-        raise PolicyError(tiers_t.path, "need suppressed_below <= 1.0 < standard_from <= preferred_from")
-    lb_t = t.table("leaderboard")
+        raise tiers_t.error(f"must have suppressed_below <= 1.0 < standard_from <= preferred_from, got "
+                            f"{tiers.suppressed_below!r}, {tiers.standard_from!r}, {tiers.preferred_from!r}")
+    lb_t = t.table("leaderboard", keys_of(LeaderboardPolicy))
     lb = LeaderboardPolicy(
         requires_any_badge=lb_t.names("requires_any_badge", names),
-        min_multiplier=lb_t.number("min_multiplier", 0.0, 10.0),
-        clean_days=lb_t.integer("clean_days", 0, 3660),
-        max_recent_severity=lb_t.integer("max_recent_severity", 0, 3),
+        min_multiplier=lb_t.number("min_multiplier", ge=0, le=10),
+        clean_days=lb_t.integer("clean_days", ge=0, le=3660),
+        max_recent_severity=lb_t.integer("max_recent_severity", ge=0, le=3),
     )
-    lb_t.done()
-    boost = BoostPolicy(
+    return BoostPolicy(
         min_multiplier=lo,
         max_multiplier=hi,
         badge_bonus=bonus,
         severity_cost=sev,
         # >= 1 so a later offence never costs less than an earlier one of the same severity
         # (and adding a penalty can never raise a multiplier).
-        escalation_factor=t.number("escalation_factor", 1.0, 10.0),
-        false_ad_cost=t.number("false_ad_cost", 0.0),
-        false_ad_cost_cap=t.number("false_ad_cost_cap", 0.0),
-        below_standard_for_cause_refund_rate=t.rate("below_standard_for_cause_refund_rate"),
-        below_standard_buyer_allowance=t.number("below_standard_buyer_allowance", 0.0),
-        below_standard_cost=t.number("below_standard_cost", 0.0),
+        escalation_factor=t.number("escalation_factor", ge=1, le=10),
+        false_ad_cost=t.number("false_ad_cost", ge=0),
+        false_ad_cost_cap=t.number("false_ad_cost_cap", ge=0),
+        below_standard_for_cause_refund_rate=t.number("below_standard_for_cause_refund_rate", ge=0, le=1),
+        below_standard_buyer_allowance=t.number("below_standard_buyer_allowance", ge=0),
+        below_standard_cost=t.number("below_standard_cost", ge=0),
         tiers=tiers,
         leaderboard=lb,
     )
-    t.done()
-    return boost
 
 
-def load_entity_policy(mapping: Mapping[str, Any], *, version: str | None = None) -> EntityPolicy:
+def load_entity_policy(mapping: Mapping[str, object], *, version: str | None = None) -> EntityPolicy:
     """Build and validate the shop/host policy from a parsed policy mapping.
 
     ``version`` defaults to the mapping's top-level ``version``; it is recorded in every badge
     and boost decision so a decision can be traced to the rules that made it.
     """
-    root = _Table(mapping, "")
-    if version is None:
-        raw = root.raw("version")
-        if isinstance(raw, bool) or not isinstance(raw, (str, int)) or raw == "":
-            raise PolicyError("version", f"must be a non-empty string or an integer, got {raw!r}")
-        version = str(raw)
-    metrics = _metrics(root.table("metrics"))
+    root = PolicyTable(mapping)
+    version = policy_version(root, version)
+    metrics = _metrics(root.table("metrics", keys_of(MetricsPolicy)))
     badges_t = root.table("badges")
-    badges = tuple(_badge(str(name), badges_t.table(str(name))) for name in badges_t.data)
+    badges = tuple(_badge(name, badges_t.table(name, _BADGE_KEYS)) for name in badges_t)
     if not badges:
-        raise PolicyError("badges", "must define at least one badge")
-    boost = _boost(root.table("boost"), badges)
+        raise badges_t.error("must define at least one badge")
+    boost = _boost(root.table("boost", keys_of(BoostPolicy)), badges)
     return EntityPolicy(version=version, metrics=metrics, badges=badges, boost=boost)

@@ -257,7 +257,7 @@ def build_funnel(paths: Iterable[PairPath], since: int, until: int, period: str 
             if p.kind == SHOP and p.rights_at_first is not None:
                 keys.append((SHOP_RIGHTS, WITH_RIGHTS if p.rights_at_first else WITHOUT_RIGHTS))
             if p.kind == HOST:
-                before = reg_at if reg else deadline
+                before = reg_at if reg and reg_at is not None else deadline  # reg implies reg_at
                 keys.append((FAN_CLUB_TIER, tier_group(p.tier_before(before))))
             for category in (None, p.category) if p.category is not None else (None,):
                 for factor, group in keys:

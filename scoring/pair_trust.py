@@ -172,13 +172,14 @@ def _orders(orders: tuple[OrderFact, ...], policy: TrustPolicy, as_of: int, ev: 
             continue
         seen += 1
         refunded_at = o.refunded_at
-        refunded = refunded_at is not None and refunded_at <= as_of
-        if refunded:
+        refunded = False
+        if refunded_at is not None and refunded_at <= as_of:
+            refunded = True
             reason = o.refund_reason
             if reason in for_cause:
                 refunds += 1
-                reasons.add(reason)  # type: ignore[arg-type]
-                negative.append(w_refund * exp((refunded_at - as_of) * k))  # type: ignore[operator]
+                reasons.add(reason)
+                negative.append(w_refund * exp((refunded_at - as_of) * k))
             else:
                 neutral_refunds += 1
         complained = False
@@ -190,10 +191,13 @@ def _orders(orders: tuple[OrderFact, ...], policy: TrustPolicy, as_of: int, ev: 
                     negative.append(w_complaint * exp((c.at - as_of) * k))
         # A rating without its date can't be placed in time, so it is not used (see facts gaps).
         reviewed_at = o.reviewed_at
-        rating = o.rating if reviewed_at is not None and reviewed_at <= as_of else None
+        if reviewed_at is not None and reviewed_at <= as_of:
+            rating, review_age = o.rating, reviewed_at - as_of
+        else:
+            rating, review_age = None, 0
         if rating is not None and rating <= bad_max:
             bad_reviews += 1
-            negative.append(w_bad * exp((reviewed_at - as_of) * k))  # type: ignore[operator]
+            negative.append(w_bad * exp(review_age * k))
             continue
         delivered_at = o.delivered_at
         if delivered_at is None or delivered_at > as_of:
@@ -209,7 +213,7 @@ def _orders(orders: tuple[OrderFact, ...], policy: TrustPolicy, as_of: int, ev: 
         credit = w_order * w
         if rating is not None and rating >= good_min:
             good_reviews += 1
-            credit += w_good * exp((reviewed_at - as_of) * k)  # type: ignore[operator]
+            credit += w_good * exp(review_age * k)
         day = (placed + offset) // MS_PER_DAY
         month = _month_of_day(day)
         item = o.item_id

@@ -2,8 +2,9 @@
 
 ``scoring/policies/v1.toml`` is the default, shipped with the package; another file can be
 chosen by configuration (``TRUSTGRAPH_POLICY``). Its top-level ``version`` is recorded in every
-trust, badge and boost decision. The file has three parts, each validated by its own loader,
-which names the key path of anything missing, unknown or out of range:
+trust, badge and boost decision. The file has four parts, each validated by its own loader,
+all reading it with one reader (``scoring.policy_reader``), whose one error, ``PolicyError``,
+names the key path of anything missing, unknown, of the wrong type or out of range:
 
     [trust.*]                      pair trust            scoring.trust_policy
     [buyers]                       throwaway-account weights   scoring.buyer_weight
@@ -21,6 +22,7 @@ from importlib import resources
 
 from scoring.buyer_weight import BuyerWeightPolicy, load_buyer_weight_policy
 from scoring.entity_policy import EntityPolicy, load_entity_policy
+from scoring.policy_reader import PolicyError, PolicyTable
 from scoring.rings import RingPolicy, load_ring_policy
 from scoring.trust_policy import TrustPolicy, load_trust_policy
 
@@ -38,21 +40,20 @@ class Policy:
 
 
 def parse_policy(text: str, source: str = "policy") -> Policy:
-    """Parse and validate a policy document. Raises ValueError naming ``source`` and the key."""
+    """Parse and validate a policy document. Raises :class:`PolicyError` (a ``ValueError``) whose
+    message starts with ``source`` and names the key path."""
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{source}: not valid TOML: {exc}") from None
-    unknown = sorted(set(document) - _KNOWN_TABLES)
-    if unknown:
-        raise ValueError(f"{source}: unknown top-level keys {unknown}; expected {sorted(_KNOWN_TABLES)}")
+        raise PolicyError("", f"not valid TOML: {exc}", source) from None
     try:
+        PolicyTable(document, keys=_KNOWN_TABLES)  # any other top-level table is a typo
         trust = load_trust_policy(document)
         buyers = load_buyer_weight_policy(document)
         rings = load_ring_policy(document)
         entity = load_entity_policy(document)
-    except ValueError as exc:
-        raise ValueError(f"{source}: {exc}") from None
+    except PolicyError as exc:
+        raise exc.in_source(source) from None
     return Policy(version=str(document["version"]), trust=trust, buyers=buyers, entity=entity, rings=rings)
 
 

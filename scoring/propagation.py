@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Mapping, Sequence, SupportsFloat, SupportsIndex
 
 __all__ = ["Edge", "PretrustRule", "PropagationResult", "is_pretrusted", "local_trust", "propagate",
            "propagate_reference"]
@@ -80,11 +80,18 @@ def is_pretrusted(kind: str, metrics: Mapping[str, object], registered_at: int |
     clean = metrics.get("max_violation_severity") == 0
     if kind == "SHOP":
         rate = metrics.get("inspection_pass_rate")
-        return (clean and float(metrics.get("inspections") or 0) >= rule.shop_min_inspections
-                and rate is not None and float(rate) >= rule.shop_min_pass_rate)  # type: ignore[arg-type]
+        return (clean and _float(metrics.get("inspections") or 0) >= rule.shop_min_inspections
+                and rate is not None and _float(rate) >= rule.shop_min_pass_rate)
     return (clean and registered_at is not None and as_of - registered_at >= rule.host_min_days * 86_400_000
-            and float(metrics.get("orders") or 0) >= rule.host_min_orders  # type: ignore[arg-type]
+            and _float(metrics.get("orders") or 0) >= rule.host_min_orders
             and metrics.get("confirmed_false_ads") == 0)
+
+
+def _float(value: object) -> float:
+    """``float(value)`` of a stored metric (a JSON number, or a numeric string)."""
+    if isinstance(value, (str, SupportsFloat, SupportsIndex)):
+        return float(value)
+    raise TypeError(f"a metric must be a number, got {value!r}")
 
 
 def local_trust(belief: float, disbelief: float, buyer_weight: float = 1.0) -> float:
@@ -150,9 +157,9 @@ def propagate_reference(edges: Sequence[Edge], pretrusted: Mapping[str, float] |
     out: list[list[tuple[int, float]]] = [[] for _ in range(n)]
     for e in edges:
         if e.weight > 0:
-            b, t = index["B:" + e.buyer], index["T:" + e.target]
-            out[b].append((t, e.weight))
-            out[t].append((b, e.weight))
+            bi, ti = index["B:" + e.buyer], index["T:" + e.target]
+            out[bi].append((ti, e.weight))
+            out[ti].append((bi, e.weight))
     totals = [math.fsum(w for _, w in row) for row in out]
     t = p[:]
     for it in range(1, max_iter + 1):
@@ -179,7 +186,7 @@ def propagate(edges: Sequence[Edge], pretrusted: Mapping[str, float] | Iterable[
               seeds_are_buyers: bool = False, tol: float = 1e-12, max_iter: int = 1000) -> PropagationResult:
     """The same fixed point with scipy sparse matrices: O(edges) per iteration in C."""
     import numpy as np
-    from scipy import sparse
+    from scipy import sparse  # type: ignore[import-untyped]  # scipy ships no stubs; scipy-stubs is not a dependency
 
     _check(edges, alpha)
     keys, index = _nodes(edges)
@@ -190,9 +197,9 @@ def propagate(edges: Sequence[Edge], pretrusted: Mapping[str, float] | Iterable[
     rows, cols, vals = [], [], []
     for e in edges:
         if e.weight > 0:
-            b, t = index["B:" + e.buyer], index["T:" + e.target]
-            rows += [b, t]
-            cols += [t, b]
+            bi, ti = index["B:" + e.buyer], index["T:" + e.target]
+            rows += [bi, ti]
+            cols += [ti, bi]
             vals += [e.weight, e.weight]
     m = sparse.csr_matrix((np.array(vals, dtype=float), (np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64))),
                           shape=(n, n))

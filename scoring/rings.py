@@ -27,9 +27,10 @@ nothing in metrics and almost nothing in pair trust.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Iterable, Mapping
 
 from scoring.facts import MS_PER_DAY
+from scoring.policy_reader import PolicyTable, check_range
 
 __all__ = ["Candidate", "Ring", "RingPolicy", "detect_rings", "load_ring_policy", "precision_recall"]
 
@@ -43,35 +44,15 @@ class RingPolicy:
     member_weight: float = 0.05
 
     def __post_init__(self) -> None:
-        if self.min_size < 2:
-            raise ValueError("rings.min_size must be >= 2")
-        if self.window_days <= 0:
-            raise ValueError("rings.window_days must be > 0")
+        check_range(self.min_size, "rings.min_size", ge=2)
+        check_range(self.window_days, "rings.window_days", gt=0)
         for name in ("suspect_weight", "min_score", "member_weight"):
-            if not 0.0 < getattr(self, name) <= 1.0:
-                raise ValueError(f"rings.{name} must be in (0, 1]")
+            check_range(getattr(self, name), f"rings.{name}", gt=0, le=1)
 
 
-def load_ring_policy(document: Mapping[str, Any]) -> RingPolicy:
+def load_ring_policy(document: Mapping[str, object]) -> RingPolicy:
     """The ``[rings]`` table of a parsed policy file (every key required, none unknown)."""
-    table = document.get("rings")
-    if not isinstance(table, Mapping):
-        raise ValueError("rings is missing" if table is None else "rings must be a table")
-    known = {"min_size": int, "window_days": float, "suspect_weight": float, "min_score": float,
-             "member_weight": float}
-    unknown = sorted(set(table) - set(known))
-    if unknown:
-        raise ValueError(f"rings.{unknown[0]} is not a known key (known: {', '.join(sorted(known))})")
-    values = {}
-    for key, kind in known.items():
-        if key not in table:
-            raise ValueError(f"rings.{key} is missing")
-        v = table[key]
-        ok = isinstance(v, int) if kind is int else isinstance(v, (int, float))
-        if not ok or isinstance(v, bool):
-            raise ValueError(f"rings.{key} must be {'an integer' if kind is int else 'a number'} (got {v!r})")
-        values[key] = kind(v)
-    return RingPolicy(**values)
+    return PolicyTable(document).table("rings").build(RingPolicy)
 
 
 @dataclass(frozen=True, slots=True)

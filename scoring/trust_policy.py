@@ -14,28 +14,18 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Mapping, NoReturn
 
 from scoring.facts import MS_PER_DAY
+from scoring.policy_reader import (
+    PolicyTable,
+    check,
+    check_range,
+    keys_of,
+    policy_version,
+)
 
 _MS_PER_HOUR = 3_600_000
-
-
-def _check(ok: bool, path: str, rule: str) -> None:
-    if not ok:
-        raise ValueError(f"{path} {rule}")
-
-
-def _positive(value: float, path: str) -> None:
-    _check(value > 0, path, f"must be > 0 (got {value!r})")
-
-
-def _non_negative(value: float, path: str) -> None:
-    _check(value >= 0, path, f"must be >= 0 (got {value!r})")
-
-
-def _unit(value: float, path: str) -> None:
-    _check(0.0 <= value <= 1.0, path, f"must be in [0, 1] (got {value!r})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +36,8 @@ class ModelPolicy:
     neutral_base_rate: float
 
     def __post_init__(self) -> None:
-        _positive(self.prior_weight, "trust.model.prior_weight")
-        _unit(self.neutral_base_rate, "trust.model.neutral_base_rate")
+        check_range(self.prior_weight, "trust.model.prior_weight", gt=0)
+        check_range(self.neutral_base_rate, "trust.model.neutral_base_rate", ge=0, le=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +49,7 @@ class DecayPolicy:
     rate_per_ms: float = field(init=False)  # ln 2 / half-life: exp() is the cheaper call per fact
 
     def __post_init__(self) -> None:
-        _positive(self.half_life_days, "trust.decay.half_life_days")
+        check_range(self.half_life_days, "trust.decay.half_life_days", gt=0)
         object.__setattr__(self, "half_life_ms", float(self.half_life_days) * MS_PER_DAY)
         object.__setattr__(self, "rate_per_ms", math.log(2.0) / self.half_life_ms)
 
@@ -72,7 +62,7 @@ class CalendarPolicy:
     utc_offset_ms: int = field(init=False)
 
     def __post_init__(self) -> None:
-        _check(-12 <= self.utc_offset_hours <= 14, "trust.calendar.utc_offset_hours", "must be in [-12, 14]")
+        check_range(self.utc_offset_hours, "trust.calendar.utc_offset_hours", ge=-12, le=14)
         object.__setattr__(self, "utc_offset_ms", round(self.utc_offset_hours * _MS_PER_HOUR))
 
 
@@ -99,14 +89,14 @@ class PositivePolicy:
 
     def __post_init__(self) -> None:
         p = "trust.positive."
-        _positive(self.satisfied_order, p + "satisfied_order")
+        check_range(self.satisfied_order, p + "satisfied_order", gt=0)
         for name in ("good_review", "distinct_month", "spend_weight", "spend_cap", "watch_weight",
                      "watch_cap", "comment_weight", "comment_cap", "follow_weight", "fan_tier_weight"):
-            _non_negative(getattr(self, name), p + name)
+            check_range(getattr(self, name), p + name, ge=0)
         for name in ("spend_unit_yuan", "watch_unit_minutes", "follow_full_days"):
-            _positive(getattr(self, name), p + name)
-        _check(1 <= self.good_review_min_stars <= 5, p + "good_review_min_stars", "must be in 1..5")
-        _check(self.fan_tier_full >= 1, p + "fan_tier_full", "must be >= 1")
+            check_range(getattr(self, name), p + name, gt=0)
+        check_range(self.good_review_min_stars, p + "good_review_min_stars", ge=1, le=5)
+        check_range(self.fan_tier_full, p + "fan_tier_full", ge=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,8 +112,8 @@ class NegativePolicy:
     def __post_init__(self) -> None:
         p = "trust.negative."
         for name in ("refund_for_cause", "complaint_for_cause", "bad_review", "confirmed_report"):
-            _non_negative(getattr(self, name), p + name)
-        _check(1 <= self.bad_review_max_stars <= 5, p + "bad_review_max_stars", "must be in 1..5")
+            check_range(getattr(self, name), p + name, ge=0)
+        check_range(self.bad_review_max_stars, p + "bad_review_max_stars", ge=1, le=5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,8 +125,8 @@ class AntiGamingPolicy:
 
     def __post_init__(self) -> None:
         p = "trust.anti_gaming."
-        _check(self.same_item_window_days >= 1, p + "same_item_window_days", "must be >= 1")
-        _check(self.max_orders_per_month >= 1, p + "max_orders_per_month", "must be >= 1")
+        check_range(self.same_item_window_days, p + "same_item_window_days", ge=1)
+        check_range(self.max_orders_per_month, p + "max_orders_per_month", ge=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,12 +143,13 @@ class LevelPolicy:
         p = f"trust.levels.{self.name.lower()}."
         # Score 1 and confidence 1 both need u = 0, which finite evidence never reaches: the level
         # would be empty.
-        _check(0.0 <= self.min_score < 1.0, p + "min_score", "must be in [0, 1)")
-        _check(0.0 <= self.min_confidence < 1.0, p + "min_confidence", "must be in [0, 1)")
-        _non_negative(self.min_satisfied_orders, p + "min_satisfied_orders")
-        _non_negative(self.min_distinct_months, p + "min_distinct_months")
-        _check(self.min_distinct_months <= max(self.min_satisfied_orders, 1), p + "min_distinct_months",
-               "must be <= min_satisfied_orders (each month needs an order)")
+        check_range(self.min_score, p + "min_score", ge=0, lt=1)
+        check_range(self.min_confidence, p + "min_confidence", ge=0, lt=1)
+        check_range(self.min_satisfied_orders, p + "min_satisfied_orders", ge=0)
+        check_range(self.min_distinct_months, p + "min_distinct_months", ge=0)
+        check(self.min_distinct_months <= max(self.min_satisfied_orders, 1), p + "min_distinct_months",
+              f"must be <= min_satisfied_orders (each month needs an order), got {self.min_distinct_months!r}"
+              f" > {self.min_satisfied_orders!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +159,7 @@ class DistrustPolicy:
     min_disbelief: float
 
     def __post_init__(self) -> None:
-        _check(0.0 < self.min_disbelief <= 1.0, "trust.distrust.min_disbelief", "must be in (0, 1]")
+        check_range(self.min_disbelief, "trust.distrust.min_disbelief", gt=0, le=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,10 +172,10 @@ class PlatformPolicy:
 
     def __post_init__(self) -> None:
         p = "trust.platform."
-        _unit(self.base, p + "base")
-        _check(self.base <= self.max <= 1.0, p + "max", "must be in [base, 1]")
+        check_range(self.base, p + "base", ge=0, le=1)
+        check(self.base <= self.max <= 1.0, p + "max", f"must be in [base, 1], got {self.max!r} (base {self.base!r})")
         for right, weight in self.rights.items():
-            _check(0.0 <= weight < 1.0, f"{p}rights.{right}", "must be in [0, 1)")
+            check_range(weight, f"{p}rights.{right}", ge=0, lt=1)
         # A read-only, key-sorted copy: the caller's dict can't change a frozen policy afterwards.
         object.__setattr__(self, "rights", _FrozenMap(sorted(self.rights.items())))
 
@@ -192,14 +183,38 @@ class PlatformPolicy:
 class _FrozenMap(dict[str, float]):
     """A dict that refuses writes (policies are shared between threads and calls)."""
 
-    def _refuse(self, *args: Any, **kwargs: Any) -> None:
-        raise TypeError("policy mappings are read-only")
+    def __setitem__(self, *args: object) -> NoReturn:
+        raise _read_only()
 
-    __setitem__ = __delitem__ = __ior__ = _refuse  # type: ignore[assignment]
-    clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
+    def __delitem__(self, *args: object) -> NoReturn:
+        raise _read_only()
 
+    # mypy wants `|=` to return what `|` returns; a read-only map's `|=` can only refuse.
+    def __ior__(self, *args: object) -> NoReturn:  # type: ignore[misc]
+        raise _read_only()
+
+    def clear(self, *args: object) -> NoReturn:
+        raise _read_only()
+
+    def pop(self, *args: object) -> NoReturn:
+        raise _read_only()
+
+    def popitem(self, *args: object) -> NoReturn:
+        raise _read_only()
+
+    def setdefault(self, *args: object) -> NoReturn:
+        raise _read_only()
+
+    def update(self, *args: object, **kwargs: object) -> NoReturn:
+        raise _read_only()
+
+    # typeshed declares dict.__hash__ = None (a dict can change); this one cannot, so it hashes.
     def __hash__(self) -> int:  # type: ignore[override]
         return hash(tuple(self.items()))
+
+
+def _read_only() -> TypeError:
+    return TypeError("policy mappings are read-only")
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,104 +234,56 @@ class TrustPolicy:
     platform: PlatformPolicy
 
     def __post_init__(self) -> None:
-        _check(bool(self.version), "version", "must be a non-empty string")
+        check(bool(self.version), "version", "must be a non-empty string")
         a, r = self.acquaintance, self.regular
         # Levels are nested: a REGULAR pair must also qualify as ACQUAINTANCE, else the ladder skips.
         for name in ("min_score", "min_confidence", "min_satisfied_orders", "min_distinct_months"):
-            _check(getattr(r, name) >= getattr(a, name), f"trust.levels.regular.{name}",
-                   f"must be >= trust.levels.acquaintance.{name}")
-        _check(self.negative.bad_review_max_stars < self.positive.good_review_min_stars,
-               "trust.negative.bad_review_max_stars", "must be < trust.positive.good_review_min_stars")
+            check(getattr(r, name) >= getattr(a, name), f"trust.levels.regular.{name}",
+                  f"must be >= trust.levels.acquaintance.{name}, got {getattr(r, name)!r} < {getattr(a, name)!r}")
+        stars, good = self.negative.bad_review_max_stars, self.positive.good_review_min_stars
+        check(stars < good, "trust.negative.bad_review_max_stars",
+              f"must be < trust.positive.good_review_min_stars, got {stars!r} >= {good!r}")
 
 
 # --- loading from the parsed policy file --------------------------------------------------------
 
-_INT = "int"
-_NUM = "number"
-
-_SECTIONS: dict[str, tuple[type, dict[str, str]]] = {
-    "model": (ModelPolicy, {"prior_weight": _NUM, "neutral_base_rate": _NUM}),
-    "decay": (DecayPolicy, {"half_life_days": _NUM}),
-    "calendar": (CalendarPolicy, {"utc_offset_hours": _NUM}),
-    "positive": (PositivePolicy, {
-        "satisfied_order": _NUM, "good_review": _NUM, "good_review_min_stars": _INT,
-        "distinct_month": _NUM, "spend_weight": _NUM, "spend_unit_yuan": _NUM, "spend_cap": _NUM,
-        "watch_weight": _NUM, "watch_unit_minutes": _NUM, "watch_cap": _NUM, "comment_weight": _NUM,
-        "comment_cap": _NUM, "follow_weight": _NUM, "follow_full_days": _NUM, "fan_tier_weight": _NUM,
-        "fan_tier_full": _INT,
-    }),
-    "negative": (NegativePolicy, {
-        "refund_for_cause": _NUM, "complaint_for_cause": _NUM, "bad_review": _NUM,
-        "bad_review_max_stars": _INT, "confirmed_report": _NUM,
-    }),
-    "anti_gaming": (AntiGamingPolicy, {"same_item_window_days": _INT, "max_orders_per_month": _INT}),
-    "distrust": (DistrustPolicy, {"min_disbelief": _NUM}),
-}
-_LEVEL_KEYS = {"min_score": _NUM, "min_confidence": _NUM, "min_satisfied_orders": _INT, "min_distinct_months": _INT}
+_TRUST_KEYS = ("model", "decay", "calendar", "positive", "negative", "anti_gaming", "levels", "distrust", "platform")
 _LEVELS = ("acquaintance", "regular")
 
 
-def _table(value: Any, path: str) -> Mapping[str, Any]:
-    _check(value is not None, path, "is missing")
-    _check(isinstance(value, Mapping), path, "must be a table")
-    return value
-
-
-def _only_keys(table: Mapping[str, Any], allowed: Iterable[str], path: str) -> None:
-    unknown = sorted(set(table) - set(allowed))
-    _check(not unknown, f"{path}.{unknown[0] if unknown else ''}",
-           f"is not a known key (known: {', '.join(sorted(allowed))})")
-
-
-def _value(table: Mapping[str, Any], key: str, kind: str, path: str) -> float | int:
-    full = f"{path}.{key}"
-    _check(key in table, full, "is missing")
-    value = table[key]
-    # bool is an int in Python, but `true` for a weight is a typo, not a number.
-    ok = isinstance(value, int) if kind == _INT else isinstance(value, (int, float))
-    expected = "an integer" if kind == _INT else "a number"
-    _check(ok and not isinstance(value, bool), full, f"must be {expected} (got {value!r})")
-    return value
-
-
-def _fields(table: Mapping[str, Any], spec: Mapping[str, str], path: str) -> dict[str, float | int]:
-    _only_keys(table, spec, path)
-    return {key: _value(table, key, kind, path) for key, kind in spec.items()}
-
-
-def load_trust_policy(document: Mapping[str, Any], *, version: str | None = None) -> TrustPolicy:
+def load_trust_policy(document: Mapping[str, object], *, version: str | None = None) -> TrustPolicy:
     """Build and validate the trust policy from a parsed policy file (e.g. ``tomllib.load``).
 
     ``document`` is the whole file: its ``trust`` table holds the policy, its top-level
     ``version`` names it (``version=`` overrides, for drafts and what-if runs). Missing, unknown
-    or out-of-range keys raise ``ValueError`` naming the key path.
+    or out-of-range keys raise :class:`~scoring.policy_reader.PolicyError` (a ``ValueError``)
+    naming the key path.
     """
-    version = version if version is not None else document.get("version")
-    _check(isinstance(version, (str, int)) and not isinstance(version, bool) and str(version) != "",
-           "version", "is missing: set it at the top of the policy file or pass version=")
-    trust = _table(document.get("trust"), "trust")
-    _only_keys(trust, [*_SECTIONS, "levels", "platform"], "trust")
-    built: dict[str, Any] = {}
-    for name, (cls, spec) in _SECTIONS.items():
-        path = f"trust.{name}"
-        built[name] = cls(**_fields(_table(trust.get(name), path), spec, path))
-    levels = _table(trust.get("levels"), "trust.levels")
-    _only_keys(levels, _LEVELS, "trust.levels")
-    for name in _LEVELS:
-        path = f"trust.levels.{name}"
-        built[name] = LevelPolicy(name=name.upper(), **_fields(_table(levels.get(name), path), _LEVEL_KEYS, path))
-    platform = _table(trust.get("platform"), "trust.platform")
-    _only_keys(platform, ("base", "max", "rights"), "trust.platform")
-    rights_table = _table(platform.get("rights"), "trust.platform.rights")
-    rights = {right: float(_value(rights_table, right, _NUM, "trust.platform.rights")) for right in rights_table}
-    built["platform"] = PlatformPolicy(
-        base=_value(platform, "base", _NUM, "trust.platform"),
-        max=_value(platform, "max", _NUM, "trust.platform"),
-        rights=rights,
+    root = PolicyTable(document)
+    version = policy_version(root, version)
+    trust = root.table("trust", _TRUST_KEYS)
+    # The sections' dataclasses check the ranges; a number keeps the file's type (180 stays an int).
+    model = trust.table("model").build(ModelPolicy, keep_int=True)
+    decay = trust.table("decay").build(DecayPolicy, keep_int=True)
+    calendar = trust.table("calendar").build(CalendarPolicy, keep_int=True)
+    positive = trust.table("positive").build(PositivePolicy, keep_int=True)
+    negative = trust.table("negative").build(NegativePolicy, keep_int=True)
+    anti_gaming = trust.table("anti_gaming").build(AntiGamingPolicy, keep_int=True)
+    distrust = trust.table("distrust").build(DistrustPolicy, keep_int=True)
+    levels_t = trust.table("levels", _LEVELS)
+    levels = {name: levels_t.table(name).build(LevelPolicy, keep_int=True, name=name.upper()) for name in _LEVELS}
+    platform_t = trust.table("platform", keys_of(PlatformPolicy))
+    rights_t = platform_t.table("rights")
+    platform = PlatformPolicy(
+        base=platform_t.number("base", finite=False, keep_int=True),
+        max=platform_t.number("max", finite=False, keep_int=True),
+        rights={right: rights_t.number(right, finite=False) for right in rights_t},
     )
-    return TrustPolicy(version=str(version), **built)
+    return TrustPolicy(version=version, model=model, decay=decay, calendar=calendar, positive=positive,
+                       negative=negative, anti_gaming=anti_gaming, acquaintance=levels["acquaintance"],
+                       regular=levels["regular"], distrust=distrust, platform=platform)
 
 
-def with_changes(policy: TrustPolicy, section: str, **changes: Any) -> TrustPolicy:
+def with_changes(policy: TrustPolicy, section: str, **changes: object) -> TrustPolicy:
     """A copy of ``policy`` with some keys of one section changed (validated): what-if runs, tests."""
     return dataclasses.replace(policy, **{section: dataclasses.replace(getattr(policy, section), **changes)})
