@@ -24,7 +24,9 @@ def settings_for_bench() -> tuple[Settings, LocalNeo4j | None]:
     env = dict(os.environ)
     if env.get("NEO4J_URI"):
         if env.get("TRUSTGRAPH_BENCH_ALLOW_WIPE") != "1":
-            sys.exit("NEO4J_URI is set and the benchmarks empty that database: set TRUSTGRAPH_BENCH_ALLOW_WIPE=1")
+            sys.exit(
+                "NEO4J_URI is set and the benchmarks empty that database: set TRUSTGRAPH_BENCH_ALLOW_WIPE=1"
+            )
         return load_settings(env), None
     env.setdefault("TRUSTGRAPH_NEO4J_HOME", str(ROOT / ".trustgraph" / "bench-neo4j"))
     env["TRUSTGRAPH_NEO4J_BOLT_PORT"] = env.get("TRUSTGRAPH_BENCH_BOLT_PORT", "37687")
@@ -41,7 +43,9 @@ def fresh(store: Store) -> None:
     store.wipe()
     records, _, _ = store.driver.execute_query(
         "SHOW INDEXES YIELD name, type, owningConstraint WHERE owningConstraint IS NULL AND type <> 'LOOKUP' "
-        "RETURN name", database_=store.database)
+        "RETURN name",
+        database_=store.database,
+    )
     for r in records:
         print(f"dropping index {r['name']} (not part of the schema)", file=sys.stderr)
         store.driver.execute_query(f"DROP INDEX `{r['name']}`", database_=store.database)

@@ -33,10 +33,14 @@ def write_report(results: dict[str, Any], path: Path) -> None:
         lines += _research_report(results["research"])
     if "service" in results:
         lines += _service_report(results["service"])
-        plans = ["# Query plans of the hot paths", "",
-                 "`PROFILE` of the queries behind the service's hot paths, on the platform of the service",
-                 f"benchmark ({results['service']['date']}; written by `make bench`). Every look-up starts from a",
-                 "unique-constraint index seek (`NodeUniqueIndexSeek`); none scans a label.", ""]
+        plans = [
+            "# Query plans of the hot paths",
+            "",
+            "`PROFILE` of the queries behind the service's hot paths, on the platform of the service",
+            f"benchmark ({results['service']['date']}; written by `make bench`). Every look-up starts from a",
+            "unique-constraint index seek (`NodeUniqueIndexSeek`); none scans a label.",
+            "",
+        ]
         for name, plan in results["service"]["plans"].items():
             plans += [f"## `cypher/{name}.cypher`", "", "```", plan.strip(), "```", ""]
         path.with_name("query-plans.md").write_text("\n".join(plans))
@@ -84,16 +88,18 @@ def _rescore_report(rs: dict[str, Any]) -> list[str]:
         "",
         "Seeded platforms imported into an empty graph (`trustgraph import --derive none`), then rebuilt:",
         "buyer weights, every buyer-host and buyer-shop TRUST relationship, and the standing (metrics,",
-        "badges, boost) of every shop and host. \"From nothing\" is the first rebuild, \"again\" a second",
+        'badges, boost) of every shop and host. "From nothing" is the first rebuild, "again" a second',
         "one over its own result.",
         "",
         "| date | buyers | orders | shops + hosts | pairs | from nothing, s | orders/s | pairs/s | again, s |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in runs:
-        out.append(f"| {r.get('date', '')} | {r['buyers']:,} | {r['orders']:,} | {r['shops'] + r['hosts']:,} | "
-                   f"{r['pairs']:,} | {r['seconds']:.1f} | {r['orders'] / r['seconds']:,.0f} | "
-                   f"{r['pairs'] / r['seconds']:,.0f} | {r['again_seconds']:.1f} |")
+        out.append(
+            f"| {r.get('date', '')} | {r['buyers']:,} | {r['orders']:,} | {r['shops'] + r['hosts']:,} | "
+            f"{r['pairs']:,} | {r['seconds']:.1f} | {r['orders'] / r['seconds']:,.0f} | "
+            f"{r['pairs'] / r['seconds']:,.0f} | {r['again_seconds']:.1f} |"
+        )
     out.append("")
     by_date: dict[str, list[dict[str, Any]]] = {}
     for r in runs:
@@ -104,16 +110,23 @@ def _rescore_report(rs: dict[str, Any]) -> list[str]:
         small, big = group[0], group[-1]
         ratio = big["seconds"] / small["seconds"]
         data = big["orders"] / small["orders"]
-        out.append(f"- time ratio for {data:.2f}x the orders (one run, {date}): **{ratio:.2f}** (target: at most "
-                   f"2.2 for 2x) — {'met' if ratio <= 2.2 * data / 2 else 'NOT met'}")
+        out.append(
+            f"- time ratio for {data:.2f}x the orders (one run, {date}): **{ratio:.2f}** (target: at most "
+            f"2.2 for 2x) — {'met' if ratio <= 2.2 * data / 2 else 'NOT met'}"
+        )
     big = max(runs, key=lambda r: r["orders"])
     per_million = 1_000_000 / (big["orders"] / big["seconds"])
     measured = big["orders"] >= 1_000_000
-    out.append(f"- 1,000,000 orders in at most 60 s: **{'met' if measured and big['seconds'] <= 60 else 'NOT met'}** — "
-               + (f"{big['seconds']:.1f} s for {big['orders']:,} orders" if measured else
-                  f"at the measured {big['orders'] / big['seconds']:,.0f} orders/s, 1,000,000 orders would take "
-                  f"about {per_million:.0f} s (the largest platform measured has {big['orders']:,} orders; see "
-                  "the note below)"))
+    out.append(
+        f"- 1,000,000 orders in at most 60 s: **{'met' if measured and big['seconds'] <= 60 else 'NOT met'}** — "
+        + (
+            f"{big['seconds']:.1f} s for {big['orders']:,} orders"
+            if measured
+            else f"at the measured {big['orders'] / big['seconds']:,.0f} orders/s, 1,000,000 orders would take "
+            f"about {per_million:.0f} s (the largest platform measured has {big['orders']:,} orders; see "
+            "the note below)"
+        )
+    )
     out += [
         "",
         "Where the time goes (measured on the 20,000-buyer platform, 62,732 pairs): reading the facts",
@@ -145,8 +158,10 @@ def _incremental_report(inc: dict[str, Any]) -> list[str]:
         "| ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in inc["rows"]:
-        out.append(f"| {r['batch']:,} | {r['plain']['seconds']:.1f} | {r['incremental']['seconds']:.1f} | "
-                   f"{r['incremental']['buyers']:,} | {r['incremental']['entities']:,} | **{r['ratio']:.1f}x** |")
+        out.append(
+            f"| {r['batch']:,} | {r['plain']['seconds']:.1f} | {r['incremental']['seconds']:.1f} | "
+            f"{r['incremental']['buyers']:,} | {r['incremental']['entities']:,} | **{r['ratio']:.1f}x** |"
+        )
     met = all(r["ratio"] <= 1.0 for r in inc["rows"])
     out += [
         "",
@@ -164,7 +179,13 @@ def _incremental_report(inc: dict[str, Any]) -> list[str]:
 
 
 def _ingest_report(ing: dict[str, Any]) -> list[str]:
-    imp, per, ceil, rep, bd = ing["import"], ing["per_event"], ing["ceiling"], ing["replay"], ing["breakdown"]
+    imp, per, ceil, rep, bd = (
+        ing["import"],
+        ing["per_event"],
+        ing["ceiling"],
+        ing["replay"],
+        ing["breakdown"],
+    )
     vs_per = imp["rate"] / per["rate"]
     vs_ceiling = imp["rate"] / ceil["rate"]
     return [
@@ -212,33 +233,57 @@ def _ingest_report(ing: dict[str, Any]) -> list[str]:
 def _research_report(rs: dict[str, Any]) -> list[str]:
     sizes = rs["sizes"]
     one = sizes[0]
-    lines = ["## Research tools (issue 5)", "", f"- date: {rs['date']}", "",
-             "Seeded graphs in the bench Neo4j (`bench/research.py`): `trustgraph seed --seed 7` with "
-             f"{one['buyers']:,} buyers and a second platform of the same size (seed 8, every id prefixed `x`) "
-             "loaded next to it and rescored: twice the graph. The measurements ran on twice the graph, then "
-             "the second platform was deleted and they ran again on the first alone. Each measurement runs in a "
-             "fresh process; memory is its peak resident set (`VmHWM`), next to its resident set after its "
-             "imports.", "",
-             "| graph | buyers | events | trust edges | orders |", "| --- | ---: | ---: | ---: | ---: |"]
+    lines = [
+        "## Research tools (issue 5)",
+        "",
+        f"- date: {rs['date']}",
+        "",
+        "Seeded graphs in the bench Neo4j (`bench/research.py`): `trustgraph seed --seed 7` with "
+        f"{one['buyers']:,} buyers and a second platform of the same size (seed 8, every id prefixed `x`) "
+        "loaded next to it and rescored: twice the graph. The measurements ran on twice the graph, then "
+        "the second platform was deleted and they ran again on the first alone. Each measurement runs in a "
+        "fresh process; memory is its peak resident set (`VmHWM`), next to its resident set after its "
+        "imports.",
+        "",
+        "| graph | buyers | events | trust edges | orders |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
     for s in sizes:
-        lines.append(f"| {s['platforms']}x | {s['buyers']:,} | {s['events']:,} | {s['trust_edges']:,} | {s['orders']:,} |")
+        lines.append(
+            f"| {s['platforms']}x | {s['buyers']:,} | {s['events']:,} | {s['trust_edges']:,} | {s['orders']:,} |"
+        )
     if rs.get("note"):
         lines += ["", rs["note"]]
     imports = [x for x in rs.get("import_seconds", []) if x]
     if imports:
-        lines += ["", "Importing took " + " and ".join(f"{x / 60:.0f} min" for x in imports)
-                  + (f"; rescoring {rs['rescore_seconds'] / 60:.1f} min." if rs.get("rescore_seconds") else ".")]
-    lines += ["", "| measurement | graph | read from Neo4j | compute | total | peak memory (after imports) |",
-              "| --- | --- | ---: | ---: | ---: | ---: |"]
+        lines += [
+            "",
+            "Importing took "
+            + " and ".join(f"{x / 60:.0f} min" for x in imports)
+            + (
+                f"; rescoring {rs['rescore_seconds'] / 60:.1f} min."
+                if rs.get("rescore_seconds")
+                else "."
+            ),
+        ]
+    lines += [
+        "",
+        "| measurement | graph | read from Neo4j | compute | total | peak memory (after imports) |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
+    ]
     for s in sizes:
         p, r = s["propagation"], s["rings"]
-        lines.append(f"| propagation (EigenTrust: {p['iterations']} iterations, {p['pretrusted']:,} pre-trusted) | "
-                     f"{s['platforms']}x: {p['edges']:,} edges | {p['read_seconds'] + p['pretrust_seconds']:.1f} s | "
-                     f"{p['compute_seconds']:.1f} s | {p['seconds']:.1f} s | {p['peak_rss_mb']:,.0f} MB "
-                     f"({p['base_rss_mb']:,.0f} MB) |")
-        lines.append(f"| ring detection ({r['candidates']:,} candidates, {r['rings']} rings) | {s['platforms']}x | "
-                     f"{r['read_seconds']:.1f} s | {r['detect_seconds']:.1f} s | {r['seconds']:.1f} s | "
-                     f"{r['peak_rss_mb']:,.0f} MB ({r['base_rss_mb']:,.0f} MB) |")
+        lines.append(
+            f"| propagation (EigenTrust: {p['iterations']} iterations, {p['pretrusted']:,} pre-trusted) | "
+            f"{s['platforms']}x: {p['edges']:,} edges | {p['read_seconds'] + p['pretrust_seconds']:.1f} s | "
+            f"{p['compute_seconds']:.1f} s | {p['seconds']:.1f} s | {p['peak_rss_mb']:,.0f} MB "
+            f"({p['base_rss_mb']:,.0f} MB) |"
+        )
+        lines.append(
+            f"| ring detection ({r['candidates']:,} candidates, {r['rings']} rings) | {s['platforms']}x | "
+            f"{r['read_seconds']:.1f} s | {r['detect_seconds']:.1f} s | {r['seconds']:.1f} s | "
+            f"{r['peak_rss_mb']:,.0f} MB ({r['base_rss_mb']:,.0f} MB) |"
+        )
     if len(sizes) == 2:
         a, b = sizes
         edge_ratio = b["trust_edges"] / a["trust_edges"]
@@ -246,21 +291,36 @@ def _research_report(rs: dict[str, Any]) -> list[str]:
         for name, key in (("propagation", "propagation"), ("ring detection", "rings")):
             ratio = b[key]["seconds"] / a[key]["seconds"]
             mem = b[key]["peak_rss_mb"] / a[key]["peak_rss_mb"]
-            lines.append(f"- {name}: time ratio for {edge_ratio:.2f}x the trust edges **{ratio:.2f}** (target <= 2.2: "
-                         f"{'met' if ratio <= 2.2 else 'NOT met'}); peak memory ratio {mem:.2f}")
+            lines.append(
+                f"- {name}: time ratio for {edge_ratio:.2f}x the trust edges **{ratio:.2f}** (target <= 2.2: "
+                f"{'met' if ratio <= 2.2 else 'NOT met'}); peak memory ratio {mem:.2f}"
+            )
         if rs.get("analysis"):
             lines += ["", rs["analysis"]]
-    lines += ["", "Ring detection against the planted rings (buyers):", "",
-              "| graph | planted ring buyers | flagged | precision | recall |", "| --- | ---: | ---: | ---: | ---: |"]
+    lines += [
+        "",
+        "Ring detection against the planted rings (buyers):",
+        "",
+        "| graph | planted ring buyers | flagged | precision | recall |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
     for s in sizes:
         r = s["rings"]
-        lines.append(f"| {s['platforms']}x | {r['planted']:,} | {r['flagged']:,} | {r['precision']:.3f} | "
-                     f"{r['recall']:.3f} |")
-    lines += ["", "Export (`trustgraph export --format graphml`, the whole graph, streamed to a file):", "",
-              "| graph | nodes | edges | seconds | edges/s | file | peak memory |",
-              "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        lines.append(
+            f"| {s['platforms']}x | {r['planted']:,} | {r['flagged']:,} | {r['precision']:.3f} | "
+            f"{r['recall']:.3f} |"
+        )
+    lines += [
+        "",
+        "Export (`trustgraph export --format graphml`, the whole graph, streamed to a file):",
+        "",
+        "| graph | nodes | edges | seconds | edges/s | file | peak memory |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for s in sizes:
         e = s["export"]
-        lines.append(f"| {s['platforms']}x | {e['nodes']:,} | {e['edges']:,} | {e['seconds']:.1f} | "
-                     f"{e['edges_per_second']:,.0f} | {e['bytes'] / 2**20:,.0f} MiB | {e['peak_rss_mb']:,.0f} MB |")
+        lines.append(
+            f"| {s['platforms']}x | {e['nodes']:,} | {e['edges']:,} | {e['seconds']:.1f} | "
+            f"{e['edges_per_second']:,.0f} | {e['bytes'] / 2**20:,.0f} MiB | {e['peak_rss_mb']:,.0f} MB |"
+        )
     return lines + [""]

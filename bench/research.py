@@ -20,10 +20,12 @@ import os
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.graph import OUT, ROOT, settings_for_bench
+from bench.report import write_report
 from graph_api.research import find_rings, pretrusted_targets, trust_edges
 from graph_api.research.export import ExportFilter, export
 from graph_api.settings import Settings, load_settings
@@ -31,9 +33,6 @@ from graph_api.store import Store
 from scoring.policy import default_policy
 from scoring.propagation import propagate
 from scoring.rings import Candidate, detect_rings
-
-from bench.graph import OUT, ROOT, settings_for_bench
-from bench.report import write_report
 
 
 def _status_mb(field: str) -> float:
@@ -55,19 +54,31 @@ def _peak_mb() -> float:
 
 def _worker(measure: str, args: list[str], settings: Settings) -> dict[str, Any]:
     env = dict(os.environ)
-    env.update(NEO4J_URI=settings.bolt_uri, NEO4J_USER=settings.neo4j_user, NEO4J_PASSWORD=settings.neo4j_password,
-               NEO4J_DATABASE=settings.neo4j_database)
-    done = subprocess.run([sys.executable, "-m", "bench.research", measure, *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=7200)
+    env.update(
+        NEO4J_URI=settings.bolt_uri,
+        NEO4J_USER=settings.neo4j_user,
+        NEO4J_PASSWORD=settings.neo4j_password,
+        NEO4J_DATABASE=settings.neo4j_database,
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.research", measure, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=7200,
+    )
     if done.returncode != 0:
         raise SystemExit(f"bench.research {measure} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def measure_all(settings: Settings, truth_path: Path, export_path: Path) -> dict[str, Any]:
-    return {"propagation": _worker("propagate", [], settings),
-            "rings": _worker("rings", [str(truth_path)], settings),
-            "export": _worker("export", [str(export_path)], settings)}
+    return {
+        "propagation": _worker("propagate", [], settings),
+        "rings": _worker("rings", [str(truth_path)], settings),
+        "export": _worker("export", [str(export_path)], settings),
+    }
 
 
 def measure_sizes(store: Store, settings: Settings, out: Path, prefix: str) -> dict[str, Any]:
@@ -79,16 +90,24 @@ def measure_sizes(store: Store, settings: Settings, out: Path, prefix: str) -> d
         if platforms == 1:
             started = time.perf_counter()
             remove_platform(store, prefix)
-            print(f"research: removed platform {prefix!r} in {time.perf_counter() - started:.0f}s", file=sys.stderr)
+            print(
+                f"research: removed platform {prefix!r} in {time.perf_counter() - started:.0f}s",
+                file=sys.stderr,
+            )
             truth = [b for b in truth_all if not b.startswith(prefix)]
         else:
             truth = truth_all
         truth_path = out / f"research-truth-{platforms}x.json"
         truth_path.write_text(json.dumps({"ringBuyers": truth}))
         nodes, rels = store.graph_counts()
-        size = {"platforms": platforms, "buyers": nodes.get("Buyer", 0), "events": nodes.get("Event", 0),
-                "trust_edges": rels.get("TRUST", 0), "orders": nodes.get("Order", 0),
-                **measure_all(settings, truth_path, out / "research-export.graphml")}
+        size = {
+            "platforms": platforms,
+            "buyers": nodes.get("Buyer", 0),
+            "events": nodes.get("Event", 0),
+            "trust_edges": rels.get("TRUST", 0),
+            "orders": nodes.get("Order", 0),
+            **measure_all(settings, truth_path, out / "research-export.graphml"),
+        }
         print(f"research: {json.dumps(size)}", file=sys.stderr)
         sizes.append(size)
     (out / "research-export.graphml").unlink(missing_ok=True)
@@ -100,20 +119,37 @@ def remove_platform(store: Store, prefix: str) -> None:
     Label by label, through the id uniqueness index (``STARTS WITH`` is an index range seek), in
     transactions of 2,000 nodes: a scan of every node with the deletes in it makes Neo4j hold
     them all at once (an eager plan), which does not fit a 2 GB heap."""
-    labels = {r["label"] for r in store.driver.execute_query("CALL db.labels() YIELD label RETURN label",
-                                                             database_=store.database)[0]} - {"Category"}
+    labels = {
+        r["label"]
+        for r in store.driver.execute_query(
+            "CALL db.labels() YIELD label RETURN label", database_=store.database
+        )[0]
+    } - {"Category"}
     # Leaves first: a host or shop deleted before its orders would take all their relationships
     # into one transaction (over the transaction memory limit).
-    first = ["Review", "Complaint", "Inspection", "Penalty", "FalseAdReport", "RightsChange", "Event", "Buyer", "Order"]
+    first = [
+        "Review",
+        "Complaint",
+        "Inspection",
+        "Penalty",
+        "FalseAdReport",
+        "RightsChange",
+        "Event",
+        "Buyer",
+        "Order",
+    ]
     for label in [x for x in first if x in labels] + sorted(labels - set(first)):
         key = "entityId" if label == "Standing" else "id"
-        text = (f"MATCH (n:`{label}`) WHERE n.{key} STARTS WITH $p WITH n LIMIT 2000 "
-                "DETACH DELETE n RETURN count(*) AS deleted")
+        text = (
+            f"MATCH (n:`{label}`) WHERE n.{key} STARTS WITH $p WITH n LIMIT 2000 "
+            "DETACH DELETE n RETURN count(*) AS deleted"
+        )
         while store.driver.execute_query(text, p=prefix, database_=store.database)[0][0]["deleted"]:
             pass
 
 
 # -- the measurements, each in its own process -----------------------------------------------------
+
 
 def _measure_propagate() -> dict[str, Any]:
     base = _rss_mb()
@@ -126,10 +162,20 @@ def _measure_propagate() -> dict[str, Any]:
         t2 = time.perf_counter()
     result = propagate(edges, anchors)
     t3 = time.perf_counter()
-    return {"edges": len(edges), "pretrusted": len(anchors), "iterations": result.iterations,
-            "converged": result.converged, "targets": len(result.targets), "buyers": len(result.buyers),
-            "read_seconds": t1 - t0, "pretrust_seconds": t2 - t1, "compute_seconds": t3 - t2,
-            "seconds": t3 - t0, "base_rss_mb": base, "peak_rss_mb": _peak_mb()}
+    return {
+        "edges": len(edges),
+        "pretrusted": len(anchors),
+        "iterations": result.iterations,
+        "converged": result.converged,
+        "targets": len(result.targets),
+        "buyers": len(result.buyers),
+        "read_seconds": t1 - t0,
+        "pretrust_seconds": t2 - t1,
+        "compute_seconds": t3 - t2,
+        "seconds": t3 - t0,
+        "base_rss_mb": base,
+        "peak_rss_mb": _peak_mb(),
+    }
 
 
 def _measure_rings(truth_path: str) -> dict[str, Any]:
@@ -141,26 +187,51 @@ def _measure_rings(truth_path: str) -> dict[str, Any]:
         t0 = time.perf_counter()
         rows = store.rows("research/ring_candidates")
         t1 = time.perf_counter()
-        candidates = [Candidate(r["buyerId"], float(r["weight"]), tuple(r["signals"]),
-                                tuple((s, h, t) for s, h, t in r["orders"])) for r in rows]
+        candidates = [
+            Candidate(
+                r["buyerId"],
+                float(r["weight"]),
+                tuple(r["signals"]),
+                tuple((s, h, t) for s, h, t in r["orders"]),
+            )
+            for r in rows
+        ]
         rings = detect_rings(candidates, policy.rings, as_of)
         t2 = time.perf_counter()
-        assert len(find_rings(store, policy, as_of)) == len(rings)  # the same path as `trustgraph rings`
+        assert len(find_rings(store, policy, as_of)) == len(
+            rings
+        )  # the same path as `trustgraph rings`
     found = {b for r in rings for b in r.members}
     hits = len(found & truth)
-    return {"candidates": len(candidates), "rings": len(rings), "flagged": len(found), "planted": len(truth),
-            "precision": hits / len(found) if found else None, "recall": hits / len(truth) if truth else None,
-            "read_seconds": t1 - t0, "detect_seconds": t2 - t1, "seconds": t2 - t0,
-            "base_rss_mb": base, "peak_rss_mb": _peak_mb()}
+    return {
+        "candidates": len(candidates),
+        "rings": len(rings),
+        "flagged": len(found),
+        "planted": len(truth),
+        "precision": hits / len(found) if found else None,
+        "recall": hits / len(truth) if truth else None,
+        "read_seconds": t1 - t0,
+        "detect_seconds": t2 - t1,
+        "seconds": t2 - t0,
+        "base_rss_mb": base,
+        "peak_rss_mb": _peak_mb(),
+    }
 
 
 def _measure_export(path: str) -> dict[str, Any]:
     base = _rss_mb()
     with Store(load_settings()) as store:
         summary = export(store, "graphml", Path(path), ExportFilter())
-    return {"nodes": summary.nodes, "edges": summary.total_edges, "by_kind": summary.edges,
-            "seconds": summary.seconds, "edges_per_second": summary.total_edges / summary.seconds,
-            "bytes": Path(path).stat().st_size, "base_rss_mb": base, "peak_rss_mb": _peak_mb()}
+    return {
+        "nodes": summary.nodes,
+        "edges": summary.total_edges,
+        "by_kind": summary.edges,
+        "seconds": summary.seconds,
+        "edges_per_second": summary.total_edges / summary.seconds,
+        "bytes": Path(path).stat().st_size,
+        "base_rss_mb": base,
+        "peak_rss_mb": _peak_mb(),
+    }
 
 
 def finish(import_seconds: list[float], rescore_seconds: float | None = None) -> None:
@@ -176,28 +247,47 @@ def finish(import_seconds: list[float], rescore_seconds: float | None = None) ->
     finally:
         if launcher is not None:
             launcher.stop()
-    results["research"] = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), **measured,
-                           "import_seconds": import_seconds, "rescore_seconds": rescore_seconds}
+    results["research"] = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        **measured,
+        "import_seconds": import_seconds,
+        "rescore_seconds": rescore_seconds,
+    }
     results_path.write_text(json.dumps(results, indent=2, default=str))
     write_report(results, ROOT / "docs" / "benchmarks.md")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.research", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.research", description=__doc__.split("\n\n")[0]
+    )
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("propagate", help="trust propagation over the graph's trust edges; JSON on stdout")
-    rings = commands.add_parser("rings", help="ring detection, scored against the planted ring buyers; JSON on stdout")
+    commands.add_parser(
+        "propagate", help="trust propagation over the graph's trust edges; JSON on stdout"
+    )
+    rings = commands.add_parser(
+        "rings", help="ring detection, scored against the planted ring buyers; JSON on stdout"
+    )
     rings.add_argument("truth", help='a JSON file {"ringBuyers": [...]}')
-    exporting = commands.add_parser("export", help="export the whole graph as GraphML; JSON on stdout")
+    exporting = commands.add_parser(
+        "export", help="export the whole graph as GraphML; JSON on stdout"
+    )
     exporting.add_argument("path", help="the GraphML file to write")
-    finishing = commands.add_parser("finish", help="measure a graph that holds both platforms already (a run stopped "
-                                    "after its rescore); results into bench/out/results.json and the report")
+    finishing = commands.add_parser(
+        "finish",
+        help="measure a graph that holds both platforms already (a run stopped "
+        "after its rescore); results into bench/out/results.json and the report",
+    )
     # IMPORT_SECONDS... [rescore=SECONDS]: the figures of the run that loaded the graph
     finishing.add_argument("figures", nargs="*", metavar="IMPORT_SECONDS | rescore=SECONDS")
     args = parser.parse_args()
     if args.command == "finish":
-        finish([float(x) for x in args.figures if "=" not in x],
-               next((float(x.split("=", 1)[1]) for x in args.figures if x.startswith("rescore=")), None))
+        finish(
+            [float(x) for x in args.figures if "=" not in x],
+            next(
+                (float(x.split("=", 1)[1]) for x in args.figures if x.startswith("rescore=")), None
+            ),
+        )
         return
     if args.command == "propagate":
         measured = _measure_propagate()

@@ -25,18 +25,18 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
+from bench.graph import OUT, fresh
+from bench.research import measure_sizes
 from graph_api import seed as seedmod
 from graph_api.derive.rebuild import rescore_all
 from graph_api.ingest import Ingester, ingest_stream, validated_events
 from graph_api.settings import Settings
 from graph_api.store import Store
 from scoring.policy import default_policy
-
-from bench.graph import OUT, fresh
-from bench.research import measure_sizes
 
 ID_FIELDS = ("eventId", "buyerId", "hostId", "shopId", "orderId", "reportId", "itemId")
 
@@ -63,15 +63,24 @@ def load_platform(store: Store, buyers: int, seed: int, prefix: str) -> dict[str
         for item in stream:
             count += 1
             if count % 500_000 == 0:
-                print(f"  {count:,} events in {time.perf_counter() - started:.0f}s", file=sys.stderr)
+                print(
+                    f"  {count:,} events in {time.perf_counter() - started:.0f}s", file=sys.stderr
+                )
             yield item
 
-    summary = ingest_stream(Ingester(store, 5000), counted(validated_events(prefixed(events, prefix))),
-                            OUT / "research.rejected.jsonl", f"seed {seed}")
+    summary = ingest_stream(
+        Ingester(store, 5000),
+        counted(validated_events(prefixed(events, prefix))),
+        OUT / "research.rejected.jsonl",
+        f"seed {seed}",
+    )
     if summary.rejected:
         raise SystemExit(f"seed {seed}: {summary.rejected} events rejected")
-    return {"events": summary.accepted, "import_seconds": time.perf_counter() - started,
-            "ring_buyers": sorted(prefix + b for b in truth.ring_buyers)}
+    return {
+        "events": summary.accepted,
+        "import_seconds": time.perf_counter() - started,
+        "ring_buyers": sorted(prefix + b for b in truth.ring_buyers),
+    }
 
 
 def bench_research(store: Store, settings: Settings, buyers: int, out: Path) -> dict[str, Any]:
@@ -80,7 +89,9 @@ def bench_research(store: Store, settings: Settings, buyers: int, out: Path) -> 
     truth: list[str] = []
     loads = []
     for seed, prefix in ((7, ""), (8, "x")):
-        print(f"research: loading seed {seed} ({buyers:,} buyers, prefix {prefix!r})", file=sys.stderr)
+        print(
+            f"research: loading seed {seed} ({buyers:,} buyers, prefix {prefix!r})", file=sys.stderr
+        )
         loaded = load_platform(store, buyers, seed, prefix)
         truth += loaded["ring_buyers"]
         loads.append(loaded["import_seconds"])

@@ -26,12 +26,15 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from bench.graph import OUT, ROOT, fresh, settings_for_bench
+from bench.report import write_report
+from bench.research_section import bench_research
 from graph_api import events as ev
 from graph_api.derive import Deriver
 from graph_api.derive.rebuild import rescore_all
@@ -40,10 +43,6 @@ from graph_api.seed import SeedConfig, generate, write_jsonl
 from graph_api.store import Store
 from graph_api.store.cypher import query as cypher
 from scoring.policy import default_policy
-
-from bench.graph import OUT, ROOT, fresh, settings_for_bench
-from bench.report import write_report
-from bench.research_section import bench_research
 
 
 def machine() -> str:
@@ -56,7 +55,9 @@ def machine() -> str:
     except OSError:
         pass
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()[0]
+    java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()[
+        0
+    ]
     return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB RAM; {platform.platform()}; Python {platform.python_version()}; {java}"
 
 
@@ -83,23 +84,45 @@ def bench_ingest(store, path: Path, events: int, per_event_n: int) -> dict[str, 
         for _, line in zip(range(per_event_n), src):
             dst.write(line)
     summary = import_jsonl(Ingester(store, 1), prefix, OUT / "per-event.rejected.jsonl")
-    results["per_event"] = {"events": summary.lines, "seconds": summary.seconds, "rate": summary.events_per_second}
-    print(f"per-event: {summary.events_per_second:,.0f} events/s over {summary.lines:,}", file=sys.stderr)
+    results["per_event"] = {
+        "events": summary.lines,
+        "seconds": summary.seconds,
+        "rate": summary.events_per_second,
+    }
+    print(
+        f"per-event: {summary.events_per_second:,.0f} events/s over {summary.lines:,}",
+        file=sys.stderr,
+    )
 
     # The import path, the whole file.
     fresh(store)
     summary = import_jsonl(Ingester(store, 5000), path, OUT / "import.rejected.jsonl")
-    results["import"] = {"events": summary.lines, "accepted": summary.accepted, "rejected": summary.rejected,
-                         "seconds": summary.seconds, "rate": summary.events_per_second}
+    results["import"] = {
+        "events": summary.lines,
+        "accepted": summary.accepted,
+        "rejected": summary.rejected,
+        "seconds": summary.seconds,
+        "rate": summary.events_per_second,
+    }
     nodes, rels = store.graph_counts()
     results["graph"] = {"nodes": sum(nodes.values()), "relationships": sum(rels.values())}
-    print(f"import: {summary.events_per_second:,.0f} events/s, {summary.accepted:,} accepted", file=sys.stderr)
+    print(
+        f"import: {summary.events_per_second:,.0f} events/s, {summary.accepted:,} accepted",
+        file=sys.stderr,
+    )
 
     # The same file again: every event a duplicate.
     summary = import_jsonl(Ingester(store, 5000), path, OUT / "replay.rejected.jsonl")
-    results["replay"] = {"duplicates": summary.duplicates, "seconds": summary.seconds, "rate": summary.events_per_second}
+    results["replay"] = {
+        "duplicates": summary.duplicates,
+        "seconds": summary.seconds,
+        "rate": summary.events_per_second,
+    }
     assert summary.accepted == 0, "a replay accepted events"
-    print(f"replay: {summary.events_per_second:,.0f} events/s, {summary.duplicates:,} duplicates", file=sys.stderr)
+    print(
+        f"replay: {summary.events_per_second:,.0f} events/s, {summary.duplicates:,} duplicates",
+        file=sys.stderr,
+    )
 
     # Where the time goes, on a prefix: the facts alone, the event log alone.
     prefix_n = min(200_000, events)
@@ -108,9 +131,11 @@ def bench_ingest(store, path: Path, events: int, per_event_n: int) -> dict[str, 
         for _, line in zip(range(prefix_n), src):
             dst.write(line)
     results["breakdown"] = {"events": prefix_n}
-    for label, keep in (("full", lambda name: True),
-                        ("facts", lambda name: name != "ingest/record_events"),
-                        ("log", lambda name: name == "ingest/record_events")):
+    for label, keep in (
+        ("full", lambda name: True),
+        ("facts", lambda name: name != "ingest/record_events"),
+        ("log", lambda name: name == "ingest/record_events"),
+    ):
         fresh(store)
         results["breakdown"][label] = import_subset(store, prefix_path, keep)
         print(f"breakdown {label}: {results['breakdown'][label]:,.0f} events/s", file=sys.stderr)
@@ -125,7 +150,7 @@ def bench_ingest(store, path: Path, events: int, per_event_n: int) -> dict[str, 
                 rows.append({k: v for k, v in checked.items() if v is not None})
     started = time.perf_counter()
     for start in range(0, len(rows), 5000):
-        store.run_write("bench/create_rows", rows[start:start + 5000])
+        store.run_write("bench/create_rows", rows[start : start + 5000])
     seconds = time.perf_counter() - started
     results["ceiling"] = {"rows": len(rows), "seconds": seconds, "rate": len(rows) / seconds}
     print(f"ceiling: {len(rows) / seconds:,.0f} rows/s", file=sys.stderr)
@@ -141,7 +166,11 @@ def import_subset(store, path: Path, keep) -> float:
 
     def flush() -> None:
         items = list(batch)
-        write_checked(store, [e for _, e in items], lambda checks: [w for w in plan_batch(items, checks)[0] if keep(w[0])])
+        write_checked(
+            store,
+            [e for _, e in items],
+            lambda checks: [w for w in plan_batch(items, checks)[0] if keep(w[0])],
+        )
         batch.clear()
 
     with path.open() as src:
@@ -170,12 +199,23 @@ def bench_rescore(store, sizes: list[int], seed: int) -> dict[str, Any]:
         as_of = store.latest_event_at()
         first = rescore_all(store, policy, as_of)
         again = rescore_all(store, policy, as_of)
-        run = {"buyers": buyers, "events": events, "import_seconds": imported.seconds,
-               "orders": nodes.get("Order", 0), "shops": nodes.get("Shop", 0), "hosts": nodes.get("Host", 0),
-               "pairs": first.total_pairs, "seconds": first.seconds, "again_seconds": again.seconds}
+        run = {
+            "buyers": buyers,
+            "events": events,
+            "import_seconds": imported.seconds,
+            "orders": nodes.get("Order", 0),
+            "shops": nodes.get("Shop", 0),
+            "hosts": nodes.get("Host", 0),
+            "pairs": first.total_pairs,
+            "seconds": first.seconds,
+            "again_seconds": again.seconds,
+        }
         runs.append(run)
-        print(f"rescore {buyers:,} buyers: {run['orders']:,} orders, {run['pairs']:,} pairs in "
-              f"{first.seconds:.1f}s (again {again.seconds:.1f}s)", file=sys.stderr)
+        print(
+            f"rescore {buyers:,} buyers: {run['orders']:,} orders, {run['pairs']:,} pairs in "
+            f"{first.seconds:.1f}s (again {again.seconds:.1f}s)",
+            file=sys.stderr,
+        )
     fresh(store)
     return {"runs": runs}
 
@@ -194,19 +234,28 @@ def bench_incremental(store, buyers: int, seed: int, batch_sizes: list[int]) -> 
             fresh(store)
             Ingester(store, 5000).ingest(events[:half])
             rescore_all(store, policy, store.latest_event_at())
-            ingester = Ingester(store, size, deriver=Deriver(store, policy) if mode == "incremental" else None)
+            ingester = Ingester(
+                store, size, deriver=Deriver(store, policy) if mode == "incremental" else None
+            )
             started = time.perf_counter()
             result = ingester.ingest(events[half:])
             seconds = time.perf_counter() - started
             derive = sum(d.seconds for d in result.derived)
-            row[mode] = {"seconds": seconds, "derive_seconds": derive, "batches": -(-len(events[half:]) // size),
-                         "buyers": sum(d.buyers for d in result.derived),
-                         "entities": sum(d.shops + d.hosts for d in result.derived)}
+            row[mode] = {
+                "seconds": seconds,
+                "derive_seconds": derive,
+                "batches": -(-len(events[half:]) // size),
+                "buyers": sum(d.buyers for d in result.derived),
+                "entities": sum(d.shops + d.hosts for d in result.derived),
+            }
         row["added"] = row["incremental"]["seconds"] - row["plain"]["seconds"]
         row["ratio"] = row["added"] / row["plain"]["seconds"]
         rows.append(row)
-        print(f"incremental, batches of {size}: plain {row['plain']['seconds']:.1f}s, with rescoring "
-              f"{row['incremental']['seconds']:.1f}s (+{row['ratio']:.1f}x)", file=sys.stderr)
+        print(
+            f"incremental, batches of {size}: plain {row['plain']['seconds']:.1f}s, with rescoring "
+            f"{row['incremental']['seconds']:.1f}s (+{row['ratio']:.1f}x)",
+            file=sys.stderr,
+        )
     fresh(store)
     return {"buyers": buyers, "events": len(events) - half, "rows": rows}
 
@@ -223,7 +272,8 @@ def bench_service(store, settings, buyers: int, seed: int, requests: int) -> dic
     shops = [r["id"] for r in store.rows("features/shop_ids", after="", limit=10_000)]
     buyer = store.driver.execute_query(
         "MATCH (b:Buyer)-[:TRUST]->(:Host) WITH b, count(*) AS n ORDER BY n DESC, b.id LIMIT 1 RETURN b.id AS id",
-        database_=store.database)[0][0]["id"]
+        database_=store.database,
+    )[0][0]["id"]
 
     def pct(values: list[float], p: float) -> float:
         ordered = sorted(values)
@@ -247,10 +297,19 @@ def bench_service(store, settings, buyers: int, seed: int, requests: int) -> dic
     port = 38000
     key = "bench-admin-key-0123456789"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "TRUSTGRAPH_"))}
-    env.update(NEO4J_URI=settings.bolt_uri, NEO4J_USER=settings.neo4j_user, NEO4J_PASSWORD=settings.neo4j_password,
-               NEO4J_DATABASE=settings.neo4j_database, TRUSTGRAPH_API_KEYS=f"{key}:ADMIN")
-    proc = subprocess.Popen([sys.executable, "-m", "graph_api.cli", "serve", "--port", str(port), "--no-neo4j"],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env.update(
+        NEO4J_URI=settings.bolt_uri,
+        NEO4J_USER=settings.neo4j_user,
+        NEO4J_PASSWORD=settings.neo4j_password,
+        NEO4J_DATABASE=settings.neo4j_database,
+        TRUSTGRAPH_API_KEYS=f"{key}:ADMIN",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "graph_api.cli", "serve", "--port", str(port), "--no-neo4j"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     results: dict[str, Any] = {"buyers": buyers, "hosts": len(hosts), "requests": requests}
     try:
@@ -265,48 +324,75 @@ def bench_service(store, settings, buyers: int, seed: int, requests: int) -> dic
                 raise RuntimeError("trustgraph serve did not become ready")
             time.sleep(0.3)
         headers = {"Authorization": f"Bearer {key}"}
-        batch_query = ("query($b: ID!, $h: [ID!]) { trustBatch(buyerId: $b, hostIds: $h) "
-                       "{ targetIds levels scores confidences } }")
+        batch_query = (
+            "query($b: ID!, $h: [ID!]) { trustBatch(buyerId: $b, hostIds: $h) "
+            "{ targetIds levels scores confidences } }"
+        )
         http: list[float] = []
         with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
             for i in range(requests + 10):
                 started = time.perf_counter()
-                r = client.post("/graphql", json={"query": batch_query, "variables": {"b": buyer, "h": hosts}})
+                r = client.post(
+                    "/graphql", json={"query": batch_query, "variables": {"b": buyer, "h": hosts}}
+                )
                 elapsed = time.perf_counter() - started
                 assert r.status_code == 200 and "errors" not in r.json(), r.text[:300]
                 if i >= 10:  # warm-up
                     http.append(elapsed)
-        results["trust_batch"] = {"http_p50": pct(http, 50), "http_p99": pct(http, 99),
-                                  "raw_p50": pct(raw, 50), "raw_p99": pct(raw, 99),
-                                  "plain_p50": pct(plain, 50), "plain_p99": pct(plain, 99)}
-        print(f"trustBatch 500 hosts: p50 {pct(http, 50) * 1000:.1f} ms (raw {pct(raw, 50) * 1000:.1f} ms)",
-              file=sys.stderr)
+        results["trust_batch"] = {
+            "http_p50": pct(http, 50),
+            "http_p99": pct(http, 99),
+            "raw_p50": pct(raw, 50),
+            "raw_p99": pct(raw, 99),
+            "plain_p50": pct(plain, 50),
+            "plain_p99": pct(plain, 99),
+        }
+        print(
+            f"trustBatch 500 hosts: p50 {pct(http, 50) * 1000:.1f} ms (raw {pct(raw, 50) * 1000:.1f} ms)",
+            file=sys.stderr,
+        )
 
         badge_query = "query($s: ID!) { shop(id: $s) { badge { eligible badges } boost { multiplier tier } } }"
 
         async def badge_load(total: int, concurrency: int) -> tuple[float, list[float]]:
             latencies: list[float] = []
             counter = iter(range(total))
-            async with httpx.AsyncClient(base_url=url, timeout=60,
-                                         limits=httpx.Limits(max_connections=concurrency)) as ac:
+            async with httpx.AsyncClient(
+                base_url=url, timeout=60, limits=httpx.Limits(max_connections=concurrency)
+            ) as ac:
+
                 async def worker() -> None:
                     for n in counter:
                         started = time.perf_counter()
-                        r = await ac.post("/graphql", json={"query": badge_query,
-                                                            "variables": {"s": shops[n % len(shops)]}})
+                        r = await ac.post(
+                            "/graphql",
+                            json={"query": badge_query, "variables": {"s": shops[n % len(shops)]}},
+                        )
                         latencies.append(time.perf_counter() - started)
                         assert r.status_code == 200
+
                 started = time.perf_counter()
                 await asyncio.gather(*(worker() for _ in range(concurrency)))
                 return time.perf_counter() - started, latencies
 
         seconds, lat = asyncio.run(badge_load(requests * 10, 32))
-        results["badges"] = {"requests": len(lat), "seconds": seconds, "rps": len(lat) / seconds,
-                             "p50": pct(lat, 50), "p99": pct(lat, 99), "concurrency": 32}
-        print(f"badge reads: {len(lat) / seconds:,.0f} req/s, p99 {pct(lat, 99) * 1000:.1f} ms", file=sys.stderr)
+        results["badges"] = {
+            "requests": len(lat),
+            "seconds": seconds,
+            "rps": len(lat) / seconds,
+            "p50": pct(lat, 50),
+            "p99": pct(lat, 99),
+            "concurrency": 32,
+        }
+        print(
+            f"badge reads: {len(lat) / seconds:,.0f} req/s, p99 {pct(lat, 99) * 1000:.1f} ms",
+            file=sys.stderr,
+        )
 
-        record = ("mutation($e: [EventInput!]!) { recordEvents(events: $e) { accepted duplicates "
-                  "rejected { code } trustChanges { buyerId } } }")
+        record = (
+            "mutation($e: [EventInput!]!) { recordEvents(events: $e) { accepted duplicates "
+            "rejected { code } trustChanges { buyerId } } }"
+        )
         clock = store.latest_event_at() or 0
         rec: list[float] = []
         rng_buyers = [r["id"] for r in store.rows("features/buyer_ids", after="", limit=5000)]
@@ -315,22 +401,50 @@ def bench_service(store, settings, buyers: int, seed: int, requests: int) -> dic
                 events = []
                 for k in range(100):
                     n = call * 100 + k
-                    at = datetime.fromtimestamp((clock + 60_000 * (n + 1)) / 1000, tz=timezone.utc).isoformat()
+                    at = datetime.fromtimestamp(
+                        (clock + 60_000 * (n + 1)) / 1000, tz=UTC
+                    ).isoformat()
                     b, h = rng_buyers[(n * 7919) % len(rng_buyers)], hosts[(n * 31) % len(hosts)]
                     if k % 3 == 0:
-                        events.append({"eventId": f"bench-{n}", "type": "ORDER_PLACED", "at": at,
-                                       "orderId": f"bench-o{n}", "buyerId": b, "hostId": h,
-                                       "shopId": shops[(n * 17) % len(shops)], "amount": 99.0})
+                        events.append(
+                            {
+                                "eventId": f"bench-{n}",
+                                "type": "ORDER_PLACED",
+                                "at": at,
+                                "orderId": f"bench-o{n}",
+                                "buyerId": b,
+                                "hostId": h,
+                                "shopId": shops[(n * 17) % len(shops)],
+                                "amount": 99.0,
+                            }
+                        )
                     else:
-                        events.append({"eventId": f"bench-{n}", "type": "WATCHED", "at": at, "buyerId": b,
-                                       "hostId": h, "minutes": 12})
+                        events.append(
+                            {
+                                "eventId": f"bench-{n}",
+                                "type": "WATCHED",
+                                "at": at,
+                                "buyerId": b,
+                                "hostId": h,
+                                "minutes": 12,
+                            }
+                        )
                 started = time.perf_counter()
                 r = client.post("/graphql", json={"query": record, "variables": {"e": events}})
                 rec.append(time.perf_counter() - started)
-                assert r.status_code == 200 and r.json()["data"]["recordEvents"]["accepted"] == 100, r.text[:300]
-        results["record_events"] = {"calls": len(rec), "p50": pct(rec, 50), "p99": pct(rec, 99),
-                                    "mean": statistics.fmean(rec)}
-        print(f"recordEvents x100: p50 {pct(rec, 50) * 1000:.0f} ms, p99 {pct(rec, 99) * 1000:.0f} ms", file=sys.stderr)
+                assert (
+                    r.status_code == 200 and r.json()["data"]["recordEvents"]["accepted"] == 100
+                ), r.text[:300]
+        results["record_events"] = {
+            "calls": len(rec),
+            "p50": pct(rec, 50),
+            "p99": pct(rec, 99),
+            "mean": statistics.fmean(rec),
+        }
+        print(
+            f"recordEvents x100: p50 {pct(rec, 50) * 1000:.0f} ms, p99 {pct(rec, 99) * 1000:.0f} ms",
+            file=sys.stderr,
+        )
     finally:
         proc.terminate()
         try:
@@ -347,7 +461,9 @@ def bench_service(store, settings, buyers: int, seed: int, requests: int) -> dic
         ("read/host_buyers", {"hostId": hosts[0], "level": None, "after": "", "limit": 21}),
     ):
         text = cypher(name).text
-        summary = store.driver.execute_query("PROFILE " + text, params, database_=store.database).summary
+        summary = store.driver.execute_query(
+            "PROFILE " + text, params, database_=store.database
+        ).summary
         plans[name] = summary.profile["args"]["string-representation"]
     results["plans"] = plans
     fresh(store)
@@ -356,49 +472,77 @@ def bench_service(store, settings, buyers: int, seed: int, requests: int) -> dic
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sections", default="ingest,rescore,incremental,service,research",
-                        help="comma-separated: ingest, rescore, incremental, service, research (default: all); the "
-                             "report keeps the last results of the sections not run")
-    parser.add_argument("--buyers", type=int, default=40_000, help="seed size (40,000 buyers: about 1M events)")
+    parser.add_argument(
+        "--sections",
+        default="ingest,rescore,incremental,service,research",
+        help="comma-separated: ingest, rescore, incremental, service, research (default: all); the "
+        "report keeps the last results of the sections not run",
+    )
+    parser.add_argument(
+        "--buyers", type=int, default=40_000, help="seed size (40,000 buyers: about 1M events)"
+    )
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--per-event", type=int, default=3000, help="events for the one-transaction-per-event run")
-    parser.add_argument("--rescore-buyers", default="40000,80000",
-                        help="platform sizes for the rescore section, comma-separated (default 40000,80000)")
+    parser.add_argument(
+        "--per-event", type=int, default=3000, help="events for the one-transaction-per-event run"
+    )
+    parser.add_argument(
+        "--rescore-buyers",
+        default="40000,80000",
+        help="platform sizes for the rescore section, comma-separated (default 40000,80000)",
+    )
     parser.add_argument("--incremental-buyers", type=int, default=3000)
-    parser.add_argument("--service-buyers", type=int, default=20_000,
-                        help="platform size for the service section (20,000 buyers: 500 hosts)")
+    parser.add_argument(
+        "--service-buyers",
+        type=int,
+        default=20_000,
+        help="platform size for the service section (20,000 buyers: 500 hosts)",
+    )
     parser.add_argument("--service-requests", type=int, default=200)
-    parser.add_argument("--research-buyers", type=int, default=330_000,
-                        help="buyers of each seeded platform of the research section (330,000: about 1.0M trust "
-                             "edges; the section then loads a second one beside it)")
+    parser.add_argument(
+        "--research-buyers",
+        type=int,
+        default=330_000,
+        help="buyers of each seeded platform of the research section (330,000: about 1.0M trust "
+        "edges; the section then loads a second one beside it)",
+    )
     parser.add_argument("--report", default=str(ROOT / "docs" / "benchmarks.md"))
     args = parser.parse_args()
     sections = [s.strip() for s in args.sections.split(",") if s.strip()]
     unknown = sorted(set(sections) - {"ingest", "rescore", "incremental", "service", "research"})
     if unknown:
-        parser.error(f"unknown sections {unknown}; choose from ingest, rescore, incremental, service, research")
+        parser.error(
+            f"unknown sections {unknown}; choose from ingest, rescore, incremental, service, research"
+        )
 
     settings, launcher = settings_for_bench()
     results_path = OUT / "results.json"
     results: dict[str, Any] = json.loads(results_path.read_text()) if results_path.exists() else {}
     if "date" in results and "ingest" in results and "date" not in results["ingest"]:
         # results.json of the first benchmark version: one date for everything
-        results["ingest"].update(date=results["date"], seed=results["seed"], buyers=results["buyers"])
+        results["ingest"].update(
+            date=results["date"], seed=results["seed"], buyers=results["buyers"]
+        )
         results["ingest"].pop("rescore", None)
     if "date" in results.get("rescore", {}):  # one date per section, before dates per run
         for run in results["rescore"]["runs"]:
             run.setdefault("date", results["rescore"]["date"])
         del results["rescore"]["date"]
     results["machine"] = machine()
-    stamp = lambda: datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")  # noqa: E731
+    stamp = lambda: datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")  # noqa: E731
     try:
         with Store(settings) as store:
-            results["neo4j"] = store.rows("read/server_version")[0]["version"] + f" at {settings.bolt_uri}"
+            results["neo4j"] = (
+                store.rows("read/server_version")[0]["version"] + f" at {settings.bolt_uri}"
+            )
             if "ingest" in sections:
                 path, count = seeded_file(args.buyers, args.seed)
                 print(f"seeded file {path}: {count:,} events", file=sys.stderr)
-                results["ingest"] = {"date": stamp(), "seed": args.seed, "buyers": args.buyers,
-                                     **bench_ingest(store, path, count, args.per_event)}
+                results["ingest"] = {
+                    "date": stamp(),
+                    "seed": args.seed,
+                    "buyers": args.buyers,
+                    **bench_ingest(store, path, count, args.per_event),
+                }
             if "rescore" in sections:
                 sizes = [int(x) for x in args.rescore_buyers.split(",")]
                 fresh_runs = bench_rescore(store, sizes, args.seed)["runs"]
@@ -407,17 +551,32 @@ def main() -> None:
                     run["date"] = when
                 # Keep earlier runs of other sizes (a 1M-order platform takes half an hour to load);
                 # ratios are only taken between runs of one invocation (same date).
-                kept = [r for r in results.get("rescore", {}).get("runs", []) if r["buyers"] not in set(sizes)]
+                kept = [
+                    r
+                    for r in results.get("rescore", {}).get("runs", [])
+                    if r["buyers"] not in set(sizes)
+                ]
                 results["rescore"] = {"runs": sorted(kept + fresh_runs, key=lambda r: r["orders"])}
             if "incremental" in sections:
-                results["incremental"] = {"date": stamp(),
-                                          **bench_incremental(store, args.incremental_buyers, args.seed, [100, 1000, 5000])}
+                results["incremental"] = {
+                    "date": stamp(),
+                    **bench_incremental(
+                        store, args.incremental_buyers, args.seed, [100, 1000, 5000]
+                    ),
+                }
             if "research" in sections:
                 OUT.mkdir(parents=True, exist_ok=True)
-                results["research"] = {"date": stamp(), **bench_research(store, settings, args.research_buyers, OUT)}
+                results["research"] = {
+                    "date": stamp(),
+                    **bench_research(store, settings, args.research_buyers, OUT),
+                }
             if "service" in sections:
-                results["service"] = {"date": stamp(), **bench_service(store, settings, args.service_buyers, args.seed,
-                                                                       args.service_requests)}
+                results["service"] = {
+                    "date": stamp(),
+                    **bench_service(
+                        store, settings, args.service_buyers, args.seed, args.service_requests
+                    ),
+                }
     finally:
         if launcher is not None:
             launcher.stop()

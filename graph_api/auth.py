@@ -20,9 +20,9 @@ from __future__ import annotations
 import enum
 import hashlib
 import hmac
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping
 
 from graph_api.errors import ConfigError
 
@@ -91,14 +91,21 @@ def load_keys(environ: Mapping[str, str]) -> KeyTable:
     the entry, never the key."""
     found: list[tuple[str, str, str, str]] = []
     inline = environ.get("TRUSTGRAPH_API_KEYS", "")
-    found += [(k, r, w, "TRUSTGRAPH_API_KEYS") for k, r, w in _pairs(inline, "TRUSTGRAPH_API_KEYS", ",")]
+    found += [
+        (k, r, w, "TRUSTGRAPH_API_KEYS") for k, r, w in _pairs(inline, "TRUSTGRAPH_API_KEYS", ",")
+    ]
     path = environ.get("TRUSTGRAPH_API_KEYS_FILE")
     if path:
         try:
             text = Path(path).expanduser().read_text(encoding="utf-8")
         except OSError as exc:
-            raise ConfigError("TRUSTGRAPH_API_KEYS_FILE", path, f"a readable file ({exc.strerror})") from None
-        found += [(k, r, w, "TRUSTGRAPH_API_KEYS_FILE") for k, r, w in _pairs(text, "TRUSTGRAPH_API_KEYS_FILE", "\n")]
+            raise ConfigError(
+                "TRUSTGRAPH_API_KEYS_FILE", path, f"a readable file ({exc.strerror})"
+            ) from None
+        found += [
+            (k, r, w, "TRUSTGRAPH_API_KEYS_FILE")
+            for k, r, w in _pairs(text, "TRUSTGRAPH_API_KEYS_FILE", "\n")
+        ]
     entries: list[tuple[bytes, Role]] = []
     seen: set[bytes] = set()
     roles = ", ".join(r.value for r in Role if r is not Role.PUBLIC)
@@ -106,8 +113,12 @@ def load_keys(environ: Mapping[str, str]) -> KeyTable:
         if role_name not in Role.__members__ or role_name == "PUBLIC":
             raise ConfigError(var, f"<{where}: role {role_name!r}>", f"a role among {roles}")
         if len(key) < MIN_KEY_LENGTH or any(c.isspace() or c == "," for c in key):
-            raise ConfigError(var, f"<{where}>", f"keys of at least {MIN_KEY_LENGTH} characters, "
-                                                 "without spaces or commas (the key itself is not shown)")
+            raise ConfigError(
+                var,
+                f"<{where}>",
+                f"keys of at least {MIN_KEY_LENGTH} characters, "
+                "without spaces or commas (the key itself is not shown)",
+            )
         digest = _digest(key)
         if digest in seen:
             raise ConfigError(var, f"<{where}>", "each key once (this key is listed twice)")

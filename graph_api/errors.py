@@ -29,7 +29,7 @@ Third-party errors are translated where they arise, with ``raise ... from exc``:
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 # Client codes (GraphQL ``extensions.code``).
 BAD_USER_INPUT = "BAD_USER_INPUT"
@@ -163,20 +163,37 @@ class Forbidden(TrustgraphError):
 
 class SubscriberTooSlow(TrustgraphError):
     def __init__(self, queue_size: int) -> None:
-        super().__init__(f"the subscription fell more than {queue_size} changes behind and was closed; subscribe again")
+        super().__init__(
+            f"the subscription fell more than {queue_size} changes behind and was closed; subscribe again"
+        )
 
 
 # (error, client code, CLI exit status, when) - the table docs/architecture.md shows.
 TABLE: tuple[tuple[type[TrustgraphError], str, int, str], ...] = (
-    (ConfigError, INTERNAL_SERVER_ERROR, EXIT_ERROR, "a setting, flag value or policy file is malformed"),
-    (Neo4jLaunchError, INTERNAL_SERVER_ERROR, EXIT_ERROR, "the local Neo4j cannot be installed or started"),
+    (
+        ConfigError,
+        INTERNAL_SERVER_ERROR,
+        EXIT_ERROR,
+        "a setting, flag value or policy file is malformed",
+    ),
+    (
+        Neo4jLaunchError,
+        INTERNAL_SERVER_ERROR,
+        EXIT_ERROR,
+        "the local Neo4j cannot be installed or started",
+    ),
     (StoreUnavailable, SERVICE_UNAVAILABLE, EXIT_ERROR, "Neo4j cannot be reached"),
     (ImportFileError, INTERNAL_SERVER_ERROR, EXIT_ERROR, "an import file cannot be read"),
     (OutputError, INTERNAL_SERVER_ERROR, EXIT_ERROR, "an output file cannot be written"),
     (BadInput, BAD_USER_INPUT, EXIT_ERROR, "an argument is malformed (the message names it)"),
     (Unauthenticated, UNAUTHENTICATED, EXIT_ERROR, "no API key, or an unknown one"),
     (Forbidden, FORBIDDEN, EXIT_ERROR, "the key's role may not use the field"),
-    (SubscriberTooSlow, INTERNAL_SERVER_ERROR, EXIT_ERROR, "a subscriber fell behind the change log"),
+    (
+        SubscriberTooSlow,
+        INTERNAL_SERVER_ERROR,
+        EXIT_ERROR,
+        "a subscriber fell behind the change log",
+    ),
 )
 
 

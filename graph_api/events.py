@@ -20,9 +20,10 @@ import hashlib
 import json
 import math
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from graph_api.errors import InvalidField
 
@@ -41,7 +42,12 @@ DUPLICATE_REPORT = "DUPLICATE_REPORT"
 EVENT_ID_CONFLICT = "EVENT_ID_CONFLICT"
 
 REFUND_REASONS = ("BUYER_REMORSE", "DEFECT", "NOT_AS_DESCRIBED", "NOT_DELIVERED", "OTHER")
-COMPLAINT_REASONS = REFUND_REASONS + ("FAKE_GOODS", "LATE_SHIPPING", "FAKE_SHIPPING", "RUDE_SERVICE")
+COMPLAINT_REASONS = REFUND_REASONS + (
+    "FAKE_GOODS",
+    "LATE_SHIPPING",
+    "FAKE_SHIPPING",
+    "RUDE_SERVICE",
+)
 SHOP_RIGHTS = (
     "REFUND_WITHOUT_RETURN",
     "RETURN_SHIPPING_COMPENSATION",
@@ -57,9 +63,9 @@ ID_MAX_LEN = 128
 # without spaces, starting with a letter or digit.
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@/\-]{0,127}$")
 _CODE_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
-_EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
-_LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+_LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MILLISECOND = timedelta(milliseconds=1)
 MAX_AMOUNT = 10_000_000.0
 MAX_NAME_LEN = 200
@@ -87,14 +93,19 @@ class Rejection:
 
 # --- field checks: each takes (field name, raw value) and returns the normalised value --------
 
+
 def _id(name: str, value: Any) -> str:
     if not isinstance(value, str):
-        raise InvalidField(MALFORMED_FIELD, name, f"{name} must be a string id, got {type(value).__name__}")
+        raise InvalidField(
+            MALFORMED_FIELD, name, f"{name} must be a string id, got {type(value).__name__}"
+        )
     if not _ID_RE.match(value):
         if value == "":
             raise InvalidField(MALFORMED_FIELD, name, f"{name} must not be empty")
         if len(value) > ID_MAX_LEN:
-            raise InvalidField(MALFORMED_FIELD, name, f"{name} is longer than {ID_MAX_LEN} characters")
+            raise InvalidField(
+                MALFORMED_FIELD, name, f"{name} is longer than {ID_MAX_LEN} characters"
+            )
         raise InvalidField(
             MALFORMED_FIELD,
             name,
@@ -106,10 +117,14 @@ def _id(name: str, value: Any) -> str:
 
 def _text(name: str, value: Any) -> str:
     if not isinstance(value, str):
-        raise InvalidField(MALFORMED_FIELD, name, f"{name} must be a string, got {type(value).__name__}")
+        raise InvalidField(
+            MALFORMED_FIELD, name, f"{name} must be a string, got {type(value).__name__}"
+        )
     if not value.strip() or len(value) > MAX_NAME_LEN or any(ord(c) < 32 for c in value):
         raise InvalidField(
-            MALFORMED_FIELD, name, f"{name} must be 1..{MAX_NAME_LEN} characters without control characters"
+            MALFORMED_FIELD,
+            name,
+            f"{name} must be 1..{MAX_NAME_LEN} characters without control characters",
         )
     return value
 
@@ -131,9 +146,13 @@ def _int_range(lo: int, hi: int) -> Callable[[str, Any], int]:
             if isinstance(value, float) and value.is_integer():
                 value = int(value)
             else:
-                raise InvalidField(MALFORMED_FIELD, name, f"{name} must be an integer, got {value!r}")
+                raise InvalidField(
+                    MALFORMED_FIELD, name, f"{name} must be an integer, got {value!r}"
+                )
         if not lo <= value <= hi:
-            raise InvalidField(OUT_OF_RANGE, name, f"{name} must be between {lo} and {hi}, got {value}")
+            raise InvalidField(
+                OUT_OF_RANGE, name, f"{name} must be between {lo} and {hi}, got {value}"
+            )
         return value
 
     return check
@@ -144,7 +163,9 @@ def _positive_number(hi: float) -> Callable[[str, Any], float]:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise InvalidField(MALFORMED_FIELD, name, f"{name} must be a number, got {value!r}")
         if not math.isfinite(value) or not 0 < value <= hi:
-            raise InvalidField(OUT_OF_RANGE, name, f"{name} must be greater than 0 and at most {hi:g}, got {value}")
+            raise InvalidField(
+                OUT_OF_RANGE, name, f"{name} must be greater than 0 and at most {hi:g}, got {value}"
+            )
         return float(value)
 
     return check
@@ -155,7 +176,9 @@ def _enum(choices: tuple[str, ...]) -> Callable[[str, Any], str]:
 
     def check(name: str, value: Any) -> str:
         if value not in allowed:
-            raise InvalidField(OUT_OF_RANGE, name, f"{name} must be one of {', '.join(choices)}, got {value!r}")
+            raise InvalidField(
+                OUT_OF_RANGE, name, f"{name} must be one of {', '.join(choices)}, got {value!r}"
+            )
         return value
 
     return check
@@ -163,17 +186,25 @@ def _enum(choices: tuple[str, ...]) -> Callable[[str, Any], str]:
 
 def _rights(name: str, value: Any) -> list[str]:
     if not isinstance(value, list):
-        raise InvalidField(MALFORMED_FIELD, name, f"{name} must be a list (the full current set of rights)")
+        raise InvalidField(
+            MALFORMED_FIELD, name, f"{name} must be a list (the full current set of rights)"
+        )
     unknown = [v for v in value if v not in SHOP_RIGHTS]
     if unknown:
-        raise InvalidField(OUT_OF_RANGE, name, f"{name} has unknown rights {unknown!r}; allowed: {', '.join(SHOP_RIGHTS)}")
+        raise InvalidField(
+            OUT_OF_RANGE,
+            name,
+            f"{name} has unknown rights {unknown!r}; allowed: {', '.join(SHOP_RIGHTS)}",
+        )
     # A set: order and repeats carry no meaning, so store it canonical.
     return sorted(set(value))
 
 
 def _code(name: str, value: Any) -> str:
     if not isinstance(value, str) or not _CODE_RE.match(value):
-        raise InvalidField(MALFORMED_FIELD, name, f"{name} must be an UPPER_SNAKE_CASE code, got {value!r}")
+        raise InvalidField(
+            MALFORMED_FIELD, name, f"{name} must be an UPPER_SNAKE_CASE code, got {value!r}"
+        )
     return value
 
 
@@ -191,7 +222,13 @@ EVENT_TYPES: Mapping[str, Spec] = {
     "HOST_SELLS_FOR_SHOP": ({"hostId": _id, "shopId": _id}, {}),
     "SHOP_RIGHTS_CHANGED": ({"shopId": _id, "rights": _rights}, {}),
     "ORDER_PLACED": (
-        {"orderId": _id, "buyerId": _id, "hostId": _id, "shopId": _id, "amount": _positive_number(MAX_AMOUNT)},
+        {
+            "orderId": _id,
+            "buyerId": _id,
+            "hostId": _id,
+            "shopId": _id,
+            "amount": _positive_number(MAX_AMOUNT),
+        },
         {"category": _category, "itemId": _id},
     ),
     "ORDER_DELIVERED": (_ORDER, {}),
@@ -206,7 +243,10 @@ EVENT_TYPES: Mapping[str, Spec] = {
     "FALSE_AD_REPORTED": ({"reportId": _id, "buyerId": _id, "hostId": _id}, {}),
     "FALSE_AD_CONFIRMED": ({"reportId": _id}, {}),
     # hostId or shopId: both optional here, exactly-one is checked below.
-    "VIOLATION_PENALIZED": ({"severity": _int_range(1, 3), "code": _code}, {"hostId": _id, "shopId": _id}),
+    "VIOLATION_PENALIZED": (
+        {"severity": _int_range(1, 3), "code": _code},
+        {"hostId": _id, "shopId": _id},
+    ),
     "INSPECTION_RECORDED": ({**_ORDER, "kind": _enum(INSPECTION_KINDS), "passed": _bool}, {}),
 }
 
@@ -227,13 +267,19 @@ def parse_at(value: Any) -> int:
     DATETIME with ``datetime({epochMillis: o.placedAt})`` when a person wants to read it.
     """
     if not isinstance(value, str):
-        raise InvalidField(MALFORMED_FIELD, "at", f"at must be an ISO-8601 string, got {type(value).__name__}")
+        raise InvalidField(
+            MALFORMED_FIELD, "at", f"at must be an ISO-8601 string, got {type(value).__name__}"
+        )
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise InvalidField(MALFORMED_FIELD, "at", f"at {value[:40]!r} is not an ISO-8601 timestamp") from None
+        raise InvalidField(
+            MALFORMED_FIELD, "at", f"at {value[:40]!r} is not an ISO-8601 timestamp"
+        ) from None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
-        raise InvalidField(MALFORMED_FIELD, "at", f"at {value!r} has no offset; write it as ...Z or ...+08:00")
+        raise InvalidField(
+            MALFORMED_FIELD, "at", f"at {value!r} has no offset; write it as ...Z or ...+08:00"
+        )
     if not _EARLIEST <= parsed < _LATEST:
         raise InvalidField(OUT_OF_RANGE, "at", f"at {value!r} is outside 2000-01-01..2100-01-01")
     return (parsed - _EPOCH) // _MILLISECOND
@@ -254,7 +300,13 @@ def validate_event(raw: Any, index: int = 0) -> dict[str, Any] | Rejection:
     """Check one raw event. Returns the normalised event (``at`` in epoch milliseconds, plus
     ``hash``) ready to write, or a :class:`Rejection` naming the field at fault."""
     if not isinstance(raw, dict):
-        return Rejection(index, None, NOT_AN_OBJECT, None, f"an event must be a JSON object, got {type(raw).__name__}")
+        return Rejection(
+            index,
+            None,
+            NOT_AN_OBJECT,
+            None,
+            f"an event must be a JSON object, got {type(raw).__name__}",
+        )
     raw_id = raw.get("eventId")
     event_id = raw_id if isinstance(raw_id, str) else None
     try:
@@ -265,7 +317,9 @@ def validate_event(raw: Any, index: int = 0) -> dict[str, Any] | Rejection:
         kind = raw["type"]
         spec = EVENT_TYPES.get(kind) if isinstance(kind, str) else None
         if spec is None:
-            raise InvalidField(UNKNOWN_TYPE, "type", f"type {kind!r} is not one of {', '.join(EVENT_TYPES)}")
+            raise InvalidField(
+                UNKNOWN_TYPE, "type", f"type {kind!r} is not one of {', '.join(EVENT_TYPES)}"
+            )
         required, optional = spec
         out: dict[str, Any] = {"eventId": raw_id, "type": kind, "at": parse_at(raw["at"])}
         for name, check in required.items():
@@ -280,7 +334,9 @@ def validate_event(raw: Any, index: int = 0) -> dict[str, Any] | Rejection:
             name = sorted(extra)[0]
             raise InvalidField(UNKNOWN_FIELD, name, f"{name} is not a field of {kind} (typo?)")
         if kind == "VIOLATION_PENALIZED" and (out["hostId"] is None) == (out["shopId"] is None):
-            raise InvalidField(MISSING_FIELD, "hostId", "VIOLATION_PENALIZED needs exactly one of hostId or shopId")
+            raise InvalidField(
+                MISSING_FIELD, "hostId", "VIOLATION_PENALIZED needs exactly one of hostId or shopId"
+            )
     except InvalidField as bad:
         return Rejection(index, event_id, bad.rejection, bad.field, bad.message)
     # Hash the normalised event, so "Tea"/"tea" or "Z"/"+00:00" replays are still replays.
@@ -293,7 +349,9 @@ def parse_jsonl_line(line: str, index: int) -> dict[str, Any] | Rejection:
     try:
         raw = json.loads(line)
     except ValueError as exc:
-        return Rejection(index, None, INVALID_JSON, None, f"line {index + 1} is not valid JSON: {exc}")
+        return Rejection(
+            index, None, INVALID_JSON, None, f"line {index + 1} is not valid JSON: {exc}"
+        )
     return validate_event(raw, index)
 
 

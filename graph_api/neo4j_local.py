@@ -149,7 +149,9 @@ class LocalNeo4j:
                 "-DincludeScope=runtime", f"-DoutputDirectory={tmp / 'lib'}",
             ]  # fmt: skip
             env = dict(self._env, JAVA_HOME=self._env.get("JAVA_HOME") or str(_java_home(java)))
-            result = subprocess.run(cmd, check=False, cwd=tmp, env=env, capture_output=True, text=True)
+            result = subprocess.run(
+                cmd, check=False, cwd=tmp, env=env, capture_output=True, text=True
+            )
             jars = sorted((tmp / "lib").glob("*.jar")) if (tmp / "lib").is_dir() else []
             if result.returncode != 0 or not (tmp / "lib" / f"neo4j-{NEO4J_VERSION}.jar").is_file():
                 output = _tail_text(result.stdout + result.stderr, 30)
@@ -164,7 +166,9 @@ class LocalNeo4j:
             if self.dist.exists():  # incomplete (no marker): replace it
                 shutil.rmtree(self.dist)
             os.rename(tmp, self.dist)  # atomic: the dist is either absent or complete
-            self._log(f"Installed {len(jars)} jars ({size_mb:.0f} MB) in {time.monotonic() - started:.0f} s.")
+            self._log(
+                f"Installed {len(jars)} jars ({size_mb:.0f} MB) in {time.monotonic() - started:.0f} s."
+            )
         return self.dist
 
     # ------------------------------------------------------------------ start / stop / status
@@ -267,11 +271,15 @@ class LocalNeo4j:
 
     def _java(self) -> str:
         java = self._which("java")
-        result = subprocess.run([java, "-version"], check=False, env=self._env, capture_output=True, text=True)
+        result = subprocess.run(
+            [java, "-version"], check=False, env=self._env, capture_output=True, text=True
+        )
         # "openjdk version "17.0.15" ..." on stderr; old Javas say "1.8.0_392".
         match = re.search(r'version "(\d+)(?:\.(\d+))?', result.stderr + result.stdout)
         if match is None:
-            raise Neo4jLaunchError(f"could not tell the version of {java} from `java -version`: {result.stderr!r}")
+            raise Neo4jLaunchError(
+                f"could not tell the version of {java} from `java -version`: {result.stderr!r}"
+            )
         major = int(match.group(1))
         if major == 1 and match.group(2):
             major = int(match.group(2))
@@ -321,14 +329,19 @@ class LocalNeo4j:
             java, "-cp", f"{self.dist}/lib/*", *_JVM_FLAGS, _ADMIN_TOOL,
             "dbms", "set-initial-password", self.settings.neo4j_password,
         ]  # fmt: skip
-        result = subprocess.run(cmd, check=False, cwd=self.home, env=env, capture_output=True, text=True)
+        result = subprocess.run(
+            cmd, check=False, cwd=self.home, env=env, capture_output=True, text=True
+        )
         if result.returncode != 0:
             output = (result.stdout + result.stderr).replace(self.settings.neo4j_password, "***")
             raise Neo4jLaunchError(
-                f"could not set the initial Neo4j password (exit code {result.returncode})", _tail_text(output, 30)
+                f"could not set the initial Neo4j password (exit code {result.returncode})",
+                _tail_text(output, 30),
             )
 
-    def _wait_for_bolt(self, pid: int, proc: subprocess.Popen[bytes] | None, timeout: float) -> None:
+    def _wait_for_bolt(
+        self, pid: int, proc: subprocess.Popen[bytes] | None, timeout: float
+    ) -> None:
         deadline = time.monotonic() + timeout
         last_error = "no answer yet"
         while True:
@@ -340,7 +353,9 @@ class LocalNeo4j:
                 )
             if _port_open(self.settings.bolt_port):
                 try:
-                    problem = probe(self.bolt_uri, self.settings.neo4j_user, self.settings.neo4j_password)
+                    problem = probe(
+                        self.bolt_uri, self.settings.neo4j_user, self.settings.neo4j_password
+                    )
                 except StoreAuthFailed as exc:
                     # Retrying will not help: the data directory holds another password.
                     raise Neo4jLaunchError(

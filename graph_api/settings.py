@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from graph_api.auth import KeyTable, load_keys
 from graph_api.errors import ConfigError
@@ -65,7 +66,7 @@ class Settings:
     def bolt_uri(self) -> str:
         return self.neo4j_uri or f"bolt://127.0.0.1:{self.bolt_port}"
 
-    def with_overrides(self, **changes: Any) -> "Settings":
+    def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **changes)
 
 
@@ -104,7 +105,9 @@ def _size(env: Mapping[str, str], name: str, default: str) -> str:
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read every setting from ``environ`` (default: the process environment) and validate it."""
     env = os.environ if environ is None else environ
-    cache_dir = Path(env.get("TRUSTGRAPH_CACHE_DIR") or Path.home() / ".cache" / "trustgraph").expanduser()
+    cache_dir = Path(
+        env.get("TRUSTGRAPH_CACHE_DIR") or Path.home() / ".cache" / "trustgraph"
+    ).expanduser()
     home = Path(env.get("TRUSTGRAPH_NEO4J_HOME") or cache_dir / "instance").expanduser()
     uri = env.get("NEO4J_URI") or None
     if uri is not None and not re.match(r"^(bolt|neo4j)(\+s|\+ssc)?://[^\s]+$", uri):
@@ -125,7 +128,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         heap_size=_size(env, "TRUSTGRAPH_NEO4J_HEAP", "2g"),
         pagecache_size=_size(env, "TRUSTGRAPH_NEO4J_PAGECACHE", "2g"),
         batch_size=_int(env, "TRUSTGRAPH_BATCH_SIZE", 5000, 1, 100_000),
-        policy_path=Path(env["TRUSTGRAPH_POLICY"]).expanduser() if env.get("TRUSTGRAPH_POLICY") else None,
+        policy_path=Path(env["TRUSTGRAPH_POLICY"]).expanduser()
+        if env.get("TRUSTGRAPH_POLICY")
+        else None,
         api_keys=load_keys(env),
         graphiql=_bool(env, "TRUSTGRAPH_GRAPHIQL", True),
         limits=Limits(

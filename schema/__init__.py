@@ -6,15 +6,16 @@ writes ``schema/schema.graphql`` (checked in, compared with the code by a test).
 
 from __future__ import annotations
 
-from typing import Any, Mapping, cast
+from collections.abc import Mapping
+from typing import Any, cast
 
 import strawberry
 from graphql.validation import ASTValidationRule
-from strawberry.types.scalar import ScalarDefinition
-from strawberry.schema.config import StrawberryConfig
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types.scalar import ScalarDefinition
 
 from graph_api.settings import Limits
 from schema.errors import ErrorCodes
@@ -44,7 +45,9 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
         extensions=[
             ErrorCodes,  # first: its after-hook runs last and sees every error
             lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
-            lambda: AddValidationRules(cast(list[type[ASTValidationRule]], rules)),  # depth and aliases (QueryDepthLimiter, MaxAliasesLimiter)
+            lambda: AddValidationRules(
+                cast(list[type[ASTValidationRule]], rules)
+            ),  # depth and aliases (QueryDepthLimiter, MaxAliasesLimiter)
             # Module-level LRU caches shared by every request: a recommender's repeated query is
             # parsed and validated once.
             lambda: ParserCache(maxsize=256),

@@ -15,20 +15,28 @@
 from __future__ import annotations
 
 import logging
-from typing import Iterator
+from collections.abc import Iterator
 
 from graphql.error import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
 
 from graph_api.errors import (
-    BAD_USER_INPUT, INTERNAL_SERVER_ERROR, QUERY_TOO_COMPLEX, SERVICE_UNAVAILABLE, StoreUnavailable, TrustgraphError,
+    BAD_USER_INPUT,
+    INTERNAL_SERVER_ERROR,
+    QUERY_TOO_COMPLEX,
+    SERVICE_UNAVAILABLE,
+    StoreUnavailable,
+    TrustgraphError,
 )
 
 log = logging.getLogger("trustgraph.api")
 
 
-
-_TOO_COMPLEX_MARKERS = ("exceeds maximum operation depth", "aliases found. Allowed", "tokens. Parsing aborted")
+_TOO_COMPLEX_MARKERS = (
+    "exceeds maximum operation depth",
+    "aliases found. Allowed",
+    "tokens. Parsing aborted",
+)
 
 
 def classify(error: GraphQLError, request_id: str | None) -> GraphQLError:
@@ -45,7 +53,9 @@ def classify(error: GraphQLError, request_id: str | None) -> GraphQLError:
         return _with(error, str(original), original.code)
     if isinstance(original, StoreUnavailable):
         log.warning("graph database unavailable (request %s): %s", request_id, original)
-        return _with(error, "the graph database is unavailable; try again shortly", SERVICE_UNAVAILABLE)
+        return _with(
+            error, "the graph database is unavailable; try again shortly", SERVICE_UNAVAILABLE
+        )
     if isinstance(original, GraphQLSyntaxError):
         return _with(error, error.message, BAD_USER_INPUT)
     log.error("internal error (request %s) at %s", request_id, error.path, exc_info=original)

@@ -5,40 +5,47 @@ validator of ``graph_api.events``, so a bad event is rejected alone, with the sa
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import strawberry
 
 
-@strawberry.input(description="One event, with the field names of the JSONL format. `at`: ISO-8601 with an offset.")
+@strawberry.input(
+    description="One event, with the field names of the JSONL format. `at`: ISO-8601 with an offset."
+)
 class EventInput:
     event_id: str
     type: str
     at: str
-    buyer_id: Optional[str] = None
-    host_id: Optional[str] = None
-    shop_id: Optional[str] = None
-    order_id: Optional[str] = None
-    report_id: Optional[str] = None
-    item_id: Optional[str] = None
-    amount: Optional[float] = None
-    category: Optional[str] = None
-    name: Optional[str] = None
-    rights: Optional[list[str]] = None
-    reason: Optional[str] = None
-    returned: Optional[bool] = None
-    rating: Optional[int] = None
-    minutes: Optional[float] = None
-    tier: Optional[int] = None
-    kind: Optional[str] = None
-    passed: Optional[bool] = None
-    severity: Optional[int] = None
-    code: Optional[str] = None
+    buyer_id: str | None = None
+    host_id: str | None = None
+    shop_id: str | None = None
+    order_id: str | None = None
+    report_id: str | None = None
+    item_id: str | None = None
+    amount: float | None = None
+    category: str | None = None
+    name: str | None = None
+    rights: list[str] | None = None
+    reason: str | None = None
+    returned: bool | None = None
+    rating: int | None = None
+    minutes: float | None = None
+    tier: int | None = None
+    kind: str | None = None
+    passed: bool | None = None
+    severity: int | None = None
+    code: str | None = None
 
 
 _JSON_NAMES = {
-    "event_id": "eventId", "buyer_id": "buyerId", "host_id": "hostId", "shop_id": "shopId", "order_id": "orderId",
-    "report_id": "reportId", "item_id": "itemId",
+    "event_id": "eventId",
+    "buyer_id": "buyerId",
+    "host_id": "hostId",
+    "shop_id": "shopId",
+    "order_id": "orderId",
+    "report_id": "reportId",
+    "item_id": "itemId",
 }
 
 

@@ -16,37 +16,64 @@ from schema.types.enums import BadgeKind, BoostTier, TargetKind, TrustLevel
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description=(
-        "Record events (at most TRUSTGRAPH_MAX_EVENTS_PER_CALL, 1,000 by default). A bad event is rejected alone "
-        "with a code and a message; the others are kept, durable when the call returns, and what they touched is "
-        "rescored before it returns. A replayed event (same eventId, same content) is a duplicate and changes "
-        "nothing. INGEST or ADMIN."))
+    @strawberry.mutation(
+        description=(
+            "Record events (at most TRUSTGRAPH_MAX_EVENTS_PER_CALL, 1,000 by default). A bad event is rejected alone "
+            "with a code and a message; the others are kept, durable when the call returns, and what they touched is "
+            "rescored before it returns. A replayed event (same eventId, same content) is a duplicate and changes "
+            "nothing. INGEST or ADMIN."
+        )
+    )
     async def record_events(self, info: Info, events: list[EventInput]) -> RecordEventsResult:
         require(info, Role.INGEST)
-        result = await run_sync(info.context.trustgraph.record_events, [event_dict(e) for e in events])
+        result = await run_sync(
+            info.context.trustgraph.record_events, [event_dict(e) for e in events]
+        )
         metrics = info.context.extra.get("metrics")
         if metrics is not None:
             metrics.events.labels("accepted").inc(len(result.accepted))
             metrics.events.labels("duplicate").inc(result.duplicates)
             metrics.events.labels("rejected").inc(len(result.rejected))
         trust_changes = [
-            TrustChange(buyer_id=strawberry.ID(c.buyer_id), target_kind=TargetKind(c.target_kind),
-                        target_id=strawberry.ID(c.target_id),
-                        old_level=TrustLevel(c.old_level) if c.old_level else None, new_level=TrustLevel(c.new_level),
-                        score=c.score, confidence=c.confidence, as_of=to_datetime(d.as_of))
-            for d in result.derived for c in d.trust_changes
+            TrustChange(
+                buyer_id=strawberry.ID(c.buyer_id),
+                target_kind=TargetKind(c.target_kind),
+                target_id=strawberry.ID(c.target_id),
+                old_level=TrustLevel(c.old_level) if c.old_level else None,
+                new_level=TrustLevel(c.new_level),
+                score=c.score,
+                confidence=c.confidence,
+                as_of=to_datetime(d.as_of),
+            )
+            for d in result.derived
+            for c in d.trust_changes
         ]
         badge_changes = [
-            BadgeChange(target_kind=TargetKind(c.kind), target_id=strawberry.ID(c.entity_id),
-                        old_badges=[BadgeKind(b) for b in c.old_badges], new_badges=[BadgeKind(b) for b in c.new_badges],
-                        multiplier=c.multiplier, tier=BoostTier(c.tier), as_of=to_datetime(d.as_of))
-            for d in result.derived for c in d.badge_changes
+            BadgeChange(
+                target_kind=TargetKind(c.kind),
+                target_id=strawberry.ID(c.entity_id),
+                old_badges=[BadgeKind(b) for b in c.old_badges],
+                new_badges=[BadgeKind(b) for b in c.new_badges],
+                multiplier=c.multiplier,
+                tier=BoostTier(c.tier),
+                as_of=to_datetime(d.as_of),
+            )
+            for d in result.derived
+            for c in d.badge_changes
         ]
         return RecordEventsResult(
             accepted=len(result.accepted),
             duplicates=result.duplicates,
-            rejected=[RejectedEvent(index=r.index, event_id=r.event_id, code=r.code, field=r.field, message=r.message)
-                      for r in result.rejected],
+            rejected=[
+                RejectedEvent(
+                    index=r.index,
+                    event_id=r.event_id,
+                    code=r.code,
+                    field=r.field,
+                    message=r.message,
+                )
+                for r in result.rejected
+            ],
             trust_changes=trust_changes,
             badge_changes=badge_changes,
         )

@@ -6,7 +6,8 @@ a context factory, the key table and where to find the request id.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import strawberry
 from starlette.requests import Request
@@ -22,8 +23,15 @@ ContextFactory = Callable[[Request | WebSocket, Any, Role], Context]
 
 
 class GraphQLView(GraphQL):
-    def __init__(self, schema: strawberry.Schema, *, context: ContextFactory, keys: KeyTable,
-                 request_id: Callable[[], str | None], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        schema: strawberry.Schema,
+        *,
+        context: ContextFactory,
+        keys: KeyTable,
+        request_id: Callable[[], str | None],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(schema, **kwargs)
         self._context = context
         self._keys = keys
@@ -38,19 +46,27 @@ class GraphQLView(GraphQL):
         the schema's extensions run (a document over the token limit fails in parsing)."""
         if result.errors:
             rid = self._request_id()
-            result.errors = [e if "code" in (e.extensions or {}) else classify(e, rid) for e in result.errors]
+            result.errors = [
+                e if "code" in (e.extensions or {}) else classify(e, rid) for e in result.errors
+            ]
         return await super().process_result(request, result)
 
     async def on_ws_connect(self, context: Any) -> Any:
         """Browsers cannot set headers on a WebSocket: the key may also come in the
         connection_init payload, as {"Authorization": "Bearer ..."}."""
         params = getattr(context, "connection_params", None) or {}
-        header = params.get("Authorization") or params.get("authorization") if isinstance(params, dict) else None
+        header = (
+            params.get("Authorization") or params.get("authorization")
+            if isinstance(params, dict)
+            else None
+        )
         if header is not None:
             key = bearer(str(header))
             role = self._keys.role_of(key) if key else None
             if role is None:
-                raise ConnectionRejectionError({"message": "unknown API key", "code": "UNAUTHENTICATED"})
+                raise ConnectionRejectionError(
+                    {"message": "unknown API key", "code": "UNAUTHENTICATED"}
+                )
             context.role = role
             # Each operation on the connection gets its own context from the connection's scope.
             context.request.scope[ROLE_SCOPE_KEY] = role

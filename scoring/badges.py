@@ -31,9 +31,10 @@ replaying a past date never uses knowledge from after it.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Collection, Literal, Mapping
+from typing import Any, Literal
 
 from scoring.entity_metrics import EntityMetrics
 from scoring.entity_policy import BadgePolicy, EntityPolicy
@@ -88,14 +89,22 @@ class BadgeState:
     def to_dict(self) -> dict[str, Any]:
         return {
             "asOf": self.as_of,
-            "held": [{"badge": h.badge, "since": h.since, "failingSince": h.failing_since} for h in self.held],
+            "held": [
+                {"badge": h.badge, "since": h.since, "failingSince": h.failing_since}
+                for h in self.held
+            ],
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> BadgeState:
-        held = (HeldBadge(str(h["badge"]), int(h["since"]),
-                          None if h.get("failingSince") is None else int(h["failingSince"]))
-                for h in data.get("held", ()))
+        held = (
+            HeldBadge(
+                str(h["badge"]),
+                int(h["since"]),
+                None if h.get("failingSince") is None else int(h["failingSince"]),
+            )
+            for h in data.get("held", ())
+        )
         return cls(as_of=int(data["asOf"]), held=tuple(sorted(held, key=lambda h: h.badge)))
 
 
@@ -167,7 +176,11 @@ def _plural(k: float, word: str) -> str:
 
 def _date(ms: int, offset_hours: int) -> str:
     # Platform-time calendar date: sellers read their deadlines in Beijing time.
-    return datetime.fromtimestamp(ms / 1000, tz=timezone(timedelta(hours=offset_hours))).date().isoformat()
+    return (
+        datetime.fromtimestamp(ms / 1000, tz=timezone(timedelta(hours=offset_hours)))
+        .date()
+        .isoformat()
+    )
 
 
 # --- rules --------------------------------------------------------------------------------------
@@ -188,43 +201,82 @@ class _Check:
 def _min_count(rule: str, have: float, need: float, noun: str, days: int) -> _Check:
     """A volume gate; ``noun`` is singular ("delivered order")."""
     if have + _EPS >= need:
-        return _Check(rule, True, False, f"{_plural(have, noun)} in {days} days (minimum {_n(need)})")
+        return _Check(
+            rule, True, False, f"{_plural(have, noun)} in {days} days (minimum {_n(need)})"
+        )
     k = _more(have, need)
-    return _Check(rule, False, False, f"only {_plural(have, noun)} in {days} days (minimum {_n(need)})",
-                  f"needs {k} more {noun}{'' if k == 1 else 's'} in {days} days")
+    return _Check(
+        rule,
+        False,
+        False,
+        f"only {_plural(have, noun)} in {days} days (minimum {_n(need)})",
+        f"needs {k} more {noun}{'' if k == 1 else 's'} in {days} days",
+    )
 
 
-def _max_rate(rule: str, what: str, num: float, den: float, rate: float | None, buyers: float,
-              max_rate: float, allowance: float, days: int) -> _Check:
+def _max_rate(
+    rule: str,
+    what: str,
+    num: float,
+    den: float,
+    rate: float | None,
+    buyers: float,
+    max_rate: float,
+    allowance: float,
+    days: int,
+) -> _Check:
     """A bad-outcome rate fails only above ``max_rate`` *and* above ``allowance`` buyers (eBay)."""
     head = f"{what} {_pct(rate)} ({_n(num)} of {_n(den)} orders in {days} days, {_plural(buyers, 'buyer')})"
     if rate is None or rate <= max_rate + _EPS:
         return _Check(rule, True, False, f"{head} is within {_pct(max_rate)}")
     if buyers <= allowance + _EPS:
-        return _Check(rule, True, False,
-                      f"{head} is above {_pct(max_rate)} but not held against it: "
-                      f"at most {_plural(allowance, 'buyer')} affected is allowed")
+        return _Check(
+            rule,
+            True,
+            False,
+            f"{head} is above {_pct(max_rate)} but not held against it: "
+            f"at most {_plural(allowance, 'buyer')} affected is allowed",
+        )
     fixes = [f"at most {_plural(allowance, 'buyer')} affected"]
     if max_rate > 0:
         clean = _more(den, num / max_rate)
         fixes.insert(0, f"about {clean} more orders without one in {days} days")
-    return _Check(rule, False, False,
-                  f"{head} is above {_pct(max_rate)} and affects more than {_plural(allowance, 'buyer')}",
-                  f"needs the {what} at or below {_pct(max_rate)}: {', or '.join(fixes)}")
+    return _Check(
+        rule,
+        False,
+        False,
+        f"{head} is above {_pct(max_rate)} and affects more than {_plural(allowance, 'buyer')}",
+        f"needs the {what} at or below {_pct(max_rate)}: {', or '.join(fixes)}",
+    )
 
 
-def _checks(b: BadgePolicy, m: EntityMetrics, policy: EntityPolicy, rights: frozenset[str]) -> list[_Check]:
+def _checks(
+    b: BadgePolicy, m: EntityMetrics, policy: EntityPolicy, rights: frozenset[str]
+) -> list[_Check]:
     out: list[_Check] = []
     days, as_days, v_days = m.window_days, m.after_sales_window_days, m.violation_window_days
     tz = policy.metrics.day_offset_hours
     if b.required_rights:
         lacking = sorted(b.required_rights - rights)
         if lacking:
-            out.append(_Check("REQUIRED_RIGHTS", False, True, f"lacks the required rights {', '.join(lacking)}",
-                              f"needs the trust rights {', '.join(lacking)} opened"))
+            out.append(
+                _Check(
+                    "REQUIRED_RIGHTS",
+                    False,
+                    True,
+                    f"lacks the required rights {', '.join(lacking)}",
+                    f"needs the trust rights {', '.join(lacking)} opened",
+                )
+            )
         else:
-            out.append(_Check("REQUIRED_RIGHTS", True, True,
-                              f"has the required rights {', '.join(sorted(b.required_rights))}"))
+            out.append(
+                _Check(
+                    "REQUIRED_RIGHTS",
+                    True,
+                    True,
+                    f"has the required rights {', '.join(sorted(b.required_rights))}",
+                )
+            )
     if b.min_trust_rights is not None:
         have = sorted(b.trust_rights & rights)
         need = b.min_trust_rights
@@ -234,46 +286,97 @@ def _checks(b: BadgePolicy, m: EntityMetrics, policy: EntityPolicy, rights: froz
             out.append(_Check("TRUST_RIGHTS", True, True, msg))
         else:
             k = need - len(have)
-            out.append(_Check("TRUST_RIGHTS", False, True, msg,
-                              f"needs {k} more trust right{'s' if k > 1 else ''} opened "
-                              f"(any of {', '.join(sorted(b.trust_rights - rights))})"))
+            out.append(
+                _Check(
+                    "TRUST_RIGHTS",
+                    False,
+                    True,
+                    msg,
+                    f"needs {k} more trust right{'s' if k > 1 else ''} opened "
+                    f"(any of {', '.join(sorted(b.trust_rights - rights))})",
+                )
+            )
     if b.min_delivered_orders is not None:
-        out.append(_min_count("MIN_DELIVERED_ORDERS", m.delivered_orders, b.min_delivered_orders,
-                              "delivered order", days))
+        out.append(
+            _min_count(
+                "MIN_DELIVERED_ORDERS",
+                m.delivered_orders,
+                b.min_delivered_orders,
+                "delivered order",
+                days,
+            )
+        )
     if b.min_orders is not None:
         out.append(_min_count("MIN_ORDERS", m.orders, b.min_orders, "order", days))
     if b.min_repurchase_rate is not None and b.min_buyers is not None:
         if m.buyers + _EPS < b.min_buyers:
             k = _more(m.buyers, b.min_buyers)
-            out.append(_Check("REPURCHASE_RATE", False, False,
-                              f"only {_n(m.buyers)} buyers in {days} days: the repurchase rate needs "
-                              f"{_n(b.min_buyers)} before it counts",
-                              f"needs {k} more buyers in {days} days before the repurchase rate counts"))
+            out.append(
+                _Check(
+                    "REPURCHASE_RATE",
+                    False,
+                    False,
+                    f"only {_n(m.buyers)} buyers in {days} days: the repurchase rate needs "
+                    f"{_n(b.min_buyers)} before it counts",
+                    f"needs {k} more buyers in {days} days before the repurchase rate counts",
+                )
+            )
         else:
             rate = m.repurchase_rate or 0.0
-            msg = (f"repurchase rate {_pct(rate)} ({_n(m.repeat_buyers)} of {_n(m.buyers)} buyers ordered on "
-                   f"two or more days in {days} days; minimum {_pct(b.min_repurchase_rate)})")
+            msg = (
+                f"repurchase rate {_pct(rate)} ({_n(m.repeat_buyers)} of {_n(m.buyers)} buyers ordered on "
+                f"two or more days in {days} days; minimum {_pct(b.min_repurchase_rate)})"
+            )
             if rate + _EPS >= b.min_repurchase_rate:
                 out.append(_Check("REPURCHASE_RATE", True, False, msg))
             else:
                 k = _more(m.repeat_buyers, b.min_repurchase_rate * m.buyers)
-                out.append(_Check("REPURCHASE_RATE", False, False, msg,
-                                  f"needs {k} more of its {days}-day buyers to order again on another day"))
+                out.append(
+                    _Check(
+                        "REPURCHASE_RATE",
+                        False,
+                        False,
+                        msg,
+                        f"needs {k} more of its {days}-day buyers to order again on another day",
+                    )
+                )
     elif b.min_buyers is not None:
         out.append(_min_count("MIN_BUYERS", m.buyers, b.min_buyers, "buyer", days))
     if b.max_for_cause_refund_rate is not None:
-        out.append(_max_rate("FOR_CAUSE_REFUND_RATE", "for-cause refund rate", m.for_cause_refunds,
-                             m.after_sales_orders, m.for_cause_refund_rate, m.for_cause_refund_buyers,
-                             b.max_for_cause_refund_rate, b.for_cause_refund_buyer_allowance, as_days))
+        out.append(
+            _max_rate(
+                "FOR_CAUSE_REFUND_RATE",
+                "for-cause refund rate",
+                m.for_cause_refunds,
+                m.after_sales_orders,
+                m.for_cause_refund_rate,
+                m.for_cause_refund_buyers,
+                b.max_for_cause_refund_rate,
+                b.for_cause_refund_buyer_allowance,
+                as_days,
+            )
+        )
     if b.max_complaint_rate is not None:
-        out.append(_max_rate("COMPLAINT_RATE", "for-cause complaint rate", m.complaint_orders,
-                             m.after_sales_orders, m.complaint_rate, m.complaint_buyers,
-                             b.max_complaint_rate, b.complaint_buyer_allowance, as_days))
+        out.append(
+            _max_rate(
+                "COMPLAINT_RATE",
+                "for-cause complaint rate",
+                m.complaint_orders,
+                m.after_sales_orders,
+                m.complaint_rate,
+                m.complaint_buyers,
+                b.max_complaint_rate,
+                b.complaint_buyer_allowance,
+                as_days,
+            )
+        )
     if b.min_review_score is not None:
         target = b.min_review_score
         avg = "none" if m.review_average is None else f"{m.review_average:.2f}"
-        msg = (f"review score {m.review_score:.2f} ({_plural(m.reviews, 'review')} in {as_days} days, plain "
-               f"average {avg}, damped toward {policy.metrics.review_prior_mean:.2f}; minimum {target:.2f})")
+        msg = (
+            f"review score {m.review_score:.2f} ({_plural(m.reviews, 'review')} in {as_days} days, plain "
+            f"average {avg}, damped toward {policy.metrics.review_prior_mean:.2f}; minimum {target:.2f})"
+        )
         if m.review_score + _EPS >= target:
             out.append(_Check("REVIEW_SCORE", True, False, msg))
         else:
@@ -289,56 +392,104 @@ def _checks(b: BadgePolicy, m: EntityMetrics, policy: EntityPolicy, rights: froz
         if worst:
             last = worst[-1]
             ends = last.at + v_days * MS_PER_DAY
-            out.append(_Check(
-                "VIOLATION_SEVERITY", False, True,
-                f"{_plural(len(worst), 'violation')} above severity {b.max_violation_severity} in {v_days} days "
-                f"(latest: {last.code}, severity {last.severity}, on {_date(last.at, tz)})",
-                f"needs no violation above severity {b.max_violation_severity} in {v_days} days: "
-                f"possible again after {_date(ends, tz)} if no other"))
+            out.append(
+                _Check(
+                    "VIOLATION_SEVERITY",
+                    False,
+                    True,
+                    f"{_plural(len(worst), 'violation')} above severity {b.max_violation_severity} in {v_days} days "
+                    f"(latest: {last.code}, severity {last.severity}, on {_date(last.at, tz)})",
+                    f"needs no violation above severity {b.max_violation_severity} in {v_days} days: "
+                    f"possible again after {_date(ends, tz)} if no other",
+                )
+            )
         else:
-            out.append(_Check("VIOLATION_SEVERITY", True, True,
-                              f"no violation above severity {b.max_violation_severity} in {v_days} days"))
+            out.append(
+                _Check(
+                    "VIOLATION_SEVERITY",
+                    True,
+                    True,
+                    f"no violation above severity {b.max_violation_severity} in {v_days} days",
+                )
+            )
     if b.max_confirmed_false_ads is not None:
         k = m.confirmed_false_ads
         if k <= b.max_confirmed_false_ads:
-            out.append(_Check("FALSE_ADS", True, False,
-                              f"{_plural(k, 'confirmed false-ad report')} in {days} days (at most {b.max_confirmed_false_ads})"))
+            out.append(
+                _Check(
+                    "FALSE_ADS",
+                    True,
+                    False,
+                    f"{_plural(k, 'confirmed false-ad report')} in {days} days (at most {b.max_confirmed_false_ads})",
+                )
+            )
         else:
-            out.append(_Check("FALSE_ADS", False, False,
-                              f"{_plural(k, 'confirmed false-ad report')} in {days} days (at most {b.max_confirmed_false_ads})",
-                              f"needs at most {b.max_confirmed_false_ads} confirmed false-ad reports in {days} days"))
+            out.append(
+                _Check(
+                    "FALSE_ADS",
+                    False,
+                    False,
+                    f"{_plural(k, 'confirmed false-ad report')} in {days} days (at most {b.max_confirmed_false_ads})",
+                    f"needs at most {b.max_confirmed_false_ads} confirmed false-ad reports in {days} days",
+                )
+            )
     if b.min_inspections is not None:
-        out.append(_min_count("MIN_INSPECTIONS", m.inspections, b.min_inspections, "inspection", days))
+        out.append(
+            _min_count("MIN_INSPECTIONS", m.inspections, b.min_inspections, "inspection", days)
+        )
     if b.min_inspection_pass_rate is not None:
         min_pass = b.min_inspection_pass_rate
         failed = m.inspections_failed
         pass_rate = m.inspection_pass_rate
-        head = (f"inspection pass rate {_pct(pass_rate)} ({_n(m.inspections_passed)} of {_n(m.inspections)} passed in "
-                f"{days} days; minimum {_pct(min_pass)})")
+        head = (
+            f"inspection pass rate {_pct(pass_rate)} ({_n(m.inspections_passed)} of {_n(m.inspections)} passed in "
+            f"{days} days; minimum {_pct(min_pass)})"
+        )
         if pass_rate is None or pass_rate + _EPS >= min_pass:
             out.append(_Check("INSPECTION_PASS_RATE", True, False, head))
         elif failed <= b.inspection_failure_allowance + _EPS:
-            out.append(_Check("INSPECTION_PASS_RATE", True, False,
-                              f"{head}: not held against it, at most "
-                              f"{_plural(b.inspection_failure_allowance, 'failure')} allowed"))
+            out.append(
+                _Check(
+                    "INSPECTION_PASS_RATE",
+                    True,
+                    False,
+                    f"{head}: not held against it, at most "
+                    f"{_plural(b.inspection_failure_allowance, 'failure')} allowed",
+                )
+            )
         else:
             fixes = [f"at most {_plural(b.inspection_failure_allowance, 'failure')}"]
             if min_pass < 1.0:
-                fixes.insert(0, f"about {_more(m.inspections, failed / (1.0 - min_pass))} more inspections passed "
-                                f"in {days} days")
-            out.append(_Check("INSPECTION_PASS_RATE", False, False, head,
-                              f"needs the inspection pass rate at or above {_pct(min_pass)}: {', or '.join(fixes)}"))
+                fixes.insert(
+                    0,
+                    f"about {_more(m.inspections, failed / (1.0 - min_pass))} more inspections passed "
+                    f"in {days} days",
+                )
+            out.append(
+                _Check(
+                    "INSPECTION_PASS_RATE",
+                    False,
+                    False,
+                    head,
+                    f"needs the inspection pass rate at or above {_pct(min_pass)}: {', or '.join(fixes)}",
+                )
+            )
     return out
 
 
 def _applicable(b: BadgePolicy, kind: str, category: str | None) -> Reason | None:
     """Why the badge cannot apply to this entity at all, or None."""
     if kind not in b.kinds:
-        return Reason("NOT_APPLICABLE_KIND", f"{b.name} is for {' and '.join(sorted(b.kinds)).lower()}s, "
-                                             f"not {kind.lower()}s")
+        return Reason(
+            "NOT_APPLICABLE_KIND",
+            f"{b.name} is for {' and '.join(sorted(b.kinds)).lower()}s, not {kind.lower()}s",
+        )
     if b.categories is not None and (category or "").lower() not in b.categories:
-        return Reason("NOT_APPLICABLE_CATEGORY", f"{b.name} is for the categories {', '.join(sorted(b.categories))}; "
-                                                 f"this {kind.lower()}'s category is {category or 'unknown'}")
+        return Reason(
+            "NOT_APPLICABLE_CATEGORY",
+            f"{b.name} is for the categories {', '.join(sorted(b.categories))}; "
+            f"this {kind.lower()}'s category is {category or 'unknown'}",
+        )
     return None
 
 
@@ -375,9 +526,18 @@ def decide_badges(
             prev = None
         not_applicable = _applicable(b, metrics.kind, category)
         if not_applicable is not None:
-            lifecycle = (Reason("LOST_NOT_APPLICABLE", f"{b.name} was held since "
-                                f"{_date(prev.since, policy.metrics.day_offset_hours)} and no longer applies"),
-                         not_applicable) if prev is not None else (not_applicable,)
+            lifecycle = (
+                (
+                    Reason(
+                        "LOST_NOT_APPLICABLE",
+                        f"{b.name} was held since "
+                        f"{_date(prev.since, policy.metrics.day_offset_hours)} and no longer applies",
+                    ),
+                    not_applicable,
+                )
+                if prev is not None
+                else (not_applicable,)
+            )
             results.append(BadgeResult(b.name, False, False, None, None, None, lifecycle, ()))
             continue
         checks = _checks(b, metrics, policy, rights_set)
@@ -389,37 +549,68 @@ def decide_badges(
             if prev is None:
                 life = Reason("GRANTED", f"{b.name} granted: every rule passes")
             elif prev.failing_since is not None:
-                life = Reason("RECOVERED", f"{b.name} kept: its rules pass again, the grace period is reset")
+                life = Reason(
+                    "RECOVERED", f"{b.name} kept: its rules pass again, the grace period is reset"
+                )
             else:
                 life = Reason("KEPT", f"{b.name} kept: every rule passes")
             since = as_of if prev is None else prev.since
             held.append(HeldBadge(b.name, since))
-            results.append(BadgeResult(b.name, True, True, since, None, None, (life, *rule_reasons), ()))
+            results.append(
+                BadgeResult(b.name, True, True, since, None, None, (life, *rule_reasons), ())
+            )
             continue
         hard = [c for c in failed if c.hard]
         if prev is None:
-            life = Reason("NOT_ELIGIBLE", f"{b.name} not granted: {len(failed)} of {len(checks)} rules fail")
-            results.append(BadgeResult(b.name, True, False, None, None, None, (life, *rule_reasons), missing))
+            life = Reason(
+                "NOT_ELIGIBLE", f"{b.name} not granted: {len(failed)} of {len(checks)} rules fail"
+            )
+            results.append(
+                BadgeResult(b.name, True, False, None, None, None, (life, *rule_reasons), missing)
+            )
             continue
         if hard:
-            life = Reason("LOST_HARD_RULE", f"{b.name} lost at once, without grace: "
-                          f"{', '.join(c.rule for c in hard)} must hold while the badge is shown")
-            results.append(BadgeResult(b.name, True, False, None, None, None, (life, *rule_reasons), missing))
+            life = Reason(
+                "LOST_HARD_RULE",
+                f"{b.name} lost at once, without grace: "
+                f"{', '.join(c.rule for c in hard)} must hold while the badge is shown",
+            )
+            results.append(
+                BadgeResult(b.name, True, False, None, None, None, (life, *rule_reasons), missing)
+            )
             continue
         failing_since = prev.failing_since if prev.failing_since is not None else as_of
         ends = failing_since + grace_ms
         tz = policy.metrics.day_offset_hours
         if as_of < ends:
             code = "GRACE_STARTED" if prev.failing_since is None else "IN_GRACE"
-            life = Reason(code, f"{b.name} kept in its {b.grace_days}-day grace period: failing since "
-                                f"{_date(failing_since, tz)}, lost on {_date(ends, tz)} unless its rules pass again")
+            life = Reason(
+                code,
+                f"{b.name} kept in its {b.grace_days}-day grace period: failing since "
+                f"{_date(failing_since, tz)}, lost on {_date(ends, tz)} unless its rules pass again",
+            )
             held.append(HeldBadge(b.name, prev.since, failing_since))
-            results.append(BadgeResult(b.name, True, True, prev.since, failing_since, ends,
-                                       (life, *rule_reasons), missing))
+            results.append(
+                BadgeResult(
+                    b.name,
+                    True,
+                    True,
+                    prev.since,
+                    failing_since,
+                    ends,
+                    (life, *rule_reasons),
+                    missing,
+                )
+            )
         else:
-            life = Reason("LOST_GRACE_EXPIRED", f"{b.name} lost: failing since {_date(failing_since, tz)}, "
-                                                f"beyond its {b.grace_days}-day grace period")
-            results.append(BadgeResult(b.name, True, False, None, None, None, (life, *rule_reasons), missing))
+            life = Reason(
+                "LOST_GRACE_EXPIRED",
+                f"{b.name} lost: failing since {_date(failing_since, tz)}, "
+                f"beyond its {b.grace_days}-day grace period",
+            )
+            results.append(
+                BadgeResult(b.name, True, False, None, None, None, (life, *rule_reasons), missing)
+            )
     return BadgeDecision(
         entity_id=metrics.entity_id,
         kind=metrics.kind,
@@ -432,12 +623,15 @@ def decide_badges(
 
 # --- boost --------------------------------------------------------------------------------------
 
+
 def _ordinal(k: int) -> str:
     suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
     return f"{k}{suffix}"
 
 
-def decide_boost(metrics: EntityMetrics, badges: BadgeDecision, policy: EntityPolicy, as_of: int) -> Boost:
+def decide_boost(
+    metrics: EntityMetrics, badges: BadgeDecision, policy: EntityPolicy, as_of: int
+) -> Boost:
     """The traffic multiplier, tier and leaderboard eligibility of one shop or host.
 
     ``multiplier = clamp(1 + sum(badge bonuses) - violation costs - false-ad cost
@@ -461,7 +655,9 @@ def decide_boost(metrics: EntityMetrics, badges: BadgeDecision, policy: EntityPo
     ``leaderboard.max_recent_severity`` in the last ``leaderboard.clean_days``.
     """
     if metrics.as_of != as_of or badges.as_of != as_of:
-        raise ValueError(f"metrics ({metrics.as_of}) and badges ({badges.as_of}) must be as of {as_of}")
+        raise ValueError(
+            f"metrics ({metrics.as_of}) and badges ({badges.as_of}) must be as of {as_of}"
+        )
     bp = policy.boost
     tz = policy.metrics.day_offset_hours
     reasons: list[Reason] = []
@@ -474,34 +670,55 @@ def decide_boost(metrics: EntityMetrics, badges: BadgeDecision, policy: EntityPo
     for k, p in enumerate(metrics.violations):
         sev = min(3, max(1, p.severity))
         base = bp.severity_cost[sev - 1]
-        cost = base * bp.escalation_factor ** k
+        cost = base * bp.escalation_factor**k
         if cost <= 0:
             continue
         value -= cost
         if k == 0:
-            msg = (f"{_ordinal(k + 1)} violation in {metrics.violation_window_days} days ({p.code}, severity {sev}, "
-                   f"{_date(p.at, tz)}): -{cost:.2f}")
+            msg = (
+                f"{_ordinal(k + 1)} violation in {metrics.violation_window_days} days ({p.code}, severity {sev}, "
+                f"{_date(p.at, tz)}): -{cost:.2f}"
+            )
             reasons.append(Reason("VIOLATION", msg))
         else:
-            msg = (f"{_ordinal(k + 1)} violation in {metrics.violation_window_days} days ({p.code}, severity {sev}, "
-                   f"{_date(p.at, tz)}): -{cost:.2f} ({base:.2f} x {bp.escalation_factor:g}^{k}, repeat offence)")
+            msg = (
+                f"{_ordinal(k + 1)} violation in {metrics.violation_window_days} days ({p.code}, severity {sev}, "
+                f"{_date(p.at, tz)}): -{cost:.2f} ({base:.2f} x {bp.escalation_factor:g}^{k}, repeat offence)"
+            )
             reasons.append(Reason("REPEAT_VIOLATION", msg))
     if metrics.confirmed_false_ads > 0 and bp.false_ad_cost > 0:
         cost = min(bp.false_ad_cost_cap, bp.false_ad_cost * metrics.confirmed_false_ads)
         value -= cost
-        reasons.append(Reason("FALSE_ADS", f"{_plural(metrics.confirmed_false_ads, 'confirmed false-ad report')} "
-                                           f"in {metrics.window_days} days: -{cost:.2f}"))
+        reasons.append(
+            Reason(
+                "FALSE_ADS",
+                f"{_plural(metrics.confirmed_false_ads, 'confirmed false-ad report')} "
+                f"in {metrics.window_days} days: -{cost:.2f}",
+            )
+        )
     rate = metrics.for_cause_refund_rate
-    if (rate is not None and rate > bp.below_standard_for_cause_refund_rate + _EPS
-            and metrics.for_cause_refund_buyers > bp.below_standard_buyer_allowance + _EPS):
+    if (
+        rate is not None
+        and rate > bp.below_standard_for_cause_refund_rate + _EPS
+        and metrics.for_cause_refund_buyers > bp.below_standard_buyer_allowance + _EPS
+    ):
         value -= bp.below_standard_cost
-        reasons.append(Reason("BELOW_STANDARD", f"for-cause refund rate {_pct(rate)} above "
-                              f"{_pct(bp.below_standard_for_cause_refund_rate)} with "
-                              f"{_plural(metrics.for_cause_refund_buyers, 'buyer')} affected: "
-                              f"-{bp.below_standard_cost:.2f}"))
+        reasons.append(
+            Reason(
+                "BELOW_STANDARD",
+                f"for-cause refund rate {_pct(rate)} above "
+                f"{_pct(bp.below_standard_for_cause_refund_rate)} with "
+                f"{_plural(metrics.for_cause_refund_buyers, 'buyer')} affected: "
+                f"-{bp.below_standard_cost:.2f}",
+            )
+        )
     clamped = min(bp.max_multiplier, max(bp.min_multiplier, value))
     if clamped != value:
-        reasons.append(Reason("CLAMPED", f"{value:.2f} held to [{bp.min_multiplier:.2f}, {bp.max_multiplier:.2f}]"))
+        reasons.append(
+            Reason(
+                "CLAMPED", f"{value:.2f} held to [{bp.min_multiplier:.2f}, {bp.max_multiplier:.2f}]"
+            )
+        )
     multiplier = round(clamped, 4)
 
     t = bp.tiers
@@ -518,18 +735,32 @@ def decide_boost(metrics: EntityMetrics, badges: BadgeDecision, policy: EntityPo
 
     lb = bp.leaderboard
     recent_from = as_of - lb.clean_days * MS_PER_DAY
-    recent = [p for p in metrics.violations if p.at > recent_from and p.severity > lb.max_recent_severity]
+    recent = [
+        p for p in metrics.violations if p.at > recent_from and p.severity > lb.max_recent_severity
+    ]
     blockers: list[Reason] = []
     if not held & lb.requires_any_badge:
-        blockers.append(Reason("LEADERBOARD_NEEDS_BADGE",
-                               f"hourly leaderboard needs one of {', '.join(sorted(lb.requires_any_badge))}"))
+        blockers.append(
+            Reason(
+                "LEADERBOARD_NEEDS_BADGE",
+                f"hourly leaderboard needs one of {', '.join(sorted(lb.requires_any_badge))}",
+            )
+        )
     if multiplier < lb.min_multiplier:
-        blockers.append(Reason("LEADERBOARD_LOW_MULTIPLIER",
-                               f"hourly leaderboard needs a multiplier of at least {lb.min_multiplier:.2f}"))
+        blockers.append(
+            Reason(
+                "LEADERBOARD_LOW_MULTIPLIER",
+                f"hourly leaderboard needs a multiplier of at least {lb.min_multiplier:.2f}",
+            )
+        )
     if recent:
-        blockers.append(Reason("LEADERBOARD_RECENT_VIOLATION",
-                               f"hourly leaderboard needs no violation above severity {lb.max_recent_severity} in "
-                               f"{lb.clean_days} days (latest: {recent[-1].code} on {_date(recent[-1].at, tz)})"))
+        blockers.append(
+            Reason(
+                "LEADERBOARD_RECENT_VIOLATION",
+                f"hourly leaderboard needs no violation above severity {lb.max_recent_severity} in "
+                f"{lb.clean_days} days (latest: {recent[-1].code} on {_date(recent[-1].at, tz)})",
+            )
+        )
     eligible = not blockers
     if eligible:
         reasons.append(Reason("LEADERBOARD_ELIGIBLE", "eligible for the hourly sales leaderboard"))

@@ -41,13 +41,19 @@ something.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 
 from scoring.facts import FOR_CAUSE_REASONS, MS_PER_DAY, OrderFact
 from scoring.policy_reader import PolicyTable, check_range
 
-__all__ = ["BuyerWeight", "BuyerWeightPolicy", "SIGNALS", "buyer_weight", "load_buyer_weight_policy"]
+__all__ = [
+    "BuyerWeight",
+    "BuyerWeightPolicy",
+    "SIGNALS",
+    "buyer_weight",
+    "load_buyer_weight_policy",
+]
 
 SIGNALS = ("NO_INTERACTION", "NEW_ACCOUNT", "ONE_TARGET", "BUNCHED", "CHEAP", "NEVER_DISPUTED")
 
@@ -71,10 +77,21 @@ class BuyerWeightPolicy:
     def __post_init__(self) -> None:
         p = "buyers."
         check_range(self.min_weight, p + "min_weight", gt=0, le=1)
-        for name in ("no_interaction_penalty", "new_account_penalty", "one_target_penalty", "bunched_penalty",
-                     "cheap_penalty", "never_disputed_penalty"):
+        for name in (
+            "no_interaction_penalty",
+            "new_account_penalty",
+            "one_target_penalty",
+            "bunched_penalty",
+            "cheap_penalty",
+            "never_disputed_penalty",
+        ):
             check_range(getattr(self, name), p + name, ge=0, le=1)
-        for name in ("new_account_days", "bunched_days", "cheap_order_yuan", "established_span_days"):
+        for name in (
+            "new_account_days",
+            "bunched_days",
+            "cheap_order_yuan",
+            "established_span_days",
+        ):
             check_range(getattr(self, name), p + name, ge=0)
         check_range(self.one_target_min_orders, p + "one_target_min_orders", ge=1)
         # Read from [trust.negative] (one definition of a bad review), so named by that path.
@@ -89,7 +106,11 @@ def load_buyer_weight_policy(document: Mapping[str, object]) -> BuyerWeightPolic
     buyers = root.table("buyers")
     trust = root.optional("trust", root.table)
     negative = trust.optional("negative", trust.table) if trust is not None else None
-    stars = negative.optional("bad_review_max_stars", negative.integer) if negative is not None else None
+    stars = (
+        negative.optional("bad_review_max_stars", negative.integer)
+        if negative is not None
+        else None
+    )
     return buyers.build(BuyerWeightPolicy, bad_review_max_stars=2 if stars is None else stars)
 
 
@@ -108,12 +129,19 @@ class BuyerWeight:
 
 
 def _disputed(o: OrderFact, as_of: int, bad_stars: int) -> bool:
-    if o.refunded_at is not None and o.refunded_at <= as_of and o.refund_reason in FOR_CAUSE_REASONS:
+    if (
+        o.refunded_at is not None
+        and o.refunded_at <= as_of
+        and o.refund_reason in FOR_CAUSE_REASONS
+    ):
         return True
     if any(c.at <= as_of for c in o.complaints):
         return True
-    return (o.rating is not None and o.rating <= bad_stars
-            and (o.reviewed_at is None or o.reviewed_at <= as_of))
+    return (
+        o.rating is not None
+        and o.rating <= bad_stars
+        and (o.reviewed_at is None or o.reviewed_at <= as_of)
+    )
 
 
 def buyer_weight(
@@ -127,7 +155,9 @@ def buyer_weight(
     """The weight of one buyer's evidence from ALL of the buyer's orders (toward any host or shop)
     and the times of ALL of the buyer's interactions (watch sessions, comments, follow and
     fan-club changes), as of ``as_of``. A buyer without orders has nothing to weigh: weight 1."""
-    placed = sorted((o for o in orders if o.placed_at <= as_of), key=lambda o: (o.placed_at, o.order_id))
+    placed = sorted(
+        (o for o in orders if o.placed_at <= as_of), key=lambda o: (o.placed_at, o.order_id)
+    )
     if not placed:
         return BuyerWeight(buyer_id, 1.0, (), ())
     first, last = placed[0].placed_at, placed[-1].placed_at
@@ -136,25 +166,50 @@ def buyer_weight(
     fired: list[tuple[str, float, str]] = []
     n = len(placed)
     if not any(t <= as_of for t in interaction_times):
-        fired.append(("NO_INTERACTION", policy.no_interaction_penalty,
-                      "never watched, commented on, followed or joined a fan club of any live room"))
+        fired.append(
+            (
+                "NO_INTERACTION",
+                policy.no_interaction_penalty,
+                "never watched, commented on, followed or joined a fan club of any live room",
+            )
+        )
     if registered_at is not None and first - registered_at < policy.new_account_days * MS_PER_DAY:
-        fired.append(("NEW_ACCOUNT", policy.new_account_penalty,
-                      f"first order within {policy.new_account_days:g} days of registering"))
+        fired.append(
+            (
+                "NEW_ACCOUNT",
+                policy.new_account_penalty,
+                f"first order within {policy.new_account_days:g} days of registering",
+            )
+        )
     shops = {o.shop_id for o in placed}
     if n >= policy.one_target_min_orders and len(shops) == 1:
         fired.append(("ONE_TARGET", policy.one_target_penalty, f"all {n} orders at one shop"))
     if n >= 2 and last - first < policy.bunched_days * MS_PER_DAY:
-        fired.append(("BUNCHED", policy.bunched_penalty,
-                      f"all {n} orders within {policy.bunched_days:g} days"))
+        fired.append(
+            (
+                "BUNCHED",
+                policy.bunched_penalty,
+                f"all {n} orders within {policy.bunched_days:g} days",
+            )
+        )
     amounts = sorted(o.amount for o in placed)
     median = amounts[n // 2] if n % 2 else (amounts[n // 2 - 1] + amounts[n // 2]) / 2
     if median < policy.cheap_order_yuan:
-        fired.append(("CHEAP", policy.cheap_penalty,
-                      f"median order {median:.2f} yuan, below {policy.cheap_order_yuan:g}"))
+        fired.append(
+            (
+                "CHEAP",
+                policy.cheap_penalty,
+                f"median order {median:.2f} yuan, below {policy.cheap_order_yuan:g}",
+            )
+        )
     if n >= 2 and not any(_disputed(o, as_of, policy.bad_review_max_stars) for o in placed):
-        fired.append(("NEVER_DISPUTED", policy.never_disputed_penalty,
-                      f"{n} orders and never a refund for cause, complaint or low review"))
+        fired.append(
+            (
+                "NEVER_DISPUTED",
+                policy.never_disputed_penalty,
+                f"{n} orders and never a refund for cause, complaint or low review",
+            )
+        )
     if not fired:
         return BuyerWeight(buyer_id, 1.0, (), ())
     penalty = sum(p for _, p, _ in fired)

@@ -24,8 +24,8 @@ collapsed show a rate above 100%.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from scoring.entity_policy import EntityPolicy
 from scoring.facts import FOR_CAUSE_REASONS, MS_PER_DAY, EntityFacts, Penalty
@@ -250,10 +250,12 @@ def compute_metrics(
         if start < rep.at <= as_of and rep.value >= 1:
             false_ads += 1
 
-    violations = tuple(sorted(
-        (p for p in facts.penalties if v_start < p.at <= as_of),
-        key=lambda p: (p.at, p.severity, p.code),
-    ))
+    violations = tuple(
+        sorted(
+            (p for p in facts.penalties if v_start < p.at <= as_of),
+            key=lambda p: (p.at, p.severity, p.code),
+        )
+    )
 
     prior_w = mp.review_prior_weight
     return EntityMetrics(
@@ -290,7 +292,8 @@ def compute_metrics(
         reviews=rev_n,
         review_average=(rev_sum / rev_n) if rev_n > 0 else None,
         review_score=(prior_w * mp.review_prior_mean + rev_sum) / (prior_w + rev_n)
-        if prior_w + rev_n > 0 else mp.review_prior_mean,
+        if prior_w + rev_n > 0
+        else mp.review_prior_mean,
         violations=violations,
         max_violation_severity=max((p.severity for p in violations), default=0),
     )

@@ -16,8 +16,8 @@ starts with the key path (``badges.QUALITY_MERCHANT.grace_days: ...``).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from scoring.policy_reader import PolicyError, PolicyTable, keys_of, policy_version
 
@@ -156,7 +156,10 @@ def _badge(name: str, t: PolicyTable) -> BadgePolicy:
         min_buyers=t.optional("min_buyers", t.number, ge=0),
         min_repurchase_rate=t.optional("min_repurchase_rate", t.number, ge=0, le=1),
         max_for_cause_refund_rate=t.optional("max_for_cause_refund_rate", t.number, ge=0, le=1),
-        for_cause_refund_buyer_allowance=t.optional("for_cause_refund_buyer_allowance", t.number, ge=0) or 0.0,
+        for_cause_refund_buyer_allowance=t.optional(
+            "for_cause_refund_buyer_allowance", t.number, ge=0
+        )
+        or 0.0,
         max_complaint_rate=t.optional("max_complaint_rate", t.number, ge=0, le=1),
         complaint_buyer_allowance=t.optional("complaint_buyer_allowance", t.number, ge=0) or 0.0,
         min_review_score=t.optional("min_review_score", t.number, ge=1, le=5),
@@ -164,27 +167,51 @@ def _badge(name: str, t: PolicyTable) -> BadgePolicy:
         max_confirmed_false_ads=t.optional("max_confirmed_false_ads", t.integer, ge=0),
         min_inspections=t.optional("min_inspections", t.number, ge=0),
         min_inspection_pass_rate=t.optional("min_inspection_pass_rate", t.number, ge=0, le=1),
-        inspection_failure_allowance=t.optional("inspection_failure_allowance", t.number, ge=0) or 0.0,
+        inspection_failure_allowance=t.optional("inspection_failure_allowance", t.number, ge=0)
+        or 0.0,
     )
     # Pairs that only make sense together: half a rule is a policy bug, not a lenient rule.
     pairs = (
         ("min_trust_rights", b.min_trust_rights is not None, "trust_rights", bool(b.trust_rights)),
-        ("min_repurchase_rate", b.min_repurchase_rate is not None, "min_buyers", bool(b.min_buyers)),
-        ("for_cause_refund_buyer_allowance", "for_cause_refund_buyer_allowance" in t,
-         "max_for_cause_refund_rate", bool(b.max_for_cause_refund_rate)),
-        ("complaint_buyer_allowance", "complaint_buyer_allowance" in t,
-         "max_complaint_rate", bool(b.max_complaint_rate)),
-        ("min_inspection_pass_rate", b.min_inspection_pass_rate is not None, "min_inspections",
-         bool(b.min_inspections)),
-        ("inspection_failure_allowance", "inspection_failure_allowance" in t,
-         "min_inspection_pass_rate", bool(b.min_inspection_pass_rate)),
+        (
+            "min_repurchase_rate",
+            b.min_repurchase_rate is not None,
+            "min_buyers",
+            bool(b.min_buyers),
+        ),
+        (
+            "for_cause_refund_buyer_allowance",
+            "for_cause_refund_buyer_allowance" in t,
+            "max_for_cause_refund_rate",
+            bool(b.max_for_cause_refund_rate),
+        ),
+        (
+            "complaint_buyer_allowance",
+            "complaint_buyer_allowance" in t,
+            "max_complaint_rate",
+            bool(b.max_complaint_rate),
+        ),
+        (
+            "min_inspection_pass_rate",
+            b.min_inspection_pass_rate is not None,
+            "min_inspections",
+            bool(b.min_inspections),
+        ),
+        (
+            "inspection_failure_allowance",
+            "inspection_failure_allowance" in t,
+            "min_inspection_pass_rate",
+            bool(b.min_inspection_pass_rate),
+        ),
     )
     for key, given, needs, other in pairs:
         if given and not other:
             raise t.error(f"needs {t.key_path(needs)}", key)
     if b.min_trust_rights is not None and b.min_trust_rights > len(b.trust_rights):
-        raise t.error(f"is more than the {len(b.trust_rights)} trust_rights listed, got {b.min_trust_rights}",
-                      "min_trust_rights")
+        raise t.error(
+            f"is more than the {len(b.trust_rights)} trust_rights listed, got {b.min_trust_rights}",
+            "min_trust_rights",
+        )
     return b
 
 
@@ -207,8 +234,10 @@ def _boost(t: PolicyTable, badges: tuple[BadgePolicy, ...]) -> BoostPolicy:
         preferred_from=tiers_t.number("preferred_from", ge=0, le=10),
     )
     if not tiers.suppressed_below <= 1.0 < tiers.standard_from <= tiers.preferred_from:
-        raise tiers_t.error(f"must have suppressed_below <= 1.0 < standard_from <= preferred_from, got "
-                            f"{tiers.suppressed_below!r}, {tiers.standard_from!r}, {tiers.preferred_from!r}")
+        raise tiers_t.error(
+            f"must have suppressed_below <= 1.0 < standard_from <= preferred_from, got "
+            f"{tiers.suppressed_below!r}, {tiers.standard_from!r}, {tiers.preferred_from!r}"
+        )
     lb_t = t.table("leaderboard", keys_of(LeaderboardPolicy))
     lb = LeaderboardPolicy(
         requires_any_badge=lb_t.names("requires_any_badge", names),
@@ -226,7 +255,9 @@ def _boost(t: PolicyTable, badges: tuple[BadgePolicy, ...]) -> BoostPolicy:
         escalation_factor=t.number("escalation_factor", ge=1, le=10),
         false_ad_cost=t.number("false_ad_cost", ge=0),
         false_ad_cost_cap=t.number("false_ad_cost_cap", ge=0),
-        below_standard_for_cause_refund_rate=t.number("below_standard_for_cause_refund_rate", ge=0, le=1),
+        below_standard_for_cause_refund_rate=t.number(
+            "below_standard_for_cause_refund_rate", ge=0, le=1
+        ),
         below_standard_buyer_allowance=t.number("below_standard_buyer_allowance", ge=0),
         below_standard_cost=t.number("below_standard_cost", ge=0),
         tiers=tiers,
@@ -234,7 +265,9 @@ def _boost(t: PolicyTable, badges: tuple[BadgePolicy, ...]) -> BoostPolicy:
     )
 
 
-def load_entity_policy(mapping: Mapping[str, object], *, version: str | None = None) -> EntityPolicy:
+def load_entity_policy(
+    mapping: Mapping[str, object], *, version: str | None = None
+) -> EntityPolicy:
     """Build and validate the shop/host policy from a parsed policy mapping.
 
     ``version`` defaults to the mapping's top-level ``version``; it is recorded in every badge

@@ -15,7 +15,15 @@ MS_PER_DAY = 86_400_000
 # Refund and complaint reasons that are the seller's fault; BUYER_REMORSE and OTHER are not
 # held against a shop or host (a 7-day no-reason return is a right, not a defect).
 FOR_CAUSE_REASONS = frozenset(
-    {"DEFECT", "NOT_AS_DESCRIBED", "NOT_DELIVERED", "FAKE_GOODS", "LATE_SHIPPING", "FAKE_SHIPPING", "RUDE_SERVICE"}
+    {
+        "DEFECT",
+        "NOT_AS_DESCRIBED",
+        "NOT_DELIVERED",
+        "FAKE_GOODS",
+        "LATE_SHIPPING",
+        "FAKE_SHIPPING",
+        "RUDE_SERVICE",
+    }
 )
 
 
@@ -78,7 +86,9 @@ class PairFacts:
     comments: tuple[int, ...] = ()  # times
     follow_changes: tuple[TimedValue, ...] = ()  # value: 1 followed, 0 unfollowed
     tier_changes: tuple[TimedValue, ...] = ()  # value: fan-club tier 0..20
-    confirmed_reports: tuple[int, ...] = ()  # when this buyer's false-ad reports were confirmed (confirmedAt)
+    confirmed_reports: tuple[
+        int, ...
+    ] = ()  # when this buyer's false-ad reports were confirmed (confirmedAt)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,4 +123,6 @@ class EntityFacts:
     penalties: tuple[Penalty, ...] = ()
     rights: tuple[str, ...] = ()  # a shop's trust rights as of the evaluation time
     registered_at: int | None = None
-    buyer_weights: dict[str, float] = field(default_factory=dict)  # anti-gaming weight per buyer (default 1)
+    buyer_weights: dict[str, float] = field(
+        default_factory=dict
+    )  # anti-gaming weight per buyer (default 1)

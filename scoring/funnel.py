@@ -27,9 +27,9 @@ import calendar
 import statistics
 from bisect import bisect_right
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Iterable
 
 from scoring.pair_trust import ACQUAINTANCE, HOST, LEVELS, REGULAR, SHOP, STRANGER
 
@@ -62,9 +62,13 @@ class PairPath:
     target_id: str
     category: str | None
     first_at: int  # the pair's first fact
-    changes: tuple[tuple[int, str], ...]  # (at, level from then on), in time order; the first is at first_at
+    changes: tuple[
+        tuple[int, str], ...
+    ]  # (at, level from then on), in time order; the first is at first_at
     rights_at_first: bool | None = None  # shops: the shop held trust rights when the pair began
-    tiers: tuple[tuple[int, float], ...] = ()  # hosts: fan-club tier changes (at, tier), in time order
+    tiers: tuple[
+        tuple[int, float], ...
+    ] = ()  # hosts: fan-club tier changes (at, tier), in time order
 
     def first_at_level(self, level: str) -> int | None:
         """When the pair was first at ``level`` or above; None if never."""
@@ -167,7 +171,10 @@ class Funnel:
 
 # -- periods ------------------------------------------------------------------------------------
 
-def period_bounds(since: int, until: int, period: str, offset_minutes: int = 480) -> list[tuple[int, int]]:
+
+def period_bounds(
+    since: int, until: int, period: str, offset_minutes: int = 480
+) -> list[tuple[int, int]]:
     """[start, end) of every period that overlaps [since, until]: calendar days, weeks from
     Monday, or months, in the time zone ``offset_minutes`` east of UTC (default +08:00, the
     platform's). The first starts at the period that holds ``since``; each is whole, so periods
@@ -177,7 +184,9 @@ def period_bounds(since: int, until: int, period: str, offset_minutes: int = 480
     if until < since:
         raise ValueError("until must not be before since")
     tz = timezone(timedelta(minutes=offset_minutes))
-    start = datetime.fromtimestamp(since / 1000, tz).replace(hour=0, minute=0, second=0, microsecond=0)
+    start = datetime.fromtimestamp(since / 1000, tz).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
     if period == "WEEK":
         start -= timedelta(days=start.weekday())
     elif period == "MONTH":
@@ -198,8 +207,15 @@ def period_bounds(since: int, until: int, period: str, offset_minutes: int = 480
 
 # -- the funnel ---------------------------------------------------------------------------------
 
-def build_funnel(paths: Iterable[PairPath], since: int, until: int, period: str = "MONTH",
-                 horizon_days: int = 90, offset_minutes: int = 480) -> Funnel:
+
+def build_funnel(
+    paths: Iterable[PairPath],
+    since: int,
+    until: int,
+    period: str = "MONTH",
+    horizon_days: int = 90,
+    offset_minutes: int = 480,
+) -> Funnel:
     """The funnel of these pairs over [since, until] (epoch ms)."""
     if horizon_days < 1:
         raise ValueError("horizon_days must be at least 1")
@@ -271,16 +287,39 @@ def build_funnel(paths: Iterable[PairPath], since: int, until: int, period: str 
         by_kind: dict[str, dict[tuple[str, str], int]] = {}
         for (kind, a, b), n in moves[i].items():
             by_kind.setdefault(kind, {})[(a, b)] = n
-        periods.append(Period(start, end, dict(sorted(new_pairs[i].items())),
-                              {k: dict(sorted(v.items(), key=_move_order)) for k, v in sorted(by_kind.items())}))
-    conversion = [Conversion(kind, category, factor, group, n, acq_groups[(kind, category, factor, group)],
-                             reg_groups[(kind, category, factor, group)])
-                  for (kind, category, factor, group), n in sorted(groups.items(), key=lambda kv: _group_order(kv[0]))]
+        periods.append(
+            Period(
+                start,
+                end,
+                dict(sorted(new_pairs[i].items())),
+                {k: dict(sorted(v.items(), key=_move_order)) for k, v in sorted(by_kind.items())},
+            )
+        )
+    conversion = [
+        Conversion(
+            kind,
+            category,
+            factor,
+            group,
+            n,
+            acq_groups[(kind, category, factor, group)],
+            reg_groups[(kind, category, factor, group)],
+        )
+        for (kind, category, factor, group), n in sorted(
+            groups.items(), key=lambda kv: _group_order(kv[0])
+        )
+    ]
     return Funnel(
-        since=since, until=until, period=period, horizon_days=horizon_days, pairs=pairs, periods=periods,
+        since=since,
+        until=until,
+        period=period,
+        horizon_days=horizon_days,
+        pairs=pairs,
+        periods=periods,
         time_to_acquaintance=Durations(ACQUAINTANCE, began, len(to_acq), tuple(sorted(to_acq))),
         time_to_regular=Durations(REGULAR, began, len(to_reg), tuple(sorted(to_reg))),
-        conversion=conversion, cohort_until=cohort_until,
+        conversion=conversion,
+        cohort_until=cohort_until,
     )
 
 
@@ -290,7 +329,12 @@ def _move_order(item: tuple[tuple[str, str], int]) -> tuple[int, int]:
 
 
 _FACTORS = {ALL: 0, SHOP_RIGHTS: 1, FAN_CLUB_TIER: 2}
-_GROUPS = {"all": 0, WITH_RIGHTS: 1, WITHOUT_RIGHTS: 2, **{g: 3 + i for i, g in enumerate(TIER_GROUPS)}}
+_GROUPS = {
+    "all": 0,
+    WITH_RIGHTS: 1,
+    WITHOUT_RIGHTS: 2,
+    **{g: 3 + i for i, g in enumerate(TIER_GROUPS)},
+}
 
 
 def _group_order(key: tuple[str, str | None, str, str]) -> tuple[object, ...]:

@@ -26,9 +26,9 @@ rounded, hence independent of the order of the facts), so equal inputs give iden
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable
 
 from scoring.facts import FOR_CAUSE_REASONS, MS_PER_DAY, OrderFact, PairFacts, TimedValue
 from scoring.trust_policy import LevelPolicy, TrustPolicy
@@ -118,11 +118,31 @@ class _Evidence:
     """What one pass over the facts found: decayed evidence terms and plain counts."""
 
     __slots__ = (
-        "order_credit", "month_credit", "spend_credit", "watch_credit", "comment_credit",
-        "follow_credit", "tier_credit", "satisfied", "satisfied_raw", "months",
-        "over_cap", "neutral_refunds", "pending", "refunds_for_cause", "refund_reasons",
-        "complaints", "bad_reviews", "good_reviews", "reports", "spend", "watch_minutes",
-        "comments", "follow_days", "tier", "anything",
+        "order_credit",
+        "month_credit",
+        "spend_credit",
+        "watch_credit",
+        "comment_credit",
+        "follow_credit",
+        "tier_credit",
+        "satisfied",
+        "satisfied_raw",
+        "months",
+        "over_cap",
+        "neutral_refunds",
+        "pending",
+        "refunds_for_cause",
+        "refund_reasons",
+        "complaints",
+        "bad_reviews",
+        "good_reviews",
+        "reports",
+        "spend",
+        "watch_minutes",
+        "comments",
+        "follow_days",
+        "tier",
+        "anything",
     )
 
     def __init__(self) -> None:
@@ -141,12 +161,24 @@ class _Evidence:
     @property
     def positive(self) -> float:
         # A fixed number of terms in a fixed order: deterministic without fsum.
-        return (self.order_credit + self.month_credit + self.spend_credit + self.watch_credit
-                + self.comment_credit + self.follow_credit + self.tier_credit)
+        return (
+            self.order_credit
+            + self.month_credit
+            + self.spend_credit
+            + self.watch_credit
+            + self.comment_credit
+            + self.follow_credit
+            + self.tier_credit
+        )
 
 
-def _orders(orders: tuple[OrderFact, ...], policy: TrustPolicy, as_of: int, ev: _Evidence,
-            negative: list[float]) -> None:
+def _orders(
+    orders: tuple[OrderFact, ...],
+    policy: TrustPolicy,
+    as_of: int,
+    ev: _Evidence,
+    negative: list[float],
+) -> None:
     """Order evidence: satisfied-order credit (same-item and monthly caps), months, spend, and
     refunds / complaints / bad reviews against. Hot loop: attributes read once into locals."""
     k = policy.decay.rate_per_ms  # weight 2^(-age/half_life) = exp(-age * k)
@@ -165,7 +197,9 @@ def _orders(orders: tuple[OrderFact, ...], policy: TrustPolicy, as_of: int, ev: 
     spend_terms: list[float] = []
     spend_raw: list[float] = []
     reasons: set[str] = set()
-    seen = satisfied_raw = pending = neutral_refunds = refunds = complaints = bad_reviews = good_reviews = 0
+    seen = satisfied_raw = pending = neutral_refunds = refunds = complaints = bad_reviews = (
+        good_reviews
+    ) = 0
     for o in orders:
         placed = o.placed_at
         if placed > as_of:
@@ -250,9 +284,13 @@ def _orders(orders: tuple[OrderFact, ...], policy: TrustPolicy, as_of: int, ev: 
     ev.order_credit = _fsum(kept)
     ev.satisfied = len(best)
     ev.months = len(month_latest)
-    ev.month_credit = pos.distinct_month * _fsum([exp((t - as_of) * k) for t in month_latest.values()])
+    ev.month_credit = pos.distinct_month * _fsum(
+        [exp((t - as_of) * k) for t in month_latest.values()]
+    )
     ev.spend = _fsum(spend_raw)
-    ev.spend_credit = min(pos.spend_cap, pos.spend_weight * _log2(1.0 + _fsum(spend_terms) / pos.spend_unit_yuan))
+    ev.spend_credit = min(
+        pos.spend_cap, pos.spend_weight * _log2(1.0 + _fsum(spend_terms) / pos.spend_unit_yuan)
+    )
 
 
 def _as_of_value(changes: tuple[TimedValue, ...], as_of: int) -> TimedValue | None:
@@ -260,7 +298,9 @@ def _as_of_value(changes: tuple[TimedValue, ...], as_of: int) -> TimedValue | No
     (unfollow over follow, lower tier over higher: the cautious reading of an ambiguous log)."""
     latest: TimedValue | None = None
     for c in changes:
-        if c.at <= as_of and (latest is None or c.at > latest.at or (c.at == latest.at and c.value < latest.value)):
+        if c.at <= as_of and (
+            latest is None or c.at > latest.at or (c.at == latest.at and c.value < latest.value)
+        ):
             latest = c
     return latest
 
@@ -284,8 +324,9 @@ def _follow_since(changes: tuple[TimedValue, ...], as_of: int) -> int | None:
     return since
 
 
-def _interactions(facts: PairFacts, policy: TrustPolicy, as_of: int, ev: _Evidence,
-                  negative: list[float]) -> None:
+def _interactions(
+    facts: PairFacts, policy: TrustPolicy, as_of: int, ev: _Evidence, negative: list[float]
+) -> None:
     """Watch time, comments, follow age, fan-club tier (for) and confirmed reports (against)."""
     k = policy.decay.rate_per_ms  # weight 2^(-age/half_life) = exp(-age * k)
     pos = policy.positive
@@ -295,13 +336,17 @@ def _interactions(facts: PairFacts, policy: TrustPolicy, as_of: int, ev: _Eviden
             ev.anything = True
             ev.watch_minutes = _fsum([v.value for v in seen])
             decayed = _fsum([v.value * _exp((v.at - as_of) * k) for v in seen])
-            ev.watch_credit = min(pos.watch_cap, pos.watch_weight * _log2(1.0 + decayed / pos.watch_unit_minutes))
+            ev.watch_credit = min(
+                pos.watch_cap, pos.watch_weight * _log2(1.0 + decayed / pos.watch_unit_minutes)
+            )
     if facts.comments:
         weights = [_exp((t - as_of) * k) for t in facts.comments if t <= as_of]
         if weights:
             ev.anything = True
             ev.comments = len(weights)
-            ev.comment_credit = min(pos.comment_cap, pos.comment_weight * _log2(1.0 + _fsum(weights)))
+            ev.comment_credit = min(
+                pos.comment_cap, pos.comment_weight * _log2(1.0 + _fsum(weights))
+            )
     if facts.follow_changes:
         since = _follow_since(facts.follow_changes, as_of)
         ev.anything = ev.anything or any(c.at <= as_of for c in facts.follow_changes)
@@ -314,7 +359,9 @@ def _interactions(facts: PairFacts, policy: TrustPolicy, as_of: int, ev: _Eviden
         if latest is not None:
             ev.anything = True
             ev.tier = max(0.0, latest.value)
-            ev.tier_credit = pos.fan_tier_weight * min(ev.tier, pos.fan_tier_full) / pos.fan_tier_full
+            ev.tier_credit = (
+                pos.fan_tier_weight * min(ev.tier, pos.fan_tier_full) / pos.fan_tier_full
+            )
     # A confirmed false-ad report is against the host who made the claim; the store may list
     # reports for shop pairs too, but they do not say the shop misled anyone.
     if facts.confirmed_reports and facts.target_kind == HOST:
@@ -327,12 +374,21 @@ def _interactions(facts: PairFacts, policy: TrustPolicy, as_of: int, ev: _Eviden
 
 
 def _meets(lp: LevelPolicy, score: float, confidence: float, satisfied: int, months: int) -> bool:
-    return (score >= lp.min_score and confidence >= lp.min_confidence
-            and satisfied >= lp.min_satisfied_orders and months >= lp.min_distinct_months)
+    return (
+        score >= lp.min_score
+        and confidence >= lp.min_confidence
+        and satisfied >= lp.min_satisfied_orders
+        and months >= lp.min_distinct_months
+    )
 
 
-def trust_level(score: float, confidence: float, satisfied_orders: int, distinct_months: int,
-                policy: TrustPolicy) -> str:
+def trust_level(
+    score: float,
+    confidence: float,
+    satisfied_orders: int,
+    distinct_months: int,
+    policy: TrustPolicy,
+) -> str:
     """STRANGER, ACQUAINTANCE or REGULAR: the highest level whose every threshold is met.
 
     Thresholds on score, confidence and plain counts at once (eBay-style minimum counts), so the
@@ -349,7 +405,9 @@ def _plural(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def _shortfalls(lp: LevelPolicy, score: float, confidence: float, satisfied: int, months: int) -> str:
+def _shortfalls(
+    lp: LevelPolicy, score: float, confidence: float, satisfied: int, months: int
+) -> str:
     missing = []
     if score < lp.min_score:
         missing.append(f"score {lp.min_score:.2f} (has {score:.2f})")
@@ -365,23 +423,46 @@ def _shortfalls(lp: LevelPolicy, score: float, confidence: float, satisfied: int
 @lru_cache(maxsize=64)
 def _thresholds(lp: LevelPolicy) -> str:
     """The level's requirements as text, once per policy rather than once per pair."""
-    return (f"needs score {lp.min_score:.2f}, confidence {lp.min_confidence:.2f}, "
-            f"{_plural(lp.min_satisfied_orders, 'satisfied order')} "
-            f"over {_plural(lp.min_distinct_months, 'month')}")
+    return (
+        f"needs score {lp.min_score:.2f}, confidence {lp.min_confidence:.2f}, "
+        f"{_plural(lp.min_satisfied_orders, 'satisfied order')} "
+        f"over {_plural(lp.min_distinct_months, 'month')}"
+    )
 
 
-def _level_reason(lp: LevelPolicy | None, acquaintance: LevelPolicy, score: float, confidence: float,
-                  satisfied: int, months: int) -> tuple[str, str]:
+def _level_reason(
+    lp: LevelPolicy | None,
+    acquaintance: LevelPolicy,
+    score: float,
+    confidence: float,
+    satisfied: int,
+    months: int,
+) -> tuple[str, str]:
     if lp is None:
-        return ("LEVEL_STRANGER", "STRANGER: ACQUAINTANCE needs "
-                + _shortfalls(acquaintance, score, confidence, satisfied, months))
-    return ("LEVEL_" + lp.name, f"{lp.name}: score {score:.2f}, confidence {confidence:.2f}, "
-            f"{_plural(satisfied, 'satisfied order')} over {_plural(months, 'month')} ("
-            + _thresholds(lp) + ")")
+        return (
+            "LEVEL_STRANGER",
+            "STRANGER: ACQUAINTANCE needs "
+            + _shortfalls(acquaintance, score, confidence, satisfied, months),
+        )
+    return (
+        "LEVEL_" + lp.name,
+        f"{lp.name}: score {score:.2f}, confidence {confidence:.2f}, "
+        f"{_plural(satisfied, 'satisfied order')} over {_plural(months, 'month')} ("
+        + _thresholds(lp)
+        + ")",
+    )
 
 
-def _next_level(lp: LevelPolicy, r: float, s: float, w: float, a: float, satisfied: int, months: int,
-                credit_per_order: float) -> str:
+def _next_level(
+    lp: LevelPolicy,
+    r: float,
+    s: float,
+    w: float,
+    a: float,
+    satisfied: int,
+    months: int,
+    credit_per_order: float,
+) -> str:
     """What would reach level ``lp``: how many fresh satisfied orders, and in how many new months.
 
     Each fresh order is taken to be worth ``credit_per_order`` of r (its order and new-month
@@ -399,8 +480,10 @@ def _next_level(lp: LevelPolicy, r: float, s: float, w: float, a: float, satisfi
             return f"no path to {lp.name}: positive evidence from this account is weighted 0"
         needed = extra_r / credit_per_order
         if needed > _MAX_HINT_ORDERS:  # a near-zero buyer weight: a count would be meaningless
-            return (f"no practical path to {lp.name}: over {_MAX_HINT_ORDERS} more satisfied orders "
-                    "at this account's weight")
+            return (
+                f"no practical path to {lp.name}: over {_MAX_HINT_ORDERS} more satisfied orders "
+                "at this account's weight"
+            )
         for_evidence = math.ceil(needed - 1e-9)
         if for_evidence > orders:
             # The credit assumed a new month per order, so say so.
@@ -409,49 +492,99 @@ def _next_level(lp: LevelPolicy, r: float, s: float, w: float, a: float, satisfi
     if new_months == 0 or (orders == 1 and months == 0):
         what = _plural(orders, "more satisfied order")
     elif new_months == orders:
-        what = ("1 more satisfied order in a new month" if orders == 1
-                else f"{orders} more satisfied orders in different months")
+        what = (
+            "1 more satisfied order in a new month"
+            if orders == 1
+            else f"{orders} more satisfied orders in different months"
+        )
     else:
-        where = "1 of them in a new month" if new_months == 1 else f"{new_months} of them in new months"
+        where = (
+            "1 of them in a new month" if new_months == 1 else f"{new_months} of them in new months"
+        )
         what = f"{orders} more satisfied orders, {where}"
     return f"{what} to become {lp.name}"
 
 
-def _evidence_reasons(ev: _Evidence, policy: TrustPolicy, buyer_weight: float) -> list[tuple[str, str]]:
+def _evidence_reasons(
+    ev: _Evidence, policy: TrustPolicy, buyer_weight: float
+) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     if not ev.anything:
-        out.append(("NO_HISTORY", "no orders, interactions or reports yet: trust rests on the base rate"))
+        out.append(
+            ("NO_HISTORY", "no orders, interactions or reports yet: trust rests on the base rate")
+        )
         return out
     if ev.satisfied_raw:
-        out.append(("SATISFIED_ORDERS",
-                    f"{_plural(ev.satisfied, 'satisfied order')} over {_plural(ev.months, 'month')}"))
+        out.append(
+            (
+                "SATISFIED_ORDERS",
+                f"{_plural(ev.satisfied, 'satisfied order')} over {_plural(ev.months, 'month')}",
+            )
+        )
         repeats = ev.satisfied_raw - ev.satisfied
         if repeats:
-            out.append(("SAME_ITEM_REPEATS", f"{_plural(repeats, 'repeat purchase')} of the same item in the same "
-                        f"{policy.anti_gaming.same_item_window_days}-day period counted once"))
+            out.append(
+                (
+                    "SAME_ITEM_REPEATS",
+                    f"{_plural(repeats, 'repeat purchase')} of the same item in the same "
+                    f"{policy.anti_gaming.same_item_window_days}-day period counted once",
+                )
+            )
         if ev.over_cap:
-            out.append(("MONTHLY_CAP", f"{_plural(ev.over_cap, 'order')} beyond "
-                        f"{policy.anti_gaming.max_orders_per_month} a month earned no order credit"))
+            out.append(
+                (
+                    "MONTHLY_CAP",
+                    f"{_plural(ev.over_cap, 'order')} beyond "
+                    f"{policy.anti_gaming.max_orders_per_month} a month earned no order credit",
+                )
+            )
         out.append(("SPEND", f"{ev.spend:.0f} yuan spent on satisfied orders"))
     if ev.good_reviews:
-        out.append(("GOOD_REVIEWS", f"{_plural(ev.good_reviews, 'review')} of "
-                    f"{policy.positive.good_review_min_stars} stars or more"))
+        out.append(
+            (
+                "GOOD_REVIEWS",
+                f"{_plural(ev.good_reviews, 'review')} of "
+                f"{policy.positive.good_review_min_stars} stars or more",
+            )
+        )
     if ev.pending:
-        out.append(("PENDING_ORDERS", f"{_plural(ev.pending, 'order')} not delivered yet (neutral)"))
+        out.append(
+            ("PENDING_ORDERS", f"{_plural(ev.pending, 'order')} not delivered yet (neutral)")
+        )
     if ev.neutral_refunds:
-        out.append(("NO_FAULT_REFUNDS", f"{_plural(ev.neutral_refunds, 'refund')} for buyer remorse or other "
-                    "reasons (neutral)"))
+        out.append(
+            (
+                "NO_FAULT_REFUNDS",
+                f"{_plural(ev.neutral_refunds, 'refund')} for buyer remorse or other "
+                "reasons (neutral)",
+            )
+        )
     if ev.refunds_for_cause:
-        out.append(("REFUNDS_FOR_CAUSE", f"{_plural(ev.refunds_for_cause, 'refund')} for cause "
-                    f"({', '.join(ev.refund_reasons)})"))
+        out.append(
+            (
+                "REFUNDS_FOR_CAUSE",
+                f"{_plural(ev.refunds_for_cause, 'refund')} for cause "
+                f"({', '.join(ev.refund_reasons)})",
+            )
+        )
     if ev.complaints:
         out.append(("COMPLAINTS", f"{_plural(ev.complaints, 'complaint')} for cause"))
     if ev.bad_reviews:
-        out.append(("BAD_REVIEWS", f"{_plural(ev.bad_reviews, 'review')} of "
-                    f"{policy.negative.bad_review_max_stars} stars or fewer"))
+        out.append(
+            (
+                "BAD_REVIEWS",
+                f"{_plural(ev.bad_reviews, 'review')} of "
+                f"{policy.negative.bad_review_max_stars} stars or fewer",
+            )
+        )
     if ev.reports:
-        out.append(("CONFIRMED_REPORTS", f"{_plural(ev.reports, 'false-advertising report')} by this buyer "
-                    "confirmed against the host"))
+        out.append(
+            (
+                "CONFIRMED_REPORTS",
+                f"{_plural(ev.reports, 'false-advertising report')} by this buyer "
+                "confirmed against the host",
+            )
+        )
     if ev.watch_minutes:
         out.append(("WATCH_TIME", f"{ev.watch_minutes:.0f} minutes watched"))
     if ev.comments:
@@ -461,7 +594,12 @@ def _evidence_reasons(ev: _Evidence, policy: TrustPolicy, buyer_weight: float) -
     if ev.tier:
         out.append(("FAN_CLUB", f"fan-club tier {ev.tier:g}"))
     if buyer_weight < 1.0:
-        out.append(("BUYER_WEIGHT", f"positive evidence weighted {buyer_weight:.2f} (account looks throwaway)"))
+        out.append(
+            (
+                "BUYER_WEIGHT",
+                f"positive evidence weighted {buyer_weight:.2f} (account looks throwaway)",
+            )
+        )
     return out
 
 
@@ -490,7 +628,9 @@ def score_pair(
             raise ValueError(f"platform_base_rate must be in [0, 1] (got {platform_base_rate!r})")
     elif kind == HOST:
         if platform_base_rate is not None:
-            raise ValueError("platform_base_rate applies to SHOP pairs only (a host has no trust rights)")
+            raise ValueError(
+                "platform_base_rate applies to SHOP pairs only (a host has no trust rights)"
+            )
         a = policy.model.neutral_base_rate
     else:
         raise ValueError(f"target_kind must be HOST or SHOP (got {kind!r})")
@@ -524,13 +664,35 @@ def score_pair(
 
     reasons = _evidence_reasons(ev, policy, buyer_weight)
     if kind == SHOP:
-        reasons.append(("PLATFORM_TRUST", f"platform trust {a:.2f} (from the shop's trust rights) fills the "
-                        f"{uncertainty:.0%} of the opinion the buyer's own evidence leaves open"))
+        reasons.append(
+            (
+                "PLATFORM_TRUST",
+                f"platform trust {a:.2f} (from the shop's trust rights) fills the "
+                f"{uncertainty:.0%} of the opinion the buyer's own evidence leaves open",
+            )
+        )
     if distrust:
-        reasons.append(("DISTRUST", f"disbelief {disbelief:.2f} outweighs belief {belief:.2f}: evidence against"))
+        reasons.append(
+            (
+                "DISTRUST",
+                f"disbelief {disbelief:.2f} outweighs belief {belief:.2f}: evidence against",
+            )
+        )
     reasons.append(_level_reason(level_policy, acq, score, confidence, n, m))
-    next_level = None if target is None else _next_level(
-        target, r, s, w, a, n, m, (policy.positive.satisfied_order + policy.positive.distinct_month) * buyer_weight)
+    next_level = (
+        None
+        if target is None
+        else _next_level(
+            target,
+            r,
+            s,
+            w,
+            a,
+            n,
+            m,
+            (policy.positive.satisfied_order + policy.positive.distinct_month) * buyer_weight,
+        )
+    )
 
     return PairTrust(
         buyer_id=facts.buyer_id,

@@ -27,7 +27,9 @@ from scoring.rings import RingPolicy, load_ring_policy
 from scoring.trust_policy import TrustPolicy, load_trust_policy
 
 DEFAULT_POLICY = "v1.toml"
-_KNOWN_TABLES = frozenset({"version", "description", "trust", "buyers", "rings", "metrics", "badges", "boost"})
+_KNOWN_TABLES = frozenset(
+    {"version", "description", "trust", "buyers", "rings", "metrics", "badges", "boost"}
+)
 
 
 @dataclass(frozen=True)
@@ -54,12 +56,16 @@ def parse_policy(text: str, source: str = "policy") -> Policy:
         entity = load_entity_policy(document)
     except PolicyError as exc:
         raise exc.in_source(source) from None
-    return Policy(version=str(document["version"]), trust=trust, buyers=buyers, entity=entity, rings=rings)
+    return Policy(
+        version=str(document["version"]), trust=trust, buyers=buyers, entity=entity, rings=rings
+    )
 
 
 def default_policy_text() -> str:
     """The text of the policy shipped with the package (package data, not a user's file)."""
-    return resources.files("scoring").joinpath("policies", DEFAULT_POLICY).read_text(encoding="utf-8")
+    return (
+        resources.files("scoring").joinpath("policies", DEFAULT_POLICY).read_text(encoding="utf-8")
+    )
 
 
 def default_policy() -> Policy:

@@ -78,12 +78,18 @@ def _text(x: float) -> str:
     return str(int(x)) if isinstance(x, float) and x.is_integer() else repr(x)
 
 
-def _range_problem(value: float, gt: float | None, ge: float | None, lt: float | None,
-                   le: float | None) -> str | None:
+def _range_problem(
+    value: float, gt: float | None, ge: float | None, lt: float | None, le: float | None
+) -> str | None:
     """What is wrong with ``value`` for these bounds (``"must be in [0, 1], got 1.5"``), or None.
     NaN is in no range."""
-    if (not math.isnan(value) and (gt is None or value > gt) and (ge is None or value >= ge)
-            and (lt is None or value < lt) and (le is None or value <= le)):
+    if (
+        not math.isnan(value)
+        and (gt is None or value > gt)
+        and (ge is None or value >= ge)
+        and (lt is None or value < lt)
+        and (le is None or value <= le)
+    ):
         return None
     low = f"({_text(gt)}" if gt is not None else f"[{_text(ge)}" if ge is not None else None
     high = f"{_text(lt)})" if lt is not None else f"{_text(le)}]" if le is not None else None
@@ -102,8 +108,15 @@ def _range_problem(value: float, gt: float | None, ge: float | None, lt: float |
     return f"must be {rule}, got {value!r}"
 
 
-def check_range(value: float, path: str, *, gt: float | None = None, ge: float | None = None,
-                lt: float | None = None, le: float | None = None) -> None:
+def check_range(
+    value: float,
+    path: str,
+    *,
+    gt: float | None = None,
+    ge: float | None = None,
+    lt: float | None = None,
+    le: float | None = None,
+) -> None:
     """Raise a :class:`PolicyError` unless ``value`` is within the bounds (``gt``: greater than,
     ``ge``: at least, ``lt``: less than, ``le``: at most)."""
     problem = _range_problem(value, gt, ge, lt, le)
@@ -145,7 +158,9 @@ class PolicyTable:
         if not unknown:
             return
         if self.path:
-            raise PolicyError(self.key_path(unknown[0]), f"is not a known key {_known_keys(unknown[0], keys)}")
+            raise PolicyError(
+                self.key_path(unknown[0]), f"is not a known key {_known_keys(unknown[0], keys)}"
+            )
         # The document itself: all of its unknown top-level keys at once.
         raise PolicyError("", f"unknown top-level keys {unknown} {_known_keys(unknown[0], keys)}")
 
@@ -175,8 +190,17 @@ class PolicyTable:
         """The sub-table ``key`` (see the class for ``keys``)."""
         return PolicyTable(self.value(key), self.key_path(key), keys)
 
-    def number(self, key: str, *, gt: float | None = None, ge: float | None = None, lt: float | None = None,
-               le: float | None = None, finite: bool = True, keep_int: bool = False) -> float:
+    def number(
+        self,
+        key: str,
+        *,
+        gt: float | None = None,
+        ge: float | None = None,
+        lt: float | None = None,
+        le: float | None = None,
+        finite: bool = True,
+        keep_int: bool = False,
+    ) -> float:
         """A number (an integer or a float, not a boolean) within the bounds, as a float.
 
         ``finite=False`` also takes infinity (within the bounds); NaN is never a number here.
@@ -211,10 +235,14 @@ class PolicyTable:
         if not isinstance(v, str) or not v:
             raise PolicyError(self.key_path(key), f"must be a non-empty string, got {v!r}")
         if allowed is not None and v not in allowed:
-            raise PolicyError(self.key_path(key), f"must be one of {', '.join(sorted(allowed))}, got {v!r}")
+            raise PolicyError(
+                self.key_path(key), f"must be one of {', '.join(sorted(allowed))}, got {v!r}"
+            )
         return v
 
-    def names(self, key: str, allowed: Collection[str] | None = None, *, lower: bool = False) -> frozenset[str]:
+    def names(
+        self, key: str, allowed: Collection[str] | None = None, *, lower: bool = False
+    ) -> frozenset[str]:
         """A list of non-empty strings, each one of ``allowed`` if given (lower-cased with ``lower``)."""
         v = self.value(key)
         if not isinstance(v, list) or not all(isinstance(x, str) and x for x in v):
@@ -223,12 +251,15 @@ class PolicyTable:
         if allowed is not None:
             unknown = sorted(set(found) - set(allowed))
             if unknown:
-                raise PolicyError(self.key_path(key),
-                                  f"has unknown names {unknown!r} (allowed: {', '.join(sorted(allowed))})")
+                raise PolicyError(
+                    self.key_path(key),
+                    f"has unknown names {unknown!r} (allowed: {', '.join(sorted(allowed))})",
+                )
         return frozenset(x.lower() for x in found) if lower else frozenset(found)
 
-    def optional(self, key: str, read: Callable[Concatenate[str, P], T], /,
-                 *args: P.args, **kwargs: P.kwargs) -> T | None:
+    def optional(
+        self, key: str, read: Callable[Concatenate[str, P], T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T | None:
         """``read(key, ...)`` (one of the reads above) if the table has ``key``, else None."""
         return read(key, *args, **kwargs) if key in self._data else None
 
@@ -251,7 +282,9 @@ class PolicyTable:
             elif kind is float:
                 values[name] = self.number(name, finite=False, keep_int=keep_int)
             else:  # a programming error, not a policy one
-                raise TypeError(f"{cls.__name__}.{name}: build reads int and float fields only, not {kind!r}")
+                raise TypeError(
+                    f"{cls.__name__}.{name}: build reads int and float fields only, not {kind!r}"
+                )
         return cls(**values)
 
 
@@ -260,7 +293,9 @@ def policy_version(document: PolicyTable, version: str | None = None) -> str:
     top-level ``version``; a non-empty string or an integer."""
     if version is None:
         if "version" not in document:
-            raise PolicyError("version", "is missing: set it at the top of the policy file or pass version=")
+            raise PolicyError(
+                "version", "is missing: set it at the top of the policy file or pass version="
+            )
         raw = document.value("version")
     else:
         raw = version

@@ -26,11 +26,19 @@ millions of edges); the tests compare them.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence, SupportsFloat, SupportsIndex
+from typing import SupportsFloat, SupportsIndex
 
-__all__ = ["Edge", "PretrustRule", "PropagationResult", "is_pretrusted", "local_trust", "propagate",
-           "propagate_reference"]
+__all__ = [
+    "Edge",
+    "PretrustRule",
+    "PropagationResult",
+    "is_pretrusted",
+    "local_trust",
+    "propagate",
+    "propagate_reference",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,18 +81,31 @@ class PretrustRule:
     host_min_orders: float = 20.0
 
 
-def is_pretrusted(kind: str, metrics: Mapping[str, object], registered_at: int | None, as_of: int,
-                  rule: PretrustRule = PretrustRule()) -> bool:
+def is_pretrusted(
+    kind: str,
+    metrics: Mapping[str, object],
+    registered_at: int | None,
+    as_of: int,
+    rule: PretrustRule = PretrustRule(),
+) -> bool:
     """Whether a shop or host (``kind`` SHOP or HOST) with these stored metrics (the ``metrics``
     of its standing's explanation) is pre-trusted under ``rule``."""
     clean = metrics.get("max_violation_severity") == 0
     if kind == "SHOP":
         rate = metrics.get("inspection_pass_rate")
-        return (clean and _float(metrics.get("inspections") or 0) >= rule.shop_min_inspections
-                and rate is not None and _float(rate) >= rule.shop_min_pass_rate)
-    return (clean and registered_at is not None and as_of - registered_at >= rule.host_min_days * 86_400_000
-            and _float(metrics.get("orders") or 0) >= rule.host_min_orders
-            and metrics.get("confirmed_false_ads") == 0)
+        return (
+            clean
+            and _float(metrics.get("inspections") or 0) >= rule.shop_min_inspections
+            and rate is not None
+            and _float(rate) >= rule.shop_min_pass_rate
+        )
+    return (
+        clean
+        and registered_at is not None
+        and as_of - registered_at >= rule.host_min_days * 86_400_000
+        and _float(metrics.get("orders") or 0) >= rule.host_min_orders
+        and metrics.get("confirmed_false_ads") == 0
+    )
 
 
 def _float(value: object) -> float:
@@ -107,8 +128,12 @@ def _nodes(edges: Sequence[Edge]) -> tuple[list[str], dict[str, int]]:
     return keys, {k: i for i, k in enumerate(keys)}
 
 
-def _restart(keys: list[str], index: Mapping[str, int], pretrusted: Mapping[str, float] | Iterable[str],
-             seeds_are_buyers: bool) -> list[float]:
+def _restart(
+    keys: list[str],
+    index: Mapping[str, int],
+    pretrusted: Mapping[str, float] | Iterable[str],
+    seeds_are_buyers: bool,
+) -> list[float]:
     prefix = "B:" if seeds_are_buyers else "T:"
     weights = dict(pretrusted) if isinstance(pretrusted, Mapping) else {k: 1.0 for k in pretrusted}
     p = [0.0] * len(keys)
@@ -143,9 +168,15 @@ def _check(edges: Sequence[Edge], alpha: float) -> None:
             raise ValueError(f"edge {e.buyer}->{e.target}: weight must be finite and >= 0")
 
 
-def propagate_reference(edges: Sequence[Edge], pretrusted: Mapping[str, float] | Iterable[str], *,
-                        alpha: float = 0.15, seeds_are_buyers: bool = False, tol: float = 1e-12,
-                        max_iter: int = 1000) -> PropagationResult:
+def propagate_reference(
+    edges: Sequence[Edge],
+    pretrusted: Mapping[str, float] | Iterable[str],
+    *,
+    alpha: float = 0.15,
+    seeds_are_buyers: bool = False,
+    tol: float = 1e-12,
+    max_iter: int = 1000,
+) -> PropagationResult:
     """The definition, in plain Python (see the module docstring). ``pretrusted`` names targets
     (or buyers, with ``seeds_are_buyers``), optionally with weights."""
     _check(edges, alpha)
@@ -182,8 +213,15 @@ def propagate_reference(edges: Sequence[Edge], pretrusted: Mapping[str, float] |
     return PropagationResult(targets, buyers, max_iter, False)
 
 
-def propagate(edges: Sequence[Edge], pretrusted: Mapping[str, float] | Iterable[str], *, alpha: float = 0.15,
-              seeds_are_buyers: bool = False, tol: float = 1e-12, max_iter: int = 1000) -> PropagationResult:
+def propagate(
+    edges: Sequence[Edge],
+    pretrusted: Mapping[str, float] | Iterable[str],
+    *,
+    alpha: float = 0.15,
+    seeds_are_buyers: bool = False,
+    tol: float = 1e-12,
+    max_iter: int = 1000,
+) -> PropagationResult:
     """The same fixed point with scipy sparse matrices: O(edges) per iteration in C."""
     import numpy as np
     from scipy import sparse  # type: ignore[import-untyped]  # scipy ships no stubs; scipy-stubs is not a dependency
@@ -201,8 +239,13 @@ def propagate(edges: Sequence[Edge], pretrusted: Mapping[str, float] | Iterable[
             rows += [bi, ti]
             cols += [ti, bi]
             vals += [e.weight, e.weight]
-    m = sparse.csr_matrix((np.array(vals, dtype=float), (np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64))),
-                          shape=(n, n))
+    m = sparse.csr_matrix(
+        (
+            np.array(vals, dtype=float),
+            (np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64)),
+        ),
+        shape=(n, n),
+    )
     totals = np.asarray(m.sum(axis=1)).ravel()
     dangling = totals == 0
     inv = np.where(dangling, 0.0, 1.0 / np.where(dangling, 1.0, totals))

@@ -26,13 +26,20 @@ nothing in metrics and almost nothing in pair trust.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 
 from scoring.facts import MS_PER_DAY
 from scoring.policy_reader import PolicyTable, check_range
 
-__all__ = ["Candidate", "Ring", "RingPolicy", "detect_rings", "load_ring_policy", "precision_recall"]
+__all__ = [
+    "Candidate",
+    "Ring",
+    "RingPolicy",
+    "detect_rings",
+    "load_ring_policy",
+    "precision_recall",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,11 +109,17 @@ def detect_rings(buyers: Iterable[Candidate], policy: RingPolicy, as_of: int) ->
                 cluster.append(m)
                 continue
             if len(cluster) >= policy.min_size:
-                score = sum(1 for _, c in cluster if c.weight < policy.suspect_weight) / len(cluster)
+                score = sum(1 for _, c in cluster if c.weight < policy.suspect_weight) / len(
+                    cluster
+                )
                 if score >= policy.min_score:
                     # Members are the suspects: a new honest buyer caught in the cluster is not.
-                    suspects = sorted(c.buyer_id for _, c in cluster if c.weight < policy.suspect_weight)
-                    rings.append(Ring(shop, host, tuple(suspects), cluster[0][0], cluster[-1][0], score))
+                    suspects = sorted(
+                        c.buyer_id for _, c in cluster if c.weight < policy.suspect_weight
+                    )
+                    rings.append(
+                        Ring(shop, host, tuple(suspects), cluster[0][0], cluster[-1][0], score)
+                    )
             cluster = [m] if m is not None else []
     return sorted(rings, key=lambda r: r.id)
 

@@ -16,8 +16,8 @@ their ends).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from scoring.facts import PairFacts
 from scoring.pair_trust import STRANGER, PairTrust
@@ -81,8 +81,13 @@ def stranger_until(facts: PairFacts, policy: TrustPolicy) -> int | None:
 _NEVER = 2**62
 
 
-def level_changes(facts: PairFacts, score_at: Callable[[int], PairTrust], until: int,
-                  resolution_ms: int = 60_000, policy: TrustPolicy | None = None) -> list[LevelChange]:
+def level_changes(
+    facts: PairFacts,
+    score_at: Callable[[int], PairTrust],
+    until: int,
+    resolution_ms: int = 60_000,
+    policy: TrustPolicy | None = None,
+) -> list[LevelChange]:
     """The level changes of one pair from its first fact to ``until``: the first entry is the
     pair's first level (``from_level`` None), then one entry per change, each with its causes
     (the facts of that moment, or DECAY).

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping, NoReturn
+from typing import NoReturn
 
 from scoring.facts import MS_PER_DAY
 from scoring.policy_reader import (
@@ -90,8 +91,18 @@ class PositivePolicy:
     def __post_init__(self) -> None:
         p = "trust.positive."
         check_range(self.satisfied_order, p + "satisfied_order", gt=0)
-        for name in ("good_review", "distinct_month", "spend_weight", "spend_cap", "watch_weight",
-                     "watch_cap", "comment_weight", "comment_cap", "follow_weight", "fan_tier_weight"):
+        for name in (
+            "good_review",
+            "distinct_month",
+            "spend_weight",
+            "spend_cap",
+            "watch_weight",
+            "watch_cap",
+            "comment_weight",
+            "comment_cap",
+            "follow_weight",
+            "fan_tier_weight",
+        ):
             check_range(getattr(self, name), p + name, ge=0)
         for name in ("spend_unit_yuan", "watch_unit_minutes", "follow_full_days"):
             check_range(getattr(self, name), p + name, gt=0)
@@ -147,9 +158,12 @@ class LevelPolicy:
         check_range(self.min_confidence, p + "min_confidence", ge=0, lt=1)
         check_range(self.min_satisfied_orders, p + "min_satisfied_orders", ge=0)
         check_range(self.min_distinct_months, p + "min_distinct_months", ge=0)
-        check(self.min_distinct_months <= max(self.min_satisfied_orders, 1), p + "min_distinct_months",
-              f"must be <= min_satisfied_orders (each month needs an order), got {self.min_distinct_months!r}"
-              f" > {self.min_satisfied_orders!r}")
+        check(
+            self.min_distinct_months <= max(self.min_satisfied_orders, 1),
+            p + "min_distinct_months",
+            f"must be <= min_satisfied_orders (each month needs an order), got {self.min_distinct_months!r}"
+            f" > {self.min_satisfied_orders!r}",
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +187,11 @@ class PlatformPolicy:
     def __post_init__(self) -> None:
         p = "trust.platform."
         check_range(self.base, p + "base", ge=0, le=1)
-        check(self.base <= self.max <= 1.0, p + "max", f"must be in [base, 1], got {self.max!r} (base {self.base!r})")
+        check(
+            self.base <= self.max <= 1.0,
+            p + "max",
+            f"must be in [base, 1], got {self.max!r} (base {self.base!r})",
+        )
         for right, weight in self.rights.items():
             check_range(weight, f"{p}rights.{right}", ge=0, lt=1)
         # A read-only, key-sorted copy: the caller's dict can't change a frozen policy afterwards.
@@ -238,16 +256,32 @@ class TrustPolicy:
         a, r = self.acquaintance, self.regular
         # Levels are nested: a REGULAR pair must also qualify as ACQUAINTANCE, else the ladder skips.
         for name in ("min_score", "min_confidence", "min_satisfied_orders", "min_distinct_months"):
-            check(getattr(r, name) >= getattr(a, name), f"trust.levels.regular.{name}",
-                  f"must be >= trust.levels.acquaintance.{name}, got {getattr(r, name)!r} < {getattr(a, name)!r}")
+            check(
+                getattr(r, name) >= getattr(a, name),
+                f"trust.levels.regular.{name}",
+                f"must be >= trust.levels.acquaintance.{name}, got {getattr(r, name)!r} < {getattr(a, name)!r}",
+            )
         stars, good = self.negative.bad_review_max_stars, self.positive.good_review_min_stars
-        check(stars < good, "trust.negative.bad_review_max_stars",
-              f"must be < trust.positive.good_review_min_stars, got {stars!r} >= {good!r}")
+        check(
+            stars < good,
+            "trust.negative.bad_review_max_stars",
+            f"must be < trust.positive.good_review_min_stars, got {stars!r} >= {good!r}",
+        )
 
 
 # --- loading from the parsed policy file --------------------------------------------------------
 
-_TRUST_KEYS = ("model", "decay", "calendar", "positive", "negative", "anti_gaming", "levels", "distrust", "platform")
+_TRUST_KEYS = (
+    "model",
+    "decay",
+    "calendar",
+    "positive",
+    "negative",
+    "anti_gaming",
+    "levels",
+    "distrust",
+    "platform",
+)
 _LEVELS = ("acquaintance", "regular")
 
 
@@ -271,7 +305,10 @@ def load_trust_policy(document: Mapping[str, object], *, version: str | None = N
     anti_gaming = trust.table("anti_gaming").build(AntiGamingPolicy, keep_int=True)
     distrust = trust.table("distrust").build(DistrustPolicy, keep_int=True)
     levels_t = trust.table("levels", _LEVELS)
-    levels = {name: levels_t.table(name).build(LevelPolicy, keep_int=True, name=name.upper()) for name in _LEVELS}
+    levels = {
+        name: levels_t.table(name).build(LevelPolicy, keep_int=True, name=name.upper())
+        for name in _LEVELS
+    }
     platform_t = trust.table("platform", keys_of(PlatformPolicy))
     rights_t = platform_t.table("rights")
     platform = PlatformPolicy(
@@ -279,11 +316,23 @@ def load_trust_policy(document: Mapping[str, object], *, version: str | None = N
         max=platform_t.number("max", finite=False, keep_int=True),
         rights={right: rights_t.number(right, finite=False) for right in rights_t},
     )
-    return TrustPolicy(version=version, model=model, decay=decay, calendar=calendar, positive=positive,
-                       negative=negative, anti_gaming=anti_gaming, acquaintance=levels["acquaintance"],
-                       regular=levels["regular"], distrust=distrust, platform=platform)
+    return TrustPolicy(
+        version=version,
+        model=model,
+        decay=decay,
+        calendar=calendar,
+        positive=positive,
+        negative=negative,
+        anti_gaming=anti_gaming,
+        acquaintance=levels["acquaintance"],
+        regular=levels["regular"],
+        distrust=distrust,
+        platform=platform,
+    )
 
 
 def with_changes(policy: TrustPolicy, section: str, **changes: object) -> TrustPolicy:
     """A copy of ``policy`` with some keys of one section changed (validated): what-if runs, tests."""
-    return dataclasses.replace(policy, **{section: dataclasses.replace(getattr(policy, section), **changes)})
+    return dataclasses.replace(
+        policy, **{section: dataclasses.replace(getattr(policy, section), **changes)}
+    )

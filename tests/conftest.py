@@ -13,8 +13,8 @@ import os
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -64,7 +64,10 @@ def neo4j_settings() -> Iterator[Settings]:
     launcher = LocalNeo4j(settings, log=lambda m: print(f"[neo4j] {m}"))
     if not launcher.status().running and not _ports_free(settings.bolt_port, settings.http_port):
         if "TRUSTGRAPH_TEST_BOLT_PORT" in os.environ:
-            pytest.exit(f"TRUSTGRAPH_TEST_BOLT_PORT={settings.bolt_port} is in use by something else", returncode=2)
+            pytest.exit(
+                f"TRUSTGRAPH_TEST_BOLT_PORT={settings.bolt_port} is in use by something else",
+                returncode=2,
+            )
         # Another checkout's test server (or anything else) holds the default ports: use free
         # ones, so that two clones can run their tests side by side.
         bolt, http = _free_port(), _free_port()
@@ -95,12 +98,21 @@ def cli(neo4j_settings: Settings):
     returns the finished process (text output captured)."""
     s = neo4j_settings
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "TRUSTGRAPH_"))}
-    env.update(NEO4J_URI=s.bolt_uri, NEO4J_USER=s.neo4j_user, NEO4J_PASSWORD=s.neo4j_password,
-               NEO4J_DATABASE=s.neo4j_database)
+    env.update(
+        NEO4J_URI=s.bolt_uri,
+        NEO4J_USER=s.neo4j_user,
+        NEO4J_PASSWORD=s.neo4j_password,
+        NEO4J_DATABASE=s.neo4j_database,
+    )
 
     def run(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "graph_api.cli", *args], env=env, capture_output=True,
-                              text=True, timeout=timeout)
+        return subprocess.run(
+            [sys.executable, "-m", "graph_api.cli", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
 
     return run
 
@@ -117,12 +129,23 @@ def _derived_state(store) -> dict[str, dict]:
     Standing nodes, with all their properties."""
     state: dict[str, dict] = {}
     run = lambda q: store.driver.execute_query(q, database_=store.database)[0]  # noqa: E731
-    for r in run("MATCH (b:Buyer)-[t:TRUST]->(x) RETURN b.id AS b, labels(x)[0] AS l, x.id AS x, properties(t) AS p"):
+    for r in run(
+        "MATCH (b:Buyer)-[t:TRUST]->(x) RETURN b.id AS b, labels(x)[0] AS l, x.id AS x, properties(t) AS p"
+    ):
         state[f"TRUST {r['b']} {r['l']} {r['x']}"] = r["p"]
-    for r in run("MATCH (b:Buyer) WHERE b.derivedAt IS NOT NULL RETURN b.id AS b, b.weight AS w, "
-                 "b.weightSignals AS s, b.weightReasons AS r, b.derivedAt AS at"):
-        state[f"BUYER {r['b']}"] = {"weight": r["w"], "signals": r["s"], "reasons": r["r"], "derivedAt": r["at"]}
-    for r in run("MATCH (st:Standing)-[:STANDING_OF]->(x) RETURN st.id AS id, properties(st) AS p, x.id AS x"):
+    for r in run(
+        "MATCH (b:Buyer) WHERE b.derivedAt IS NOT NULL RETURN b.id AS b, b.weight AS w, "
+        "b.weightSignals AS s, b.weightReasons AS r, b.derivedAt AS at"
+    ):
+        state[f"BUYER {r['b']}"] = {
+            "weight": r["w"],
+            "signals": r["s"],
+            "reasons": r["r"],
+            "derivedAt": r["at"],
+        }
+    for r in run(
+        "MATCH (st:Standing)-[:STANDING_OF]->(x) RETURN st.id AS id, properties(st) AS p, x.id AS x"
+    ):
         state[f"STANDING {r['id']}"] = {**r["p"], "entity": r["x"]}
     return state
 

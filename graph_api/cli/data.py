@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from graph_api import seed as seedmod
 from graph_api.cli.console import buyers_shops_hosts, open_store, progress, say
@@ -32,13 +33,16 @@ def _launcher(settings: Settings) -> LocalNeo4j:
 
 # -- Neo4j ---------------------------------------------------------------------------------------
 
+
 def cmd_neo4j(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.uses_local_neo4j:
         if args.action == "status":
             open_store(settings).close()
             print(f"using the existing Neo4j at {settings.neo4j_uri} (NEO4J_URI is set): reachable")
             return 0
-        say(f"NEO4J_URI is set ({settings.neo4j_uri}): trustgraph uses that server and starts or stops nothing")
+        say(
+            f"NEO4J_URI is set ({settings.neo4j_uri}): trustgraph uses that server and starts or stops nothing"
+        )
         return 1
     launcher = _launcher(settings)
     if args.action == "start":
@@ -57,7 +61,10 @@ def cmd_neo4j(args: argparse.Namespace, settings: Settings) -> int:
 
 # -- import / seed / stats -----------------------------------------------------------------------
 
-def _ingester(store: Store, settings: Settings, derive: str, batch_size: int | None = None) -> Ingester:
+
+def _ingester(
+    store: Store, settings: Settings, derive: str, batch_size: int | None = None
+) -> Ingester:
     """An ingester that rescores what each batch touched (``--derive incremental``) or nothing."""
     deriver = Deriver(store, load_policy(settings)) if derive == "incremental" else None
     return Ingester(store, batch_size or settings.batch_size, deriver=deriver)
@@ -72,9 +79,15 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         ingester = _ingester(store, settings, args.derive, args.batch_size)
         with progress(path.stat().st_size, "B", f"import {path.name}") as bar:
             summary = import_jsonl(ingester, path, args.rejected, progress=bar.update)
-        rebuilt = rebuild(store, settings) if args.derive == "rebuild" and summary.accepted else None
+        rebuilt = (
+            rebuild(store, settings) if args.derive == "rebuild" and summary.accepted else None
+        )
     if args.json:
-        print(json.dumps({**summary.to_dict(), "rebuild": rebuilt.to_dict() if rebuilt else None}, indent=2))
+        print(
+            json.dumps(
+                {**summary.to_dict(), "rebuild": rebuilt.to_dict() if rebuilt else None}, indent=2
+            )
+        )
     else:
         print_import(summary)
         if rebuilt:
@@ -83,8 +96,14 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
-    config = seedmod.SeedConfig(seed=args.seed, buyers=args.buyers, hosts=args.hosts, shops=args.shops,
-                                start=args.start, days=args.days)
+    config = seedmod.SeedConfig(
+        seed=args.seed,
+        buyers=args.buyers,
+        hosts=args.hosts,
+        shops=args.shops,
+        start=args.start,
+        days=args.days,
+    )
     if args.out:
         events, report = seedmod.generate(config)
         with progress(None, " events", f"seed -> {args.out}") as bar:
@@ -99,7 +118,9 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def seed_graph(settings: Settings, config: seedmod.SeedConfig, *, reset: bool, derive: str) -> seedmod.SeedReport:
+def seed_graph(
+    settings: Settings, config: seedmod.SeedConfig, *, reset: bool, derive: str
+) -> seedmod.SeedReport:
     """Generate a platform into the graph, print the import's summary, and derive (``derive``:
     ``rebuild`` once at the end, ``incremental`` per batch, or ``none``)."""
     events, report = seedmod.generate(config)
@@ -116,17 +137,25 @@ def seed_graph(settings: Settings, config: seedmod.SeedConfig, *, reset: bool, d
                     yield item
 
             summary: ImportSummary = ingest_stream(
-                ingester, counted(validated_events(events)), Path("seed.rejected.jsonl"), f"seed {config.seed}"
+                ingester,
+                counted(validated_events(events)),
+                Path("seed.rejected.jsonl"),
+                f"seed {config.seed}",
             )
         print_import(summary)
         if derive == "rebuild" and summary.accepted:
             rebuilt = rebuild(store, settings)
             if rebuilt:
                 print_rescore(rebuilt)
-    clashes = sum(summary.rejection_codes.get(c, 0) for c in ("EVENT_ID_CONFLICT", "DUPLICATE_ORDER", "DUPLICATE_REPORT"))
+    clashes = sum(
+        summary.rejection_codes.get(c, 0)
+        for c in ("EVENT_ID_CONFLICT", "DUPLICATE_ORDER", "DUPLICATE_REPORT")
+    )
     if clashes:
-        say(f"note: {clashes:,} generated events clash with what the graph already holds (seeded earlier "
-            "with another --seed or size?); add --reset to replace the graph with this platform")
+        say(
+            f"note: {clashes:,} generated events clash with what the graph already holds (seeded earlier "
+            "with another --seed or size?); add --reset to replace the graph with this platform"
+        )
     return report
 
 
@@ -152,6 +181,7 @@ def print_stats(settings: Settings, *, as_json: bool) -> None:
 
 # -- rescore -------------------------------------------------------------------------------------
 
+
 def cmd_rescore(args: argparse.Namespace, settings: Settings) -> int:
     """Rebuild all derived state from the facts, as of --as-of or, by default, the latest event in
     the graph (not the wall clock: two runs on the same graph agree)."""
@@ -166,8 +196,9 @@ def cmd_rescore(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def rebuild(store: Store, settings: Settings, as_of: int | None = None, batch_buyers: int = 2000
-            ) -> RescoreSummary | None:
+def rebuild(
+    store: Store, settings: Settings, as_of: int | None = None, batch_buyers: int = 2000
+) -> RescoreSummary | None:
     """Run the full rebuild with a progress bar; the RescoreSummary, or None on an empty graph."""
     tg = Trustgraph(store, load_policy(settings), settings.limits)
     as_of = as_of if as_of is not None else tg.clock()
@@ -181,8 +212,15 @@ def rebuild(store: Store, settings: Settings, as_of: int | None = None, batch_bu
 
 # -- serve / up ----------------------------------------------------------------------------------
 
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    serve(settings, host=args.host, port=args.port, workers=args.workers, start_neo4j=not args.no_neo4j)
+    serve(
+        settings,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        start_neo4j=not args.no_neo4j,
+    )
     return 0
 
 
@@ -195,13 +233,25 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, start_neo4j
 
     if settings.uses_local_neo4j and start_neo4j:
         _launcher(settings).start()
-    say(f"serving GraphQL on http://{host}:{port}/graphql "
+    say(
+        f"serving GraphQL on http://{host}:{port}/graphql "
         f"({workers} worker{'s' if workers > 1 else ''}; GraphiQL "
-        f"{'on' if settings.graphiql else 'off'}); health: /healthz, /readyz; metrics: /metrics")
-    say("first query to try:  { badges(shopIds: [\"s00010\", \"s00031\", \"s00003\"]) { id name badge { eligible badges } "
-        "boost { multiplier tier } } }")
-    uvicorn.run("graph_api.service.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_config=None, access_log=False, ws="websockets-sansio")
+        f"{'on' if settings.graphiql else 'off'}); health: /healthz, /readyz; metrics: /metrics"
+    )
+    say(
+        'first query to try:  { badges(shopIds: ["s00010", "s00031", "s00003"]) { id name badge { eligible badges } '
+        "boost { multiplier tier } } }"
+    )
+    uvicorn.run(
+        "graph_api.service.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        access_log=False,
+        ws="websockets-sansio",
+    )
 
 
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
@@ -213,8 +263,12 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
         store.apply_schema()
         nodes, _ = store.graph_counts()
     if sum(nodes.values()) == 0:
-        say(f"the graph is empty: loading a demo platform ({args.demo_buyers:,} buyers, seed {DEMO_SEED})")
-        config = seedmod.SeedConfig(seed=DEMO_SEED, buyers=args.demo_buyers, start=DEMO_START, days=DEMO_DAYS)
+        say(
+            f"the graph is empty: loading a demo platform ({args.demo_buyers:,} buyers, seed {DEMO_SEED})"
+        )
+        config = seedmod.SeedConfig(
+            seed=DEMO_SEED, buyers=args.demo_buyers, start=DEMO_START, days=DEMO_DAYS
+        )
         print(seed_graph(settings, config, reset=False, derive="rebuild").summary())
     else:
         say("the graph already holds data: not loading the demo")

@@ -17,7 +17,7 @@ The commands live in ``graph_api.cli.data`` and ``graph_api.cli.research``, thei
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from graph_api.cli.console import flag, say
 from graph_api.cli.parser import build_parser
@@ -38,5 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         say(f"error: {exc}")
         return exit_status(exc)
     except KeyboardInterrupt as exc:
-        say("interrupted: every batch that finished is recorded; run the same command again to resume")
+        say(
+            "interrupted: every batch that finished is recorded; run the same command again to resume"
+        )
         return exit_status(exc)

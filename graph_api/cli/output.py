@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from graph_api.derive import RescoreSummary
 from graph_api.ingest import ImportSummary
@@ -10,7 +10,7 @@ from graph_api.ingest import ImportSummary
 
 def iso(ms: int) -> str:
     """Epoch milliseconds as ISO-8601 in UTC."""
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).isoformat()
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat()
 
 
 def print_import(summary: ImportSummary) -> None:
@@ -22,9 +22,11 @@ def print_import(summary: ImportSummary) -> None:
     for code, n in sorted(summary.rejection_codes.items()):
         print(f"    {code:<18} {n:,}")
     if summary.rescored_buyers or summary.rescored_entities:
-        print(f"  rescored   {summary.rescored_buyers:,} buyers and {summary.rescored_entities:,} shops and hosts in "
-              f"{summary.derive_seconds:.1f}s ({summary.trust_changes:,} level changes, "
-              f"{summary.badge_changes:,} badge changes)")
+        print(
+            f"  rescored   {summary.rescored_buyers:,} buyers and {summary.rescored_entities:,} shops and hosts in "
+            f"{summary.derive_seconds:.1f}s ({summary.trust_changes:,} level changes, "
+            f"{summary.badge_changes:,} badge changes)"
+        )
     if summary.rejected_path:
         print(f"  rejected events with their reasons: {summary.rejected_path}")
 

@@ -4,7 +4,7 @@ parsed (argparse answers a bad flag with exit status 2 and a message naming it).
 from __future__ import annotations
 
 import argparse
-from typing import Callable
+from collections.abc import Callable
 
 from graph_api.cli import data, research
 from graph_api.errors import InvalidField
@@ -44,102 +44,256 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", help="record the events of a JSONL file")
     p.add_argument("file", help="a file with one JSON event per line")
-    p.add_argument("--batch-size", type=_bounded_int(1, 100_000), default=None,
-                   help="events per transaction (default: TRUSTGRAPH_BATCH_SIZE or 5000)")
-    p.add_argument("--rejected", default=None, help="where to write rejected events (default FILE.rejected.jsonl)")
+    p.add_argument(
+        "--batch-size",
+        type=_bounded_int(1, 100_000),
+        default=None,
+        help="events per transaction (default: TRUSTGRAPH_BATCH_SIZE or 5000)",
+    )
+    p.add_argument(
+        "--rejected",
+        default=None,
+        help="where to write rejected events (default FILE.rejected.jsonl)",
+    )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
-    p.add_argument("--derive", choices=DERIVE_MODES, default="incremental",
-                   help="keep trust and standings current: rescore what each batch touched (incremental, the "
-                        "default), rebuild everything once at the end (rebuild: faster for a first bulk load), "
-                        "or leave it to `trustgraph rescore` (none)")
+    p.add_argument(
+        "--derive",
+        choices=DERIVE_MODES,
+        default="incremental",
+        help="keep trust and standings current: rescore what each batch touched (incremental, the "
+        "default), rebuild everything once at the end (rebuild: faster for a first bulk load), "
+        "or leave it to `trustgraph rescore` (none)",
+    )
     p.set_defaults(func=data.cmd_import)
 
     p = sub.add_parser("seed", help="generate a realistic platform into the graph or a file")
-    p.add_argument("--seed", type=_bounded_int(0, 2**31 - 1), default=7, help="random seed (default 7)")
-    p.add_argument("--buyers", type=_bounded_int(1, 10_000_000), default=2000, help="number of buyers (default 2000)")
-    p.add_argument("--hosts", type=_bounded_int(1, 1_000_000), default=None, help="number of hosts (default: from buyers)")
-    p.add_argument("--shops", type=_bounded_int(1, 1_000_000), default=None, help="number of shops (default: from buyers)")
-    p.add_argument("--start", default="2021-06-01", help="first day, YYYY-MM-DD (default 2021-06-01)")
-    p.add_argument("--days", type=_bounded_int(1, 3650), default=180, help="days of activity (default 180)")
+    p.add_argument(
+        "--seed", type=_bounded_int(0, 2**31 - 1), default=7, help="random seed (default 7)"
+    )
+    p.add_argument(
+        "--buyers",
+        type=_bounded_int(1, 10_000_000),
+        default=2000,
+        help="number of buyers (default 2000)",
+    )
+    p.add_argument(
+        "--hosts",
+        type=_bounded_int(1, 1_000_000),
+        default=None,
+        help="number of hosts (default: from buyers)",
+    )
+    p.add_argument(
+        "--shops",
+        type=_bounded_int(1, 1_000_000),
+        default=None,
+        help="number of shops (default: from buyers)",
+    )
+    p.add_argument(
+        "--start", default="2021-06-01", help="first day, YYYY-MM-DD (default 2021-06-01)"
+    )
+    p.add_argument(
+        "--days", type=_bounded_int(1, 3650), default=180, help="days of activity (default 180)"
+    )
     p.add_argument("--out", default=None, help="write JSONL here instead of into the graph")
     p.add_argument("--reset", action="store_true", help="delete everything in the graph first")
-    p.add_argument("--truth", default=None, help="write the planted bad actors and calibration as JSON here")
-    p.add_argument("--derive", choices=DERIVE_MODES, default="rebuild",
-                   help="into the graph: rebuild derived state once at the end (default), rescore per batch "
-                        "(incremental) or not at all (none)")
+    p.add_argument(
+        "--truth", default=None, help="write the planted bad actors and calibration as JSON here"
+    )
+    p.add_argument(
+        "--derive",
+        choices=DERIVE_MODES,
+        default="rebuild",
+        help="into the graph: rebuild derived state once at the end (default), rescore per batch "
+        "(incremental) or not at all (none)",
+    )
     p.set_defaults(func=data.cmd_seed)
 
     p = sub.add_parser("stats", help="node counts by label, relationship counts by type")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=data.cmd_stats)
 
-    p = sub.add_parser("rescore", help="rebuild all derived state (trust, weights, badges, boosts) from the facts")
-    p.add_argument("--as-of", type=_as_of, default=None,
-                   help="evaluation time, ISO-8601 with offset (default: the latest event in the graph)")
-    p.add_argument("--batch-buyers", type=_bounded_int(1, 100_000), default=2000,
-                   help="buyers read and written per transaction (default 2000)")
+    p = sub.add_parser(
+        "rescore", help="rebuild all derived state (trust, weights, badges, boosts) from the facts"
+    )
+    p.add_argument(
+        "--as-of",
+        type=_as_of,
+        default=None,
+        help="evaluation time, ISO-8601 with offset (default: the latest event in the graph)",
+    )
+    p.add_argument(
+        "--batch-buyers",
+        type=_bounded_int(1, 100_000),
+        default=2000,
+        help="buyers read and written per transaction (default 2000)",
+    )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=data.cmd_rescore)
 
-    p = sub.add_parser("simulate", help="what a candidate policy would change (levels, badges, tiers), writing nothing")
-    p.add_argument("--policy", required=True, help="the candidate policy file (TOML, like scoring/policies/v1.toml)")
-    p.add_argument("--as-of", type=_as_of, default=None, help="evaluation time (default: the latest event)")
-    p.add_argument("--examples", type=_bounded_int(0, 100), default=5, help="examples per kind of change (default 5)")
+    p = sub.add_parser(
+        "simulate",
+        help="what a candidate policy would change (levels, badges, tiers), writing nothing",
+    )
+    p.add_argument(
+        "--policy",
+        required=True,
+        help="the candidate policy file (TOML, like scoring/policies/v1.toml)",
+    )
+    p.add_argument(
+        "--as-of", type=_as_of, default=None, help="evaluation time (default: the latest event)"
+    )
+    p.add_argument(
+        "--examples",
+        type=_bounded_int(0, 100),
+        default=5,
+        help="examples per kind of change (default 5)",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=research.cmd_simulate)
 
-    p = sub.add_parser("report", help="the stranger -> regular funnel as PNG charts and a Markdown summary")
+    p = sub.add_parser(
+        "report", help="the stranger -> regular funnel as PNG charts and a Markdown summary"
+    )
     p.add_argument("--out", default="report", help="the directory to write (default ./report)")
-    p.add_argument("--period", choices=["day", "week", "month"], default="month", help="period length (default month)")
-    p.add_argument("--since", type=_as_of, default=None, help="window start, ISO-8601 with offset (default: first fact)")
-    p.add_argument("--until", type=_as_of, default=None, help="window end (default: the latest event)")
+    p.add_argument(
+        "--period",
+        choices=["day", "week", "month"],
+        default="month",
+        help="period length (default month)",
+    )
+    p.add_argument(
+        "--since",
+        type=_as_of,
+        default=None,
+        help="window start, ISO-8601 with offset (default: first fact)",
+    )
+    p.add_argument(
+        "--until", type=_as_of, default=None, help="window end (default: the latest event)"
+    )
     p.add_argument("--category", default=None, help="only hosts and shops of this category")
-    p.add_argument("--kind", choices=["host", "shop"], default=None, help="only buyer -> host or buyer -> shop pairs")
-    p.add_argument("--horizon-days", type=_bounded_int(1, 365), default=90,
-                   help="conversion counts levels reached within this many days of a pair's first fact (default 90)")
+    p.add_argument(
+        "--kind",
+        choices=["host", "shop"],
+        default=None,
+        help="only buyer -> host or buyer -> shop pairs",
+    )
+    p.add_argument(
+        "--horizon-days",
+        type=_bounded_int(1, 365),
+        default=90,
+        help="conversion counts levels reached within this many days of a pair's first fact (default 90)",
+    )
     p.set_defaults(func=research.cmd_report)
 
-    p = sub.add_parser("propagate", help="hosts and shops ranked by trust propagated over buyers' trust (EigenTrust)")
-    p.add_argument("--pretrusted", nargs="+", default=None, metavar="KIND:ID",
-                   help="anchors, HOST:<id> or SHOP:<id> (default: shops whose inspections pass, hosts with a long "
-                        "clean record)")
-    p.add_argument("--from-buyer", default=None, help="personalized: what buyers like this one trust")
-    p.add_argument("--include-known", action="store_true", help="with --from-buyer: keep what the buyer already knows")
-    p.add_argument("--kind", choices=["host", "shop"], default=None, help="rank only hosts or only shops")
-    p.add_argument("--top", type=_bounded_int(1, 1_000_000), default=20, help="how many to list (default 20)")
-    p.add_argument("--alpha", type=float, default=0.15, help="restart probability, in (0, 1) (default 0.15)")
+    p = sub.add_parser(
+        "propagate",
+        help="hosts and shops ranked by trust propagated over buyers' trust (EigenTrust)",
+    )
+    p.add_argument(
+        "--pretrusted",
+        nargs="+",
+        default=None,
+        metavar="KIND:ID",
+        help="anchors, HOST:<id> or SHOP:<id> (default: shops whose inspections pass, hosts with a long "
+        "clean record)",
+    )
+    p.add_argument(
+        "--from-buyer", default=None, help="personalized: what buyers like this one trust"
+    )
+    p.add_argument(
+        "--include-known",
+        action="store_true",
+        help="with --from-buyer: keep what the buyer already knows",
+    )
+    p.add_argument(
+        "--kind", choices=["host", "shop"], default=None, help="rank only hosts or only shops"
+    )
+    p.add_argument(
+        "--top", type=_bounded_int(1, 1_000_000), default=20, help="how many to list (default 20)"
+    )
+    p.add_argument(
+        "--alpha", type=float, default=0.15, help="restart probability, in (0, 1) (default 0.15)"
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=research.cmd_propagate)
 
-    p = sub.add_parser("rings", help="find brushing rings; --truth to score them, --apply to weigh them down")
-    p.add_argument("--truth", default=None, help="a seed's ground truth (trustgraph seed --truth FILE) to score against")
-    p.add_argument("--apply", action="store_true", help="mark the members (the next rescore caps their weight)")
+    p = sub.add_parser(
+        "rings", help="find brushing rings; --truth to score them, --apply to weigh them down"
+    )
+    p.add_argument(
+        "--truth",
+        default=None,
+        help="a seed's ground truth (trustgraph seed --truth FILE) to score against",
+    )
+    p.add_argument(
+        "--apply", action="store_true", help="mark the members (the next rescore caps their weight)"
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=research.cmd_rings)
 
-    p = sub.add_parser("export", help="export the trust graph as GraphML, JSON (networkx node-link) or CSV")
+    p = sub.add_parser(
+        "export", help="export the trust graph as GraphML, JSON (networkx node-link) or CSV"
+    )
     p.add_argument("--format", choices=["graphml", "json", "csv"], default="graphml")
     p.add_argument("--out", required=True, help="the file to write (a directory for csv)")
-    p.add_argument("--since", type=_as_of, default=None, help="orders placed at or after this time (ISO-8601 with offset)")
-    p.add_argument("--until", type=_as_of, default=None, help="orders placed at or before this time")
+    p.add_argument(
+        "--since",
+        type=_as_of,
+        default=None,
+        help="orders placed at or after this time (ISO-8601 with offset)",
+    )
+    p.add_argument(
+        "--until", type=_as_of, default=None, help="orders placed at or before this time"
+    )
     p.add_argument("--category", default=None, help="only hosts and shops of this category")
-    p.add_argument("--center", default=None, help="only the neighbourhood of HOST:<id>, SHOP:<id> or BUYER:<id>")
-    p.add_argument("--depth", type=_bounded_int(1, 6), default=2, help="hops around --center (default 2)")
-    p.add_argument("--max-nodes", type=_bounded_int(1, 10_000_000), default=100_000,
-                   help="at most this many nodes around --center (default 100,000)")
+    p.add_argument(
+        "--center",
+        default=None,
+        help="only the neighbourhood of HOST:<id>, SHOP:<id> or BUYER:<id>",
+    )
+    p.add_argument(
+        "--depth", type=_bounded_int(1, 6), default=2, help="hops around --center (default 2)"
+    )
+    p.add_argument(
+        "--max-nodes",
+        type=_bounded_int(1, 10_000_000),
+        default=100_000,
+        help="at most this many nodes around --center (default 100,000)",
+    )
     p.set_defaults(func=research.cmd_export)
 
-    p = sub.add_parser("serve", help="serve the GraphQL API (starts the local Neo4j unless NEO4J_URI is set)")
-    p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1; 0.0.0.0 for all)")
+    p = sub.add_parser(
+        "serve", help="serve the GraphQL API (starts the local Neo4j unless NEO4J_URI is set)"
+    )
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="interface to listen on (default 127.0.0.1; 0.0.0.0 for all)",
+    )
     p.add_argument("--port", type=_bounded_int(1, 65535), default=8000, help="port (default 8000)")
-    p.add_argument("--workers", type=_bounded_int(1, 64), default=1, help="worker processes (default 1)")
-    p.add_argument("--no-neo4j", action="store_true", help="do not start the local Neo4j (it runs already)")
+    p.add_argument(
+        "--workers", type=_bounded_int(1, 64), default=1, help="worker processes (default 1)"
+    )
+    p.add_argument(
+        "--no-neo4j", action="store_true", help="do not start the local Neo4j (it runs already)"
+    )
     p.set_defaults(func=data.cmd_serve)
 
-    p = sub.add_parser("up", help="start Neo4j, load demo data if the graph is empty, print stats, serve the API")
-    p.add_argument("--demo-buyers", type=_bounded_int(1, 1_000_000), default=2000, help="demo size (default 2000)")
+    p = sub.add_parser(
+        "up", help="start Neo4j, load demo data if the graph is empty, print stats, serve the API"
+    )
+    p.add_argument(
+        "--demo-buyers",
+        type=_bounded_int(1, 1_000_000),
+        default=2000,
+        help="demo size (default 2000)",
+    )
     p.add_argument("--host", default="127.0.0.1", help="interface to serve on (default 127.0.0.1)")
-    p.add_argument("--port", type=_bounded_int(1, 65535), default=8000, help="port to serve on (default 8000)")
-    p.add_argument("--no-serve", action="store_true", help="stop after loading and printing the stats")
+    p.add_argument(
+        "--port", type=_bounded_int(1, 65535), default=8000, help="port to serve on (default 8000)"
+    )
+    p.add_argument(
+        "--no-serve", action="store_true", help="stop after loading and printing the stats"
+    )
     p.set_defaults(func=data.cmd_up)
     return parser

@@ -30,22 +30,41 @@ def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
             say("the graph holds no events: nothing to simulate")
             return 0
         with progress(buyers_shops_hosts(tg.store), " buyers/shops/hosts", "simulate") as bar:
-            sim = tg.simulate(text, source=args.policy, examples=args.examples, as_of=as_of, progress=bar.update)
+            sim = tg.simulate(
+                text, source=args.policy, examples=args.examples, as_of=as_of, progress=bar.update
+            )
     if args.json:
         print(json.dumps(sim.to_dict(), indent=2))
         return 0
-    print(f"policy {sim.candidate} against {sim.current}, as of {iso(as_of)}: {sim.pairs:,} pairs, "
-          f"{sim.entities:,} shops and hosts, in {sim.seconds:.1f}s (nothing written)")
+    print(
+        f"policy {sim.candidate} against {sim.current}, as of {iso(as_of)}: {sim.pairs:,} pairs, "
+        f"{sim.entities:,} shops and hosts, in {sim.seconds:.1f}s (nothing written)"
+    )
     shifted = sum(sim.level_shifts.values())
     print(f"  level shifts: {shifted:,}" + ("" if shifted else " (none)"))
     for (kind, a, b), n in sorted(sim.level_shifts.items()):
         print(f"    {kind:<5} {a} -> {b}: {n:,}")
     for label, counter in (("badges gained", sim.badges_gained), ("badges lost", sim.badges_lost)):
-        print(f"  {label}: " + (", ".join(f"{k} {n:,}" for k, n in sorted(counter.items())) or "none"))
-    print("  tier changes: " + (", ".join(f"{k} {a}->{b} {n:,}" for (k, a, b), n in sorted(sim.tier_changes.items()))
-                                or "none"))
-    print("  boost multipliers: " + (", ".join(f"{k} {d.lower()} {n:,} (mean {sim.boost_deltas[(k, d)] / n:+.3f})"
-                                               for (k, d), n in sorted(sim.boost_changes.items())) or "unchanged"))
+        print(
+            f"  {label}: " + (", ".join(f"{k} {n:,}" for k, n in sorted(counter.items())) or "none")
+        )
+    print(
+        "  tier changes: "
+        + (
+            ", ".join(f"{k} {a}->{b} {n:,}" for (k, a, b), n in sorted(sim.tier_changes.items()))
+            or "none"
+        )
+    )
+    print(
+        "  boost multipliers: "
+        + (
+            ", ".join(
+                f"{k} {d.lower()} {n:,} (mean {sim.boost_deltas[(k, d)] / n:+.3f})"
+                for (k, d), n in sorted(sim.boost_changes.items())
+            )
+            or "unchanged"
+        )
+    )
     for what, items in sim.examples.items():
         print(f"  e.g. {what}: " + "; ".join(items))
     return 0
@@ -59,17 +78,32 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
             say("the graph holds no events: nothing to report (trustgraph seed loads a platform)")
             return 0
         with progress(buyers(tg.store), " buyers", "funnel") as bar:
-            funnel, clock = tg.funnel(period=args.period.upper(), since=args.since, until=args.until,
-                                      category=args.category, kind=kind, horizon_days=args.horizon_days,
-                                      progress=bar.update)
+            funnel, clock = tg.funnel(
+                period=args.period.upper(),
+                since=args.since,
+                until=args.until,
+                category=args.category,
+                kind=kind,
+                horizon_days=args.horizon_days,
+                progress=bar.update,
+            )
         version = tg.policy_version
     category = check.category(args.category)
     try:
-        written = write_report(funnel, Path(args.out), as_of=clock, policy_version=version, category=category,
-                               kind=kind)
+        written = write_report(
+            funnel,
+            Path(args.out),
+            as_of=clock,
+            policy_version=version,
+            category=category,
+            kind=kind,
+        )
     except OSError as exc:
         raise OutputError("report", args.out, exc.strerror or str(exc)) from exc
-    print(f"funnel of {funnel.pairs:,} pairs written to {args.out}/: " + ", ".join(p.name for p in written))
+    print(
+        f"funnel of {funnel.pairs:,} pairs written to {args.out}/: "
+        + ", ".join(p.name for p in written)
+    )
     return 0
 
 
@@ -81,19 +115,44 @@ def cmd_propagate(args: argparse.Namespace, settings: Settings) -> int:
             say("the graph holds no events: nothing to propagate")
             return 0
         with progress(buyers(tg.store), " buyers", "trust edges") as bar:
-            g = tg.ranking(from_buyer=args.from_buyer, pretrusted=args.pretrusted, alpha=args.alpha,
-                           progress=bar.update)
+            g = tg.ranking(
+                from_buyer=args.from_buyer,
+                pretrusted=args.pretrusted,
+                alpha=args.alpha,
+                progress=bar.update,
+            )
     kind = args.kind.upper() if args.kind else None
-    ranking = g.ranking(kind, args.top, exclude_known=args.from_buyer is not None and not args.include_known)
+    ranking = g.ranking(
+        kind, args.top, exclude_known=args.from_buyer is not None and not args.include_known
+    )
     if args.json:
-        print(json.dumps({"asOf": as_of, "fromBuyer": g.from_buyer, "pretrusted": list(g.pretrusted), "edges": g.edges,
-                          "iterations": g.result.iterations, "converged": g.result.converged,
-                          "ranking": [{"kind": k, "id": i, "trust": v, "known": f"{k}:{i}" in g.known}
-                                      for k, i, v in ranking]}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "asOf": as_of,
+                    "fromBuyer": g.from_buyer,
+                    "pretrusted": list(g.pretrusted),
+                    "edges": g.edges,
+                    "iterations": g.result.iterations,
+                    "converged": g.result.converged,
+                    "ranking": [
+                        {"kind": k, "id": i, "trust": v, "known": f"{k}:{i}" in g.known}
+                        for k, i, v in ranking
+                    ],
+                },
+                indent=2,
+            )
+        )
         return 0
-    seen_from = f"seen from buyer {g.from_buyer}" if g.from_buyer else f"anchored on {len(g.pretrusted):,} pre-trusted"
-    print(f"trust propagated over {g.edges:,} trust edges, {seen_from}: {g.result.iterations} iterations, "
-          f"{'converged' if g.result.converged else 'NOT converged'}, {g.seconds:.1f}s")
+    seen_from = (
+        f"seen from buyer {g.from_buyer}"
+        if g.from_buyer
+        else f"anchored on {len(g.pretrusted):,} pre-trusted"
+    )
+    print(
+        f"trust propagated over {g.edges:,} trust edges, {seen_from}: {g.result.iterations} iterations, "
+        f"{'converged' if g.result.converged else 'NOT converged'}, {g.seconds:.1f}s"
+    )
     for rank, (k, i, v) in enumerate(ranking, 1):
         print(f"{rank:>4}. {k:<4} {i:<12} {v:.6f}" + ("  (known)" if f"{k}:{i}" in g.known else ""))
     return 0
@@ -112,22 +171,42 @@ def cmd_rings(args: argparse.Namespace, settings: Settings) -> int:
     with trustgraph(settings) as tg:
         rings, marked = tg.rings(apply=args.apply)
     found = sorted({b for r in rings for b in r.members})
-    result: dict[str, Any] = {"rings": [{"id": r.id, "shopId": r.shop_id, "hostId": r.host_id, "size": len(r.members),
-                                         "score": round(r.score, 3), "members": list(r.members)} for r in rings],
-                              "buyersFlagged": len(found), "applied": marked}
+    result: dict[str, Any] = {
+        "rings": [
+            {
+                "id": r.id,
+                "shopId": r.shop_id,
+                "hostId": r.host_id,
+                "size": len(r.members),
+                "score": round(r.score, 3),
+                "members": list(r.members),
+            }
+            for r in rings
+        ],
+        "buyersFlagged": len(found),
+        "applied": marked,
+    }
     if planted is not None:
         precision, recall = precision_recall(found, planted)
         result.update(planted=len(planted), precision=round(precision, 4), recall=round(recall, 4))
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
-    print(f"{len(rings)} rings, {len(found):,} buyers flagged" + (f"; {marked:,} marked (run trustgraph rescore "
-                                                                     "to apply their weight)" if args.apply else ""))
+    print(
+        f"{len(rings)} rings, {len(found):,} buyers flagged"
+        + (
+            f"; {marked:,} marked (run trustgraph rescore to apply their weight)"
+            if args.apply
+            else ""
+        )
+    )
     for r in rings:
         print(f"  {r.id}: {len(r.members)} accounts, score {r.score:.2f}")
     if planted is not None:
-        print(f"against {args.truth}: precision {result['precision']:.3f}, recall {result['recall']:.3f} "
-              f"({result['planted']:,} planted buyers)")
+        print(
+            f"against {args.truth}: precision {result['precision']:.3f}, recall {result['recall']:.3f} "
+            f"({result['planted']:,} planted buyers)"
+        )
     return 0
 
 
@@ -136,9 +215,20 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     out = Path(args.out)
     with trustgraph(settings) as tg:
         with progress(buyers(tg.store), " buyers", f"export {args.format}") as bar:
-            summary = tg.export(args.format, out, since=args.since, until=args.until, category=args.category,
-                                center=args.center, depth=args.depth, max_nodes=args.max_nodes, progress=bar.update)
+            summary = tg.export(
+                args.format,
+                out,
+                since=args.since,
+                until=args.until,
+                category=args.category,
+                center=args.center,
+                depth=args.depth,
+                max_nodes=args.max_nodes,
+                progress=bar.update,
+            )
     edges = ", ".join(f"{k} {n:,}" for k, n in sorted(summary.edges.items()))
-    print(f"wrote {out}: {summary.nodes:,} nodes, {summary.total_edges:,} edges ({edges}) in {summary.seconds:.1f}s "
-          f"({summary.total_edges / summary.seconds if summary.seconds else 0:,.0f} edges/s)")
+    print(
+        f"wrote {out}: {summary.nodes:,} nodes, {summary.total_edges:,} edges ({edges}) in {summary.seconds:.1f}s "
+        f"({summary.total_edges / summary.seconds if summary.seconds else 0:,.0f} edges/s)"
+    )
     return 0

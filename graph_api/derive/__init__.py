@@ -16,5 +16,13 @@ from graph_api.derive.incremental import Deriver, Touched, touched_by
 from graph_api.derive.rebuild import RescoreSummary, rescore_all
 from graph_api.derive.results import BadgeChange, DeriveResult, TrustChange
 
-__all__ = ["BadgeChange", "DeriveResult", "Deriver", "RescoreSummary", "Touched", "TrustChange", "rescore_all",
-           "touched_by"]
+__all__ = [
+    "BadgeChange",
+    "DeriveResult",
+    "Deriver",
+    "RescoreSummary",
+    "Touched",
+    "TrustChange",
+    "rescore_all",
+    "touched_by",
+]

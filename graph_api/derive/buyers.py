@@ -22,7 +22,8 @@ Pairs scored:
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from graph_api.store.records import COMMENTED, FOLLOW_CHANGE, TIER_CHANGE, WATCHED, BuyerRecord
 from scoring.buyer_weight import BuyerWeight, buyer_weight
@@ -30,8 +31,8 @@ from scoring.facts import OrderFact, PairFacts, TimedValue
 from scoring.pair_trust import HOST, SHOP, PairTrust, platform_trust, score_pair
 from scoring.policy import Policy
 
-
 # -- facts: a buyer's record -> PairFacts ------------------------------------------------------
+
 
 def _by_time(values: Iterable[TimedValue]) -> tuple[TimedValue, ...]:
     return tuple(sorted(values, key=lambda v: (v.at, v.value)))
@@ -64,19 +65,23 @@ def build_pair_facts(record: BuyerRecord) -> list[PairFacts]:
 
     pairs: list[PairFacts] = []
     buyer_id = record.buyer_id
-    hosts = sorted(set(by_host) | set(watches) | set(comments) | set(follows) | set(tiers) | set(reports))
+    hosts = sorted(
+        set(by_host) | set(watches) | set(comments) | set(follows) | set(tiers) | set(reports)
+    )
     for h in hosts:
-        pairs.append(PairFacts(
-            buyer_id=buyer_id,
-            target_id=h,
-            target_kind=HOST,
-            orders=tuple(by_host.get(h, ())),
-            watches=_by_time(watches.get(h, ())),
-            comments=tuple(sorted(comments.get(h, ()))),
-            follow_changes=_by_time(follows.get(h, ())),
-            tier_changes=_by_time(tiers.get(h, ())),
-            confirmed_reports=tuple(sorted(reports.get(h, ()))),
-        ))
+        pairs.append(
+            PairFacts(
+                buyer_id=buyer_id,
+                target_id=h,
+                target_kind=HOST,
+                orders=tuple(by_host.get(h, ())),
+                watches=_by_time(watches.get(h, ())),
+                comments=tuple(sorted(comments.get(h, ()))),
+                follow_changes=_by_time(follows.get(h, ())),
+                tier_changes=_by_time(tiers.get(h, ())),
+                confirmed_reports=tuple(sorted(reports.get(h, ()))),
+            )
+        )
     for s in sorted(by_shop):
         shop_orders = tuple(by_shop[s])
         # The live rooms the shop's goods were bought in: watching and comments in any of them
@@ -85,31 +90,47 @@ def build_pair_facts(record: BuyerRecord) -> list[PairFacts]:
         # another's.
         rooms = Counter(o.host_id for o in shop_orders)
         main = min(rooms, key=lambda h: (-rooms[h], h))
-        pairs.append(PairFacts(
-            buyer_id=buyer_id,
-            target_id=s,
-            target_kind=SHOP,
-            orders=shop_orders,
-            watches=_by_time(v for h in rooms for v in watches.get(h, ())),
-            comments=tuple(sorted(c for h in rooms for c in comments.get(h, ()))),
-            follow_changes=_by_time(follows.get(main, ())),
-            tier_changes=_by_time(tiers.get(main, ())),
-        ))
+        pairs.append(
+            PairFacts(
+                buyer_id=buyer_id,
+                target_id=s,
+                target_kind=SHOP,
+                orders=shop_orders,
+                watches=_by_time(v for h in rooms for v in watches.get(h, ())),
+                comments=tuple(sorted(c for h in rooms for c in comments.get(h, ()))),
+                follow_changes=_by_time(follows.get(main, ())),
+                tier_changes=_by_time(tiers.get(main, ())),
+            )
+        )
     return pairs
 
 
-def weigh_buyer(record: BuyerRecord, pairs: list[PairFacts], policy: Policy, as_of: int) -> BuyerWeight:
+def weigh_buyer(
+    record: BuyerRecord, pairs: list[PairFacts], policy: Policy, as_of: int
+) -> BuyerWeight:
     """The buyer's anti-gaming weight from all of its orders and interactions."""
     orders = [o for p in pairs if p.target_kind == SHOP for o in p.orders]
     interactions = [i.at for i in record.interactions]
-    weight = buyer_weight(record.buyer_id, record.registered_at, orders, interactions, policy.buyers, as_of)
+    weight = buyer_weight(
+        record.buyer_id, record.registered_at, orders, interactions, policy.buyers, as_of
+    )
     ring = record.ring_id
     if ring is not None and weight.weight > policy.rings.member_weight:
         # A member of a detected brushing ring (scoring/rings.py): its evidence counts at most
         # rings.member_weight, whatever the account's own signals say.
-        return BuyerWeight(weight.buyer_id, policy.rings.member_weight, (*weight.signals, "RING"),
-                           (*weight.reasons, ("RING", f"member of the brushing ring {ring} "
-                                                      f"(weight at most {policy.rings.member_weight:g})")))
+        return BuyerWeight(
+            weight.buyer_id,
+            policy.rings.member_weight,
+            (*weight.signals, "RING"),
+            (
+                *weight.reasons,
+                (
+                    "RING",
+                    f"member of the brushing ring {ring} "
+                    f"(weight at most {policy.rings.member_weight:g})",
+                ),
+            ),
+        )
     return weight
 
 
@@ -121,27 +142,43 @@ def base_rate(kind: str, rights: Sequence[str], policy: Policy) -> float:
     return policy.trust.model.neutral_base_rate
 
 
-def score(facts: PairFacts, policy: Policy, at: int, weight: float, rights: Sequence[str] = ()) -> PairTrust:
+def score(
+    facts: PairFacts, policy: Policy, at: int, weight: float, rights: Sequence[str] = ()
+) -> PairTrust:
     """One pair's trust as of ``at``, its positive evidence counted at the buyer's ``weight``; a
     shop's pair starts from the shop's platform trust (``rights``: the shop's trust rights)."""
     if facts.target_kind == SHOP:
-        return score_pair(facts, policy.trust, at, platform_base_rate=platform_trust(rights, policy.trust),
-                          buyer_weight=weight)
+        return score_pair(
+            facts,
+            policy.trust,
+            at,
+            platform_base_rate=platform_trust(rights, policy.trust),
+            buyer_weight=weight,
+        )
     return score_pair(facts, policy.trust, at, buyer_weight=weight)
 
 
-def score_buyer(record: BuyerRecord, policy: Policy, as_of: int) -> tuple[BuyerWeight, list[PairTrust]]:
+def score_buyer(
+    record: BuyerRecord, policy: Policy, as_of: int
+) -> tuple[BuyerWeight, list[PairTrust]]:
     """The weight of one buyer and the trust of every pair of its record."""
     pairs = build_pair_facts(record)
     weight = weigh_buyer(record, pairs, policy, as_of)
-    return weight, [score(p, policy, as_of, weight.weight, record.shop_rights.get(p.target_id, ()))
-                    for p in pairs]
+    return weight, [
+        score(p, policy, as_of, weight.weight, record.shop_rights.get(p.target_id, ()))
+        for p in pairs
+    ]
 
 
 def weight_row(w: BuyerWeight, as_of: int) -> dict[str, Any]:
     """A BuyerWeight as the row of ``derived/write_buyer_weights``."""
-    return {"buyerId": w.buyer_id, "weight": w.weight, "signals": list(w.signals),
-            "reasons": [message for _, message in w.reasons], "asOf": as_of}
+    return {
+        "buyerId": w.buyer_id,
+        "weight": w.weight,
+        "signals": list(w.signals),
+        "reasons": [message for _, message in w.reasons],
+        "asOf": as_of,
+    }
 
 
 def full_weight(buyer_id: str) -> BuyerWeight:
@@ -174,5 +211,3 @@ def trust_row(t: PairTrust) -> dict[str, Any]:
             "policyVersion": t.policy_version,
         },
     }
-
-

@@ -26,15 +26,16 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from graph_api.derive import standing
-from scoring.buyer_weight import BuyerWeight
 from graph_api.derive.passes import buyer_pass, standing_pass
 from graph_api.derive.results import BadgeChange, DeriveResult, TrustChange
 from graph_api.events import ORDER_REFERENCING
 from graph_api.store import Store, Tx
+from scoring.buyer_weight import BuyerWeight
 from scoring.pair_trust import HOST, SHOP, PairTrust
 from scoring.policy import Policy
 
@@ -81,8 +82,12 @@ class Deriver:
     def touched(self, events: Iterable[dict[str, Any]]) -> Touched:
         t = touched_by(events)
         if t.order_ids or t.report_ids or t.rights_shops:
-            row = self.store.rows("features/touched", orderIds=sorted(t.order_ids), reportIds=sorted(t.report_ids),
-                                  rightsShopIds=sorted(t.rights_shops))[0]
+            row = self.store.rows(
+                "features/touched",
+                orderIds=sorted(t.order_ids),
+                reportIds=sorted(t.report_ids),
+                rightsShopIds=sorted(t.rights_shops),
+            )[0]
             for _, buyer_id, host_id, shop_id in row["orders"]:
                 t.buyers.add(buyer_id)
                 t.hosts.add(host_id)
@@ -104,7 +109,11 @@ class Deriver:
             return result
         result.as_of = as_of
         t = self.touched(accepted)
-        cascade = self._buyers(sorted(t.buyers), as_of, result) if t.buyers else {SHOP: set(), HOST: set()}
+        cascade = (
+            self._buyers(sorted(t.buyers), as_of, result)
+            if t.buyers
+            else {SHOP: set(), HOST: set()}
+        )
         for kind, direct in ((SHOP, t.shops), (HOST, t.hosts)):
             ids = sorted(direct | cascade[kind])
             if ids:
@@ -120,7 +129,12 @@ class Deriver:
             before = tx.rows("derived/buyer_state", ids=ids)
             writes, weights, trusts = buyer_pass(tx, ids, policy, as_of)
             changes, cascade = _trust_changes(before, weights, trusts)
-            tx.write([*writes, ("derived/record_changes", [_trust_change_row(c, as_of) for c in changes])])
+            tx.write(
+                [
+                    *writes,
+                    ("derived/record_changes", [_trust_change_row(c, as_of) for c in changes]),
+                ]
+            )
             return changes, cascade
 
         changes, cascade = self.store.transact(work)
@@ -132,14 +146,30 @@ class Deriver:
         policy = self.policy
 
         def work(tx: Tx) -> list[BadgeChange]:
-            tx.run("derived/lock_standings", ids=[standing.standing_id(kind, i) for i in ids], asOf=as_of)
+            tx.run(
+                "derived/lock_standings",
+                ids=[standing.standing_id(kind, i) for i in ids],
+                asOf=as_of,
+            )
             writes, results = standing_pass(tx, kind, ids, policy, as_of)
             changes = [
-                BadgeChange(kind, r.entity_id, r.previous_badges or (), tuple(r.record["badges"]),
-                            r.record["multiplier"], r.record["tier"])
-                for r in results if tuple(r.record["badges"]) != (r.previous_badges or ())
+                BadgeChange(
+                    kind,
+                    r.entity_id,
+                    r.previous_badges or (),
+                    tuple(r.record["badges"]),
+                    r.record["multiplier"],
+                    r.record["tier"],
+                )
+                for r in results
+                if tuple(r.record["badges"]) != (r.previous_badges or ())
             ]
-            tx.write([*writes, ("derived/record_changes", [_badge_change_row(c, as_of) for c in changes])])
+            tx.write(
+                [
+                    *writes,
+                    ("derived/record_changes", [_badge_change_row(c, as_of) for c in changes]),
+                ]
+            )
             return changes
 
         result.badge_changes.extend(self.store.transact(work))
@@ -149,11 +179,14 @@ class Deriver:
             result.hosts += len(ids)
 
 
-def _trust_changes(before: list[dict[str, Any]], weights: list[BuyerWeight], trusts: list[PairTrust]
-                   ) -> tuple[list[TrustChange], dict[str, set[str]]]:
+def _trust_changes(
+    before: list[dict[str, Any]], weights: list[BuyerWeight], trusts: list[PairTrust]
+) -> tuple[list[TrustChange], dict[str, set[str]]]:
     """The level changes of a buyer pass, and the shops and hosts they cascade to."""
     old_weight = {r["buyerId"]: r["weight"] for r in before}
-    old_level = {(r["buyerId"], kind, target): level for r in before for kind, target, level in r["trust"]}
+    old_level = {
+        (r["buyerId"], kind, target): level for r in before for kind, target, level in r["trust"]
+    }
     cascade: dict[str, set[str]] = {SHOP: set(), HOST: set()}
     reweighted = {w.buyer_id for w in weights if old_weight.get(w.buyer_id) != w.weight}
     changes: list[TrustChange] = []
@@ -161,22 +194,42 @@ def _trust_changes(before: list[dict[str, Any]], weights: list[BuyerWeight], tru
         previous = old_level.get((p.buyer_id, p.target_kind, p.target_id))
         if previous != p.level:
             cascade[p.target_kind].add(p.target_id)
-            changes.append(TrustChange(p.buyer_id, p.target_kind, p.target_id, previous, p.level,
-                                       p.score, p.confidence))
+            changes.append(
+                TrustChange(
+                    p.buyer_id, p.target_kind, p.target_id, previous, p.level, p.score, p.confidence
+                )
+            )
         elif p.buyer_id in reweighted:
             cascade[p.target_kind].add(p.target_id)
     return changes, cascade
 
 
 def _trust_change_row(c: TrustChange, as_of: int) -> dict[str, Any]:
-    return {"kind": "TRUST", "asOf": as_of, "buyerId": c.buyer_id, "targetKind": c.target_kind,
-            "targetId": c.target_id, "hostId": c.target_id if c.target_kind == HOST else None,
-            "shopId": c.target_id if c.target_kind == SHOP else None, "oldLevel": c.old_level,
-            "newLevel": c.new_level, "score": c.score, "confidence": c.confidence}
+    return {
+        "kind": "TRUST",
+        "asOf": as_of,
+        "buyerId": c.buyer_id,
+        "targetKind": c.target_kind,
+        "targetId": c.target_id,
+        "hostId": c.target_id if c.target_kind == HOST else None,
+        "shopId": c.target_id if c.target_kind == SHOP else None,
+        "oldLevel": c.old_level,
+        "newLevel": c.new_level,
+        "score": c.score,
+        "confidence": c.confidence,
+    }
 
 
 def _badge_change_row(c: BadgeChange, as_of: int) -> dict[str, Any]:
-    return {"kind": "BADGE", "asOf": as_of, "targetKind": c.kind, "targetId": c.entity_id,
-            "hostId": c.entity_id if c.kind == HOST else None, "shopId": c.entity_id if c.kind == SHOP else None,
-            "oldBadges": list(c.old_badges), "newBadges": list(c.new_badges), "multiplier": c.multiplier,
-            "tier": c.tier}
+    return {
+        "kind": "BADGE",
+        "asOf": as_of,
+        "targetKind": c.kind,
+        "targetId": c.entity_id,
+        "hostId": c.entity_id if c.kind == HOST else None,
+        "shopId": c.entity_id if c.kind == SHOP else None,
+        "oldBadges": list(c.old_badges),
+        "newBadges": list(c.new_badges),
+        "multiplier": c.multiplier,
+        "tier": c.tier,
+    }

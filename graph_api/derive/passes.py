@@ -7,8 +7,9 @@ that is what keeps the two paths equal (tests/integration/test_incremental.py).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from graph_api.derive import standing
 from graph_api.derive.buyers import full_weight, score_buyer, trust_row, weight_row
@@ -24,8 +25,10 @@ _WRITE_STANDING = {SHOP: "derived/write_shop_standing", HOST: "derived/write_hos
 
 # -- buyers ---------------------------------------------------------------------------------------
 
-def score_buyers(records: Iterable[BuyerRecord], buyer_ids: Sequence[str], policy: Policy, as_of: int
-                 ) -> tuple[Writes, list[BuyerWeight], list[PairTrust]]:
+
+def score_buyers(
+    records: Iterable[BuyerRecord], buyer_ids: Sequence[str], policy: Policy, as_of: int
+) -> tuple[Writes, list[BuyerWeight], list[PairTrust]]:
     """Weights and pair trust of these buyers from their facts records, and the writes that store
     them. Every buyer gets a weight row (1.0 for a buyer without facts), so the state of a buyer
     does not depend on which path computed it."""
@@ -46,13 +49,15 @@ def score_buyers(records: Iterable[BuyerRecord], buyer_ids: Sequence[str], polic
     return writes, weights, trusts
 
 
-def buyer_pass(reader: FactReader, buyer_ids: Sequence[str], policy: Policy, as_of: int
-               ) -> tuple[Writes, list[BuyerWeight], list[PairTrust]]:
+def buyer_pass(
+    reader: FactReader, buyer_ids: Sequence[str], policy: Policy, as_of: int
+) -> tuple[Writes, list[BuyerWeight], list[PairTrust]]:
     """Read and score these buyers (see :func:`score_buyers`)."""
     return score_buyers(reader.buyer_records(buyer_ids, as_of), buyer_ids, policy, as_of)
 
 
 # -- shops and hosts ------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class StandingResult:
@@ -62,21 +67,33 @@ class StandingResult:
     previous_badges: tuple[str, ...] | None  # held before this evaluation (None: never evaluated)
 
 
-def standing_records(reader: FactReader, kind: str, entity_ids: Sequence[str], policy: Policy, as_of: int
-                     ) -> list[EntityRecord]:
+def standing_records(
+    reader: FactReader, kind: str, entity_ids: Sequence[str], policy: Policy, as_of: int
+) -> list[EntityRecord]:
     """The facts of these shops or hosts over the policy's windows."""
     return reader.entity_records(kind, entity_ids, as_of, *standing.facts_since(policy, as_of))
 
 
-def evaluate_standings(records: Iterable[EntityRecord], kind: str, policy: Policy, as_of: int
-                       ) -> tuple[Writes, list[StandingResult]]:
+def evaluate_standings(
+    records: Iterable[EntityRecord], kind: str, policy: Policy, as_of: int
+) -> tuple[Writes, list[StandingResult]]:
     """The standing of shops or hosts from their facts records, and the write that stores it."""
-    results = [StandingResult(kind, r.entity_id, standing.evaluate(r, policy, as_of)[0],
-                              standing.held_before(r.standing)) for r in records]
+    results = [
+        StandingResult(
+            kind,
+            r.entity_id,
+            standing.evaluate(r, policy, as_of)[0],
+            standing.held_before(r.standing),
+        )
+        for r in records
+    ]
     return [(_WRITE_STANDING[kind], [r.record for r in results])], results
 
 
-def standing_pass(reader: FactReader, kind: str, entity_ids: Sequence[str], policy: Policy, as_of: int
-                  ) -> tuple[Writes, list[StandingResult]]:
+def standing_pass(
+    reader: FactReader, kind: str, entity_ids: Sequence[str], policy: Policy, as_of: int
+) -> tuple[Writes, list[StandingResult]]:
     """Read and evaluate these shops or hosts (see :func:`evaluate_standings`)."""
-    return evaluate_standings(standing_records(reader, kind, entity_ids, policy, as_of), kind, policy, as_of)
+    return evaluate_standings(
+        standing_records(reader, kind, entity_ids, policy, as_of), kind, policy, as_of
+    )

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import gc
 import time
-from contextlib import contextmanager
-from concurrent.futures import Future, ThreadPoolExecutor
 from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, TypeVar
 
 from graph_api.derive.passes import Writes, evaluate_standings, score_buyers, standing_records
 from graph_api.store import BuyerRecord, EntityRecord, Store
@@ -63,7 +64,10 @@ class RescoreSummary:
             "buyers": self.buyers,
             "buyersWithPairs": self.buyers_with_pairs,
             "pairs": {k: self.pairs.get(k, 0) for k in (HOST, SHOP)},
-            "levels": {k: {lv: self.levels.get(k, Counter()).get(lv, 0) for lv in LEVELS} for k in (HOST, SHOP)},
+            "levels": {
+                k: {lv: self.levels.get(k, Counter()).get(lv, 0) for lv in LEVELS}
+                for k in (HOST, SHOP)
+            },
             "reweighted": self.reweighted,
             "standings": {k: self.standings.get(k, 0) for k in (SHOP, HOST)},
             "badges": dict(sorted(self.badges.items())),
@@ -74,6 +78,7 @@ class RescoreSummary:
 
 
 # -- the rebuild --------------------------------------------------------------------------------
+
 
 def rescore_all(
     store: Store,
@@ -119,8 +124,15 @@ def _fewer_collections() -> Iterator[None]:
         gc.set_threshold(*old)
 
 
-def _rebuild(store: Store, policy: Policy, as_of: int, batch_buyers: int, batch_entities: int,
-             progress: Callable[[int], object] | None, summary: RescoreSummary) -> None:
+def _rebuild(
+    store: Store,
+    policy: Policy,
+    as_of: int,
+    batch_buyers: int,
+    batch_entities: int,
+    progress: Callable[[int], object] | None,
+    summary: RescoreSummary,
+) -> None:
     def score_page(ids: list[str], records: list[BuyerRecord]) -> Writes:
         writes, weights, trusts = score_buyers(records, ids, policy, as_of)
         summary.buyers += len(ids)
@@ -131,8 +143,14 @@ def _rebuild(store: Store, policy: Policy, as_of: int, batch_buyers: int, batch_
             summary.levels.setdefault(t.target_kind, Counter())[t.level] += 1
         return writes
 
-    _pipeline(store, "features/buyer_ids", batch_buyers, lambda ids: store.buyer_records(ids, as_of),
-              score_page, progress)
+    _pipeline(
+        store,
+        "features/buyer_ids",
+        batch_buyers,
+        lambda ids: store.buyer_records(ids, as_of),
+        score_page,
+        progress,
+    )
 
     for kind, ids_query in ((SHOP, "features/shop_ids"), (HOST, "features/host_ids")):
 

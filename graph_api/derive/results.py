@@ -35,4 +35,3 @@ class DeriveResult:
     trust_changes: list[TrustChange] = field(default_factory=list)
     badge_changes: list[BadgeChange] = field(default_factory=list)
     seconds: float = 0.0
-

@@ -28,6 +28,7 @@ from scoring.entity_metrics import EntityMetrics, compute_metrics
 from scoring.facts import MS_PER_DAY, EntityFacts, TimedValue
 from scoring.policy import Policy
 
+
 def standing_id(kind: str, entity_id: str) -> str:
     return f"{kind}:{entity_id}"
 
@@ -95,27 +96,41 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def evaluate(record: EntityRecord, policy: Policy, as_of: int
-             ) -> tuple[dict[str, Any], EntityMetrics, BadgeDecision, Boost]:
+def evaluate(
+    record: EntityRecord, policy: Policy, as_of: int
+) -> tuple[dict[str, Any], EntityMetrics, BadgeDecision, Boost]:
     """Metrics, badges and boost of one shop or host as of ``as_of``, and the Standing row."""
     facts, levels = entity_facts(record)
     kind = record.kind
     metrics = compute_metrics(facts, policy.entity, as_of, levels=levels)
     previous = previous_state(record.standing, as_of)
-    badges = decide_badges(metrics, previous, policy.entity, as_of, category=facts.category, rights=facts.rights)
+    badges = decide_badges(
+        metrics, previous, policy.entity, as_of, category=facts.category, rights=facts.rights
+    )
     boost = decide_boost(metrics, badges, policy.entity, as_of)
     held = [b for b in badges.badges if b.held]
     in_grace = [b.grace_period_ends_at for b in held if b.grace_period_ends_at is not None]
     explanation = {
         "metrics": _metrics_dict(metrics),
         "badges": [
-            {"badge": b.badge, "applicable": b.applicable, "held": b.held, "since": b.since,
-             "failingSince": b.failing_since, "gracePeriodEndsAt": b.grace_period_ends_at,
-             "reasons": _reasons(b.reasons), "missing": _reasons(b.missing)}
+            {
+                "badge": b.badge,
+                "applicable": b.applicable,
+                "held": b.held,
+                "since": b.since,
+                "failingSince": b.failing_since,
+                "gracePeriodEndsAt": b.grace_period_ends_at,
+                "reasons": _reasons(b.reasons),
+                "missing": _reasons(b.missing),
+            }
             for b in badges.badges
         ],
-        "boost": {"multiplier": boost.multiplier, "tier": boost.tier,
-                  "leaderboardEligible": boost.leaderboard_eligible, "reasons": _reasons(boost.reasons)},
+        "boost": {
+            "multiplier": boost.multiplier,
+            "tier": boost.tier,
+            "leaderboardEligible": boost.leaderboard_eligible,
+            "reasons": _reasons(boost.reasons),
+        },
         "rights": list(facts.rights),
     }
     row = {

@@ -8,9 +8,10 @@ import os
 import queue
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from graph_api import events as ev
 from graph_api.derive.results import DeriveResult
@@ -51,16 +52,28 @@ class ImportSummary:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "path": self.path, "lines": self.lines, "accepted": self.accepted, "duplicates": self.duplicates,
-            "rejected": self.rejected, "rejectedPath": self.rejected_path, "seconds": round(self.seconds, 3),
-            "eventsPerSecond": round(self.events_per_second), "rejectionCodes": self.rejection_codes,
-            "rescored": {"buyers": self.rescored_buyers, "shopsAndHosts": self.rescored_entities,
-                         "trustChanges": self.trust_changes, "badgeChanges": self.badge_changes,
-                         "seconds": round(self.derive_seconds, 3)},
+            "path": self.path,
+            "lines": self.lines,
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "rejected": self.rejected,
+            "rejectedPath": self.rejected_path,
+            "seconds": round(self.seconds, 3),
+            "eventsPerSecond": round(self.events_per_second),
+            "rejectionCodes": self.rejection_codes,
+            "rescored": {
+                "buyers": self.rescored_buyers,
+                "shopsAndHosts": self.rescored_entities,
+                "trustChanges": self.trust_changes,
+                "badgeChanges": self.badge_changes,
+                "seconds": round(self.derive_seconds, 3),
+            },
         }
 
 
-def _validated_lines(path: Path, on_bytes: Callable[[int], object]) -> Iterator[tuple[int, str, dict[str, Any] | Rejection]]:
+def _validated_lines(
+    path: Path, on_bytes: Callable[[int], object]
+) -> Iterator[tuple[int, str, dict[str, Any] | Rejection]]:
     try:
         handle = path.open("rb")
     except OSError as exc:
@@ -71,8 +84,17 @@ def _validated_lines(path: Path, on_bytes: Callable[[int], object]) -> Iterator[
             try:
                 line = raw_line.decode("utf-8")
             except UnicodeDecodeError as exc:
-                yield index, raw_line.decode("utf-8", "replace"), Rejection(
-                    index, None, ev.INVALID_JSON, None, f"line {index + 1} is not UTF-8: {exc.reason}")
+                yield (
+                    index,
+                    raw_line.decode("utf-8", "replace"),
+                    Rejection(
+                        index,
+                        None,
+                        ev.INVALID_JSON,
+                        None,
+                        f"line {index + 1} is not UTF-8: {exc.reason}",
+                    ),
+                )
                 continue
             if not line.strip():
                 continue  # blank lines (a trailing newline) are not events
@@ -91,10 +113,14 @@ def import_jsonl(
     if not src.is_file():
         raise ImportFileError(str(src), "no such file")
     out_path = Path(rejected_path) if rejected_path else src.with_name(src.name + ".rejected.jsonl")
-    return ingest_stream(ingester, _validated_lines(src, progress or (lambda n: None)), out_path, str(src))
+    return ingest_stream(
+        ingester, _validated_lines(src, progress or (lambda n: None)), out_path, str(src)
+    )
 
 
-def validated_events(events: Iterable[Any]) -> Iterator[tuple[int, str | None, dict[str, Any] | Rejection]]:
+def validated_events(
+    events: Iterable[Any],
+) -> Iterator[tuple[int, str | None, dict[str, Any] | Rejection]]:
     """Validate an iterable of raw events (dicts) for :func:`ingest_stream`."""
     for index, raw in enumerate(events):
         yield index, None, ev.validate_event(raw, index)
@@ -126,7 +152,11 @@ def ingest_stream(
                 summary.rejected_path = str(out_path)
             summary.rejected += 1
             summary.rejection_codes[r.code] = summary.rejection_codes.get(r.code, 0) + 1
-            record = {"line": r.index + 1, **r.to_dict(), "event": (lines.get(r.index) or "").rstrip("\n")}
+            record = {
+                "line": r.index + 1,
+                **r.to_dict(),
+                "event": (lines.get(r.index) or "").rstrip("\n"),
+            }
             rejects_out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
     # A batch travels with its raw lines, so graph-level rejects can be written with their line

@@ -6,7 +6,8 @@ pure; this module runs them against the graph, checks and writes in one transact
 
 from __future__ import annotations
 
-from typing import Any, Callable, Protocol, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 from graph_api import events as ev
 from graph_api.derive.results import DeriveResult
@@ -83,12 +84,18 @@ def read_checks(tx: Tx, events: Sequence[dict[str, Any]]) -> GraphChecks:
     recorded = tx.single("ingest/check_events", ids=ids)
     return GraphChecks(
         event_hashes=dict(zip(recorded["ids"], recorded["hashes"])),
-        orders=frozenset(tx.single("ingest/check_orders", ids=orders)["ids"]) if orders else frozenset(),
-        reports=frozenset(tx.single("ingest/check_reports", ids=reports)["ids"]) if reports else frozenset(),
+        orders=frozenset(tx.single("ingest/check_orders", ids=orders)["ids"])
+        if orders
+        else frozenset(),
+        reports=frozenset(tx.single("ingest/check_reports", ids=reports)["ids"])
+        if reports
+        else frozenset(),
     )
 
 
-def write_checked(store: Store, events: Sequence[dict[str, Any]], plan: Callable[[GraphChecks], Writes]) -> Writes:
+def write_checked(
+    store: Store, events: Sequence[dict[str, Any]], plan: Callable[[GraphChecks], Writes]
+) -> Writes:
     """In one transaction: look up what the graph holds of these events' ids, let ``plan`` decide
     the writes, run them. Returns the writes that were committed.
 

@@ -18,15 +18,16 @@ sent again later. Buyers, hosts and shops need no registration first: a referenc
 node and the registration event fills it in whenever it comes.
 """
 
-
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from graph_api import events as ev
 from graph_api.derive.results import DeriveResult
 from graph_api.events import Rejection
+
 
 @dataclass(frozen=True)
 class GraphChecks:
@@ -98,9 +99,24 @@ class _Keyed:
 
 
 _KEYED = (
-    _Keyed("orderId", "ORDER_PLACED", ev.ORDER_REFERENCING, "order", "placed", ev.DUPLICATE_ORDER, ev.UNKNOWN_ORDER),
-    _Keyed("reportId", "FALSE_AD_REPORTED", frozenset({"FALSE_AD_CONFIRMED"}), "report", "filed",
-           ev.DUPLICATE_REPORT, ev.UNKNOWN_REPORT),
+    _Keyed(
+        "orderId",
+        "ORDER_PLACED",
+        ev.ORDER_REFERENCING,
+        "order",
+        "placed",
+        ev.DUPLICATE_ORDER,
+        ev.UNKNOWN_ORDER,
+    ),
+    _Keyed(
+        "reportId",
+        "FALSE_AD_REPORTED",
+        frozenset({"FALSE_AD_CONFIRMED"}),
+        "report",
+        "filed",
+        ev.DUPLICATE_REPORT,
+        ev.UNKNOWN_REPORT,
+    ),
 )
 
 
@@ -111,7 +127,7 @@ class BatchResult:
     rejected: list[Rejection] = field(default_factory=list)
     derived: list[DeriveResult] = field(default_factory=list)  # the rescoring each batch caused
 
-    def merge(self, other: "BatchResult") -> None:
+    def merge(self, other: BatchResult) -> None:
         self.accepted.extend(other.accepted)
         self.duplicates += other.duplicates
         self.rejected.extend(other.rejected)
@@ -129,7 +145,10 @@ def plan_batch(
     in_graph = {"orderId": checks.orders, "reportId": checks.reports}
     # Everything created in this batch may be referred to from anywhere in it: writes run
     # creators first (see _WRITE_ORDER).
-    known = {k.field: in_graph[k.field] | {e[k.field] for _, e in items if e["type"] == k.creator} for k in _KEYED}
+    known = {
+        k.field: in_graph[k.field] | {e[k.field] for _, e in items if e["type"] == k.creator}
+        for k in _KEYED
+    }
     created: dict[str, set[str]] = {k.field: set() for k in _KEYED}
     seen: dict[str, str] = {}  # eventId -> hash, for events earlier in this batch
 
@@ -143,19 +162,35 @@ def plan_batch(
             if prior == e["hash"]:
                 result.duplicates += 1
             else:
-                reject(index, e, ev.EVENT_ID_CONFLICT, "eventId",
-                       f"eventId {event_id!r} was already recorded with different content")
+                reject(
+                    index,
+                    e,
+                    ev.EVENT_ID_CONFLICT,
+                    "eventId",
+                    f"eventId {event_id!r} was already recorded with different content",
+                )
             continue
         for k in _KEYED:
             if kind == k.creator:
                 key = e[k.field]
                 if key in in_graph[k.field] or key in created[k.field]:
-                    reject(index, e, k.duplicate, k.field, f"{k.noun} {key!r} was already {k.verb} by another event")
+                    reject(
+                        index,
+                        e,
+                        k.duplicate,
+                        k.field,
+                        f"{k.noun} {key!r} was already {k.verb} by another event",
+                    )
                     break
                 created[k.field].add(key)
             elif kind in k.referrers and e[k.field] not in known[k.field]:
-                reject(index, e, k.unknown, k.field,
-                       f"{k.noun} {e[k.field]!r} is not in the graph; send its {k.creator} first")
+                reject(
+                    index,
+                    e,
+                    k.unknown,
+                    k.field,
+                    f"{k.noun} {e[k.field]!r} is not in the graph; send its {k.creator} first",
+                )
                 break
         else:
             seen[event_id] = e["hash"]
@@ -173,9 +208,14 @@ def plan_batch(
             batch.sort(key=lambda e: (e["at"], e["eventId"]))
             writes.append((name, [_row(e) for e in batch]))
     if result.accepted:
-        writes.append(("ingest/record_events", [
-            {"eventId": e["eventId"], "type": e["type"], "at": e["at"], "hash": e["hash"]} for e in result.accepted
-        ]))
+        writes.append(
+            (
+                "ingest/record_events",
+                [
+                    {"eventId": e["eventId"], "type": e["type"], "at": e["at"], "hash": e["hash"]}
+                    for e in result.accepted
+                ],
+            )
+        )
         writes.append(("ingest/advance_clock", [{"at": max(e["at"] for e in result.accepted)}]))
     return writes, result
-

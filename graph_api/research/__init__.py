@@ -11,8 +11,20 @@ stranger -> regular funnel and its report, policy what-if.
 """
 
 from graph_api.research.notebook import load_graph
-from graph_api.research.propagation import GlobalTrust, pretrusted_targets, propagate_stored, trust_edges
+from graph_api.research.propagation import (
+    GlobalTrust,
+    pretrusted_targets,
+    propagate_stored,
+    trust_edges,
+)
 from graph_api.research.rings import apply_rings, find_rings
 
-__all__ = ["GlobalTrust", "apply_rings", "find_rings", "load_graph", "pretrusted_targets", "propagate_stored",
-           "trust_edges"]
+__all__ = [
+    "GlobalTrust",
+    "apply_rings",
+    "find_rings",
+    "load_graph",
+    "pretrusted_targets",
+    "propagate_stored",
+    "trust_edges",
+]

@@ -28,9 +28,10 @@ import csv
 import json
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, Any, Callable, Iterator
+from typing import IO, Any
 from xml.sax.saxutils import escape, quoteattr
 
 from graph_api.errors import ExportError
@@ -41,11 +42,29 @@ FORMATS = ("graphml", "json", "csv")
 
 # Attribute name -> GraphML type. Nodes and edges each have a fixed set, declared up front so the
 # file can be written in one pass.
-NODE_ATTRS = {"kind": "string", "entityId": "string", "name": "string", "category": "string", "weight": "double",
-              "badges": "string", "tier": "string", "multiplier": "double", "rights": "string"}
-EDGE_ATTRS = {"kind": "string", "level": "string", "score": "double", "confidence": "double",
-              "platformTrust": "double", "asOf": "long", "orders": "int", "spend": "double", "firstAt": "long",
-              "lastAt": "long"}
+NODE_ATTRS = {
+    "kind": "string",
+    "entityId": "string",
+    "name": "string",
+    "category": "string",
+    "weight": "double",
+    "badges": "string",
+    "tier": "string",
+    "multiplier": "double",
+    "rights": "string",
+}
+EDGE_ATTRS = {
+    "kind": "string",
+    "level": "string",
+    "score": "double",
+    "confidence": "double",
+    "platformTrust": "double",
+    "asOf": "long",
+    "orders": "int",
+    "spend": "double",
+    "firstAt": "long",
+    "lastAt": "long",
+}
 
 
 @dataclass(frozen=True)
@@ -63,7 +82,9 @@ class ExportFilter:
         if self.center is not None:
             kind, _, ident = self.center.partition(":")
             if kind not in KINDS or not ident:
-                raise ExportError("center", f"{self.center!r} must be HOST:<id>, SHOP:<id> or BUYER:<id>")
+                raise ExportError(
+                    "center", f"{self.center!r} must be HOST:<id>, SHOP:<id> or BUYER:<id>"
+                )
         if not 1 <= self.depth <= 6:
             raise ExportError("depth", "must be between 1 and 6")
         if self.max_nodes < 1:
@@ -101,8 +122,11 @@ def _clean(attrs: dict[str, Any]) -> dict[str, Any]:
 def neighbourhood(store: Store, center: str, depth: int, max_nodes: int) -> set[str]:
     """The node keys within ``depth`` hops of ``center`` (breadth first, at most ``max_nodes``)."""
     kind, _, ident = center.partition(":")
-    exists = (store.rows("features/pair_facts", buyerIds=[ident], asOf=0) if kind == "BUYER"
-              else store.rows("read/standings", ids=[center]))
+    exists = (
+        store.rows("features/pair_facts", buyerIds=[ident], asOf=0)
+        if kind == "BUYER"
+        else store.rows("read/standings", ids=[center])
+    )
     if not exists:
         raise ExportError("center", f"{center} is not in the graph")
     seen = {center}
@@ -116,11 +140,14 @@ def neighbourhood(store: Store, center: str, depth: int, max_nodes: int) -> set[
     return seen
 
 
-def iter_graph(store: Store, f: ExportFilter, progress: Callable[[int], object] | None = None,
-               page: int = 2000) -> Iterator[tuple[str, Any]]:
+def iter_graph(
+    store: Store, f: ExportFilter, progress: Callable[[int], object] | None = None, page: int = 2000
+) -> Iterator[tuple[str, Any]]:
     """Stream the graph: ("node", Node) and ("edge", Edge) items, entities first, then buyers a
     page at a time with their edges. ``progress`` gets the number of buyers done per page."""
-    keep: set[str] | None = neighbourhood(store, f.center, f.depth, f.max_nodes) if f.center else None
+    keep: set[str] | None = (
+        neighbourhood(store, f.center, f.depth, f.max_nodes) if f.center else None
+    )
     entities = store.rows("export/entities", category=f.category)
     present: set[str] = set()
     for e in entities:
@@ -128,9 +155,24 @@ def iter_graph(store: Store, f: ExportFilter, progress: Callable[[int], object] 
         if keep is not None and key not in keep:
             continue
         present.add(key)
-        yield "node", (key, _clean({"kind": e["kind"], "entityId": e["id"], "name": e["name"], "category": e["category"],
-                                    "badges": e["badges"], "tier": e["tier"], "multiplier": e["multiplier"],
-                                    "rights": sorted(e["rights"]) if e["rights"] is not None else None}))
+        yield (
+            "node",
+            (
+                key,
+                _clean(
+                    {
+                        "kind": e["kind"],
+                        "entityId": e["id"],
+                        "name": e["name"],
+                        "category": e["category"],
+                        "badges": e["badges"],
+                        "tier": e["tier"],
+                        "multiplier": e["multiplier"],
+                        "rights": sorted(e["rights"]) if e["rights"] is not None else None,
+                    }
+                ),
+            ),
+        )
     for e in entities:
         if e["kind"] != "HOST":
             continue
@@ -141,8 +183,15 @@ def iter_graph(store: Store, f: ExportFilter, progress: Callable[[int], object] 
     buyer_ids = sorted(k[6:] for k in keep if k.startswith("BUYER:")) if keep is not None else None
     after = ""
     while True:
-        rows = store.rows("export/buyers_page", after=after, limit=page, since=f.since, until=f.until,
-                          category=f.category, ids=buyer_ids)
+        rows = store.rows(
+            "export/buyers_page",
+            after=after,
+            limit=page,
+            since=f.since,
+            until=f.until,
+            category=f.category,
+            ids=buyer_ids,
+        )
         if not rows:
             break
         after = rows[-1]["id"]
@@ -155,18 +204,47 @@ def iter_graph(store: Store, f: ExportFilter, progress: Callable[[int], object] 
             for kind, target, n, spend, first, last in r["orders"]:
                 v = f"{kind}:{target}"
                 if v in present:
-                    edges.append((key, v, "ORDERED", {"kind": "ORDERED", "orders": n, "spend": float(spend),
-                                                      "firstAt": first, "lastAt": last}))
+                    edges.append(
+                        (
+                            key,
+                            v,
+                            "ORDERED",
+                            {
+                                "kind": "ORDERED",
+                                "orders": n,
+                                "spend": float(spend),
+                                "firstAt": first,
+                                "lastAt": last,
+                            },
+                        )
+                    )
             windowed = f.since is not None or f.until is not None
             for kind, target, level, score, conf, platform, at in r["trust"]:
                 v = f"{kind}:{target}"
                 if v in present and (not windowed or (kind, target) in ordered):
-                    edges.append((key, v, "TRUST", _clean({"kind": "TRUST", "level": level, "score": score,
-                                                           "confidence": conf, "platformTrust": platform,
-                                                           "asOf": at})))
+                    edges.append(
+                        (
+                            key,
+                            v,
+                            "TRUST",
+                            _clean(
+                                {
+                                    "kind": "TRUST",
+                                    "level": level,
+                                    "score": score,
+                                    "confidence": conf,
+                                    "platformTrust": platform,
+                                    "asOf": at,
+                                }
+                            ),
+                        )
+                    )
             if not edges:
                 continue
-            yield "node", (key, _clean({"kind": "BUYER", "entityId": r["id"], "weight": r["weight"]}))
+            yield (
+                "node",
+                (key, _clean({"kind": "BUYER", "entityId": r["id"], "weight": r["weight"]})),
+            )
             for edge in edges:
                 yield "edge", edge
         if progress is not None:
@@ -175,18 +253,23 @@ def iter_graph(store: Store, f: ExportFilter, progress: Callable[[int], object] 
 
 # -- writers ------------------------------------------------------------------------------------
 
+
 def _graphml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return escape(str(value))
 
 
-def write_graphml(items: Iterator[tuple[str, Any]], out: IO[str], f: ExportFilter, summary: ExportSummary) -> None:
-    out.write('<?xml version="1.0" encoding="UTF-8"?>\n'
-              '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
-              'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
-              'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
-              'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n')
+def write_graphml(
+    items: Iterator[tuple[str, Any]], out: IO[str], f: ExportFilter, summary: ExportSummary
+) -> None:
+    out.write(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+        'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
+        'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n'
+    )
     for name, kind in NODE_ATTRS.items():
         out.write(f'  <key id="n_{name}" for="node" attr.name="{name}" attr.type="{kind}"/>\n')
     for name, kind in EDGE_ATTRS.items():
@@ -195,33 +278,49 @@ def write_graphml(items: Iterator[tuple[str, Any]], out: IO[str], f: ExportFilte
     for what, item in items:
         if what == "node":
             key, attrs = item
-            data = "".join(f'<data key="n_{k}">{_graphml_value(v)}</data>' for k, v in attrs.items())
+            data = "".join(
+                f'<data key="n_{k}">{_graphml_value(v)}</data>' for k, v in attrs.items()
+            )
             out.write(f"    <node id={quoteattr(key)}>{data}</node>\n")
             summary.nodes += 1
         else:
             u, v, k, attrs = item
-            data = "".join(f'<data key="e_{a}">{_graphml_value(x)}</data>' for a, x in attrs.items())
-            out.write(f"    <edge id={quoteattr(k)} source={quoteattr(u)} target={quoteattr(v)}>{data}</edge>\n")
+            data = "".join(
+                f'<data key="e_{a}">{_graphml_value(x)}</data>' for a, x in attrs.items()
+            )
+            out.write(
+                f"    <edge id={quoteattr(k)} source={quoteattr(u)} target={quoteattr(v)}>{data}</edge>\n"
+            )
             summary.edges[k] = summary.edges.get(k, 0) + 1
     out.write("  </graph>\n</graphml>\n")
 
 
-def write_json(items: Iterator[tuple[str, Any]], out: IO[str], f: ExportFilter, summary: ExportSummary) -> None:
+def write_json(
+    items: Iterator[tuple[str, Any]], out: IO[str], f: ExportFilter, summary: ExportSummary
+) -> None:
     """networkx's node-link format (``networkx.node_link_graph(data, edges="links")``), written
     as it streams: the nodes go to the file, the links to a spool that is appended at the end."""
-    out.write('{"directed": true, "multigraph": true, "graph": ' + json.dumps({"filters": f.describe()})
-              + ', "nodes": [\n')
+    out.write(
+        '{"directed": true, "multigraph": true, "graph": '
+        + json.dumps({"filters": f.describe()})
+        + ', "nodes": [\n'
+    )
     first = True
     with tempfile.TemporaryFile("w+", encoding="utf-8") as links:
         for what, item in items:
             if what == "node":
                 key, attrs = item
-                out.write(("" if first else ",\n") + json.dumps({"id": key, **attrs}, ensure_ascii=False))
+                out.write(
+                    ("" if first else ",\n") + json.dumps({"id": key, **attrs}, ensure_ascii=False)
+                )
                 first = False
                 summary.nodes += 1
             else:
                 u, v, k, attrs = item
-                links.write(json.dumps({"source": u, "target": v, "key": k, **attrs}, ensure_ascii=False) + "\n")
+                links.write(
+                    json.dumps({"source": u, "target": v, "key": k, **attrs}, ensure_ascii=False)
+                    + "\n"
+                )
                 summary.edges[k] = summary.edges.get(k, 0) + 1
         out.write('\n], "links": [\n')
         links.seek(0)
@@ -230,14 +329,20 @@ def write_json(items: Iterator[tuple[str, Any]], out: IO[str], f: ExportFilter, 
     out.write("\n]}\n")
 
 
-def write_csv(items: Iterator[tuple[str, Any]], directory: Path, f: ExportFilter, summary: ExportSummary) -> None:
+def write_csv(
+    items: Iterator[tuple[str, Any]], directory: Path, f: ExportFilter, summary: ExportSummary
+) -> None:
     """Two files in ``directory``: nodes.csv (key + node attributes) and edges.csv (source,
     target, key + edge attributes); empty cells for absent values."""
     directory.mkdir(parents=True, exist_ok=True)
-    with (directory / "nodes.csv").open("w", newline="", encoding="utf-8") as nf, \
-            (directory / "edges.csv").open("w", newline="", encoding="utf-8") as ef:
+    with (
+        (directory / "nodes.csv").open("w", newline="", encoding="utf-8") as nf,
+        (directory / "edges.csv").open("w", newline="", encoding="utf-8") as ef,
+    ):
         nodes = csv.DictWriter(nf, fieldnames=["key", *NODE_ATTRS])
-        edges = csv.DictWriter(ef, fieldnames=["source", "target", "key", *[a for a in EDGE_ATTRS if a != "kind"]])
+        edges = csv.DictWriter(
+            ef, fieldnames=["source", "target", "key", *[a for a in EDGE_ATTRS if a != "kind"]]
+        )
         nodes.writeheader()
         edges.writeheader()
         for what, item in items:
@@ -247,12 +352,24 @@ def write_csv(items: Iterator[tuple[str, Any]], directory: Path, f: ExportFilter
                 summary.nodes += 1
             else:
                 u, v, k, attrs = item
-                edges.writerow({"source": u, "target": v, "key": k, **{a: x for a, x in attrs.items() if a != "kind"}})
+                edges.writerow(
+                    {
+                        "source": u,
+                        "target": v,
+                        "key": k,
+                        **{a: x for a, x in attrs.items() if a != "kind"},
+                    }
+                )
                 summary.edges[k] = summary.edges.get(k, 0) + 1
 
 
-def export(store: Store, fmt: str, path: Path, f: ExportFilter,
-           progress: Callable[[int], object] | None = None) -> ExportSummary:
+def export(
+    store: Store,
+    fmt: str,
+    path: Path,
+    f: ExportFilter,
+    progress: Callable[[int], object] | None = None,
+) -> ExportSummary:
     """Write the filtered graph to ``path`` (a file; a directory for csv)."""
     if fmt not in FORMATS:
         raise ExportError("format", f"{fmt!r} is not one of {', '.join(FORMATS)}")

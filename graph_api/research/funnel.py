@@ -18,8 +18,9 @@ from __future__ import annotations
 import threading
 from bisect import bisect_right
 from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from graph_api.derive.buyers import build_pair_facts, score, weigh_buyer
 from graph_api.store import BuyerRecord, Store
@@ -47,14 +48,25 @@ class TargetProfile:
 def target_profiles(store: Store) -> dict[tuple[str, str], TargetProfile]:
     out = {}
     for r in store.rows("research/target_profiles"):
-        history = sorted((at, rc_id, tuple(sorted(rights or ()))) for at, rights, rc_id in r["rights"])
-        out[(r["kind"], r["id"])] = TargetProfile(r["category"], tuple(h[0] for h in history),
-                                                  tuple(h[2] for h in history))
+        history = sorted(
+            (at, rc_id, tuple(sorted(rights or ()))) for at, rights, rc_id in r["rights"]
+        )
+        out[(r["kind"], r["id"])] = TargetProfile(
+            r["category"], tuple(h[0] for h in history), tuple(h[2] for h in history)
+        )
     return out
 
 
-def pair_paths(store: Store, policy: Policy, as_of: int, *, category: str | None = None, kind: str | None = None,
-               batch: int = 500, progress: Callable[[int], object] | None = None) -> Iterator[PairPath]:
+def pair_paths(
+    store: Store,
+    policy: Policy,
+    as_of: int,
+    *,
+    category: str | None = None,
+    kind: str | None = None,
+    batch: int = 500,
+    progress: Callable[[int], object] | None = None,
+) -> Iterator[PairPath]:
     """The level path of every pair (of this target ``kind`` and ``category``, or all) from its
     first fact to ``as_of``. ``progress`` is called with the number of buyers done per page."""
     profiles = target_profiles(store)
@@ -65,8 +77,14 @@ def pair_paths(store: Store, policy: Policy, as_of: int, *, category: str | None
             progress(len(ids))
 
 
-def _buyer_paths(record: BuyerRecord, profiles: dict[tuple[str, str], TargetProfile], policy: Policy, as_of: int,
-                 category: str | None, kind: str | None) -> Iterator[PairPath]:
+def _buyer_paths(
+    record: BuyerRecord,
+    profiles: dict[tuple[str, str], TargetProfile],
+    policy: Policy,
+    as_of: int,
+    category: str | None,
+    kind: str | None,
+) -> Iterator[PairPath]:
     pairs = build_pair_facts(record)
     weights: dict[int, float] = {}
 
@@ -83,7 +101,9 @@ def _buyer_paths(record: BuyerRecord, profiles: dict[tuple[str, str], TargetProf
         if category is not None and profile.category != category:
             continue
 
-        def score_at(t: int, facts: PairFacts = facts, profile: TargetProfile = profile) -> PairTrust:
+        def score_at(
+            t: int, facts: PairFacts = facts, profile: TargetProfile = profile
+        ) -> PairTrust:
             # A shop's platform trust comes from the rights it held at t (hosts have none).
             return score(facts, policy, t, weight_at(t), profile.rights_at(t))
 
@@ -98,8 +118,12 @@ def _buyer_paths(record: BuyerRecord, profiles: dict[tuple[str, str], TargetProf
             category=profile.category,
             first_at=first_at,
             changes=tuple((c.at, c.to_level) for c in changes),
-            rights_at_first=bool(profile.rights_at(first_at)) if facts.target_kind == SHOP else None,
-            tiers=tuple((v.at, v.value) for v in facts.tier_changes) if facts.target_kind == HOST else (),
+            rights_at_first=bool(profile.rights_at(first_at))
+            if facts.target_kind == SHOP
+            else None,
+            tiers=tuple((v.at, v.value) for v in facts.tier_changes)
+            if facts.target_kind == HOST
+            else (),
         )
 
 
@@ -110,9 +134,19 @@ _CACHE_SIZE = 16
 _LOCK = threading.Lock()
 
 
-def compute_funnel(store: Store, policy: Policy, *, clock: int, since: int | None = None, until: int | None = None,
-              period: str = "MONTH", horizon_days: int = 90, category: str | None = None, kind: str | None = None,
-              progress: Callable[[int], object] | None = None) -> Funnel:
+def compute_funnel(
+    store: Store,
+    policy: Policy,
+    *,
+    clock: int,
+    since: int | None = None,
+    until: int | None = None,
+    period: str = "MONTH",
+    horizon_days: int = 90,
+    category: str | None = None,
+    kind: str | None = None,
+    progress: Callable[[int], object] | None = None,
+) -> Funnel:
     """The funnel of the graph as of ``clock`` (its latest event) over [since, until] (default:
     the first fact to the clock). Cached per (clock, policy, arguments): any new event moves the
     clock, so a cached answer is never stale."""
@@ -134,4 +168,11 @@ def compute_funnel(store: Store, policy: Policy, *, clock: int, since: int | Non
     return result
 
 
-__all__ = ["DAY_MS", "RESOLUTION_MS", "TargetProfile", "compute_funnel", "pair_paths", "target_profiles"]
+__all__ = [
+    "DAY_MS",
+    "RESOLUTION_MS",
+    "TargetProfile",
+    "compute_funnel",
+    "pair_paths",
+    "target_profiles",
+]

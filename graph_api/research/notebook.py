@@ -23,12 +23,24 @@ def _ms(value: str | int | None) -> int | None:
     return parse_at(value)
 
 
-def load_graph(*, since: str | int | None = None, until: str | int | None = None, category: str | None = None,
-               center: str | None = None, depth: int = 2, max_nodes: int = 100_000) -> Any:
+def load_graph(
+    *,
+    since: str | int | None = None,
+    until: str | int | None = None,
+    category: str | None = None,
+    center: str | None = None,
+    depth: int = 2,
+    max_nodes: int = 100_000,
+) -> Any:
     """The filtered trust graph as a ``networkx.MultiDiGraph``. Times are ISO-8601 with an offset
     (or epoch ms); ``center`` is ``"HOST:<id>"`` or ``"SHOP:<id>"``."""
-    f = ExportFilter(since=_ms(since), until=_ms(until), category=category, center=center, depth=depth,
-                     max_nodes=max_nodes)
+    f = ExportFilter(
+        since=_ms(since),
+        until=_ms(until),
+        category=category,
+        center=center,
+        depth=depth,
+        max_nodes=max_nodes,
+    )
     with Store(load_settings()) as store:
         return to_networkx(store, f)
-

@@ -7,23 +7,38 @@ import json
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 from graph_api.errors import NoAnchor
 from graph_api.store import Store
-from scoring.propagation import Edge, PretrustRule, PropagationResult, is_pretrusted, local_trust, propagate
+from scoring.propagation import (
+    Edge,
+    PretrustRule,
+    PropagationResult,
+    is_pretrusted,
+    local_trust,
+    propagate,
+)
 
 
-def trust_edges(store: Store, batch: int = 5000, progress: Callable[[int], object] | None = None) -> Iterator[Any]:
+def trust_edges(
+    store: Store, batch: int = 5000, progress: Callable[[int], object] | None = None
+) -> Iterator[Any]:
     """Every stored TRUST relationship as a propagation edge (scoring/propagation.py): buyer ->
     ``"HOST:<id>"`` or ``"SHOP:<id>"``, weighted by the buyer's local trust, a page of buyers at a
     time. ``progress`` is called with the number of buyers done per page."""
 
     for ids in store.id_pages("features/buyer_ids", batch):
         for r in store.rows("research/trust_edges", ids=ids):
-            yield Edge(r["buyer"], f"{r['kind']}:{r['target']}",
-                       local_trust(float(r["belief"] or 0.0), float(r["disbelief"] or 0.0), float(r["weight"])))
+            yield Edge(
+                r["buyer"],
+                f"{r['kind']}:{r['target']}",
+                local_trust(
+                    float(r["belief"] or 0.0), float(r["disbelief"] or 0.0), float(r["weight"])
+                ),
+            )
         if progress is not None:
             progress(len(ids))
 
@@ -53,7 +68,9 @@ class GlobalTrust:
     known: frozenset[str]  # personalized: the targets the buyer already has a relation with
     seconds: float
 
-    def ranking(self, kind: str | None = None, n: int | None = None, exclude_known: bool = False) -> list[tuple[str, str, float]]:
+    def ranking(
+        self, kind: str | None = None, n: int | None = None, exclude_known: bool = False
+    ) -> list[tuple[str, str, float]]:
         """(kind, id, trust) highest first; ``kind`` HOST or SHOP keeps one kind."""
         out = []
         for key, value in self.result.ranking():
@@ -69,14 +86,27 @@ _CACHE: OrderedDict[tuple[Any, ...], GlobalTrust] = OrderedDict()
 _LOCK = threading.Lock()
 
 
-def propagate_stored(store: Store, as_of: int, *, pretrusted: Sequence[str] | None = None, from_buyer: str | None = None,
-                     alpha: float = 0.15, progress: Callable[[int], object] | None = None) -> GlobalTrust:
+def propagate_stored(
+    store: Store,
+    as_of: int,
+    *,
+    pretrusted: Sequence[str] | None = None,
+    from_buyer: str | None = None,
+    alpha: float = 0.15,
+    progress: Callable[[int], object] | None = None,
+) -> GlobalTrust:
     """Global trust of hosts and shops anchored on ``pretrusted`` (``"SHOP:<id>"``/``"HOST:<id>"``;
     default: :func:`pretrusted_targets`), or personalized from ``from_buyer`` (the walk restarts at
     that buyer: what buyers like them trust). Reads every stored TRUST relationship, so run it
     after a rescore. Cached per (graph clock, arguments)."""
 
-    key = (id(store), as_of, tuple(pretrusted) if pretrusted is not None else None, from_buyer, alpha)
+    key = (
+        id(store),
+        as_of,
+        tuple(pretrusted) if pretrusted is not None else None,
+        from_buyer,
+        alpha,
+    )
     with _LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)
@@ -86,20 +116,29 @@ def propagate_stored(store: Store, as_of: int, *, pretrusted: Sequence[str] | No
     if from_buyer is not None:
         known = frozenset(e.target for e in edges if e.buyer == from_buyer and e.weight > 0)
         if not any(e.buyer == from_buyer for e in edges):
-            raise NoAnchor("fromBuyer", f"{from_buyer!r} has no stored trust relation to start from")
+            raise NoAnchor(
+                "fromBuyer", f"{from_buyer!r} has no stored trust relation to start from"
+            )
         anchors: tuple[str, ...] = (from_buyer,)
     else:
         known = frozenset()
-        anchors = tuple(pretrusted) if pretrusted is not None else tuple(pretrusted_targets(store, as_of))
+        anchors = (
+            tuple(pretrusted) if pretrusted is not None else tuple(pretrusted_targets(store, as_of))
+        )
         targets = {e.target for e in edges}
         if not any(a in targets for a in anchors):
-            raise NoAnchor("pretrusted", "no pre-trusted host or shop has a stored trust relation (after a rescore, "
-                           "the default set is shops whose inspections pass and hosts with a long clean record)")
+            raise NoAnchor(
+                "pretrusted",
+                "no pre-trusted host or shop has a stored trust relation (after a rescore, "
+                "the default set is shops whose inspections pass and hosts with a long clean record)",
+            )
     try:
         result = propagate(edges, anchors, alpha=alpha, seeds_are_buyers=from_buyer is not None)
     except ValueError as exc:
         raise NoAnchor("fromBuyer" if from_buyer is not None else "pretrusted", str(exc)) from None
-    out = GlobalTrust(as_of, from_buyer, anchors, len(edges), result, known, time.perf_counter() - started)
+    out = GlobalTrust(
+        as_of, from_buyer, anchors, len(edges), result, known, time.perf_counter() - started
+    )
     with _LOCK:
         _CACHE[key] = out
         while len(_CACHE) > 8:

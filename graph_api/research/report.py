@@ -35,7 +35,12 @@ from scoring.funnel import (
 from scoring.pair_trust import ACQUAINTANCE, HOST, REGULAR, SHOP, STRANGER
 
 PLATFORM_TZ = timezone(timedelta(hours=8))
-CHARTS = ("moves.png", "time_to_level.png", "conversion_by_rights.png", "conversion_by_fan_club.png")
+CHARTS = (
+    "moves.png",
+    "time_to_level.png",
+    "conversion_by_rights.png",
+    "conversion_by_fan_club.png",
+)
 UP = ((STRANGER, ACQUAINTANCE), (ACQUAINTANCE, REGULAR), (STRANGER, REGULAR))
 DOWN = ((REGULAR, ACQUAINTANCE), (ACQUAINTANCE, STRANGER), (REGULAR, STRANGER))
 
@@ -61,32 +66,67 @@ def funnel_dict(f: Funnel) -> dict[str, Any]:
     """The funnel as plain JSON values (times as ISO-8601 in +08:00)."""
 
     def durations(d: Durations) -> dict[str, Any]:
-        return {"level": d.level, "began": d.began, "reached": d.reached, "notReached": d.not_reached,
-                "medianDays": d.median, "p25Days": d.quantile(0.25), "p75Days": d.quantile(0.75), "meanDays": d.mean}
+        return {
+            "level": d.level,
+            "began": d.began,
+            "reached": d.reached,
+            "notReached": d.not_reached,
+            "medianDays": d.median,
+            "p25Days": d.quantile(0.25),
+            "p75Days": d.quantile(0.75),
+            "meanDays": d.mean,
+        }
 
     def iso(ms: int) -> str:
         return datetime.fromtimestamp(ms / 1000, PLATFORM_TZ).isoformat()
 
     return {
-        "since": iso(f.since), "until": iso(f.until), "period": f.period, "horizonDays": f.horizon_days,
-        "cohortUntil": iso(f.cohort_until), "pairs": f.pairs,
-        "periods": [{"start": iso(p.start), "end": iso(p.end), "newPairs": p.new_pairs,
-                     "moves": [{"from": a, "to": b, "pairs": n} for (a, b), n in p.transitions.items()],
-                     "byTargetKind": {k: {"newPairs": p.new_by_kind.get(k, 0),
-                                          "moves": [{"from": a, "to": b, "pairs": n}
-                                                    for (a, b), n in p.moves_by_kind.get(k, {}).items()]}
-                                      for k in sorted(set(p.new_by_kind) | set(p.moves_by_kind))}}
-                    for p in f.periods],
+        "since": iso(f.since),
+        "until": iso(f.until),
+        "period": f.period,
+        "horizonDays": f.horizon_days,
+        "cohortUntil": iso(f.cohort_until),
+        "pairs": f.pairs,
+        "periods": [
+            {
+                "start": iso(p.start),
+                "end": iso(p.end),
+                "newPairs": p.new_pairs,
+                "moves": [{"from": a, "to": b, "pairs": n} for (a, b), n in p.transitions.items()],
+                "byTargetKind": {
+                    k: {
+                        "newPairs": p.new_by_kind.get(k, 0),
+                        "moves": [
+                            {"from": a, "to": b, "pairs": n}
+                            for (a, b), n in p.moves_by_kind.get(k, {}).items()
+                        ],
+                    }
+                    for k in sorted(set(p.new_by_kind) | set(p.moves_by_kind))
+                },
+            }
+            for p in f.periods
+        ],
         "timeToAcquaintance": durations(f.time_to_acquaintance),
         "timeToRegular": durations(f.time_to_regular),
-        "conversion": [{"targetKind": c.kind, "category": c.category, "factor": c.factor, "group": c.group,
-                        "pairs": c.pairs, "acquaintances": c.acquaintances, "regulars": c.regulars,
-                        "acquaintanceRate": c.acquaintance_rate, "regularRate": c.regular_rate}
-                       for c in f.conversion],
+        "conversion": [
+            {
+                "targetKind": c.kind,
+                "category": c.category,
+                "factor": c.factor,
+                "group": c.group,
+                "pairs": c.pairs,
+                "acquaintances": c.acquaintances,
+                "regulars": c.regulars,
+                "acquaintanceRate": c.acquaintance_rate,
+                "regularRate": c.regular_rate,
+            }
+            for c in f.conversion
+        ],
     }
 
 
 # -- charts ---------------------------------------------------------------------------------------
+
 
 def _figure(width: float = 9.0, height: float = 4.8, rows: int | None = None) -> tuple[Any, Any]:
     """A figure and its axes: one, or a list of ``rows`` stacked when ``rows`` is given."""
@@ -125,15 +165,30 @@ def chart_moves(f: Funnel, path: Path) -> None:
     width = 0.2
     for ax, kind in zip(axes, kinds):
         series = [("new pairs", [p.new_by_kind.get(kind, 0) for p in f.periods], "#9e9e9e")]
-        series += [(f"{a.lower()} -> {b.lower()}", [p.moves(a, b, kind) for p in f.periods], color)
-                   for (a, b), color in zip(UP[:2], ("#42a5f5", "#2e7d32"))]
-        series.append(("fell back (any)", [-sum(p.moves(a, b, kind) for a, b in DOWN) for p in f.periods], "#e53935"))
+        series += [
+            (f"{a.lower()} -> {b.lower()}", [p.moves(a, b, kind) for p in f.periods], color)
+            for (a, b), color in zip(UP[:2], ("#42a5f5", "#2e7d32"))
+        ]
+        series.append(
+            (
+                "fell back (any)",
+                [-sum(p.moves(a, b, kind) for a, b in DOWN) for p in f.periods],
+                "#e53935",
+            )
+        )
         for i, (name, values, color) in enumerate(series):
             ax.bar([v + (i - 1.5) * width for v in x], values, width, label=name, color=color)
         ax.axhline(0, color="black", linewidth=0.6)
-        ax.set_xticks(x, labels, rotation=45 if len(labels) > 8 else 0, ha="right" if len(labels) > 8 else "center")
+        ax.set_xticks(
+            x,
+            labels,
+            rotation=45 if len(labels) > 8 else 0,
+            ha="right" if len(labels) > 8 else "center",
+        )
         ax.set_ylabel("pairs")
-        ax.set_title(f"buyer -> {kind.lower()} pairs: began, and moves between levels, per {f.period.lower()}")
+        ax.set_title(
+            f"buyer -> {kind.lower()} pairs: began, and moves between levels, per {f.period.lower()}"
+        )
         ax.legend(fontsize="small")
     _save(fig, path)
 
@@ -144,8 +199,13 @@ def chart_time_to_level(f: Funnel, path: Path) -> None:
     bins = [i * max(1.0, longest / 30) for i in range(32)]
     for d, color in ((f.time_to_acquaintance, "#42a5f5"), (f.time_to_regular, "#2e7d32")):
         if d.days:
-            ax.hist(d.days, bins=bins, alpha=0.6, color=color,
-                    label=f"{d.level.lower()}: {d.reached:,} of {d.began:,} pairs, median {_num(d.median)} days")
+            ax.hist(
+                d.days,
+                bins=bins,
+                alpha=0.6,
+                color=color,
+                label=f"{d.level.lower()}: {d.reached:,} of {d.began:,} pairs, median {_num(d.median)} days",
+            )
     ax.set_xlabel("days from the pair's first fact")
     ax.set_ylabel("pairs")
     ax.set_title("Time to acquaintance and to regular")
@@ -154,8 +214,15 @@ def chart_time_to_level(f: Funnel, path: Path) -> None:
     _save(fig, path)
 
 
-def _grouped(f: Funnel, kind: str, factor: str, groups: tuple[str, ...], palette: tuple[str, ...], title: str,
-             path: Path) -> None:
+def _grouped(
+    f: Funnel,
+    kind: str,
+    factor: str,
+    groups: tuple[str, ...],
+    palette: tuple[str, ...],
+    title: str,
+    path: Path,
+) -> None:
     rows = {(c.category, c.group): c for c in f.conversion if c.kind == kind and c.factor == factor}
     categories = sorted({c for c, _ in rows if c is not None})
     columns = [None, *categories]
@@ -163,15 +230,29 @@ def _grouped(f: Funnel, kind: str, factor: str, groups: tuple[str, ...], palette
     fig, ax = _figure(max(9.0, 1.1 * len(columns) + 3), 4.8)
     width = 0.8 / max(1, len(present))
     for i, g in enumerate(present):
-        values = [100 * (rows[(c, g)].regular_rate or 0.0) if (c, g) in rows else 0.0 for c in columns]
+        values = [
+            100 * (rows[(c, g)].regular_rate or 0.0) if (c, g) in rows else 0.0 for c in columns
+        ]
         counts = [rows[(c, g)].pairs if (c, g) in rows else 0 for c in columns]
-        bars = ax.bar([x + (i - (len(present) - 1) / 2) * width for x in range(len(columns))], values, width,
-                      label=g, color=palette[groups.index(g) % len(palette)])
+        bars = ax.bar(
+            [x + (i - (len(present) - 1) / 2) * width for x in range(len(columns))],
+            values,
+            width,
+            label=g,
+            color=palette[groups.index(g) % len(palette)],
+        )
         for bar, n in zip(bars, counts):
             if n:
-                ax.annotate(f"{n}", (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center",
-                            va="bottom", fontsize=6)
-    ax.set_xticks(range(len(columns)), ["all" if c is None else c for c in columns], rotation=30, ha="right")
+                ax.annotate(
+                    f"{n}",
+                    (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                    ha="center",
+                    va="bottom",
+                    fontsize=6,
+                )
+    ax.set_xticks(
+        range(len(columns)), ["all" if c is None else c for c in columns], rotation=30, ha="right"
+    )
     ax.set_ylabel(f"% regular within {f.horizon_days} days")
     ax.set_title(title + " (numbers on bars: pairs)")
     if present:
@@ -180,6 +261,7 @@ def _grouped(f: Funnel, kind: str, factor: str, groups: tuple[str, ...], palette
 
 
 # -- the summary ----------------------------------------------------------------------------------
+
 
 def _conversion_table(rows: list[Conversion], groups: tuple[str, ...]) -> list[str]:
     if not rows:
@@ -196,10 +278,20 @@ def _conversion_table(rows: list[Conversion], groups: tuple[str, ...]) -> list[s
     return out
 
 
-def summary_markdown(f: Funnel, *, as_of: int, policy_version: str, category: str | None, kind: str | None) -> str:
-    scope = ", ".join(x for x in (f"category {category}" if category else "",
-                                  f"buyer -> {kind.lower()} pairs only" if kind else "") if x) \
+def summary_markdown(
+    f: Funnel, *, as_of: int, policy_version: str, category: str | None, kind: str | None
+) -> str:
+    scope = (
+        ", ".join(
+            x
+            for x in (
+                f"category {category}" if category else "",
+                f"buyer -> {kind.lower()} pairs only" if kind else "",
+            )
+            if x
+        )
         or "every category, hosts and shops"
+    )
     lines = [
         "# The stranger -> regular funnel",
         "",
@@ -211,11 +303,16 @@ def summary_markdown(f: Funnel, *, as_of: int, policy_version: str, category: st
         "",
     ]
     for kind_ in (HOST, SHOP):
-        overall = next((c for c in f.conversion if c.kind == kind_ and c.category is None and c.factor == ALL), None)
+        overall = next(
+            (c for c in f.conversion if c.kind == kind_ and c.category is None and c.factor == ALL),
+            None,
+        )
         if overall is not None:
-            lines.append(f"- buyer -> {kind_.lower()} pairs that began by {_day(f.cohort_until)}: "
-                         f"{_pct(overall.acquaintance_rate)} became acquaintances and {_pct(overall.regular_rate)} "
-                         f"regulars within {f.horizon_days} days ({overall.pairs:,} pairs).")
+            lines.append(
+                f"- buyer -> {kind_.lower()} pairs that began by {_day(f.cohort_until)}: "
+                f"{_pct(overall.acquaintance_rate)} became acquaintances and {_pct(overall.regular_rate)} "
+                f"regulars within {f.horizon_days} days ({overall.pairs:,} pairs)."
+            )
     ta, tr = f.time_to_acquaintance, f.time_to_regular
     lines += [
         f"- Time to acquaintance: median {_num(ta.median)} days ({ta.reached:,} of {ta.began:,} pairs that began in "
@@ -223,62 +320,145 @@ def summary_markdown(f: Funnel, *, as_of: int, policy_version: str, category: st
         f"- Time to regular: median {_num(tr.median)} days, middle half {_num(tr.quantile(0.25))} to "
         f"{_num(tr.quantile(0.75))} ({tr.reached:,} of {tr.began:,}).",
     ]
-    rights = {c.group: c for c in f.conversion if c.kind == SHOP and c.category is None and c.factor == SHOP_RIGHTS}
+    rights = {
+        c.group: c
+        for c in f.conversion
+        if c.kind == SHOP and c.category is None and c.factor == SHOP_RIGHTS
+    }
     if WITH_RIGHTS in rights and WITHOUT_RIGHTS in rights:
         w, wo = rights[WITH_RIGHTS], rights[WITHOUT_RIGHTS]
-        lines.append(f"- Shops' trust rights: {_pct(w.regular_rate)} of pairs with a shop that held rights became "
-                     f"regulars, against {_pct(wo.regular_rate)} without ({w.pairs:,} and {wo.pairs:,} pairs).")
-    tiers = {c.group: c for c in f.conversion if c.kind == HOST and c.category is None and c.factor == FAN_CLUB_TIER}
+        lines.append(
+            f"- Shops' trust rights: {_pct(w.regular_rate)} of pairs with a shop that held rights became "
+            f"regulars, against {_pct(wo.regular_rate)} without ({w.pairs:,} and {wo.pairs:,} pairs)."
+        )
+    tiers = {
+        c.group: c
+        for c in f.conversion
+        if c.kind == HOST and c.category is None and c.factor == FAN_CLUB_TIER
+    }
     if tiers:
-        lines.append("- Fan-club tier before converting: " + ", ".join(
-            f"{g} {_pct(tiers[g].regular_rate)} ({tiers[g].pairs:,})" for g in TIER_GROUPS if g in tiers) + ".")
-    lines += ["", "## Moves per period", "", "![moves](moves.png)", "",
-              "| period | pairs | new pairs | stranger -> acquaintance | acquaintance -> regular | stranger -> regular "
-              "| fell back |", "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+        lines.append(
+            "- Fan-club tier before converting: "
+            + ", ".join(
+                f"{g} {_pct(tiers[g].regular_rate)} ({tiers[g].pairs:,})"
+                for g in TIER_GROUPS
+                if g in tiers
+            )
+            + "."
+        )
+    lines += [
+        "",
+        "## Moves per period",
+        "",
+        "![moves](moves.png)",
+        "",
+        "| period | pairs | new pairs | stranger -> acquaintance | acquaintance -> regular | stranger -> regular "
+        "| fell back |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for p in f.periods:
         for kind in _kinds(f):
-            lines.append(f"| {_day(p.start)} | buyer -> {kind.lower()} | {p.new_by_kind.get(kind, 0):,} | "
-                         + " | ".join(f"{p.moves(a, b, kind):,}" for a, b in UP)
-                         + f" | {sum(p.moves(a, b, kind) for a, b in DOWN):,} |")
-    lines += ["", "## Time to each level", "", "![time to level](time_to_level.png)", "",
-              "| level | began | reached | not yet | p25 days | median days | p75 days | mean days |",
-              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+            lines.append(
+                f"| {_day(p.start)} | buyer -> {kind.lower()} | {p.new_by_kind.get(kind, 0):,} | "
+                + " | ".join(f"{p.moves(a, b, kind):,}" for a, b in UP)
+                + f" | {sum(p.moves(a, b, kind) for a, b in DOWN):,} |"
+            )
+    lines += [
+        "",
+        "## Time to each level",
+        "",
+        "![time to level](time_to_level.png)",
+        "",
+        "| level | began | reached | not yet | p25 days | median days | p75 days | mean days |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for d in (ta, tr):
-        lines.append(f"| {d.level.lower()} | {d.began:,} | {d.reached:,} | {d.not_reached:,} | {_num(d.quantile(0.25))} | "
-                     f"{_num(d.median)} | {_num(d.quantile(0.75))} | {_num(d.mean)} |")
-    lines += ["", f"## Conversion within {f.horizon_days} days", "",
-              f"Pairs that began from {_day(f.since)} to {_day(f.cohort_until)} (each had the whole {f.horizon_days} "
-              "days); the share that became regulars, of so many pairs.", "",
-              "### Shops, by trust rights when the pair began", "", "![rights](conversion_by_rights.png)", ""]
-    lines += _conversion_table([c for c in f.conversion if c.kind == SHOP and c.factor == SHOP_RIGHTS],
-                               (WITH_RIGHTS, WITHOUT_RIGHTS))
-    lines += ["", "### Hosts, by the highest fan-club tier before converting", "",
-              "![fan club](conversion_by_fan_club.png)", ""]
-    lines += _conversion_table([c for c in f.conversion if c.kind == HOST and c.factor == FAN_CLUB_TIER], TIER_GROUPS)
-    lines += ["", "## Reading these numbers", "",
-              "- Observed differences between groups, not causal effects: shops that hold rights and buyers who "
-              "join a fan club differ in other ways too (size, category, how engaged the buyer already was).",
-              "- A fan-club tier counts only if the buyer held it before becoming a regular; the tier is also "
-              "evidence in the trust score itself, so part of its association is by construction.",
-              "- Times to a level describe the pairs that got there by the window's end; the pairs still on the "
-              "way are in the not-yet column.", ""]
+        lines.append(
+            f"| {d.level.lower()} | {d.began:,} | {d.reached:,} | {d.not_reached:,} | {_num(d.quantile(0.25))} | "
+            f"{_num(d.median)} | {_num(d.quantile(0.75))} | {_num(d.mean)} |"
+        )
+    lines += [
+        "",
+        f"## Conversion within {f.horizon_days} days",
+        "",
+        f"Pairs that began from {_day(f.since)} to {_day(f.cohort_until)} (each had the whole {f.horizon_days} "
+        "days); the share that became regulars, of so many pairs.",
+        "",
+        "### Shops, by trust rights when the pair began",
+        "",
+        "![rights](conversion_by_rights.png)",
+        "",
+    ]
+    lines += _conversion_table(
+        [c for c in f.conversion if c.kind == SHOP and c.factor == SHOP_RIGHTS],
+        (WITH_RIGHTS, WITHOUT_RIGHTS),
+    )
+    lines += [
+        "",
+        "### Hosts, by the highest fan-club tier before converting",
+        "",
+        "![fan club](conversion_by_fan_club.png)",
+        "",
+    ]
+    lines += _conversion_table(
+        [c for c in f.conversion if c.kind == HOST and c.factor == FAN_CLUB_TIER], TIER_GROUPS
+    )
+    lines += [
+        "",
+        "## Reading these numbers",
+        "",
+        "- Observed differences between groups, not causal effects: shops that hold rights and buyers who "
+        "join a fan club differ in other ways too (size, category, how engaged the buyer already was).",
+        "- A fan-club tier counts only if the buyer held it before becoming a regular; the tier is also "
+        "evidence in the trust score itself, so part of its association is by construction.",
+        "- Times to a level describe the pairs that got there by the window's end; the pairs still on the "
+        "way are in the not-yet column.",
+        "",
+    ]
     return "\n".join(lines)
 
 
-def write_report(f: Funnel, out: Path, *, as_of: int, policy_version: str, category: str | None = None,
-                 kind: str | None = None) -> list[Path]:
+def write_report(
+    f: Funnel,
+    out: Path,
+    *,
+    as_of: int,
+    policy_version: str,
+    category: str | None = None,
+    kind: str | None = None,
+) -> list[Path]:
     """Write the charts, the summary and the JSON into ``out``; the paths written."""
     out.mkdir(parents=True, exist_ok=True)
     chart_moves(f, out / "moves.png")
     chart_time_to_level(f, out / "time_to_level.png")
-    _grouped(f, SHOP, SHOP_RIGHTS, (WITH_RIGHTS, WITHOUT_RIGHTS), ("#2e7d32", "#9e9e9e"),
-             "Shops: regular within the horizon, by trust rights when the pair began", out / "conversion_by_rights.png")
-    _grouped(f, HOST, FAN_CLUB_TIER, TIER_GROUPS, ("#9e9e9e", "#90caf9", "#1e88e5", "#4527a0"), "Hosts: regular within the horizon, by fan-club tier before",
-             out / "conversion_by_fan_club.png")
+    _grouped(
+        f,
+        SHOP,
+        SHOP_RIGHTS,
+        (WITH_RIGHTS, WITHOUT_RIGHTS),
+        ("#2e7d32", "#9e9e9e"),
+        "Shops: regular within the horizon, by trust rights when the pair began",
+        out / "conversion_by_rights.png",
+    )
+    _grouped(
+        f,
+        HOST,
+        FAN_CLUB_TIER,
+        TIER_GROUPS,
+        ("#9e9e9e", "#90caf9", "#1e88e5", "#4527a0"),
+        "Hosts: regular within the horizon, by fan-club tier before",
+        out / "conversion_by_fan_club.png",
+    )
     written = [out / name for name in CHARTS]
-    for name, text in (("summary.md", summary_markdown(f, as_of=as_of, policy_version=policy_version,
-                                                      category=category, kind=kind)),
-                       ("funnel.json", json.dumps(funnel_dict(f), indent=2) + "\n")):
+    for name, text in (
+        (
+            "summary.md",
+            summary_markdown(
+                f, as_of=as_of, policy_version=policy_version, category=category, kind=kind
+            ),
+        ),
+        ("funnel.json", json.dumps(funnel_dict(f), indent=2) + "\n"),
+    ):
         part = out / (name + ".part")
         part.write_text(text, encoding="utf-8")
         os.replace(part, out / name)

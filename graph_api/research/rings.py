@@ -11,9 +11,15 @@ def find_rings(store: Store, policy: Policy, as_of: int | None = None) -> list[R
     """Brushing rings in the graph (scoring/rings.py), from the stored buyer weights and signals
     (so after a rescore), as of ``as_of`` (default: the graph's clock)."""
     at = as_of if as_of is not None else (store.latest_event_at() or 0)
-    candidates = [Candidate(r["buyerId"], float(r["weight"]), tuple(r["signals"]),
-                            tuple((s, h, t) for s, h, t in r["orders"]))
-                  for r in store.rows("research/ring_candidates")]
+    candidates = [
+        Candidate(
+            r["buyerId"],
+            float(r["weight"]),
+            tuple(r["signals"]),
+            tuple((s, h, t) for s, h, t in r["orders"]),
+        )
+        for r in store.rows("research/ring_candidates")
+    ]
     return detect_rings(candidates, policy.rings, at)
 
 
@@ -23,4 +29,3 @@ def apply_rings(store: Store, rings: list[Ring]) -> int:
     rows = [{"buyerId": b, "ringId": r.id} for r in rings for b in r.members]
     store.write_all([("research/clear_rings", [{}]), ("research/mark_rings", rows)])
     return len(rows)
-

@@ -13,10 +13,16 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
-from graph_api.derive.passes import StandingResult, evaluate_standings, score_buyers, standing_records
+from graph_api.derive.passes import (
+    StandingResult,
+    evaluate_standings,
+    score_buyers,
+    standing_records,
+)
 from graph_api.store import Store
 from scoring.policy import Policy
 
@@ -46,22 +52,46 @@ class Simulation:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "asOf": self.as_of, "currentPolicy": self.current, "candidatePolicy": self.candidate,
-            "buyers": self.buyers, "pairs": self.pairs, "shopsAndHosts": self.entities,
-            "levelShifts": [{"kind": k, "from": a, "to": b, "pairs": n}
-                            for (k, a, b), n in sorted(self.level_shifts.items())],
+            "asOf": self.as_of,
+            "currentPolicy": self.current,
+            "candidatePolicy": self.candidate,
+            "buyers": self.buyers,
+            "pairs": self.pairs,
+            "shopsAndHosts": self.entities,
+            "levelShifts": [
+                {"kind": k, "from": a, "to": b, "pairs": n}
+                for (k, a, b), n in sorted(self.level_shifts.items())
+            ],
             "badgesGained": dict(sorted(self.badges_gained.items())),
             "badgesLost": dict(sorted(self.badges_lost.items())),
-            "tierChanges": [{"kind": k, "from": a, "to": b, "count": n}
-                            for (k, a, b), n in sorted(self.tier_changes.items())],
-            "boostChanges": [{"kind": k, "direction": d, "count": n, "meanChange": round(self.boost_deltas[(k, d)] / n, 4)}
-                             for (k, d), n in sorted(self.boost_changes.items())],
-            "examples": self.examples, "seconds": round(self.seconds, 3),
+            "tierChanges": [
+                {"kind": k, "from": a, "to": b, "count": n}
+                for (k, a, b), n in sorted(self.tier_changes.items())
+            ],
+            "boostChanges": [
+                {
+                    "kind": k,
+                    "direction": d,
+                    "count": n,
+                    "meanChange": round(self.boost_deltas[(k, d)] / n, 4),
+                }
+                for (k, d), n in sorted(self.boost_changes.items())
+            ],
+            "examples": self.examples,
+            "seconds": round(self.seconds, 3),
         }
 
 
-def simulate(store: Store, current: Policy, candidate: Policy, as_of: int, *, examples: int = 5,
-             page: int = 1000, progress: Callable[[int], object] | None = None) -> Simulation:
+def simulate(
+    store: Store,
+    current: Policy,
+    candidate: Policy,
+    as_of: int,
+    *,
+    examples: int = 5,
+    page: int = 1000,
+    progress: Callable[[int], object] | None = None,
+) -> Simulation:
     """Compare ``candidate`` with ``current`` over every pair, shop and host, as of ``as_of``."""
     started = time.perf_counter()
     sim = Simulation(as_of=as_of, current=current.version, candidate=candidate.version)
@@ -73,8 +103,11 @@ def simulate(store: Store, current: Policy, candidate: Policy, as_of: int, *, ex
             sim.pairs += 1
             if a.level != b.level:
                 sim.level_shifts[(a.target_kind, a.level, b.level)] += 1
-                sim.example(f"{a.target_kind} {a.level} -> {b.level}",
-                            f"{a.buyer_id} -> {a.target_id}: score {a.score:.3f} -> {b.score:.3f}", examples)
+                sim.example(
+                    f"{a.target_kind} {a.level} -> {b.level}",
+                    f"{a.buyer_id} -> {a.target_id}: score {a.score:.3f} -> {b.score:.3f}",
+                    examples,
+                )
         sim.buyers += len(ids)
         if progress is not None:
             progress(len(ids))
@@ -93,7 +126,9 @@ def simulate(store: Store, current: Policy, candidate: Policy, as_of: int, *, ex
     return sim
 
 
-def _compare_standings(sim: Simulation, kind: str, a: StandingResult, b: StandingResult, examples: int) -> None:
+def _compare_standings(
+    sim: Simulation, kind: str, a: StandingResult, b: StandingResult, examples: int
+) -> None:
     """Count what moved between one shop's or host's standing under the two policies."""
     sim.entities += 1
     old, new = set(a.record["badges"]), set(b.record["badges"])
@@ -108,10 +143,15 @@ def _compare_standings(sim: Simulation, kind: str, a: StandingResult, b: Standin
         key = (kind, "RAISED" if after > before else "LOWERED")
         sim.boost_changes[key] += 1
         sim.boost_deltas[key] = sim.boost_deltas.get(key, 0.0) + (after - before)
-        sim.example(f"{kind} boost {key[1].lower()}", f"{a.entity_id}: multiplier {before:.2f} -> {after:.2f}",
-                    examples)
+        sim.example(
+            f"{kind} boost {key[1].lower()}",
+            f"{a.entity_id}: multiplier {before:.2f} -> {after:.2f}",
+            examples,
+        )
     if a.record["tier"] != b.record["tier"]:
         sim.tier_changes[(kind, a.record["tier"], b.record["tier"])] += 1
-        sim.example(f"{kind} tier {a.record['tier']} -> {b.record['tier']}",
-                    f"{a.entity_id}: multiplier {a.record['multiplier']:.2f} -> {b.record['multiplier']:.2f}",
-                    examples)
+        sim.example(
+            f"{kind} tier {a.record['tier']} -> {b.record['tier']}",
+            f"{a.entity_id}: multiplier {a.record['multiplier']:.2f} -> {b.record['multiplier']:.2f}",
+            examples,
+        )

@@ -14,21 +14,23 @@ out is in :mod:`graph_api.seed.orders`. Brushing rings, the third kind, are in
 from __future__ import annotations
 
 import random
-from typing import Callable
+from collections.abc import Callable
 
 from graph_api.seed.config import SeedConfig
 from graph_api.seed.marketplace import Marketplace
 from graph_api.seed.timeline import DAY, Timeline
 
 
-def plant_bad_shops_and_hosts(market: Marketplace, config: SeedConfig, rng: random.Random) -> tuple[list[str], list[str]]:
+def plant_bad_shops_and_hosts(
+    market: Marketplace, config: SeedConfig, rng: random.Random
+) -> tuple[list[str], list[str]]:
     """Mark the refund-heavy shops and false-advertising hosts; their ids, sorted."""
     n_hosts, n_shops = len(market.host_ids), len(market.shop_ids)
     traffic, pop = market.traffic, market.host_pop
     # Refund-heavy shops are mid-sized: not the biggest (those get noticed), not the tiny ones.
     by_traffic = sorted(range(n_shops), key=lambda s: traffic[s])
     lo = min(n_shops // 4, n_shops - 2 * config.n_refund_heavy_shops)
-    candidates = by_traffic[lo: max(lo + 2 * config.n_refund_heavy_shops, n_shops * 3 // 4)]
+    candidates = by_traffic[lo : max(lo + 2 * config.n_refund_heavy_shops, n_shops * 3 // 4)]
     rng.shuffle(candidates)
     for s in candidates[: config.n_refund_heavy_shops]:
         market.shop_bad[s] = True
@@ -39,14 +41,27 @@ def plant_bad_shops_and_hosts(market: Marketplace, config: SeedConfig, rng: rand
     rng.shuffle(pool)
     for h in pool[: config.n_false_ad_hosts]:
         market.host_false_ad[h] = True
-    return (sorted(market.shop_ids[s] for s in range(n_shops) if market.shop_bad[s]),
-            sorted(market.host_ids[h] for h in range(n_hosts) if market.host_false_ad[h]))
+    return (
+        sorted(market.shop_ids[s] for s in range(n_shops) if market.shop_bad[s]),
+        sorted(market.host_ids[h] for h in range(n_hosts) if market.host_false_ad[h]),
+    )
 
 
-def emit_penalty(timeline: Timeline, t: int, key: str, target: str, severity: int, code: str) -> None:
+def emit_penalty(
+    timeline: Timeline, t: int, key: str, target: str, severity: int, code: str
+) -> None:
     """A VIOLATION_PENALIZED of the shop or host ``target`` (``key`` is "shopId" or "hostId")."""
-    timeline.emit(t, {"eventId": None, "type": "VIOLATION_PENALIZED", "at": None,
-                      key: target, "severity": severity, "code": code})
+    timeline.emit(
+        t,
+        {
+            "eventId": None,
+            "type": "VIOLATION_PENALIZED",
+            "at": None,
+            key: target,
+            "severity": severity,
+            "code": code,
+        },
+    )
 
 
 def penalise_violations(market: Marketplace, timeline: Timeline, rng: random.Random) -> None:
@@ -59,20 +74,42 @@ def penalise_violations(market: Marketplace, timeline: Timeline, rng: random.Ran
         span = days - market.shop_day[s]
         if market.shop_bad[s] and span > 10:
             n = 2 + int(rnd() * 2)
-            penalty_days = sorted(market.shop_day[s] + 10 + int(rnd() * (span - 10)) for _ in range(n))
+            penalty_days = sorted(
+                market.shop_day[s] + 10 + int(rnd() * (span - 10)) for _ in range(n)
+            )
             for i, d in enumerate(penalty_days):
-                emit_penalty(timeline, d * DAY + 3600 * 9 + int(rnd() * 3600 * 8), "shopId", market.shop_ids[s],
-                             min(3, i + 1), "COUNTERFEIT")
+                emit_penalty(
+                    timeline,
+                    d * DAY + 3600 * 9 + int(rnd() * 3600 * 8),
+                    "shopId",
+                    market.shop_ids[s],
+                    min(3, i + 1),
+                    "COUNTERFEIT",
+                )
         elif span > 1 and rnd() < 0.1:
             d = market.shop_day[s] + 1 + int(rnd() * (span - 1))
             code = "FAKE_SHIPPING" if rnd() < 0.6 else "LATE_SHIPPING"
-            emit_penalty(timeline, d * DAY + 3600 * 9 + int(rnd() * 3600 * 8), "shopId", market.shop_ids[s], 1, code)
+            emit_penalty(
+                timeline,
+                d * DAY + 3600 * 9 + int(rnd() * 3600 * 8),
+                "shopId",
+                market.shop_ids[s],
+                1,
+                code,
+            )
     for h in range(len(market.host_ids)):
         span = days - market.host_day[h]
         if not market.host_false_ad[h] and span > 1 and rnd() < 0.05:
             d = market.host_day[h] + 1 + int(rnd() * (span - 1))
             code = "VULGAR_CONTENT" if rnd() < 0.5 else "FALSE_AD"
-            emit_penalty(timeline, d * DAY + 3600 * 9 + int(rnd() * 3600 * 8), "hostId", market.host_ids[h], 1, code)
+            emit_penalty(
+                timeline,
+                d * DAY + 3600 * 9 + int(rnd() * 3600 * 8),
+                "hostId",
+                market.host_ids[h],
+                1,
+                code,
+            )
 
 
 class FalseAdReports:
@@ -95,14 +132,31 @@ class FalseAdReports:
         market, timeline = self.market, self.timeline
         self.n_reports += 1
         rid = f"r{self.n_reports:06d}"
-        timeline.emit(t, {"eventId": None, "type": "FALSE_AD_REPORTED", "at": None, "reportId": rid,
-                          "buyerId": buyer_id, "hostId": market.host_ids[h]})
+        timeline.emit(
+            t,
+            {
+                "eventId": None,
+                "type": "FALSE_AD_REPORTED",
+                "at": None,
+                "reportId": rid,
+                "buyerId": buyer_id,
+                "hostId": market.host_ids[h],
+            },
+        )
         if rnd() < (0.75 if market.host_false_ad[h] else 0.2):
             t_conf = t + 3600 + int(rnd() * 3 * DAY)
-            timeline.emit(t_conf, {"eventId": None, "type": "FALSE_AD_CONFIRMED", "at": None, "reportId": rid})
+            timeline.emit(
+                t_conf, {"eventId": None, "type": "FALSE_AD_CONFIRMED", "at": None, "reportId": rid}
+            )
             self.host_confirmed[h] += 1
             # Automatic warning, then penalties that escalate for repeat offenders (累犯从严).
             if self.host_confirmed[h] % 4 == 0:
                 self.host_penalties[h] += 1
-                emit_penalty(timeline, t_conf + 600 + int(rnd() * 3 * 3600), "hostId", market.host_ids[h],
-                             min(3, self.host_penalties[h]), "FALSE_AD")
+                emit_penalty(
+                    timeline,
+                    t_conf + 600 + int(rnd() * 3 * 3600),
+                    "hostId",
+                    market.host_ids[h],
+                    min(3, self.host_penalties[h]),
+                    "FALSE_AD",
+                )

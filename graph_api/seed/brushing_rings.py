@@ -25,8 +25,14 @@ class BrushingRings:
     The steps are separate because the rings' buyers are drawn before the population is put in
     registration order (which gives the buyers their ids), and their orders after."""
 
-    def __init__(self, config: SeedConfig, market: Marketplace, orders: Orders, timeline: Timeline,
-                 rng: random.Random) -> None:
+    def __init__(
+        self,
+        config: SeedConfig,
+        market: Marketplace,
+        orders: Orders,
+        timeline: Timeline,
+        rng: random.Random,
+    ) -> None:
         """Plan the rings: one shop (never a refund-heavy one, if there is another) and one of its
         hosts each, and a start day after the link opens."""
         self.config = config
@@ -47,7 +53,9 @@ class BrushingRings:
             self.plans.append((s, h, earliest + int(rnd() * (latest - earliest + 1))))
         self.targets = [(s, h) for s, h, _ in self.plans]
         self.members: list[list[str]] = [[] for _ in self.plans]  # buyer ids, per ring
-        self.orders_by_day: dict[int, list[tuple[int, int, int]]] = {}  # day -> (buyer index, ring, second)
+        self.orders_by_day: dict[
+            int, list[tuple[int, int, int]]
+        ] = {}  # day -> (buyer index, ring, second)
         self.buyers: list[Buyer] = []  # the whole population, once in registration order
 
     def recruit(self) -> list[Buyer]:
@@ -82,8 +90,13 @@ class BrushingRings:
     def ground_truth(self) -> list[dict[str, Any]]:
         market = self.market
         return [
-            {"ring": r + 1, "shopId": market.shop_ids[s], "hostId": market.host_ids[h], "startDay": start,
-             "buyerIds": self.members[r]}
+            {
+                "ring": r + 1,
+                "shopId": market.shop_ids[s],
+                "hostId": market.host_ids[h],
+                "startDay": start,
+                "buyerIds": self.members[r],
+            }
             for r, (s, h, start) in enumerate(self.plans)
         ]
 
@@ -101,9 +114,21 @@ class BrushingRings:
         oid = orders.new_id()
         amount = float(5 + int(rnd() * 25)) + 0.9
         item = f"{market.shop_ids[s]}-i{int(rnd() * 3):03d}"
-        emit(t, {"eventId": None, "type": "ORDER_PLACED", "at": None, "orderId": oid, "buyerId": b.id,
-                 "hostId": market.host_ids[h], "shopId": market.shop_ids[s], "amount": amount,
-                 "category": cat, "itemId": item})
+        emit(
+            t,
+            {
+                "eventId": None,
+                "type": "ORDER_PLACED",
+                "at": None,
+                "orderId": oid,
+                "buyerId": b.id,
+                "hostId": market.host_ids[h],
+                "shopId": market.shop_ids[s],
+                "amount": amount,
+                "category": cat,
+                "itemId": item,
+            },
+        )
         orders.track(b, s, t // DAY, cat)
         t_del = t + DAY + int(rnd() * DAY)
         emit(t_del, {"eventId": None, "type": "ORDER_DELIVERED", "at": None, "orderId": oid})

@@ -12,15 +12,32 @@ from __future__ import annotations
 import math
 import random
 
-from graph_api.seed.calibration import PBUY_MEDIAN, PBUY_SIGMA, SESSION_RATE_MEDIAN, SESSION_RATE_SIGMA
+from graph_api.seed.calibration import (
+    PBUY_MEDIAN,
+    PBUY_SIGMA,
+    SESSION_RATE_MEDIAN,
+    SESSION_RATE_SIGMA,
+)
 from graph_api.seed.config import SeedConfig
 from graph_api.seed.sampling import NORM, NORM_SIZE
 from graph_api.seed.timeline import DAY
 
 
 class Buyer:
-    __slots__ = ("id", "reg_day", "reg_sec", "rate", "pbuy", "late_reg", "ring", "hosts", "shops",
-                 "first_day", "multi", "bad")
+    __slots__ = (
+        "id",
+        "reg_day",
+        "reg_sec",
+        "rate",
+        "pbuy",
+        "late_reg",
+        "ring",
+        "hosts",
+        "shops",
+        "first_day",
+        "multi",
+        "bad",
+    )
 
     def __init__(self, reg_day: int, reg_sec: int, ring: int) -> None:
         self.id = ""
@@ -31,7 +48,9 @@ class Buyer:
         self.pbuy = 0.0
         self.late_reg = False
         self.hosts: dict[int, list] = {}  # host -> relation (see below)
-        self.shops: dict[int, list] = {}  # shop -> [first order day, last, multi-day (0/1), orders, bad]
+        self.shops: dict[
+            int, list
+        ] = {}  # shop -> [first order day, last, multi-day (0/1), orders, bad]
         self.first_day = -1  # day of the first order
         self.multi = False  # ordered on >= 2 distinct days
         self.bad = 0  # unforgiven bad experiences since the last session

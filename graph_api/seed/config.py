@@ -44,8 +44,11 @@ class SeedConfig:
             need(name, isinstance(value, int) and not isinstance(value, bool), "an integer")
         for name in ("hosts", "shops", "brushing_rings", "refund_heavy_shops", "false_ad_hosts"):
             value = getattr(self, name)
-            need(name, value is None or (isinstance(value, int) and not isinstance(value, bool)),
-                 "an integer or None")
+            need(
+                name,
+                value is None or (isinstance(value, int) and not isinstance(value, bool)),
+                "an integer or None",
+            )
         need("buyers", self.buyers >= 1, "an integer >= 1")
         need("days", 1 <= self.days <= 3660, "an integer in 1..3660")
         need("hosts", self.hosts is None or self.hosts >= 1, "an integer >= 1 or None")
@@ -57,14 +60,27 @@ class SeedConfig:
             start = None
         need("start", start is not None, "a date as YYYY-MM-DD")
         for name in ("brushing_rings", "refund_heavy_shops", "false_ad_hosts"):
-            need(name, getattr(self, name) is None or getattr(self, name) >= 0, "an integer >= 0 or None")
-        need("brushing_rings", self.n_rings * self.ring_size <= self.buyers // 2,
-             f"at most {self.buyers // 2} ring buyers in all (half of buyers); lower it or ring_size")
+            need(
+                name,
+                getattr(self, name) is None or getattr(self, name) >= 0,
+                "an integer >= 0 or None",
+            )
+        need(
+            "brushing_rings",
+            self.n_rings * self.ring_size <= self.buyers // 2,
+            f"at most {self.buyers // 2} ring buyers in all (half of buyers); lower it or ring_size",
+        )
         need("brushing_rings", self.n_rings == 0 or self.days >= 7, "0 when days < 7")
-        need("refund_heavy_shops", self.n_refund_heavy_shops <= self.n_shops // 2,
-             f"at most half of the {self.n_shops} shops")
-        need("false_ad_hosts", self.n_false_ad_hosts <= self.n_hosts // 2,
-             f"at most half of the {self.n_hosts} hosts")
+        need(
+            "refund_heavy_shops",
+            self.n_refund_heavy_shops <= self.n_shops // 2,
+            f"at most half of the {self.n_shops} shops",
+        )
+        need(
+            "false_ad_hosts",
+            self.n_false_ad_hosts <= self.n_hosts // 2,
+            f"at most half of the {self.n_hosts} hosts",
+        )
 
     @property
     def n_hosts(self) -> int:

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import date, timedelta
 from operator import itemgetter
-from typing import Any, Iterator
+from typing import Any
 
 from graph_api.seed.bad_actors import FalseAdReports, penalise_violations, plant_bad_shops_and_hosts
 from graph_api.seed.brushing_rings import BrushingRings
@@ -48,7 +49,9 @@ class _Simulation:
 
         # The platform, in the order of its draws (see the module docstring).
         market = self.market = Marketplace(config, rng)
-        report.refund_heavy_shops, report.false_ad_hosts = plant_bad_shops_and_hosts(market, config, rng)
+        report.refund_heavy_shops, report.false_ad_hosts = plant_bad_shops_and_hosts(
+            market, config, rng
+        )
         market.announce(timeline, rng)
         market.open_rights(timeline, rng)
         penalise_violations(market, timeline, rng)

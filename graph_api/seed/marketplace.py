@@ -19,7 +19,7 @@ import math
 import random
 from bisect import bisect
 from collections import Counter
-from typing import Callable
+from collections.abc import Callable
 
 from graph_api.seed.calibration import ZIPF
 from graph_api.seed.config import SeedConfig
@@ -67,8 +67,12 @@ class Marketplace:
         self.host_cat = [draw_cat() for _ in range(n_hosts)]
         # Join days: most exist from day 0, a share opens later in the first two thirds.
         late = max(1, days * 2 // 3)
-        self.host_day = [0 if rnd() < 0.85 or days < 3 else 1 + int(rnd() * late) for _ in range(n_hosts)]
-        self.shop_day = [0 if rnd() < 0.85 or days < 3 else 1 + int(rnd() * late) for _ in range(n_shops)]
+        self.host_day = [
+            0 if rnd() < 0.85 or days < 3 else 1 + int(rnd() * late) for _ in range(n_hosts)
+        ]
+        self.shop_day = [
+            0 if rnd() < 0.85 or days < 3 else 1 + int(rnd() * late) for _ in range(n_shops)
+        ]
         # Zipf-like host popularity, in a random order of host ids.
         order = list(range(n_hosts))
         rng.shuffle(order)
@@ -132,22 +136,53 @@ class Marketplace:
         for h in range(n_hosts):
             t = self.host_day[h] * DAY + int(rnd() * 240)
             name = f"{HOST_NAMES_1[int(rnd() * 12)]} {HOST_NAMES_2[int(rnd() * 12)]} {h + 1}"
-            timeline.emit(t, {"eventId": None, "type": "HOST_REGISTERED", "at": None,
-                              "hostId": self.host_ids[h], "name": name, "category": self.host_cat[h]})
+            timeline.emit(
+                t,
+                {
+                    "eventId": None,
+                    "type": "HOST_REGISTERED",
+                    "at": None,
+                    "hostId": self.host_ids[h],
+                    "name": name,
+                    "category": self.host_cat[h],
+                },
+            )
         for s in range(n_shops):
             t = self.shop_day[s] * DAY + int(rnd() * 240)
-            name = f"{SHOP_WORDS[int(rnd() * len(SHOP_WORDS))]} {SHOP_NOUNS[self.shop_cat[s]]} {s + 1}"
-            timeline.emit(t, {"eventId": None, "type": "SHOP_REGISTERED", "at": None,
-                              "shopId": self.shop_ids[s], "name": name, "category": self.shop_cat[s]})
+            name = (
+                f"{SHOP_WORDS[int(rnd() * len(SHOP_WORDS))]} {SHOP_NOUNS[self.shop_cat[s]]} {s + 1}"
+            )
+            timeline.emit(
+                t,
+                {
+                    "eventId": None,
+                    "type": "SHOP_REGISTERED",
+                    "at": None,
+                    "shopId": self.shop_ids[s],
+                    "name": name,
+                    "category": self.shop_cat[s],
+                },
+            )
         links = self.links
         for h in range(n_hosts):
             for s in links[h]:
                 day = max(self.host_day[h], self.shop_day[s])
-                timeline.emit(day * DAY + 250 + int(rnd() * 50), {
-                    "eventId": None, "type": "HOST_SELLS_FOR_SHOP", "at": None,
-                    "hostId": self.host_ids[h], "shopId": self.shop_ids[s]})
+                timeline.emit(
+                    day * DAY + 250 + int(rnd() * 50),
+                    {
+                        "eventId": None,
+                        "type": "HOST_SELLS_FOR_SHOP",
+                        "at": None,
+                        "hostId": self.host_ids[h],
+                        "shopId": self.shop_ids[s],
+                    },
+                )
                 timeline.activate(day, ("link", h, s))
-        self.link_day = {(h, s): max(self.host_day[h], self.shop_day[s]) for h in range(n_hosts) for s in links[h]}
+        self.link_day = {
+            (h, s): max(self.host_day[h], self.shop_day[s])
+            for h in range(n_hosts)
+            for s in links[h]
+        }
 
     def open_rights(self, timeline: Timeline, rng: random.Random) -> None:
         """Trust rights: about half of the shops open them, most in the first weeks (the trust card
@@ -161,10 +196,12 @@ class Marketplace:
         n_shops = len(self.shop_ids)
         traffic = self.traffic
         opens = [False] * n_shops
-        ordinary = sorted((s for s in range(n_shops) if not self.shop_bad[s]),
-                          key=lambda s: (self.shop_cat[s], self.shop_day[s] > 0, -traffic[s]))
+        ordinary = sorted(
+            (s for s in range(n_shops) if not self.shop_bad[s]),
+            key=lambda s: (self.shop_cat[s], self.shop_day[s] > 0, -traffic[s]),
+        )
         for k in range(0, len(ordinary), 2):
-            pair = ordinary[k:k + 2]
+            pair = ordinary[k : k + 2]
             opens[pair[int(rnd() * len(pair))]] = True
         for s in range(n_shops):
             if self.shop_bad[s]:
@@ -194,11 +231,20 @@ class Marketplace:
                     if new != mask:
                         self._change_rights(timeline, rnd, s, later, new)
 
-    def _change_rights(self, timeline: Timeline, rnd: Callable[[], float], s: int, day: int, mask: int) -> None:
+    def _change_rights(
+        self, timeline: Timeline, rnd: Callable[[], float], s: int, day: int, mask: int
+    ) -> None:
         rights = [RIGHTS[i] for i in range(6) if mask >> i & 1]
-        timeline.emit(day * DAY + 5 + int(rnd() * 290), {
-            "eventId": None, "type": "SHOP_RIGHTS_CHANGED", "at": None,
-            "shopId": self.shop_ids[s], "rights": rights})
+        timeline.emit(
+            day * DAY + 5 + int(rnd() * 290),
+            {
+                "eventId": None,
+                "type": "SHOP_RIGHTS_CHANGED",
+                "at": None,
+                "shopId": self.shop_ids[s],
+                "rights": rights,
+            },
+        )
         timeline.activate(day, ("rights", s, mask))
 
     def apply(self, action: tuple) -> None:

@@ -89,9 +89,21 @@ class Orders:
         x = prof.price * math.exp(prof.price_sigma * NORM[int(rnd() * NORM_SIZE)])
         amount = float(int(x)) + 0.9 if x < 300 else float(int(x))  # prices like 89.9, 1299.0
         item = f"{market.shop_ids[s]}-i{int(rnd() * rnd() * market.shop_items[s]):03d}"
-        emit(t, {"eventId": None, "type": "ORDER_PLACED", "at": None, "orderId": oid, "buyerId": b.id,
-                 "hostId": market.host_ids[h], "shopId": market.shop_ids[s], "amount": amount,
-                 "category": cat, "itemId": item})
+        emit(
+            t,
+            {
+                "eventId": None,
+                "type": "ORDER_PLACED",
+                "at": None,
+                "orderId": oid,
+                "buyerId": b.id,
+                "hostId": market.host_ids[h],
+                "shopId": market.shop_ids[s],
+                "amount": amount,
+                "category": cat,
+                "itemId": item,
+            },
+        )
         if b.late_reg:
             b.late_reg = False
             t_reg = min(t + 300 + int(rnd() * 6 * 3600), self.horizon - 1)
@@ -112,8 +124,17 @@ class Orders:
             fail = 0.3 if bad_shop else 0.025
             t_insp = t + 12 * hour + int(rnd() * 36 * hour)
             passed = rnd() >= fail
-            emit(t_insp, {"eventId": None, "type": "INSPECTION_RECORDED", "at": None, "orderId": oid,
-                          "kind": inspect, "passed": passed})
+            emit(
+                t_insp,
+                {
+                    "eventId": None,
+                    "type": "INSPECTION_RECORDED",
+                    "at": None,
+                    "orderId": oid,
+                    "kind": inspect,
+                    "passed": passed,
+                },
+            )
             t_ship = t_insp + hour + int(rnd() * 6 * hour)
             if not passed:
                 # Caught before shipping: refunded, the platform protected the buyer.
@@ -126,18 +147,31 @@ class Orders:
             t_ref = t + 5 * DAY + int(rnd() * 6 * DAY)
             self.refund(oid, t_ref, "NOT_DELIVERED", False, cat)
             if rnd() < 0.35:
-                self._complaint(oid, t + 3 * DAY + int(rnd() * (t_ref - t - 3 * DAY)), "NOT_DELIVERED")
-            self._experience(b, s, rel, 2 if not rights & FORGIVING_RIGHTS or rnd() >= FORGIVE else 1)
+                self._complaint(
+                    oid, t + 3 * DAY + int(rnd() * (t_ref - t - 3 * DAY)), "NOT_DELIVERED"
+                )
+            self._experience(
+                b, s, rel, 2 if not rights & FORGIVING_RIGHTS or rnd() >= FORGIVE else 1
+            )
             return True
         late = rnd() < (0.12 if bad_shop else 0.05)
-        ship_days = prof.ship_min + int(rnd() * (prof.ship_max - prof.ship_min + 1)) + (4 + int(rnd() * 3) if late else 0)
+        ship_days = (
+            prof.ship_min
+            + int(rnd() * (prof.ship_max - prof.ship_min + 1))
+            + (4 + int(rnd() * 3) if late else 0)
+        )
         delivered_at = t_ship + ship_days * DAY - int(rnd() * 10 * hour)
         if delivered_at <= t_ship:
             delivered_at = t_ship + hour
         emit(delivered_at, {"eventId": None, "type": "ORDER_DELIVERED", "at": None, "orderId": oid})
         if late and rnd() < 0.2:
-            self._complaint(oid, delivered_at - int(rnd() * DAY * 2) if delivered_at - 2 * DAY > t else delivered_at + hour,
-                            "LATE_SHIPPING")
+            self._complaint(
+                oid,
+                delivered_at - int(rnd() * DAY * 2)
+                if delivered_at - 2 * DAY > t
+                else delivered_at + hour,
+                "LATE_SHIPPING",
+            )
 
         p_cause = prof.cause + (0.30 if bad_shop else 0.0) + (0.10 if false_ad else 0.0)
         u = rnd()
@@ -210,16 +244,43 @@ class Orders:
     def refund(self, oid: str, t: int, reason: str, returned: bool, cat: str) -> None:
         if t < self.horizon:
             self.cat_refunds[cat] += 1
-        self.emit(t, {"eventId": None, "type": "ORDER_REFUNDED", "at": None, "orderId": oid,
-                      "reason": reason, "returned": returned})
+        self.emit(
+            t,
+            {
+                "eventId": None,
+                "type": "ORDER_REFUNDED",
+                "at": None,
+                "orderId": oid,
+                "reason": reason,
+                "returned": returned,
+            },
+        )
 
     def review(self, oid: str, t: int, rating: int) -> None:
         if t < self.horizon:
             self.stars[rating] += 1
-        self.emit(t, {"eventId": None, "type": "REVIEW_POSTED", "at": None, "orderId": oid, "rating": rating})
+        self.emit(
+            t,
+            {
+                "eventId": None,
+                "type": "REVIEW_POSTED",
+                "at": None,
+                "orderId": oid,
+                "rating": rating,
+            },
+        )
 
     def _complaint(self, oid: str, t: int, reason: str) -> None:
-        self.emit(t, {"eventId": None, "type": "COMPLAINT_FILED", "at": None, "orderId": oid, "reason": reason})
+        self.emit(
+            t,
+            {
+                "eventId": None,
+                "type": "COMPLAINT_FILED",
+                "at": None,
+                "orderId": oid,
+                "reason": reason,
+            },
+        )
 
     def track(self, b: Buyer, s: int, day: int, cat: str) -> None:
         """Count the order and record it in the buyer's relation to the shop (the report's

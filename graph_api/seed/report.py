@@ -16,8 +16,9 @@ All of these are measured on the emitted events (rings included, as an analyst w
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from graph_api.seed.buyers import Buyer
 from graph_api.seed.marketplace import Marketplace
@@ -83,7 +84,8 @@ class SeedReport:
             + ("n/a" if self.rights_uplift is None else f"{self.rights_uplift:.3f}"),
             "  refund rate by category: "
             + ", ".join(f"{c} {pct(r)}" for c, r in self.refund_rate_by_category.items()),
-            "  review stars: " + ", ".join(f"{k}*: {v:,}" for k, v in sorted(self.review_stars.items())),
+            "  review stars: "
+            + ", ".join(f"{k}*: {v:,}" for k, v in sorted(self.review_stars.items())),
             "  events: " + ", ".join(f"{t} {n:,}" for t, n in sorted(self.event_counts.items())),
             f"  planted: {len(self.rings)} brushing rings ({len(self.ring_buyers)} buyers), "
             f"refund-heavy shops {', '.join(self.refund_heavy_shops) or '-'}, "
@@ -97,7 +99,9 @@ class SeedReport:
         return "\n".join(lines)
 
 
-def complete_report(rep: SeedReport, buyers: Sequence[Buyer], market: Marketplace, orders: Orders) -> None:
+def complete_report(
+    rep: SeedReport, buyers: Sequence[Buyer], market: Marketplace, orders: Orders
+) -> None:
     """Measure the rates of the finished stream into ``rep`` and mark it complete."""
     rep.buyers = len(buyers)
     rep.hosts = len(market.host_ids)
@@ -113,7 +117,10 @@ def complete_report(rep: SeedReport, buyers: Sequence[Buyer], market: Marketplac
         for s, srel in b.shops.items():
             shop_buyers[s] += 1
             shop_repeat[s] += srel[2]
-    groups = {True: [0, 0, []], False: [0, 0, []]}  # held rights -> [buyers, repeat buyers, per-shop rates]
+    groups = {
+        True: [0, 0, []],
+        False: [0, 0, []],
+    }  # held rights -> [buyers, repeat buyers, per-shop rates]
     for s in range(n_shops):
         g = groups[market.ever_rights[s]]
         g[0] += shop_buyers[s]
@@ -126,11 +133,16 @@ def complete_report(rep: SeedReport, buyers: Sequence[Buyer], market: Marketplac
     rep.shop_repurchase_without_rights = _ratio(groups[False][1], groups[False][0])
     if rep.shop_repurchase_with_rights is not None and rep.shop_repurchase_without_rights:
         rep.rights_uplift = rep.shop_repurchase_with_rights / rep.shop_repurchase_without_rights
-    for flag, attr in ((True, "mean_shop_repurchase_with_rights"), (False, "mean_shop_repurchase_without_rights")):
+    for flag, attr in (
+        (True, "mean_shop_repurchase_with_rights"),
+        (False, "mean_shop_repurchase_without_rights"),
+    ):
         rates = groups[flag][2]
         setattr(rep, attr, sum(rates) / len(rates) if rates else None)
     rep.refund_rate_by_category = {
-        c: round(orders.cat_refunds[c] / orders.cat_orders[c], 4) for c in CATEGORIES if orders.cat_orders[c]
+        c: round(orders.cat_refunds[c] / orders.cat_orders[c], 4)
+        for c in CATEGORIES
+        if orders.cat_orders[c]
     }
     rep.review_stars = dict(orders.stars)
     rep.complete = True

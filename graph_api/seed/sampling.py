@@ -8,8 +8,9 @@ keeps the order of the draws, on which the byte-for-byte output depends, plain i
 from __future__ import annotations
 
 from bisect import bisect
+from collections.abc import Iterable, Sequence
 from statistics import NormalDist
-from typing import Iterable, Sequence, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
 

@@ -37,8 +37,15 @@ TIER_AT = tuple(4.0 * k**1.6 for k in range(1, 20))
 class Sessions:
     """Registers organic buyers and runs their visits to live rooms, one at a time."""
 
-    def __init__(self, buyers: list[Buyer], market: Marketplace, timeline: Timeline, orders: Orders,
-                 false_ads: FalseAdReports, rng: random.Random) -> None:
+    def __init__(
+        self,
+        buyers: list[Buyer],
+        market: Marketplace,
+        timeline: Timeline,
+        orders: Orders,
+        false_ads: FalseAdReports,
+        rng: random.Random,
+    ) -> None:
         self.rnd = rng.random
         self.buyers = buyers
         self.market = market
@@ -61,7 +68,9 @@ class Sessions:
             day, min_sec = b.reg_day, b.reg_sec + 60 + int(rnd() * 3600)
         else:
             day, min_sec = b.reg_day + 1 + int(-math.log(1.0 - rnd()) * 3.0), 0
-        if day >= self.timeline.days and b.late_reg:  # no session left to order in: register on time
+        if (
+            day >= self.timeline.days and b.late_reg
+        ):  # no session left to order in: register on time
             b.late_reg = False
             self.emit(t, {"eventId": None, "type": "BUYER_REGISTERED", "at": None, "buyerId": b.id})
         self.timeline.schedule_session(i, day, min_sec)
@@ -82,15 +91,26 @@ class Sessions:
                 if h < 0:  # no host is open yet: come back later
                     if b.late_reg:
                         b.late_reg = False
-                        self.emit(day * DAY + min_sec, {"eventId": None, "type": "BUYER_REGISTERED",
-                                                        "at": None, "buyerId": b.id})
+                        self.emit(
+                            day * DAY + min_sec,
+                            {
+                                "eventId": None,
+                                "type": "BUYER_REGISTERED",
+                                "at": None,
+                                "buyerId": b.id,
+                            },
+                        )
                     timeline.schedule_session(i, day + 1 + int(rnd() * 7))
                     return
         elif len(rels) == 1:
             h = next(iter(rels))
         else:
             hosts = list(rels)
-            h = pick(hosts, cumulative((1.0 + r[1] + 4.0 * r[3]) / (1.0 + 3.0 * r[4]) for r in rels.values()), rnd())
+            h = pick(
+                hosts,
+                cumulative((1.0 + r[1] + 4.0 * r[3]) / (1.0 + 3.0 * r[4]) for r in rels.values()),
+                rnd(),
+            )
         rel = rels.get(h)
         if rel is None:
             rel = rels[h] = [0, 0.0, 0, 0, 0, 0, 0, 0.0]
@@ -127,8 +147,12 @@ class Sessions:
             p_comment *= 0.6
 
         # Purchases: strangers rarely buy; familiarity and satisfied orders raise the chance.
-        familiarity = (0.3 + 0.14 * (sess if sess < 5 else 5) + 0.22 * (sat if sat < 5 else 5)
-                       + (0.15 if followed else 0.0))
+        familiarity = (
+            0.3
+            + 0.14 * (sess if sess < 5 else 5)
+            + 0.22 * (sat if sat < 5 else 5)
+            + (0.15 if followed else 0.0)
+        )
         p_buy = b.pbuy * familiarity / (1.0 + 1.5 * bad)
         if b.late_reg:
             p_buy = 1.0
@@ -145,11 +169,20 @@ class Sessions:
                     break
         if b.late_reg:  # no order was possible after all: register now
             b.late_reg = False
-            emit(min(t_end, timeline.horizon - 1), {"eventId": None, "type": "BUYER_REGISTERED", "at": None,
-                                                     "buyerId": bid})
+            emit(
+                min(t_end, timeline.horizon - 1),
+                {"eventId": None, "type": "BUYER_REGISTERED", "at": None, "buyerId": bid},
+            )
 
         # Watching is recorded when the buyer leaves the room.
-        ev = {"eventId": None, "type": "WATCHED", "at": t_end, "buyerId": bid, "hostId": hid, "minutes": minutes}
+        ev = {
+            "eventId": None,
+            "type": "WATCHED",
+            "at": t_end,
+            "buyerId": bid,
+            "hostId": hid,
+            "minutes": minutes,
+        }
         if t_end < day_end:
             today.append(ev)
         else:
@@ -171,15 +204,36 @@ class Sessions:
             p_follow = 0.06 + 0.04 * (sess if sess < 5 else 5) + (0.25 if rel[2] else 0.0)
             if not (b.bad and rel[4]) and rnd() < p_follow:
                 rel[5] = 1
-                emit(t_after, {"eventId": None, "type": "FOLLOWED", "at": None, "buyerId": bid, "hostId": hid})
+                emit(
+                    t_after,
+                    {
+                        "eventId": None,
+                        "type": "FOLLOWED",
+                        "at": None,
+                        "buyerId": bid,
+                        "hostId": hid,
+                    },
+                )
         elif rnd() < (0.3 if b.bad and rel[4] else 0.003):
             rel[5] = 0
-            emit(t_after, {"eventId": None, "type": "UNFOLLOWED", "at": None, "buyerId": bid, "hostId": hid})
+            emit(
+                t_after,
+                {"eventId": None, "type": "UNFOLLOWED", "at": None, "buyerId": bid, "hostId": hid},
+            )
             if tier and rnd() < 0.7:
                 rel[6] = 0
                 rel[7] = 0.0
-                emit(t_after + 1, {"eventId": None, "type": "FAN_CLUB_TIER_SET", "at": None,
-                                   "buyerId": bid, "hostId": hid, "tier": 0})
+                emit(
+                    t_after + 1,
+                    {
+                        "eventId": None,
+                        "type": "FAN_CLUB_TIER_SET",
+                        "at": None,
+                        "buyerId": bid,
+                        "hostId": hid,
+                        "tier": 0,
+                    },
+                )
         elif tier:
             # Club points count from joining (a point a visit, two an order); tiers climb with them
             # and never fall on their own.
@@ -188,12 +242,30 @@ class Sessions:
             new = 1 + bisect(TIER_AT, club)
             if new > tier:
                 rel[6] = new if new < 20 else 20
-                emit(t_after + 1, {"eventId": None, "type": "FAN_CLUB_TIER_SET", "at": None,
-                                   "buyerId": bid, "hostId": hid, "tier": rel[6]})
+                emit(
+                    t_after + 1,
+                    {
+                        "eventId": None,
+                        "type": "FAN_CLUB_TIER_SET",
+                        "at": None,
+                        "buyerId": bid,
+                        "hostId": hid,
+                        "tier": rel[6],
+                    },
+                )
         elif rel[1] >= JOIN_AT and rnd() < 0.25:
             rel[6] = 1
-            emit(t_after + 1, {"eventId": None, "type": "FAN_CLUB_TIER_SET", "at": None,
-                               "buyerId": bid, "hostId": hid, "tier": 1})
+            emit(
+                t_after + 1,
+                {
+                    "eventId": None,
+                    "type": "FAN_CLUB_TIER_SET",
+                    "at": None,
+                    "buyerId": bid,
+                    "hostId": hid,
+                    "tier": 1,
+                },
+            )
 
         # The next visit, unless the buyer drifts away. (Timeline.schedule_session, inlined.)
         if rnd() >= (CHURN + CHURN_BAD if b.bad else CHURN):

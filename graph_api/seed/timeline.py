@@ -9,7 +9,7 @@ are held in memory, and the stream can be produced one day at a time.
 from __future__ import annotations
 
 from bisect import bisect
-from typing import Callable
+from collections.abc import Callable
 
 from graph_api.seed.sampling import cumulative
 from graph_api.seed.world import HOUR_WEIGHTS
@@ -41,8 +41,12 @@ class Timeline:
         # tuples: dicts of atomic values are not tracked by the cyclic GC, which matters here.)
         self.today: list[dict] = []
         self.pending: dict[int, list[dict]] = {}
-        self.sessions: dict[int, list[tuple[int, int]]] = {}  # day -> (buyer index, earliest second)
-        self.activations: dict[int, list[tuple]] = {}  # day -> changes of the platform (see Marketplace.apply)
+        self.sessions: dict[
+            int, list[tuple[int, int]]
+        ] = {}  # day -> (buyer index, earliest second)
+        self.activations: dict[
+            int, list[tuple]
+        ] = {}  # day -> changes of the platform (see Marketplace.apply)
 
     def emit(self, t: int, ev: dict) -> None:
         """Queue ``ev`` at absolute second ``t``; events past the horizon are dropped."""

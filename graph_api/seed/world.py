@@ -40,22 +40,64 @@ CATEGORIES: tuple[str, ...] = tuple(NORMS)
 # A shop's rights are a bit mask (cheap to test on the hot path); bit i is SHOP_RIGHTS[i], the
 # code that goes into SHOP_RIGHTS_CHANGED.
 RIGHTS = SHOP_RIGHTS
-(RIGHT_REFUND_WITHOUT_RETURN, RIGHT_SHIPPING_COMPENSATION, RIGHT_FAKE_ONE_PAY_N, RIGHT_SEVEN_DAY_RETURN,
- RIGHT_WARRANTY, RIGHT_INSPECTION) = (1 << i for i in range(6))
+(
+    RIGHT_REFUND_WITHOUT_RETURN,
+    RIGHT_SHIPPING_COMPENSATION,
+    RIGHT_FAKE_ONE_PAY_N,
+    RIGHT_SEVEN_DAY_RETURN,
+    RIGHT_WARRANTY,
+    RIGHT_INSPECTION,
+) = (1 << i for i in range(6))
 # Rights a shop of a category plausibly offers (bits), the first ones the most typical.
 RIGHTS_MENU: dict[str, tuple[int, ...]] = {
-    "jewellery": (RIGHT_INSPECTION, RIGHT_FAKE_ONE_PAY_N, RIGHT_SEVEN_DAY_RETURN, RIGHT_SHIPPING_COMPENSATION),
-    "phones": (RIGHT_WARRANTY, RIGHT_SEVEN_DAY_RETURN, RIGHT_SHIPPING_COMPENSATION, RIGHT_FAKE_ONE_PAY_N),
+    "jewellery": (
+        RIGHT_INSPECTION,
+        RIGHT_FAKE_ONE_PAY_N,
+        RIGHT_SEVEN_DAY_RETURN,
+        RIGHT_SHIPPING_COMPENSATION,
+    ),
+    "phones": (
+        RIGHT_WARRANTY,
+        RIGHT_SEVEN_DAY_RETURN,
+        RIGHT_SHIPPING_COMPENSATION,
+        RIGHT_FAKE_ONE_PAY_N,
+    ),
 }
-DEFAULT_MENU = (RIGHT_REFUND_WITHOUT_RETURN, RIGHT_SHIPPING_COMPENSATION, RIGHT_SEVEN_DAY_RETURN,
-                RIGHT_FAKE_ONE_PAY_N)
+DEFAULT_MENU = (
+    RIGHT_REFUND_WITHOUT_RETURN,
+    RIGHT_SHIPPING_COMPENSATION,
+    RIGHT_SEVEN_DAY_RETURN,
+    RIGHT_FAKE_ONE_PAY_N,
+)
 # Rights that can make a bad experience right.
 FORGIVING_RIGHTS = RIGHT_REFUND_WITHOUT_RETURN | RIGHT_SHIPPING_COMPENSATION | RIGHT_FAKE_ONE_PAY_N
 
 # Sessions start mostly in the evening (live rooms peak 19:00-23:00).
 HOUR_WEIGHTS = (
-    0.5, 0.3, 0.15, 0.1, 0.1, 0.1, 0.2, 0.4, 0.7, 1.0, 1.2, 1.3,
-    1.5, 1.3, 1.1, 1.1, 1.2, 1.4, 2.0, 3.0, 3.6, 3.8, 3.0, 1.5,
+    0.5,
+    0.3,
+    0.15,
+    0.1,
+    0.1,
+    0.1,
+    0.2,
+    0.4,
+    0.7,
+    1.0,
+    1.2,
+    1.3,
+    1.5,
+    1.3,
+    1.1,
+    1.1,
+    1.2,
+    1.4,
+    2.0,
+    3.0,
+    3.6,
+    3.8,
+    3.0,
+    1.5,
 )
 
 # Review stars by experience: (cumulative P of 1, 2, 3, 4 stars; the rest is 5).
@@ -66,8 +108,23 @@ STARS_CAUSE = (0.55, 0.75, 0.87, 0.93)
 
 HOST_NAMES_1 = ("Xiao", "Da", "A", "Lao", "Mei", "Jin", "Yun", "Hai", "Shan", "Lan", "Qing", "Yu")
 HOST_NAMES_2 = ("Mei", "Long", "Hua", "Fang", "Jie", "Ming", "Li", "Tao", "Xue", "Bo", "Na", "Kai")
-SHOP_WORDS = ("Golden", "Old", "Happy", "Honest", "Spring", "Mountain", "Harbour", "Lucky", "Village")
+SHOP_WORDS = (
+    "Golden",
+    "Old",
+    "Happy",
+    "Honest",
+    "Spring",
+    "Mountain",
+    "Harbour",
+    "Lucky",
+    "Village",
+)
 SHOP_NOUNS = {
-    "apparel": "Wardrobe", "cosmetics": "Beauty", "jewellery": "Jade House", "phones": "Phone Mart",
-    "tea": "Tea Garden", "seafood": "Seafood", "snacks": "Snack Shop",
+    "apparel": "Wardrobe",
+    "cosmetics": "Beauty",
+    "jewellery": "Jade House",
+    "phones": "Phone Mart",
+    "tea": "Tea Garden",
+    "seafood": "Seafood",
+    "snacks": "Snack Shop",
 }

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -50,7 +51,9 @@ class Service:
         # A request must not wait long for a database that is down: answer SERVICE_UNAVAILABLE.
         self.store = store or Store(settings, connect_timeout=3.0, retry_seconds=2.0)
         self.policy = load_policy(settings)
-        ingester = Ingester(self.store, settings.batch_size, deriver=Deriver(self.store, self.policy))
+        ingester = Ingester(
+            self.store, settings.batch_size, deriver=Deriver(self.store, self.policy)
+        )
         self.trustgraph = Trustgraph(self.store, self.policy, settings.limits, ingester=ingester)
         self.feed = ChangeFeed(self.store, settings.change_poll_ms / 1000)
         self.metrics = Metrics()
@@ -58,9 +61,17 @@ class Service:
 
     def context(self, request: Request | WebSocket, response: Any, role: Role) -> Context:
         """The context of one GraphQL operation."""
-        return Context(trustgraph=self.trustgraph, feed=self.feed, settings=self.settings, role=role,
-                       request_id=request_id_var.get() or "-", loaders=make_loaders(self.trustgraph), request=request,
-                       response=response, extra={"metrics": self.metrics})
+        return Context(
+            trustgraph=self.trustgraph,
+            feed=self.feed,
+            settings=self.settings,
+            role=role,
+            request_id=request_id_var.get() or "-",
+            loaders=make_loaders(self.trustgraph),
+            request=request,
+            response=response,
+            extra={"metrics": self.metrics},
+        )
 
     def ensure_schema(self) -> None:
         """Apply constraints once Neo4j answers (at start, or at the first readiness check after)."""
@@ -71,9 +82,14 @@ class Service:
 
 def create_app(settings: Settings, store: Store | None = None) -> Starlette:
     service = Service(settings, store)
-    graphql = GraphQLView(build_schema(settings.limits), context=service.context, keys=settings.api_keys,
-                          request_id=request_id_var.get, graphql_ide="graphiql" if settings.graphiql else None,
-                          allow_queries_via_get=True)
+    graphql = GraphQLView(
+        build_schema(settings.limits),
+        context=service.context,
+        keys=settings.api_keys,
+        request_id=request_id_var.get,
+        graphql_ide="graphiql" if settings.graphiql else None,
+        allow_queries_via_get=True,
+    )
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})

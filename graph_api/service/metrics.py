@@ -3,7 +3,14 @@ reports its own; scrape each, or sum in Prometheus."""
 
 from __future__ import annotations
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 
 _KNOWN_PATHS = ("/graphql", "/healthz", "/readyz", "/metrics")
 
@@ -11,17 +18,34 @@ _KNOWN_PATHS = ("/graphql", "/healthz", "/readyz", "/metrics")
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.requests = Counter("trustgraph_http_requests_total", "HTTP requests", ["path", "method", "status"],
-                                registry=self.registry)
-        self.latency = Histogram("trustgraph_http_request_seconds", "HTTP request duration", ["path"],
-                                 buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
-                                 registry=self.registry)
-        self.errors = Counter("trustgraph_graphql_errors_total", "GraphQL errors by code", ["code"],
-                              registry=self.registry)
-        self.events = Counter("trustgraph_events_total", "Events received by recordEvents, by outcome", ["outcome"],
-                              registry=self.registry)
-        self.subscriptions = Gauge("trustgraph_subscriptions", "Open subscriptions in this process",
-                                   registry=self.registry)
+        self.requests = Counter(
+            "trustgraph_http_requests_total",
+            "HTTP requests",
+            ["path", "method", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "trustgraph_http_request_seconds",
+            "HTTP request duration",
+            ["path"],
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=self.registry,
+        )
+        self.errors = Counter(
+            "trustgraph_graphql_errors_total",
+            "GraphQL errors by code",
+            ["code"],
+            registry=self.registry,
+        )
+        self.events = Counter(
+            "trustgraph_events_total",
+            "Events received by recordEvents, by outcome",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.subscriptions = Gauge(
+            "trustgraph_subscriptions", "Open subscriptions in this process", registry=self.registry
+        )
 
     def observe_request(self, path: str, method: str, status: int, seconds: float) -> None:
         label = path if path in _KNOWN_PATHS else "other"  # bounded label values

@@ -20,8 +20,10 @@ log = logging.getLogger("trustgraph.api")
 
 
 def _unauthenticated(message: str) -> JSONResponse:
-    return JSONResponse({"data": None, "errors": [{"message": message, "extensions": {"code": UNAUTHENTICATED}}]},
-                        status_code=401)
+    return JSONResponse(
+        {"data": None, "errors": [{"message": message, "extensions": {"code": UNAUTHENTICATED}}]},
+        status_code=401,
+    )
 
 
 class RequestContextMiddleware:
@@ -36,7 +38,9 @@ class RequestContextMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        headers = {
+            k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])
+        }
         request_id = (headers.get("x-request-id") or "")[:64] or uuid.uuid4().hex
         token = request_id_var.set(request_id)
         started = time.perf_counter()
@@ -47,8 +51,10 @@ class RequestContextMiddleware:
                 role = self.keys.role_of(key) if key else None
                 if role is None:
                     if scope["type"] == "http":
-                        response = _unauthenticated("unknown API key: send Authorization: Bearer <key>, or no key "
-                                                    "for public data")
+                        response = _unauthenticated(
+                            "unknown API key: send Authorization: Bearer <key>, or no key "
+                            "for public data"
+                        )
                         response.headers["x-request-id"] = request_id
                         status["code"] = 401
                         await response(scope, receive, send)
@@ -61,7 +67,10 @@ class RequestContextMiddleware:
                 if message["type"] == "http.response.start":
                     status["code"] = message["status"]
                     message.setdefault("headers", [])
-                    message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode("latin-1"))]
+                    message["headers"] = [
+                        *message["headers"],
+                        (b"x-request-id", request_id.encode("latin-1")),
+                    ]
                 await send(message)
 
             await self.app(scope, receive, send_with_id)
@@ -70,6 +79,13 @@ class RequestContextMiddleware:
             path = scope.get("path", "")
             if scope["type"] == "http":
                 self.metrics.observe_request(path, scope.get("method", ""), status["code"], elapsed)
-                log.info("request", extra={"method": scope.get("method"), "path": path, "status": status["code"],
-                                           "duration_ms": round(elapsed * 1000, 2)})
+                log.info(
+                    "request",
+                    extra={
+                        "method": scope.get("method"),
+                        "path": path,
+                        "status": status["code"],
+                        "duration_ms": round(elapsed * 1000, 2),
+                    },
+                )
             request_id_var.reset(token)

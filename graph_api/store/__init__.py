@@ -1,12 +1,22 @@
 """The store: the only code in trustgraph that talks to Neo4j (and the only importer of ``neo4j``).
 
-    cypher     the queries of ``cypher/``, loaded once, their parameters checked at each call
-    database   Store (reads, managed write transactions, the driver's errors translated) and Tx
-    records    feature rows decoded once into the typed facts that derivation, reads and research share
+cypher     the queries of ``cypher/``, loaded once, their parameters checked at each call
+database   Store (reads, managed write transactions, the driver's errors translated) and Tx
+records    feature rows decoded once into the typed facts that derivation, reads and research share
 """
 
 from graph_api.store.cypher import Query, queries, query
 from graph_api.store.database import FactReader, Store, Tx, probe
 from graph_api.store.records import BuyerRecord, EntityRecord
 
-__all__ = ["BuyerRecord", "EntityRecord", "FactReader", "Query", "Store", "Tx", "probe", "queries", "query"]
+__all__ = [
+    "BuyerRecord",
+    "EntityRecord",
+    "FactReader",
+    "Query",
+    "Store",
+    "Tx",
+    "probe",
+    "queries",
+    "query",
+]

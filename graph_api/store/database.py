@@ -9,15 +9,23 @@ run it atomically, in one style: :meth:`Store.transact` hands a :class:`Tx` to t
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Iterator, Sequence, TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
 import neo4j
 from neo4j import GraphDatabase, RoutingControl
-from neo4j.exceptions import AuthError, ConstraintError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
+from neo4j.exceptions import (
+    AuthError,
+    ConstraintError,
+    DriverError,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+)
 
-from graph_api.store.cypher import query
 from graph_api.errors import StoreAuthFailed, StoreUnavailable
 from graph_api.settings import Settings
+from graph_api.store.cypher import query
 from graph_api.store.records import BuyerRecord, EntityRecord, buyer_record, entity_record
 from scoring.pair_trust import HOST, SHOP
 
@@ -35,14 +43,23 @@ class FactReader:
 
     def buyer_records(self, buyer_ids: Sequence[str], as_of: int) -> list[BuyerRecord]:
         """The facts of these buyers (those with any), as of ``as_of`` for their shops' rights."""
-        return [buyer_record(r) for r in self.rows("features/pair_facts", buyerIds=list(buyer_ids), asOf=as_of)]
+        return [
+            buyer_record(r)
+            for r in self.rows("features/pair_facts", buyerIds=list(buyer_ids), asOf=as_of)
+        ]
 
-    def entity_records(self, kind: str, entity_ids: Sequence[str], as_of: int, since: int, violation_since: int
-                       ) -> list[EntityRecord]:
+    def entity_records(
+        self, kind: str, entity_ids: Sequence[str], as_of: int, since: int, violation_since: int
+    ) -> list[EntityRecord]:
         """The facts of these shops (``kind`` SHOP) or hosts (HOST): orders placed in (since,
         as_of], penalties in (violation_since, as_of]."""
-        rows = self.rows(_ENTITY_FACTS[kind], ids=list(entity_ids), asOf=as_of, since=since,
-                         violationSince=violation_since)
+        rows = self.rows(
+            _ENTITY_FACTS[kind],
+            ids=list(entity_ids),
+            asOf=as_of,
+            since=since,
+            violationSince=violation_since,
+        )
         return [entity_record(r, kind) for r in rows]
 
 
@@ -50,8 +67,14 @@ _ENTITY_FACTS = {SHOP: "features/shop_facts", HOST: "features/host_facts"}
 
 
 class Store(FactReader):
-    def __init__(self, settings: Settings, driver: neo4j.Driver | None = None, *,
-                 connect_timeout: float = 10.0, retry_seconds: float = 30.0) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        driver: neo4j.Driver | None = None,
+        *,
+        connect_timeout: float = 10.0,
+        retry_seconds: float = 30.0,
+    ) -> None:
         """``connect_timeout`` and ``retry_seconds`` bound how long a call waits for a server that
         is down: the CLI waits out a restart; the service answers SERVICE_UNAVAILABLE quickly."""
         self.settings = settings
@@ -70,7 +93,7 @@ class Store(FactReader):
     def close(self) -> None:
         self.driver.close()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -86,7 +109,9 @@ class Store(FactReader):
         except (ServiceUnavailable, SessionExpired) as exc:
             raise StoreUnavailable(self.settings.bolt_uri, str(exc) or type(exc).__name__) from exc
         except AuthError as exc:
-            raise StoreAuthFailed(self.settings.bolt_uri, self.settings.neo4j_user, str(exc.message)) from exc
+            raise StoreAuthFailed(
+                self.settings.bolt_uri, self.settings.neo4j_user, str(exc.message)
+            ) from exc
 
     # -- schema and admin ------------------------------------------------------------------
     def apply_schema(self) -> int:
@@ -159,7 +184,7 @@ class Store(FactReader):
 
         self.transact(lambda tx: tx.write(writes))
 
-    def transact(self, work: Callable[["Tx"], T], *, conflict_retries: int = 0) -> T:
+    def transact(self, work: Callable[[Tx], T], *, conflict_retries: int = 0) -> T:
         """Run ``work`` in one managed write transaction (retried by the driver on transient
         errors such as deadlocks). ``work`` gets a :class:`Tx` to read and write by query name.
 
@@ -177,14 +202,19 @@ class Store(FactReader):
             except ConstraintError:
                 if attempt == conflict_retries:
                     raise
-                log.info("a concurrent write conflicted with this transaction; retrying (attempt %d)", attempt + 2)
+                log.info(
+                    "a concurrent write conflicted with this transaction; retrying (attempt %d)",
+                    attempt + 2,
+                )
         raise AssertionError("unreachable")
 
     # -- writes ----------------------------------------------------------------------------
     def run_write(self, name: str, rows: list[dict[str, Any]]) -> None:
         """Run one ``UNWIND $rows`` write query in its own transaction (used by benchmarks)."""
         q = query(name)
-        self._guard(lambda: self.driver.execute_query(q.text, q.params(rows=rows), database_=self.database))
+        self._guard(
+            lambda: self.driver.execute_query(q.text, q.params(rows=rows), database_=self.database)
+        )
 
 
 def probe(uri: str, user: str, password: str, timeout: float = 3.0) -> str | None:
@@ -202,7 +232,9 @@ def probe(uri: str, user: str, password: str, timeout: float = 3.0) -> str | Non
         return f"{type(exc).__name__}: {exc}"
 
 
-def _run_writes(tx: neo4j.ManagedTransaction, writes: Sequence[tuple[str, list[dict[str, Any]]]]) -> None:
+def _run_writes(
+    tx: neo4j.ManagedTransaction, writes: Sequence[tuple[str, list[dict[str, Any]]]]
+) -> None:
     for name, rows in writes:
         if rows:
             q = query(name)

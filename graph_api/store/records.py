@@ -42,7 +42,9 @@ class BuyerRecord:
     orders: tuple[OrderFact, ...]  # by (placed_at, order_id)
     interactions: tuple[Interaction, ...]  # as the query listed them (scoring sorts per pair)
     confirmed_reports: tuple[tuple[str, int], ...]  # (host id, confirmed at)
-    shop_rights: dict[str, tuple[str, ...]] = field(default_factory=dict)  # as of the query's asOf, sorted
+    shop_rights: dict[str, tuple[str, ...]] = field(
+        default_factory=dict
+    )  # as of the query's asOf, sorted
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,10 +93,17 @@ def _outcomes(reviews: list[Any], complaints: list[Any], inspections: list[Any])
     return {
         "rating": rating,
         "reviewed_at": reviewed_at,
-        "complaints": tuple(sorted((Complaint(at, reason) for at, reason in complaints),
-                                   key=lambda c: (c.at, c.reason))),
-        "inspections": tuple(sorted((Inspection(at, kind, passed) for at, kind, passed in inspections),
-                                    key=lambda i: (i.at, i.kind, i.passed))),
+        "complaints": tuple(
+            sorted(
+                (Complaint(at, reason) for at, reason in complaints), key=lambda c: (c.at, c.reason)
+            )
+        ),
+        "inspections": tuple(
+            sorted(
+                (Inspection(at, kind, passed) for at, kind, passed in inspections),
+                key=lambda i: (i.at, i.kind, i.passed),
+            )
+        ),
     }
 
 
@@ -103,23 +112,68 @@ def _order_key(o: OrderFact) -> tuple[int, str]:
 
 
 def _buyer_order(row: list[Any], buyer_id: str) -> OrderFact:
-    (order_id, host_id, shop_id, placed_at, amount, item_id, category, delivered_at, refunded_at,
-     refund_reason, returned, reviews, complaints, inspections) = row
-    return OrderFact(order_id=order_id, buyer_id=buyer_id, host_id=host_id, shop_id=shop_id, placed_at=placed_at,
-                     amount=float(amount), item_id=item_id, category=category, delivered_at=delivered_at,
-                     refunded_at=refunded_at, refund_reason=refund_reason, returned=returned,
-                     **_outcomes(reviews, complaints, inspections))
+    (
+        order_id,
+        host_id,
+        shop_id,
+        placed_at,
+        amount,
+        item_id,
+        category,
+        delivered_at,
+        refunded_at,
+        refund_reason,
+        returned,
+        reviews,
+        complaints,
+        inspections,
+    ) = row
+    return OrderFact(
+        order_id=order_id,
+        buyer_id=buyer_id,
+        host_id=host_id,
+        shop_id=shop_id,
+        placed_at=placed_at,
+        amount=float(amount),
+        item_id=item_id,
+        category=category,
+        delivered_at=delivered_at,
+        refunded_at=refunded_at,
+        refund_reason=refund_reason,
+        returned=returned,
+        **_outcomes(reviews, complaints, inspections),
+    )
 
 
 def _entity_order(row: list[Any], kind: str, entity_id: str) -> OrderFact:
     """An order of a shop's or host's facts: the row names its buyer, and the entity is the shop
     or the host it is about (the other side is not read: metrics do not need it)."""
-    (order_id, buyer_id, placed_at, amount, delivered_at, refunded_at, refund_reason, returned,
-     reviews, complaints, inspections) = row
-    return OrderFact(order_id=order_id, buyer_id=buyer_id, host_id=entity_id if kind == "HOST" else "",
-                     shop_id=entity_id if kind == "SHOP" else "", placed_at=placed_at, amount=float(amount),
-                     delivered_at=delivered_at, refunded_at=refunded_at, refund_reason=refund_reason,
-                     returned=returned, **_outcomes(reviews, complaints, inspections))
+    (
+        order_id,
+        buyer_id,
+        placed_at,
+        amount,
+        delivered_at,
+        refunded_at,
+        refund_reason,
+        returned,
+        reviews,
+        complaints,
+        inspections,
+    ) = row
+    return OrderFact(
+        order_id=order_id,
+        buyer_id=buyer_id,
+        host_id=entity_id if kind == "HOST" else "",
+        shop_id=entity_id if kind == "SHOP" else "",
+        placed_at=placed_at,
+        amount=float(amount),
+        delivered_at=delivered_at,
+        refunded_at=refunded_at,
+        refund_reason=refund_reason,
+        returned=returned,
+        **_outcomes(reviews, complaints, inspections),
+    )
 
 
 def buyer_record(row: dict[str, Any]) -> BuyerRecord:
@@ -130,8 +184,10 @@ def buyer_record(row: dict[str, Any]) -> BuyerRecord:
         registered_at=row.get("registeredAt"),
         ring_id=row.get("ringId"),
         orders=tuple(sorted((_buyer_order(o, buyer_id) for o in row["orders"]), key=_order_key)),
-        interactions=tuple(Interaction(h, kind, at, None if value is None else float(value))
-                           for h, kind, at, value in row["interactions"]),
+        interactions=tuple(
+            Interaction(h, kind, at, None if value is None else float(value))
+            for h, kind, at, value in row["interactions"]
+        ),
         confirmed_reports=tuple((h, at) for h, at in row["reports"]),
         shop_rights={shop_id: tuple(sorted(r or ())) for shop_id, r in row["shops"]},
     )
@@ -146,10 +202,18 @@ def entity_record(row: dict[str, Any], kind: str) -> EntityRecord:
         kind=kind,
         category=row["category"],
         registered_at=row["registeredAt"],
-        orders=tuple(sorted((_entity_order(o, kind, entity_id) for o in row["orders"]), key=_order_key)),
-        buyers=tuple(EntityBuyer(b, None if w is None else float(w), level) for b, w, level in row["buyers"]),
-        penalties=tuple(sorted((Penalty(at, severity, code) for at, severity, code in row["penalties"]),
-                               key=lambda p: (p.at, p.severity, p.code))),
+        orders=tuple(
+            sorted((_entity_order(o, kind, entity_id) for o in row["orders"]), key=_order_key)
+        ),
+        buyers=tuple(
+            EntityBuyer(b, None if w is None else float(w), level) for b, w, level in row["buyers"]
+        ),
+        penalties=tuple(
+            sorted(
+                (Penalty(at, severity, code) for at, severity, code in row["penalties"]),
+                key=lambda p: (p.at, p.severity, p.code),
+            )
+        ),
         reports=tuple(sorted(row["reports"])),
         rights=tuple(sorted(row["rights"] or ())),
         standing=StoredStanding(*stored) if stored else None,

@@ -1,9 +1,9 @@
 """The use cases: what a client can ask, the same for GraphQL resolvers and CLI commands.
 
-    facade     Trustgraph: one method per use case, arguments checked the same way for both
-    arguments  the argument checks (BadInput naming the argument)
-    reads      trust of one pair scored live, trust in bulk, standings, connections, journeys
-    changes    the change feed: level and badge changes from the log in the graph, to subscribers
+facade     Trustgraph: one method per use case, arguments checked the same way for both
+arguments  the argument checks (BadInput naming the argument)
+reads      trust of one pair scored live, trust in bulk, standings, connections, journeys
+changes    the change feed: level and badge changes from the log in the graph, to subscribers
 """
 
 from graph_api.usecases.changes import ChangeFeed

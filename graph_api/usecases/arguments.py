@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Iterable, Sequence
 
 from graph_api import events
 from graph_api.errors import BadInput, InvalidField
@@ -107,6 +107,8 @@ def decode_cursor(cursor: str | None, argument: str = "after") -> str:
     if cursor is None or cursor == "":
         return ""
     try:
-        return base64.b64decode(cursor.encode("ascii"), altchars=b"-_", validate=True).decode("utf-8")
+        return base64.b64decode(cursor.encode("ascii"), altchars=b"-_", validate=True).decode(
+            "utf-8"
+        )
     except (binascii.Error, UnicodeError, ValueError):
         raise BadInput(argument, "is not a cursor this service gave out") from None

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Callable
+from typing import Any
 
 from graph_api.errors import StoreUnavailable, SubscriberTooSlow
 from graph_api.store import Store
@@ -34,7 +35,9 @@ BATCH = 500
 class _Subscriber:
     matches: Callable[[dict[str, Any]], bool]
     after: int  # deliver changes with seq > after
-    queue: asyncio.Queue[dict[str, Any] | BaseException] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+    queue: asyncio.Queue[dict[str, Any] | BaseException] = field(
+        default_factory=lambda: asyncio.Queue(QUEUE_SIZE)
+    )
 
 
 class ChangeFeed:
@@ -66,7 +69,9 @@ class ChangeFeed:
         rows = await asyncio.to_thread(self.store.rows, "read/change_head")
         return int(rows[0]["seq"])
 
-    async def subscribe(self, matches: Callable[[dict[str, Any]], bool]) -> AsyncIterator[dict[str, Any]]:
+    async def subscribe(
+        self, matches: Callable[[dict[str, Any]], bool]
+    ) -> AsyncIterator[dict[str, Any]]:
         """The changes committed after this call that ``matches`` accepts, as dicts (the Change
         node's properties), until the client goes away."""
         sub = _Subscriber(matches, await self._head())
@@ -84,15 +89,20 @@ class ChangeFeed:
         failures = 0
         while True:
             try:
-                await asyncio.sleep(self.poll_seconds if failures == 0 else min(5.0, self.poll_seconds * 2 ** failures))
+                await asyncio.sleep(
+                    self.poll_seconds
+                    if failures == 0
+                    else min(5.0, self.poll_seconds * 2**failures)
+                )
                 if not self._subscribers:
                     self.position = None  # nobody listens: start from the head when someone does
                     continue
                 if self.position is None:
                     self.position = min(s.after for s in self._subscribers)
                 while True:
-                    rows = await asyncio.to_thread(self.store.rows, "read/changes_after", after=self.position,
-                                                   limit=BATCH)
+                    rows = await asyncio.to_thread(
+                        self.store.rows, "read/changes_after", after=self.position, limit=BATCH
+                    )
                     for row in rows:
                         change = row["change"]
                         self.position = change["seq"]

@@ -10,14 +10,16 @@ the same graph agree.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from graph_api.derive import RescoreSummary, rescore_all
 from graph_api.errors import BadInput, TrustgraphError
 from graph_api.ingest import BatchResult, Ingester
+from graph_api.policy import parse_candidate
 from graph_api.research.export import ExportFilter, ExportSummary, export
 from graph_api.research.funnel import compute_funnel
 from graph_api.research.propagation import GlobalTrust, propagate_stored
@@ -29,7 +31,7 @@ from graph_api.usecases import arguments as check
 from graph_api.usecases.reads import JourneyStep, Page, Reads, TrustColumns
 from scoring.funnel import Funnel
 from scoring.pair_trust import HOST, SHOP, PairTrust
-from scoring.policy import Policy, parse_policy
+from scoring.policy import Policy
 from scoring.rings import Ring
 
 Progress = Callable[[int], object]
@@ -62,8 +64,14 @@ class Trustgraph:
     ``ingester`` serves ``record_events``; the CLI, which imports files in its own way, passes
     none."""
 
-    def __init__(self, store: Store, policy: Policy, limits: Limits | None = None, *,
-                 ingester: Ingester | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        policy: Policy,
+        limits: Limits | None = None,
+        *,
+        ingester: Ingester | None = None,
+    ) -> None:
         self.store = store
         self.policy = policy
         self.limits = limits or Limits()
@@ -84,20 +92,28 @@ class Trustgraph:
         return self.policy.version
 
     # -- trust ---------------------------------------------------------------------------------
-    def trust(self, buyer_id: str, host_id: str | None = None, shop_id: str | None = None,
-              as_of: datetime | None = None) -> PairAnswer:
+    def trust(
+        self,
+        buyer_id: str,
+        host_id: str | None = None,
+        shop_id: str | None = None,
+        as_of: datetime | None = None,
+    ) -> PairAnswer:
         """One buyer's trust toward one host or shop, scored from the facts as of ``as_of``."""
         buyer = check.check_id(buyer_id, "buyerId")
         kind, target = check.one_target(host_id, shop_id)
         trust, weight = self._reads.trust(buyer, kind, target, check.epoch_ms(as_of, "asOf"))
         return PairAnswer(kind, target, trust, weight)
 
-    def trust_batch(self, buyer_id: str, host_ids: Sequence[str] | None, shop_ids: Sequence[str] | None
-                    ) -> tuple[str, TrustColumns]:
+    def trust_batch(
+        self, buyer_id: str, host_ids: Sequence[str] | None, shop_ids: Sequence[str] | None
+    ) -> tuple[str, TrustColumns]:
         """Stored trust of one buyer toward many hosts and shops, in input order."""
         buyer = check.check_id(buyer_id, "buyerId")
         hosts, shops = check.check_ids(host_ids, "hostIds"), check.check_ids(shop_ids, "shopIds")
-        check.at_most(len(hosts) + len(shops), self.limits.max_batch_targets, "hostIds/shopIds", "targets")
+        check.at_most(
+            len(hosts) + len(shops), self.limits.max_batch_targets, "hostIds/shopIds", "targets"
+        )
         return buyer, self._reads.trust_batch(buyer, hosts, shops)
 
     # -- shops and hosts -----------------------------------------------------------------------
@@ -106,7 +122,9 @@ class Trustgraph:
         """The key of a shop's or host's card (``SHOP:s1``) for :meth:`cards`."""
         return f"{kind}:{check.check_id(entity_id, argument)}"
 
-    def card_keys(self, shop_ids: Sequence[str] | None, host_ids: Sequence[str] | None) -> list[str]:
+    def card_keys(
+        self, shop_ids: Sequence[str] | None, host_ids: Sequence[str] | None
+    ) -> list[str]:
         """The keys of many badge cards (shops first, then hosts, in input order)."""
         keys = [f"{SHOP}:{i}" for i in check.check_ids(shop_ids, "shopIds")]
         keys += [f"{HOST}:{i}" for i in check.check_ids(host_ids, "hostIds")]
@@ -126,10 +144,14 @@ class Trustgraph:
         return first
 
     def host_buyers(self, host_id: str, level: str | None, first: int, after: str | None) -> Page:
-        return self._reads.host_buyers(host_id, level, self._first(first), check.decode_cursor(after))
+        return self._reads.host_buyers(
+            host_id, level, self._first(first), check.decode_cursor(after)
+        )
 
     def fan_club(self, host_id: str, min_tier: int, first: int, after: str | None) -> Page:
-        return self._reads.fan_club(host_id, min_tier, self._first(first), check.decode_cursor(after))
+        return self._reads.fan_club(
+            host_id, min_tier, self._first(first), check.decode_cursor(after)
+        )
 
     def buyer(self, buyer_id: str) -> tuple[str, dict[str, Any] | None]:
         """The buyer's stored row (weight, signals), None for an unknown buyer."""
@@ -137,17 +159,24 @@ class Trustgraph:
         row, _ = self._reads.buyer_relations(buyer, None, 1, "")
         return buyer, row
 
-    def buyer_relations(self, buyer_id: str, kind: str | None, first: int, after: str | None) -> Page:
-        return self._reads.buyer_relations(buyer_id, kind, self._first(first), check.decode_cursor(after))[1]
+    def buyer_relations(
+        self, buyer_id: str, kind: str | None, first: int, after: str | None
+    ) -> Page:
+        return self._reads.buyer_relations(
+            buyer_id, kind, self._first(first), check.decode_cursor(after)
+        )[1]
 
-    def journey(self, buyer_id: str, host_id: str | None = None, shop_id: str | None = None) -> JourneyAnswer:
+    def journey(
+        self, buyer_id: str, host_id: str | None = None, shop_id: str | None = None
+    ) -> JourneyAnswer:
         buyer = check.check_id(buyer_id, "buyerId")
         kind, target = check.one_target(host_id, shop_id)
         steps, current, weight = self._reads.journey(buyer, kind, target)
         return JourneyAnswer(kind, target, steps, current, weight)
 
-    def neighbourhood(self, center: str, depth: int = 1, max_nodes: int = 200
-                      ) -> tuple[list[Any], list[Any], bool]:
+    def neighbourhood(
+        self, center: str, depth: int = 1, max_nodes: int = 200
+    ) -> tuple[list[Any], list[Any], bool]:
         """The subgraph within ``depth`` hops (1-3) of ``center``, at most ``max_nodes`` (1-1,000)."""
         check.center(center)
         check.between(depth, 1, 3, "depth")
@@ -155,23 +184,37 @@ class Trustgraph:
         return self._reads.neighbourhood(center, depth, max_nodes)
 
     # -- research ------------------------------------------------------------------------------
-    def simulate(self, policy_text: str, *, source: str = "policy", examples: int = 5, as_of: int | None = None,
-                 progress: Progress | None = None) -> Simulation:
+    def simulate(
+        self,
+        policy_text: str,
+        *,
+        source: str = "policy",
+        examples: int = 5,
+        as_of: int | None = None,
+        progress: Progress | None = None,
+    ) -> Simulation:
         """What the candidate policy (TOML text) would change against the one in force, as of
         ``as_of`` (default: the clock), writing nothing."""
         if len(policy_text) > MAX_POLICY_CHARS:
             raise BadInput("policy", f"is longer than {MAX_POLICY_CHARS:,} characters")
         check.between(examples, 0, 100, "examples")
-        try:
-            candidate = parse_policy(policy_text, source)
-        except ValueError as exc:
-            raise BadInput("policy", str(exc).removeprefix(f"{source}: ")) from None
+        candidate = parse_candidate(policy_text, source)
         at = as_of if as_of is not None else self._clock_or_zero()
-        return simulate(self.store, self.policy, candidate, at, examples=examples, progress=progress)
+        return simulate(
+            self.store, self.policy, candidate, at, examples=examples, progress=progress
+        )
 
-    def funnel(self, *, period: str = "MONTH", since: int | None = None, until: int | None = None,
-               category: str | None = None, kind: str | None = None, horizon_days: int = 90,
-               progress: Progress | None = None) -> tuple[Funnel, int]:
+    def funnel(
+        self,
+        *,
+        period: str = "MONTH",
+        since: int | None = None,
+        until: int | None = None,
+        category: str | None = None,
+        kind: str | None = None,
+        horizon_days: int = 90,
+        progress: Progress | None = None,
+    ) -> tuple[Funnel, int]:
         """The stranger -> regular funnel over [since, until] and the clock it was computed at."""
         if period not in PERIODS:
             raise BadInput("period", f"must be one of {', '.join(PERIODS)}")
@@ -179,12 +222,28 @@ class Trustgraph:
         check.between(horizon_days, 1, 365, "horizonDays")
         category = check.category(category)
         clock = self._clock_or_zero()
-        result = compute_funnel(self.store, self.policy, clock=clock, since=since, until=until, period=period,
-                                horizon_days=horizon_days, category=category, kind=kind, progress=progress)
+        result = compute_funnel(
+            self.store,
+            self.policy,
+            clock=clock,
+            since=since,
+            until=until,
+            period=period,
+            horizon_days=horizon_days,
+            category=category,
+            kind=kind,
+            progress=progress,
+        )
         return result, clock
 
-    def ranking(self, *, from_buyer: str | None = None, pretrusted: Sequence[str] | None = None,
-                alpha: float = 0.15, progress: Progress | None = None) -> GlobalTrust:
+    def ranking(
+        self,
+        *,
+        from_buyer: str | None = None,
+        pretrusted: Sequence[str] | None = None,
+        alpha: float = 0.15,
+        progress: Progress | None = None,
+    ) -> GlobalTrust:
         """Trust propagated over the stored TRUST relationships (EigenTrust), anchored on
         ``pretrusted`` (default: the platform's pre-trusted set) or personalized from
         ``from_buyer``."""
@@ -194,28 +253,58 @@ class Trustgraph:
             raise BadInput("alpha", f"must be between 0 and 1, exclusive (got {alpha:g})")
         anchors = check.anchors(pretrusted)
         buyer = check.check_id(from_buyer, "fromBuyer") if from_buyer is not None else None
-        return propagate_stored(self.store, self._clock_or_zero(), pretrusted=anchors, from_buyer=buyer, alpha=alpha,
-                                progress=progress)
+        return propagate_stored(
+            self.store,
+            self._clock_or_zero(),
+            pretrusted=anchors,
+            from_buyer=buyer,
+            alpha=alpha,
+            progress=progress,
+        )
 
     def rings(self, *, apply: bool = False) -> tuple[list[Ring], int]:
         """Brushing rings in the graph, and how many members were marked (``apply``)."""
         found = find_rings(self.store, self.policy)
         return found, apply_rings(self.store, found) if apply else 0
 
-    def export(self, fmt: str, out: Path, *, since: int | None = None, until: int | None = None,
-               category: str | None = None, center: str | None = None, depth: int = 2, max_nodes: int = 100_000,
-               progress: Progress | None = None) -> ExportSummary:
+    def export(
+        self,
+        fmt: str,
+        out: Path,
+        *,
+        since: int | None = None,
+        until: int | None = None,
+        category: str | None = None,
+        center: str | None = None,
+        depth: int = 2,
+        max_nodes: int = 100_000,
+        progress: Progress | None = None,
+    ) -> ExportSummary:
         """Stream the filtered trust graph to ``out`` as GraphML, node-link JSON or CSV."""
-        f = ExportFilter(since=since, until=until, category=category, center=center, depth=depth, max_nodes=max_nodes)
+        f = ExportFilter(
+            since=since,
+            until=until,
+            category=category,
+            center=center,
+            depth=depth,
+            max_nodes=max_nodes,
+        )
         return export(self.store, fmt, out, f, progress=progress)
 
-    def rescore(self, *, as_of: int | None = None, batch_buyers: int = 2000,
-                progress: Progress | None = None) -> RescoreSummary | None:
+    def rescore(
+        self,
+        *,
+        as_of: int | None = None,
+        batch_buyers: int = 2000,
+        progress: Progress | None = None,
+    ) -> RescoreSummary | None:
         """Rebuild all derived state as of ``as_of`` (default: the clock); None on an empty graph."""
         at = as_of if as_of is not None else self.clock()
         if at is None:
             return None
-        return rescore_all(self.store, self.policy, at, batch_buyers=batch_buyers, progress=progress)
+        return rescore_all(
+            self.store, self.policy, at, batch_buyers=batch_buyers, progress=progress
+        )
 
     # -- ingestion -----------------------------------------------------------------------------
     def record_events(self, raw_events: Sequence[Any]) -> BatchResult:

@@ -13,8 +13,9 @@ Two ways to read trust, on purpose:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from graph_api.derive.buyers import base_rate, build_pair_facts, score, weigh_buyer
 from graph_api.errors import BadInput
@@ -73,7 +74,9 @@ class Reads:
             return None, []
         return records[0], build_pair_facts(records[0])
 
-    def trust(self, buyer_id: str, kind: str, target_id: str, as_of: int | None) -> tuple[PairTrust, float]:
+    def trust(
+        self, buyer_id: str, kind: str, target_id: str, as_of: int | None
+    ) -> tuple[PairTrust, float]:
         """The trust of one buyer toward one host or shop as of ``as_of`` (default: the clock),
         scored from the facts, and the buyer's weight. Unknown ids give a stranger with zero
         confidence."""
@@ -93,9 +96,16 @@ class Reads:
         return score(facts, self.policy, at, weight, rights), weight
 
     # -- many pairs, stored --------------------------------------------------------------------
-    def trust_batch(self, buyer_id: str, host_ids: Sequence[str], shop_ids: Sequence[str]) -> TrustColumns:
-        row = self.store.rows("read/trust_batch", buyerId=buyer_id, shopIds=list(dict.fromkeys(shop_ids)))[0]
-        stored = {(kind, target): (level, value, conf, at) for kind, target, level, value, conf, at in row["relations"]}
+    def trust_batch(
+        self, buyer_id: str, host_ids: Sequence[str], shop_ids: Sequence[str]
+    ) -> TrustColumns:
+        row = self.store.rows(
+            "read/trust_batch", buyerId=buyer_id, shopIds=list(dict.fromkeys(shop_ids))
+        )[0]
+        stored = {
+            (kind, target): (level, value, conf, at)
+            for kind, target, level, value, conf, at in row["relations"]
+        }
         rights = dict(row["shops"])
         ids = [*host_ids, *shop_ids]
         kinds = [HOST] * len(host_ids) + [SHOP] * len(shop_ids)
@@ -109,7 +119,9 @@ class Reads:
             if found is None:  # no relation: a stranger with no evidence scores the base rate
                 base = base_of.get(f"{kind}:{target}")
                 if base is None:
-                    base = base_of[f"{kind}:{target}"] = base_rate(kind, rights.get(target) or (), self.policy)
+                    base = base_of[f"{kind}:{target}"] = base_rate(
+                        kind, rights.get(target) or (), self.policy
+                    )
                 levels.append(STRANGER)
                 scores.append(base)
                 confs.append(0.0)
@@ -134,7 +146,9 @@ class Reads:
         return [r["id"] for r in self.store.rows("read/shop_hosts", shopId=shop_id)]
 
     # -- connections ---------------------------------------------------------------------------
-    def _page(self, name: str, first: int, after: str, key_of: Any, **params: Any) -> tuple[dict[str, Any] | None, Page]:
+    def _page(
+        self, name: str, first: int, after: str, key_of: Any, **params: Any
+    ) -> tuple[dict[str, Any] | None, Page]:
         """One page of a connection query (one row: ``total``, ``page`` and any other columns),
         asking for one row more than ``first`` to know whether there is a next page."""
         rows = self.store.rows(name, after=after, limit=first + 1, **params)
@@ -147,18 +161,32 @@ class Reads:
     def host_buyers(self, host_id: str, level: str | None, first: int, after: str) -> Page:
         if level is not None and level not in LEVELS:
             raise BadInput("level", f"must be one of {', '.join(LEVELS)}")
-        return self._page("read/host_buyers", first, after, lambda row: row[0], hostId=host_id, level=level)[1]
+        return self._page(
+            "read/host_buyers", first, after, lambda row: row[0], hostId=host_id, level=level
+        )[1]
 
     def fan_club(self, host_id: str, min_tier: int, first: int, after: str) -> Page:
-        return self._page("read/fan_club", first, after, lambda row: row[0], hostId=host_id, minTier=min_tier)[1]
+        return self._page(
+            "read/fan_club", first, after, lambda row: row[0], hostId=host_id, minTier=min_tier
+        )[1]
 
-    def buyer_relations(self, buyer_id: str, kind: str | None, first: int, after: str) -> tuple[dict[str, Any] | None, Page]:
+    def buyer_relations(
+        self, buyer_id: str, kind: str | None, first: int, after: str
+    ) -> tuple[dict[str, Any] | None, Page]:
         """The buyer's row (weight, signals; None for an unknown buyer) and a page of its relations."""
-        return self._page("read/buyer_relations", first, after, lambda row: f"{row[0]}:{row[1]}", buyerId=buyer_id,
-                          kind=kind)
+        return self._page(
+            "read/buyer_relations",
+            first,
+            after,
+            lambda row: f"{row[0]}:{row[1]}",
+            buyerId=buyer_id,
+            kind=kind,
+        )
 
     # -- neighbourhoods -----------------------------------------------------------------------
-    def neighbourhood(self, center: str, depth: int, max_nodes: int) -> tuple[list[Any], list[Any], bool]:
+    def neighbourhood(
+        self, center: str, depth: int, max_nodes: int
+    ) -> tuple[list[Any], list[Any], bool]:
         """The subgraph within ``depth`` hops of ``center`` ("BUYER:b1", "HOST:h1", "SHOP:s1"),
         at most ``max_nodes`` nodes: (nodes, edges, truncated). Unknown centre: BadInput."""
         f = ExportFilter(center=center, depth=depth, max_nodes=max_nodes)
@@ -170,7 +198,9 @@ class Reads:
         return nodes, edges, len(reached) >= max_nodes
 
     # -- journey -------------------------------------------------------------------------------
-    def journey(self, buyer_id: str, kind: str, target_id: str) -> tuple[list[JourneyStep], PairTrust, float]:
+    def journey(
+        self, buyer_id: str, kind: str, target_id: str
+    ) -> tuple[list[JourneyStep], PairTrust, float]:
         """The level changes of one pair, from its first fact to the clock, and the facts that
         caused each (scoring/timeline.py), with the buyer's weight as of each moment (a detected
         ring's cap included, as in the stored trust)."""
@@ -189,6 +219,10 @@ class Reads:
         def score_at(t: int) -> PairTrust:
             return score(facts, self.policy, t, weight_at(t), rights)
 
-        steps = [JourneyStep(c.at, c.from_level, c.to_level, c.trust.score, c.trust.confidence, list(c.causes))
-                 for c in level_changes(facts, score_at, now, policy=self.policy.trust)]
+        steps = [
+            JourneyStep(
+                c.at, c.from_level, c.to_level, c.trust.score, c.trust.confidence, list(c.causes)
+            )
+            for c in level_changes(facts, score_at, now, policy=self.policy.trust)
+        ]
         return steps, score_at(now), weight_at(now)

@@ -5,7 +5,7 @@ and ``badge_change_of`` read them from the change log)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 
 import strawberry
 
@@ -16,9 +16,9 @@ from schema.types.enums import BadgeKind, BoostTier, TargetKind, TrustLevel
 @strawberry.type
 class RejectedEvent:
     index: int = strawberry.field(description="Position of the event in the call's `events` list.")
-    event_id: Optional[str]
+    event_id: str | None
     code: str
-    field: Optional[str]
+    field: str | None
     message: str
 
 
@@ -27,11 +27,13 @@ class TrustChange:
     buyer_id: strawberry.ID
     target_kind: TargetKind
     target_id: strawberry.ID
-    old_level: Optional[TrustLevel] = strawberry.field(description="Null: the pair had no relation before.")
+    old_level: TrustLevel | None = strawberry.field(
+        description="Null: the pair had no relation before."
+    )
     new_level: TrustLevel
     score: float
     confidence: float
-    as_of: Optional[datetime]
+    as_of: datetime | None
 
 
 @strawberry.type(description="A shop or host whose badges changed.")
@@ -42,7 +44,7 @@ class BadgeChange:
     new_badges: list[BadgeKind]
     multiplier: float
     tier: BoostTier
-    as_of: Optional[datetime]
+    as_of: datetime | None
 
 
 @strawberry.type
@@ -55,15 +57,25 @@ class RecordEventsResult:
 
 
 def trust_change_of(c: dict[str, Any]) -> TrustChange:
-    return TrustChange(buyer_id=strawberry.ID(c["buyerId"]), target_kind=TargetKind(c["targetKind"]),
-                       target_id=strawberry.ID(c["targetId"]),
-                       old_level=TrustLevel(c["oldLevel"]) if c.get("oldLevel") else None,
-                       new_level=TrustLevel(c["newLevel"]), score=c["score"], confidence=c["confidence"],
-                       as_of=to_datetime(c.get("asOf")))
+    return TrustChange(
+        buyer_id=strawberry.ID(c["buyerId"]),
+        target_kind=TargetKind(c["targetKind"]),
+        target_id=strawberry.ID(c["targetId"]),
+        old_level=TrustLevel(c["oldLevel"]) if c.get("oldLevel") else None,
+        new_level=TrustLevel(c["newLevel"]),
+        score=c["score"],
+        confidence=c["confidence"],
+        as_of=to_datetime(c.get("asOf")),
+    )
 
 
 def badge_change_of(c: dict[str, Any]) -> BadgeChange:
-    return BadgeChange(target_kind=TargetKind(c["targetKind"]), target_id=strawberry.ID(c["targetId"]),
-                       old_badges=[BadgeKind(b) for b in c["oldBadges"] if b in BadgeKind.__members__],
-                       new_badges=[BadgeKind(b) for b in c["newBadges"] if b in BadgeKind.__members__],
-                       multiplier=c["multiplier"], tier=BoostTier(c["tier"]), as_of=to_datetime(c.get("asOf")))
+    return BadgeChange(
+        target_kind=TargetKind(c["targetKind"]),
+        target_id=strawberry.ID(c["targetId"]),
+        old_badges=[BadgeKind(b) for b in c["oldBadges"] if b in BadgeKind.__members__],
+        new_badges=[BadgeKind(b) for b in c["newBadges"] if b in BadgeKind.__members__],
+        multiplier=c["multiplier"],
+        tier=BoostTier(c["tier"]),
+        as_of=to_datetime(c.get("asOf")),
+    )

@@ -4,7 +4,7 @@ boosts all report."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, overload
 
 import strawberry
@@ -20,10 +20,12 @@ def to_datetime(ms: int | None) -> datetime | None: ...
 
 def to_datetime(ms: int | None) -> datetime | None:
     """Epoch milliseconds (the graph's time unit) as an aware datetime in UTC."""
-    return None if ms is None else datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+    return None if ms is None else datetime.fromtimestamp(ms / 1000, tz=UTC)
 
 
-@strawberry.type(description="A rule that fired: a stable code to match on and a sentence for people.")
+@strawberry.type(
+    description="A rule that fired: a stable code to match on and a sentence for people."
+)
 class Reason:
     code: str
     message: str

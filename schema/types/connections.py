@@ -5,7 +5,7 @@ fields that page through them are on the entities (``schema.types.entities``).""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 
 import strawberry
 
@@ -16,15 +16,20 @@ from schema.types.enums import TargetKind, TrustLevel
 @strawberry.type
 class PageInfo:
     has_next_page: bool
-    end_cursor: Optional[str]
+    end_cursor: str | None
 
 
 def page_info_of(page: Any) -> PageInfo:
     """A connection's PageInfo from a graph_api.usecases.reads.Page (the cursor encodes its last key)."""
-    return PageInfo(has_next_page=page.has_next, end_cursor=encode_cursor(page.end_key) if page.end_key else None)
+    return PageInfo(
+        has_next_page=page.has_next,
+        end_cursor=encode_cursor(page.end_key) if page.end_key else None,
+    )
 
 
-@strawberry.type(description="A buyer's stored trust toward a host, as listed in the host's buyers.")
+@strawberry.type(
+    description="A buyer's stored trust toward a host, as listed in the host's buyers."
+)
 class HostBuyer:
     buyer_id: strawberry.ID
     level: TrustLevel
@@ -50,8 +55,8 @@ class HostBuyerConnection:
 class FanClubMember:
     buyer_id: strawberry.ID
     tier: int
-    joined_at: Optional[datetime]
-    tier_since: Optional[datetime]
+    joined_at: datetime | None
+    tier_since: datetime | None
 
 
 @strawberry.type
@@ -74,7 +79,7 @@ class Relation:
     level: TrustLevel
     score: float
     confidence: float
-    platform_trust: Optional[float]
+    platform_trust: float | None
     reason_codes: list[str]
     as_of: datetime
 

@@ -4,7 +4,6 @@ levels, and the facts that caused each step."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 import strawberry
 
@@ -14,21 +13,25 @@ from schema.types.trust import TrustRelation
 
 @strawberry.type
 class JourneyCause:
-    event: str = strawberry.field(description="What happened (ORDER_DELIVERED, REVIEW_POSTED (5 stars), DECAY ...).")
-    id: Optional[strawberry.ID] = strawberry.field(description="The order it happened to, if any.")
+    event: str = strawberry.field(
+        description="What happened (ORDER_DELIVERED, REVIEW_POSTED (5 stars), DECAY ...)."
+    )
+    id: strawberry.ID | None = strawberry.field(description="The order it happened to, if any.")
 
 
 @strawberry.type
 class JourneyStep:
     at: datetime
-    from_level: Optional[TrustLevel]
+    from_level: TrustLevel | None
     to_level: TrustLevel
     score: float
     confidence: float
     causes: list[JourneyCause]
 
 
-@strawberry.type(description="How one pair moved between levels, and why; `current` is the pair as of the graph's clock.")
+@strawberry.type(
+    description="How one pair moved between levels, and why; `current` is the pair as of the graph's clock."
+)
 class Journey:
     buyer_id: strawberry.ID
     target_kind: TargetKind

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 
 import strawberry
 
@@ -20,11 +20,13 @@ class BadgeDetail:
     badge: BadgeKind
     applicable: bool
     held: bool
-    since: Optional[datetime]
-    failing_since: Optional[datetime]
-    grace_period_ends_at: Optional[datetime]
+    since: datetime | None
+    failing_since: datetime | None
+    grace_period_ends_at: datetime | None
     reasons: list[Reason]
-    missing: list[Reason] = strawberry.field(description="What to fix, for a badge not held or held in grace.")
+    missing: list[Reason] = strawberry.field(
+        description="What to fix, for a badge not held or held in grace."
+    )
 
 
 class Explanation:
@@ -39,7 +41,9 @@ class Explanation:
 
     def get(self) -> dict[str, Any]:
         if self._parsed is None:
-            self._parsed = json.loads(self._text) if self._text else {"badges": [], "boost": {"reasons": []}}
+            self._parsed = (
+                json.loads(self._text) if self._text else {"badges": [], "boost": {"reasons": []}}
+            )
         return self._parsed
 
 
@@ -47,41 +51,65 @@ class Explanation:
 class Badge:
     eligible: bool = strawberry.field(description="Holds at least one badge.")
     badges: list[BadgeKind]
-    since: Optional[datetime] = strawberry.field(description="Since when the longest-held badge is held.")
-    grace_period_ends_at: Optional[datetime] = strawberry.field(description="The earliest end of a grace period of a held badge.")
-    as_of: Optional[datetime]
-    policy_version: Optional[str]
+    since: datetime | None = strawberry.field(
+        description="Since when the longest-held badge is held."
+    )
+    grace_period_ends_at: datetime | None = strawberry.field(
+        description="The earliest end of a grace period of a held badge."
+    )
+    as_of: datetime | None
+    policy_version: str | None
     _explanation: strawberry.Private[Explanation]
 
-    @strawberry.field(description="Every badge of the policy: held or not, since when, the rules that fired, what is missing.")
+    @strawberry.field(
+        description="Every badge of the policy: held or not, since when, the rules that fired, what is missing."
+    )
     def details(self) -> list[BadgeDetail]:
         return [
-            BadgeDetail(badge=BadgeKind(b["badge"]), applicable=b["applicable"], held=b["held"],
-                        since=to_datetime(b["since"]), failing_since=to_datetime(b["failingSince"]),
-                        grace_period_ends_at=to_datetime(b["gracePeriodEndsAt"]), reasons=reasons(b["reasons"]),
-                        missing=reasons(b["missing"]))
-            for b in self._explanation.get()["badges"] if b["badge"] in BadgeKind.__members__
+            BadgeDetail(
+                badge=BadgeKind(b["badge"]),
+                applicable=b["applicable"],
+                held=b["held"],
+                since=to_datetime(b["since"]),
+                failing_since=to_datetime(b["failingSince"]),
+                grace_period_ends_at=to_datetime(b["gracePeriodEndsAt"]),
+                reasons=reasons(b["reasons"]),
+                missing=reasons(b["missing"]),
+            )
+            for b in self._explanation.get()["badges"]
+            if b["badge"] in BadgeKind.__members__
         ]
 
-    @strawberry.field(description="Per badge: its lifecycle reason (GRANTED, KEPT, IN_GRACE, NOT_ELIGIBLE ...).")
+    @strawberry.field(
+        description="Per badge: its lifecycle reason (GRANTED, KEPT, IN_GRACE, NOT_ELIGIBLE ...)."
+    )
     def reasons(self) -> list[Reason]:
-        return [reasons(b["reasons"][:1])[0] for b in self._explanation.get()["badges"]
-                if b["reasons"] and b["badge"] in BadgeKind.__members__]
+        return [
+            reasons(b["reasons"][:1])[0]
+            for b in self._explanation.get()["badges"]
+            if b["reasons"] and b["badge"] in BadgeKind.__members__
+        ]
 
 
-@strawberry.type(description="Traffic boost for recommenders: multiplier, tier and hourly-leaderboard eligibility.")
+@strawberry.type(
+    description="Traffic boost for recommenders: multiplier, tier and hourly-leaderboard eligibility."
+)
 class Boost:
     multiplier: float
     tier: BoostTier
     leaderboard_eligible: bool
     _explanation: strawberry.Private[Explanation]
 
-    @strawberry.field(description="The terms of the multiplier and the tier and leaderboard rules that fired.")
+    @strawberry.field(
+        description="The terms of the multiplier and the tier and leaderboard rules that fired."
+    )
     def reasons(self) -> list[Reason]:
         return reasons(self._explanation.get()["boost"]["reasons"])
 
 
-@strawberry.type(description="A shop's or host's record over the policy's windows (weighted counts; docs/trust-model.md, Metrics).")
+@strawberry.type(
+    description="A shop's or host's record over the policy's windows (weighted counts; docs/trust-model.md, Metrics)."
+)
 class Metrics:
     window_days: int
     after_sales_window_days: int
@@ -92,24 +120,34 @@ class Metrics:
     delivered_orders: float
     buyers: float
     repeat_buyers: float
-    repurchase_rate: Optional[float]
-    regular_share: Optional[float]
-    refund_rate: Optional[float]
-    for_cause_refund_rate: Optional[float]
-    return_rate: Optional[float]
-    complaint_rate: Optional[float]
+    repurchase_rate: float | None
+    regular_share: float | None
+    refund_rate: float | None
+    for_cause_refund_rate: float | None
+    return_rate: float | None
+    complaint_rate: float | None
     confirmed_false_ads: int
     inspections: float
-    inspection_pass_rate: Optional[float]
+    inspection_pass_rate: float | None
     reviews: float
-    review_average: Optional[float]
+    review_average: float | None
     review_score: float
     violations: int
     max_violation_severity: int
 
 
-_NOT_SCORED = Explanation(json.dumps({"badges": [], "boost": {"reasons": [
-    {"code": "NOT_SCORED", "message": "not scored yet: no standing in the graph"}]}}))
+_NOT_SCORED = Explanation(
+    json.dumps(
+        {
+            "badges": [],
+            "boost": {
+                "reasons": [
+                    {"code": "NOT_SCORED", "message": "not scored yet: no standing in the graph"}
+                ]
+            },
+        }
+    )
+)
 
 
 def _exp(standing: dict[str, Any]) -> Explanation:
@@ -122,8 +160,15 @@ def _exp(standing: dict[str, Any]) -> Explanation:
 
 def badge_of(standing: dict[str, Any] | None) -> Badge:
     if not standing or standing.get("asOf") is None:
-        return Badge(eligible=False, badges=[], since=None, grace_period_ends_at=None, as_of=None,
-                     policy_version=None, _explanation=_NOT_SCORED)
+        return Badge(
+            eligible=False,
+            badges=[],
+            since=None,
+            grace_period_ends_at=None,
+            as_of=None,
+            policy_version=None,
+            _explanation=_NOT_SCORED,
+        )
     return Badge(
         eligible=bool(standing["eligible"]),
         badges=[BadgeKind(b) for b in standing["badges"] if b in BadgeKind.__members__],
@@ -137,9 +182,18 @@ def badge_of(standing: dict[str, Any] | None) -> Badge:
 
 def boost_of(standing: dict[str, Any] | None) -> Boost:
     if not standing or standing.get("asOf") is None:
-        return Boost(multiplier=1.0, tier=BoostTier.NONE, leaderboard_eligible=False, _explanation=_NOT_SCORED)
-    return Boost(multiplier=standing["multiplier"], tier=BoostTier(standing["tier"]),
-                 leaderboard_eligible=standing["leaderboardEligible"], _explanation=_exp(standing))
+        return Boost(
+            multiplier=1.0,
+            tier=BoostTier.NONE,
+            leaderboard_eligible=False,
+            _explanation=_NOT_SCORED,
+        )
+    return Boost(
+        multiplier=standing["multiplier"],
+        tier=BoostTier(standing["tier"]),
+        leaderboard_eligible=standing["leaderboardEligible"],
+        _explanation=_exp(standing),
+    )
 
 
 def metrics_of(standing: dict[str, Any] | None) -> Metrics | None:
@@ -147,14 +201,27 @@ def metrics_of(standing: dict[str, Any] | None) -> Metrics | None:
         return None
     m = _exp(standing).get()["metrics"]
     return Metrics(
-        window_days=m["window_days"], after_sales_window_days=m["after_sales_window_days"],
-        violation_window_days=m["violation_window_days"], raw_orders=m["raw_orders"],
-        excluded_orders=m["excluded_orders"], orders=m["orders"], delivered_orders=m["delivered_orders"],
-        buyers=m["buyers"], repeat_buyers=m["repeat_buyers"], repurchase_rate=m["repurchase_rate"],
-        regular_share=m["regular_share"], refund_rate=m["refund_rate"],
-        for_cause_refund_rate=m["for_cause_refund_rate"], return_rate=m["return_rate"],
-        complaint_rate=m["complaint_rate"], confirmed_false_ads=m["confirmed_false_ads"],
-        inspections=m["inspections"], inspection_pass_rate=m["inspection_pass_rate"], reviews=m["reviews"],
-        review_average=m["review_average"], review_score=m["review_score"], violations=len(m["violations"]),
+        window_days=m["window_days"],
+        after_sales_window_days=m["after_sales_window_days"],
+        violation_window_days=m["violation_window_days"],
+        raw_orders=m["raw_orders"],
+        excluded_orders=m["excluded_orders"],
+        orders=m["orders"],
+        delivered_orders=m["delivered_orders"],
+        buyers=m["buyers"],
+        repeat_buyers=m["repeat_buyers"],
+        repurchase_rate=m["repurchase_rate"],
+        regular_share=m["regular_share"],
+        refund_rate=m["refund_rate"],
+        for_cause_refund_rate=m["for_cause_refund_rate"],
+        return_rate=m["return_rate"],
+        complaint_rate=m["complaint_rate"],
+        confirmed_false_ads=m["confirmed_false_ads"],
+        inspections=m["inspections"],
+        inspection_pass_rate=m["inspection_pass_rate"],
+        reviews=m["reviews"],
+        review_average=m["review_average"],
+        review_score=m["review_score"],
+        violations=len(m["violations"]),
         max_violation_severity=m["max_violation_severity"],
     )

@@ -5,7 +5,7 @@ with the JSON-array column scalars that ``schema.build_schema`` maps (``COLUMN_S
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, NewType, Optional
+from typing import TYPE_CHECKING, NewType
 
 import strawberry
 
@@ -16,37 +16,65 @@ if TYPE_CHECKING:
     from scoring.pair_trust import PairTrust
 
 
-@strawberry.type(description="The trust of one buyer toward one host or shop, scored from the facts as of `asOf`.")
+@strawberry.type(
+    description="The trust of one buyer toward one host or shop, scored from the facts as of `asOf`."
+)
 class TrustRelation:
     buyer_id: strawberry.ID
     target_id: strawberry.ID
     target_kind: TargetKind
     level: TrustLevel
-    score: float = strawberry.field(description="Expected trust in [0, 1]: belief + base rate x uncertainty.")
-    confidence: float = strawberry.field(description="1 - uncertainty: how much evidence backs the score.")
-    personal_score: float = strawberry.field(description="The score with the neutral base rate: the buyer's own evidence only.")
-    platform_trust: Optional[float] = strawberry.field(description="Shops: the base rate from the shop's trust rights. Null for hosts.")
+    score: float = strawberry.field(
+        description="Expected trust in [0, 1]: belief + base rate x uncertainty."
+    )
+    confidence: float = strawberry.field(
+        description="1 - uncertainty: how much evidence backs the score."
+    )
+    personal_score: float = strawberry.field(
+        description="The score with the neutral base rate: the buyer's own evidence only."
+    )
+    platform_trust: float | None = strawberry.field(
+        description="Shops: the base rate from the shop's trust rights. Null for hosts."
+    )
     belief: float
     disbelief: float
     uncertainty: float
-    distrust: bool = strawberry.field(description="Evidence against outweighs evidence for (not the same as a stranger).")
+    distrust: bool = strawberry.field(
+        description="Evidence against outweighs evidence for (not the same as a stranger)."
+    )
     satisfied_orders: int
     distinct_months: int
-    buyer_weight: float = strawberry.field(description="The buyer's anti-gaming weight (1 for an account with a history).")
+    buyer_weight: float = strawberry.field(
+        description="The buyer's anti-gaming weight (1 for an account with a history)."
+    )
     reasons: list[Reason]
-    next_level: Optional[str] = strawberry.field(description="What would move the pair up a level; null at REGULAR.")
+    next_level: str | None = strawberry.field(
+        description="What would move the pair up a level; null at REGULAR."
+    )
     as_of: datetime
     policy_version: str
 
     @classmethod
     def of(cls, t: PairTrust, weight: float) -> TrustRelation:
         return cls(
-            buyer_id=strawberry.ID(t.buyer_id), target_id=strawberry.ID(t.target_id),
-            target_kind=TargetKind(t.target_kind), level=TrustLevel(t.level), score=t.score,
-            confidence=t.confidence, personal_score=t.personal_score, platform_trust=t.platform_trust,
-            belief=t.belief, disbelief=t.disbelief, uncertainty=t.uncertainty, distrust=t.distrust,
-            satisfied_orders=t.satisfied_orders, distinct_months=t.distinct_months, buyer_weight=weight,
-            reasons=reasons(t.reasons), next_level=t.next_level, as_of=to_datetime(t.as_of),
+            buyer_id=strawberry.ID(t.buyer_id),
+            target_id=strawberry.ID(t.target_id),
+            target_kind=TargetKind(t.target_kind),
+            level=TrustLevel(t.level),
+            score=t.score,
+            confidence=t.confidence,
+            personal_score=t.personal_score,
+            platform_trust=t.platform_trust,
+            belief=t.belief,
+            disbelief=t.disbelief,
+            uncertainty=t.uncertainty,
+            distrust=t.distrust,
+            satisfied_orders=t.satisfied_orders,
+            distinct_months=t.distinct_months,
+            buyer_weight=weight,
+            reasons=reasons(t.reasons),
+            next_level=t.next_level,
+            as_of=to_datetime(t.as_of),
             policy_version=t.policy_version,
         )
 
@@ -60,24 +88,47 @@ TrustLevelColumn = NewType("TrustLevelColumn", list)
 FloatColumn = NewType("FloatColumn", list)
 DateTimeColumn = NewType("DateTimeColumn", list)
 COLUMN_SCALARS = {
-    IdColumn: strawberry.scalar(name="IdColumn", serialize=list, parse_value=list,
-                                description="A column of ids: a JSON array of strings."),
-    TargetKindColumn: strawberry.scalar(name="TargetKindColumn", serialize=list, parse_value=list,
-                                        description='A column of target kinds: a JSON array of "HOST" or "SHOP".'),
-    TrustLevelColumn: strawberry.scalar(name="TrustLevelColumn", serialize=list, parse_value=list,
-                                        description='A column of trust levels: a JSON array of "STRANGER", '
-                                                    '"ACQUAINTANCE" or "REGULAR".'),
-    FloatColumn: strawberry.scalar(name="FloatColumn", serialize=list, parse_value=list,
-                                   description="A column of numbers: a JSON array of floats."),
-    DateTimeColumn: strawberry.scalar(name="DateTimeColumn", serialize=list, parse_value=list,
-                                      description="A column of times: a JSON array of ISO-8601 UTC strings or null."),
+    IdColumn: strawberry.scalar(
+        name="IdColumn",
+        serialize=list,
+        parse_value=list,
+        description="A column of ids: a JSON array of strings.",
+    ),
+    TargetKindColumn: strawberry.scalar(
+        name="TargetKindColumn",
+        serialize=list,
+        parse_value=list,
+        description='A column of target kinds: a JSON array of "HOST" or "SHOP".',
+    ),
+    TrustLevelColumn: strawberry.scalar(
+        name="TrustLevelColumn",
+        serialize=list,
+        parse_value=list,
+        description='A column of trust levels: a JSON array of "STRANGER", '
+        '"ACQUAINTANCE" or "REGULAR".',
+    ),
+    FloatColumn: strawberry.scalar(
+        name="FloatColumn",
+        serialize=list,
+        parse_value=list,
+        description="A column of numbers: a JSON array of floats.",
+    ),
+    DateTimeColumn: strawberry.scalar(
+        name="DateTimeColumn",
+        serialize=list,
+        parse_value=list,
+        description="A column of times: a JSON array of ISO-8601 UTC strings or null.",
+    ),
 }
 
 
-@strawberry.type(description=(
-    "trustBatch's answer in columns: entry i of every column is about targetIds[i], in input order "
-    "(hosts first, then shops). A target without a stored relation is a STRANGER with confidence 0 "
-    "and its base rate as score; its asOf is null."))
+@strawberry.type(
+    description=(
+        "trustBatch's answer in columns: entry i of every column is about targetIds[i], in input order "
+        "(hosts first, then shops). A target without a stored relation is a STRANGER with confidence 0 "
+        "and its base rate as score; its asOf is null."
+    )
+)
 class TrustBatch:
     buyer_id: strawberry.ID
     target_ids: IdColumn

@@ -6,7 +6,8 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -38,12 +39,20 @@ class Server:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.app = create_app(settings)
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", ws="websockets-sansio",
-                                lifespan="on")
+        config = uvicorn.Config(
+            self.app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            ws="websockets-sansio",
+            lifespan="on",
+        )
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, name=f"uvicorn-{self.port}", daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.run, name=f"uvicorn-{self.port}", daemon=True
+        )
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         self.thread.start()
         deadline = time.time() + 30
         while not self.server.started:
@@ -64,23 +73,34 @@ class Client:
         self.url = url
         self.http = httpx.Client(base_url=url, timeout=60)
 
-    def post(self, query: str, variables: dict[str, Any] | None = None, role: str | None = None,
-             key: str | None = None) -> httpx.Response:
+    def post(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        role: str | None = None,
+        key: str | None = None,
+    ) -> httpx.Response:
         headers = {}
         if role is not None:
             headers["Authorization"] = f"Bearer {KEYS[role]}"
         if key is not None:
             headers["Authorization"] = f"Bearer {key}"
-        return self.http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+        return self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
 
-    def gql(self, query: str, variables: dict[str, Any] | None = None, role: str | None = "ADMIN") -> dict[str, Any]:
+    def gql(
+        self, query: str, variables: dict[str, Any] | None = None, role: str | None = "ADMIN"
+    ) -> dict[str, Any]:
         """Run an operation that must succeed; return its data."""
         r = self.post(query, variables, role)
         body = r.json()
         assert r.status_code == 200 and not body.get("errors"), body
         return body["data"]
 
-    def error_codes(self, query: str, variables: dict[str, Any] | None = None, role: str | None = None) -> list[str]:
+    def error_codes(
+        self, query: str, variables: dict[str, Any] | None = None, role: str | None = None
+    ) -> list[str]:
         body = self.post(query, variables, role).json()
         return [e.get("extensions", {}).get("code") for e in body.get("errors") or []]
 

@@ -18,12 +18,16 @@ from scoring.policy import default_policy
 pytestmark = pytest.mark.integration
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
-_EXAMPLE = re.compile(r"<!-- example: role=(\w+) -->\n```graphql\n(.*?)```\n(?:```json\n(.*?)```\n)?", re.S)
+_EXAMPLE = re.compile(
+    r"<!-- example: role=(\w+) -->\n```graphql\n(.*?)```\n(?:```json\n(.*?)```\n)?", re.S
+)
 
 
 def examples() -> list[tuple[str, str, dict[str, Any]]]:
-    found = [(role, query, json.loads(variables) if variables else {})
-             for role, query, variables in _EXAMPLE.findall(DOC.read_text(encoding="utf-8"))]
+    found = [
+        (role, query, json.loads(variables) if variables else {})
+        for role, query, variables in _EXAMPLE.findall(DOC.read_text(encoding="utf-8"))
+    ]
     assert len(found) >= 8, "docs/api.md lost its examples"
     return found
 
@@ -32,14 +36,19 @@ def examples() -> list[tuple[str, str, dict[str, Any]]]:
 def demo(_session_store):
     store = _session_store
     store.wipe()
-    events, _ = seedmod.generate(seedmod.SeedConfig(seed=7, buyers=2000, start="2021-06-01", days=180))
+    events, _ = seedmod.generate(
+        seedmod.SeedConfig(seed=7, buyers=2000, start="2021-06-01", days=180)
+    )
     assert not Ingester(store, 5000).ingest(list(events)).rejected
     rescore_all(store, default_policy(), store.latest_event_at())
     return store
 
 
-@pytest.mark.parametrize("role, query, variables", examples(),
-                         ids=[re.search(r"(query|mutation) (\w+)", q).group(2) for _, q, _ in examples()])
+@pytest.mark.parametrize(
+    "role, query, variables",
+    examples(),
+    ids=[re.search(r"(query|mutation) (\w+)", q).group(2) for _, q, _ in examples()],
+)
 def test_documented_example_runs(client, demo, role, query, variables):
     data = client.gql(query, variables, role=None if role == "PUBLIC" else role)
     assert data and all(v is not None for v in data.values()), data
@@ -51,7 +60,9 @@ def test_documented_example_runs(client, demo, role, query, variables):
         assert (got["accepted"], [r["code"] for r in got["rejected"]]) == (2, ["OUT_OF_RANGE"])
     if "global" in data:
         assert data["global"]["converged"] and len(data["global"]["entries"]) == 5
-        assert data["forBuyer"]["entries"] and not any(e["known"] for e in data["forBuyer"]["entries"])
+        assert data["forBuyer"]["entries"] and not any(
+            e["known"] for e in data["forBuyer"]["entries"]
+        )
     if "funnel" in data:
         f = data["funnel"]
         assert f["pairs"] > 100 and f["timeToRegular"]["reached"] > 0

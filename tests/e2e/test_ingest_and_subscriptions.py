@@ -33,10 +33,31 @@ def order_events(prefix: str, buyer: str, host: str, shop: str, day: int) -> lis
     at = f"2021-09-{day:02d}T20:00:00+08:00"
     delivered = f"2021-09-{day + 2:02d}T10:00:00+08:00"
     return [
-        {"eventId": f"{prefix}-w", "type": "WATCHED", "at": at, "buyerId": buyer, "hostId": host, "minutes": 30},
-        {"eventId": f"{prefix}-o", "type": "ORDER_PLACED", "at": at, "orderId": f"{prefix}-o", "buyerId": buyer,
-         "hostId": host, "shopId": shop, "amount": 128.0, "category": "tea"},
-        {"eventId": f"{prefix}-d", "type": "ORDER_DELIVERED", "at": delivered, "orderId": f"{prefix}-o"},
+        {
+            "eventId": f"{prefix}-w",
+            "type": "WATCHED",
+            "at": at,
+            "buyerId": buyer,
+            "hostId": host,
+            "minutes": 30,
+        },
+        {
+            "eventId": f"{prefix}-o",
+            "type": "ORDER_PLACED",
+            "at": at,
+            "orderId": f"{prefix}-o",
+            "buyerId": buyer,
+            "hostId": host,
+            "shopId": shop,
+            "amount": 128.0,
+            "category": "tea",
+        },
+        {
+            "eventId": f"{prefix}-d",
+            "type": "ORDER_DELIVERED",
+            "at": delivered,
+            "orderId": f"{prefix}-o",
+        },
     ]
 
 
@@ -48,21 +69,41 @@ def empty(_session_store):
 
 def test_record_events_accepts_rejects_alone_and_rescores(client, empty):
     events = order_events("e1", "b1", "h1", "s1", 1) + [
-        {"eventId": "bad-1", "type": "WATCHED", "at": "2021-09-01T20:00:00+08:00", "buyerId": "b1", "hostId": "h1",
-         "minutes": 99999},
+        {
+            "eventId": "bad-1",
+            "type": "WATCHED",
+            "at": "2021-09-01T20:00:00+08:00",
+            "buyerId": "b1",
+            "hostId": "h1",
+            "minutes": 99999,
+        },
         {"eventId": "bad-2", "type": "NOT_A_TYPE", "at": "2021-09-01T20:00:00+08:00"},
-        {"eventId": "bad-3", "type": "ORDER_DELIVERED", "at": "2021-09-01T20:00:00+08:00", "orderId": "nope"},
+        {
+            "eventId": "bad-3",
+            "type": "ORDER_DELIVERED",
+            "at": "2021-09-01T20:00:00+08:00",
+            "orderId": "nope",
+        },
     ]
     got = client.gql(RECORD, {"events": events}, role="INGEST")["recordEvents"]
     assert got["accepted"] == 3 and got["duplicates"] == 0
     assert [(r["index"], r["code"], r["field"]) for r in got["rejected"]] == [
-        (3, "OUT_OF_RANGE", "minutes"), (4, "UNKNOWN_TYPE", "type"), (5, "UNKNOWN_ORDER", "orderId")]
+        (3, "OUT_OF_RANGE", "minutes"),
+        (4, "UNKNOWN_TYPE", "type"),
+        (5, "UNKNOWN_ORDER", "orderId"),
+    ]
     assert {(c["targetKind"], c["targetId"], c["newLevel"]) for c in got["trustChanges"]} == {
-        ("HOST", "h1", "ACQUAINTANCE"), ("SHOP", "s1", "ACQUAINTANCE")}
+        ("HOST", "h1", "ACQUAINTANCE"),
+        ("SHOP", "s1", "ACQUAINTANCE"),
+    }
     # Durable and scored when the call returned: read it back through the API.
-    trust = client.gql('{ trustBatch(buyerId: "b1", hostIds: ["h1"], shopIds: ["s1"]) { levels } }', role="ADMIN")
+    trust = client.gql(
+        '{ trustBatch(buyerId: "b1", hostIds: ["h1"], shopIds: ["s1"]) { levels } }', role="ADMIN"
+    )
     assert trust["trustBatch"]["levels"] == ["ACQUAINTANCE", "ACQUAINTANCE"]
-    shop = client.gql('{ shop(id: "s1") { metrics { rawOrders deliveredOrders } } }', role=None)["shop"]
+    shop = client.gql('{ shop(id: "s1") { metrics { rawOrders deliveredOrders } } }', role=None)[
+        "shop"
+    ]
     assert shop["metrics"]["rawOrders"] == 1
     # A replay changes nothing.
     again = client.gql(RECORD, {"events": events[:3]}, role="INGEST")["recordEvents"]
@@ -75,19 +116,34 @@ def test_record_events_accepts_rejects_alone_and_rescores(client, empty):
 
 def test_record_events_limits(client, empty, service_settings):
     limit = service_settings.limits.max_events_per_call
-    events = [{"eventId": f"r{i}", "type": "BUYER_REGISTERED", "at": "2021-09-01T00:00:00Z", "buyerId": f"b{i}"}
-              for i in range(limit + 1)]
+    events = [
+        {
+            "eventId": f"r{i}",
+            "type": "BUYER_REGISTERED",
+            "at": "2021-09-01T00:00:00Z",
+            "buyerId": f"b{i}",
+        }
+        for i in range(limit + 1)
+    ]
     body = client.post(RECORD, {"events": events}, role="INGEST").json()
     assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_USER_INPUT"]
     assert str(limit) in body["errors"][0]["message"]
 
 
-SUB_TRUST = 'subscription { trustChanged(buyerId: "b7") { buyerId targetKind targetId oldLevel newLevel } }'
-SUB_BADGE = 'subscription { badgeChanged { targetKind targetId newBadges } }'
+SUB_TRUST = (
+    'subscription { trustChanged(buyerId: "b7") { buyerId targetKind targetId oldLevel newLevel } }'
+)
+SUB_BADGE = "subscription { badgeChanged { targetKind targetId newBadges } }"
 
 
-async def _subscribe(url: str, query: str, key: str | None, received: list[dict[str, Any]], ready: asyncio.Event,
-                     count: int) -> None:
+async def _subscribe(
+    url: str,
+    query: str,
+    key: str | None,
+    received: list[dict[str, Any]],
+    ready: asyncio.Event,
+    count: int,
+) -> None:
     ws_url = url.replace("http://", "ws://") + "/graphql"
     async with websockets.connect(ws_url, subprotocols=["graphql-transport-ws"]) as ws:
         payload = {"Authorization": f"Bearer {key}"} if key else {}
@@ -111,11 +167,20 @@ def other_process(service_settings):
     port = _free_port()
     s = service_settings
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "TRUSTGRAPH_"))}
-    env.update(NEO4J_URI=s.bolt_uri, NEO4J_USER=s.neo4j_user, NEO4J_PASSWORD=s.neo4j_password,
-               NEO4J_DATABASE=s.neo4j_database,
-               TRUSTGRAPH_API_KEYS=",".join(f"{k}:{role}" for role, k in KEYS.items()))
-    proc = subprocess.Popen([sys.executable, "-m", "graph_api.cli", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env.update(
+        NEO4J_URI=s.bolt_uri,
+        NEO4J_USER=s.neo4j_user,
+        NEO4J_PASSWORD=s.neo4j_password,
+        NEO4J_DATABASE=s.neo4j_database,
+        TRUSTGRAPH_API_KEYS=",".join(f"{k}:{role}" for role, k in KEYS.items()),
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "graph_api.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while True:
@@ -126,7 +191,9 @@ def other_process(service_settings):
             pass
         if time.time() > deadline or proc.poll() is not None:
             proc.kill()
-            raise RuntimeError(f"trustgraph serve did not start: {proc.stdout.read() if proc.stdout else ''}")
+            raise RuntimeError(
+                f"trustgraph serve did not start: {proc.stdout.read() if proc.stdout else ''}"
+            )
         time.sleep(0.3)
     yield url
     proc.terminate()
@@ -136,7 +203,9 @@ def other_process(service_settings):
         proc.kill()
 
 
-def test_a_change_ingested_in_one_process_reaches_subscribers_of_another(client, empty, other_process):
+def test_a_change_ingested_in_one_process_reaches_subscribers_of_another(
+    client, empty, other_process
+):
     """The subscriber is connected to the test's server; the events go to a separate
     `trustgraph serve` process. Only the change log in the graph links the two."""
     received: list[dict[str, Any]] = []
@@ -144,15 +213,22 @@ def test_a_change_ingested_in_one_process_reaches_subscribers_of_another(client,
 
     async def scenario() -> None:
         ready, ready2 = asyncio.Event(), asyncio.Event()
-        sub = asyncio.create_task(_subscribe(client.url, SUB_TRUST, KEYS["RECOMMENDER"], received, ready, 2))
+        sub = asyncio.create_task(
+            _subscribe(client.url, SUB_TRUST, KEYS["RECOMMENDER"], received, ready, 2)
+        )
         public = asyncio.create_task(_subscribe(client.url, SUB_BADGE, None, badges, ready2, 1))
         await ready.wait()
         await ready2.wait()
         async with httpx.AsyncClient(base_url=other_process, timeout=60) as http:
             # Another buyer first (filtered out), then b7.
-            events = order_events("x1", "b6", "h1", "s1", 1) + order_events("x2", "b7", "h1", "s1", 3)
-            r = await http.post("/graphql", json={"query": RECORD, "variables": {"events": events}},
-                                headers={"Authorization": f"Bearer {KEYS['INGEST']}"})
+            events = order_events("x1", "b6", "h1", "s1", 1) + order_events(
+                "x2", "b7", "h1", "s1", 3
+            )
+            r = await http.post(
+                "/graphql",
+                json={"query": RECORD, "variables": {"events": events}},
+                headers={"Authorization": f"Bearer {KEYS['INGEST']}"},
+            )
             assert r.json()["data"]["recordEvents"]["accepted"] == 6, r.text
         await asyncio.wait_for(sub, timeout=30)
         public.cancel()
@@ -161,14 +237,18 @@ def test_a_change_ingested_in_one_process_reaches_subscribers_of_another(client,
     changes = [p["data"]["trustChanged"] for p in received]
     assert {c["buyerId"] for c in changes} == {"b7"}
     assert {(c["targetKind"], c["targetId"], c["newLevel"]) for c in changes} == {
-        ("HOST", "h1", "ACQUAINTANCE"), ("SHOP", "s1", "ACQUAINTANCE")}
+        ("HOST", "h1", "ACQUAINTANCE"),
+        ("SHOP", "s1", "ACQUAINTANCE"),
+    }
 
 
 def test_subscriptions_check_roles(client):
     received: list[dict[str, Any]] = []
 
     async def scenario() -> None:
-        await asyncio.wait_for(_subscribe(client.url, SUB_TRUST, None, received, asyncio.Event(), 1), timeout=30)
+        await asyncio.wait_for(
+            _subscribe(client.url, SUB_TRUST, None, received, asyncio.Event(), 1), timeout=30
+        )
 
     asyncio.run(scenario())
     # The role is checked when the subscription starts: the first message carries the error.
@@ -178,7 +258,14 @@ def test_subscriptions_check_roles(client):
     async def bad_key() -> int:
         ws_url = client.url.replace("http://", "ws://") + "/graphql"
         async with websockets.connect(ws_url, subprotocols=["graphql-transport-ws"]) as ws:
-            await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": "Bearer wrong-key-000000000"}}))
+            await ws.send(
+                json.dumps(
+                    {
+                        "type": "connection_init",
+                        "payload": {"Authorization": "Bearer wrong-key-000000000"},
+                    }
+                )
+            )
             try:
                 got = await asyncio.wait_for(ws.recv(), timeout=10)
             except websockets.ConnectionClosed as closed:

@@ -24,10 +24,16 @@ def test_neo4j_outage_and_recovery(client, neo4j_settings, _session_store):
         assert ready.status_code == 503 and ready.json()["status"] == "unavailable"
         started = time.monotonic()
         assert client.error_codes("{ clock }") == ["SERVICE_UNAVAILABLE"]
-        assert time.monotonic() - started < 15, "a request waited too long for a database that is down"
+        assert time.monotonic() - started < 15, (
+            "a request waited too long for a database that is down"
+        )
         body = client.post('{ shop(id: "s1") { id } }').json()
-        assert body["errors"][0]["message"] == "the graph database is unavailable; try again shortly"
-        assert client.gql("{ policy { version } }", role=None)["policy"]["version"] == "v1"  # no database needed
+        assert (
+            body["errors"][0]["message"] == "the graph database is unavailable; try again shortly"
+        )
+        assert (
+            client.gql("{ policy { version } }", role=None)["policy"]["version"] == "v1"
+        )  # no database needed
     finally:
         launcher.start()
     deadline = time.monotonic() + 60

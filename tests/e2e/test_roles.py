@@ -17,8 +17,9 @@ ALL = {None, "RECOMMENDER", "RESEARCHER", "INGEST", "ADMIN"}
 
 def _simulate_query() -> str:
 
-
-    return "{ simulatePolicy(policy: %s) { pairs candidatePolicy } }" % json.dumps(default_policy_text())
+    return "{ simulatePolicy(policy: %s) { pairs candidatePolicy } }" % json.dumps(
+        default_policy_text()
+    )
 
 
 SIMULATE = _simulate_query()
@@ -41,8 +42,14 @@ OPERATIONS = {
     "recordEvents": ("mutation { recordEvents(events: []) { accepted } }", {"INGEST", "ADMIN"}),
     "neighbourhood": ('{ neighbourhood(center: "HOST:h1") { nodes { id } } }', EXPLORERS),
     "simulatePolicy": (SIMULATE, {"ADMIN"}),
-    "trustRanking": ('{ trustRanking(fromBuyer: "b1") { edges entries { targetId trust known } } }', EXPLORERS),
-    "funnel": ("{ funnel(period: WEEK) { pairs periods { newPairs } conversion { group regularRate } } }", EXPLORERS),
+    "trustRanking": (
+        '{ trustRanking(fromBuyer: "b1") { edges entries { targetId trust known } } }',
+        EXPLORERS,
+    ),
+    "funnel": (
+        "{ funnel(period: WEEK) { pairs periods { newPairs } conversion { group regularRate } } }",
+        EXPLORERS,
+    ),
 }
 
 
@@ -52,12 +59,35 @@ def tiny(_session_store):
     store = _session_store
     store.wipe()
     at = "2021-09-01T20:00:00+08:00"
-    Ingester(store, 100, deriver=Deriver(store, default_policy())).ingest([
-        {"eventId": "s", "type": "HOST_SELLS_FOR_SHOP", "at": at, "hostId": "h1", "shopId": "s1"},
-        {"eventId": "o", "type": "ORDER_PLACED", "at": at, "orderId": "o1", "buyerId": "b1", "hostId": "h1",
-         "shopId": "s1", "amount": 50.0},
-        {"eventId": "f", "type": "FAN_CLUB_TIER_SET", "at": at, "buyerId": "b1", "hostId": "h1", "tier": 3},
-    ])
+    Ingester(store, 100, deriver=Deriver(store, default_policy())).ingest(
+        [
+            {
+                "eventId": "s",
+                "type": "HOST_SELLS_FOR_SHOP",
+                "at": at,
+                "hostId": "h1",
+                "shopId": "s1",
+            },
+            {
+                "eventId": "o",
+                "type": "ORDER_PLACED",
+                "at": at,
+                "orderId": "o1",
+                "buyerId": "b1",
+                "hostId": "h1",
+                "shopId": "s1",
+                "amount": 50.0,
+            },
+            {
+                "eventId": "f",
+                "type": "FAN_CLUB_TIER_SET",
+                "at": at,
+                "buyerId": "b1",
+                "hostId": "h1",
+                "tier": 3,
+            },
+        ]
+    )
     return store
 
 
@@ -82,6 +112,8 @@ def test_public_callers_never_see_buyer_ids(client, tiny):
 
 
 def test_simulate_policy_rejects_a_bad_policy_by_key(client, tiny):
-    body = client.post('{ simulatePolicy(policy: "version = \\"x\\"") { pairs } }', role="ADMIN").json()
+    body = client.post(
+        '{ simulatePolicy(policy: "version = \\"x\\"") { pairs } }', role="ADMIN"
+    ).json()
     assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_USER_INPUT"]
     assert "trust is missing" in body["errors"][0]["message"]

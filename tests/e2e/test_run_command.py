@@ -22,10 +22,19 @@ def test_up_loads_the_demo_serves_and_prints_a_first_query(neo4j_settings, _sess
     port = _free_port()
     s = neo4j_settings
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "TRUSTGRAPH_"))}
-    env.update(NEO4J_URI=s.bolt_uri, NEO4J_USER=s.neo4j_user, NEO4J_PASSWORD=s.neo4j_password,
-               NEO4J_DATABASE=s.neo4j_database)
-    proc = subprocess.Popen([sys.executable, "-m", "graph_api.cli", "up", "--demo-buyers", "600", "--port", str(port)],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env.update(
+        NEO4J_URI=s.bolt_uri,
+        NEO4J_USER=s.neo4j_user,
+        NEO4J_PASSWORD=s.neo4j_password,
+        NEO4J_DATABASE=s.neo4j_database,
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "graph_api.cli", "up", "--demo-buyers", "600", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     lines: list[str] = []
     try:
         deadline = time.time() + 300
@@ -50,7 +59,9 @@ def test_up_loads_the_demo_serves_and_prints_a_first_query(neo4j_settings, _sess
                 pass
             assert time.time() < deadline and proc.poll() is None, "".join(lines)
             time.sleep(0.3)
-        body = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": query}, timeout=30).json()
+        body = httpx.post(
+            f"http://127.0.0.1:{port}/graphql", json={"query": query}, timeout=30
+        ).json()
         assert not body.get("errors") and len(body["data"]["badges"]) == 3, body
     finally:
         proc.terminate()

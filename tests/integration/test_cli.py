@@ -15,10 +15,19 @@ pytestmark = pytest.mark.integration
 
 def run(settings, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "TRUSTGRAPH_"))}
-    env.update(NEO4J_URI=settings.bolt_uri, NEO4J_USER=settings.neo4j_user,
-               NEO4J_PASSWORD=settings.neo4j_password, NEO4J_DATABASE=settings.neo4j_database)
-    proc = subprocess.run([sys.executable, "-m", "graph_api.cli", *args], env=env, capture_output=True,
-                          text=True, timeout=600)
+    env.update(
+        NEO4J_URI=settings.bolt_uri,
+        NEO4J_USER=settings.neo4j_user,
+        NEO4J_PASSWORD=settings.neo4j_password,
+        NEO4J_DATABASE=settings.neo4j_database,
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "graph_api.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     if check:
         assert proc.returncode == 0, proc.stderr
     return proc
@@ -49,7 +58,9 @@ def test_seed_into_the_graph_prints_what_it_made(store, tmp_path):
     assert "accepted" in out and "repurchase" in out.lower()
     report = json.loads(truth.read_text())
     stats = json.loads(run(settings, "stats", "--json").stdout)
-    assert stats["nodes"]["Order"] > 0 and stats["relationships"]["PLACED"] == stats["nodes"]["Order"]
+    assert (
+        stats["nodes"]["Order"] > 0 and stats["relationships"]["PLACED"] == stats["nodes"]["Order"]
+    )
     assert report  # the ground truth of the planted bad actors
     # Scored once at the end (--derive rebuild): trust, and a standing per shop and host.
     assert "rescored 500 buyers" in out and stats["relationships"]["TRUST"] > 0
@@ -77,12 +88,32 @@ def test_import_derive_modes(store, tmp_path):
 
 def test_import_reports_rejects_with_their_reasons(store, tmp_path):
     src = tmp_path / "mixed.jsonl"
-    src.write_text("\n".join([
-        json.dumps({"eventId": "a", "type": "BUYER_REGISTERED", "at": "2021-09-01T00:00:00Z", "buyerId": "b1"}),
-        "{oops",
-        json.dumps({"eventId": "c", "type": "WATCHED", "at": "2021-09-01T00:00:00Z", "buyerId": "b1",
-                    "hostId": "h1", "minutes": 2000}),
-    ]) + "\n")
+    src.write_text(
+        "\n".join(
+            [
+                json.dumps(
+                    {
+                        "eventId": "a",
+                        "type": "BUYER_REGISTERED",
+                        "at": "2021-09-01T00:00:00Z",
+                        "buyerId": "b1",
+                    }
+                ),
+                "{oops",
+                json.dumps(
+                    {
+                        "eventId": "c",
+                        "type": "WATCHED",
+                        "at": "2021-09-01T00:00:00Z",
+                        "buyerId": "b1",
+                        "hostId": "h1",
+                        "minutes": 2000,
+                    }
+                ),
+            ]
+        )
+        + "\n"
+    )
     summary = json.loads(run(store.settings, "import", str(src), "--json").stdout)
     assert (summary["accepted"], summary["rejected"]) == (1, 2)
     assert summary["rejectionCodes"] == {"INVALID_JSON": 1, "OUT_OF_RANGE": 1}
@@ -95,7 +126,9 @@ def test_bad_input_gets_a_clear_error(store, tmp_path):
     assert proc.returncode == 1 and "no such file" in proc.stderr and "Traceback" not in proc.stderr
     proc = run(store.settings, "seed", "--buyers", "0", check=False)
     assert proc.returncode == 2 and "--buyers" in proc.stderr
-    proc = run(store.settings, "seed", "--start", "June", "--out", str(tmp_path / "x.jsonl"), check=False)
+    proc = run(
+        store.settings, "seed", "--start", "June", "--out", str(tmp_path / "x.jsonl"), check=False
+    )
     assert proc.returncode == 1 and "start" in proc.stderr and "Traceback" not in proc.stderr
     proc = run(store.settings, "neo4j", "start", check=False)
     assert proc.returncode == 1 and "NEO4J_URI is set" in proc.stderr
@@ -104,7 +137,12 @@ def test_bad_input_gets_a_clear_error(store, tmp_path):
 def test_unreachable_server_is_reported_without_a_traceback():
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "TRUSTGRAPH_"))}
     env["NEO4J_URI"] = "bolt://127.0.0.1:9"  # nothing listens on the discard port
-    proc = subprocess.run([sys.executable, "-m", "graph_api.cli", "stats"], env=env, capture_output=True, text=True,
-                          timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "graph_api.cli", "stats"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 1
     assert "unavailable" in proc.stderr and "Traceback" not in proc.stderr

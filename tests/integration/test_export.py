@@ -34,7 +34,9 @@ def platform(_session_store):
 
 def same(a: nx.MultiDiGraph, b: nx.MultiDiGraph) -> None:
     assert dict(a.nodes(data=True)) == dict(b.nodes(data=True))
-    assert sorted(a.edges(keys=True, data=True), key=repr) == sorted(b.edges(keys=True, data=True), key=repr)
+    assert sorted(a.edges(keys=True, data=True), key=repr) == sorted(
+        b.edges(keys=True, data=True), key=repr
+    )
 
 
 def test_exports_round_trip_through_networkx(platform, tmp_path):
@@ -42,7 +44,9 @@ def test_exports_round_trip_through_networkx(platform, tmp_path):
     kinds = {d["kind"] for _, d in g.nodes(data=True)}
     assert kinds == {"BUYER", "HOST", "SHOP"}
     trust = [(u, v, d) for u, v, k, d in g.edges(keys=True, data=True) if k == "TRUST"]
-    stored = platform.driver.execute_query("MATCH ()-[t:TRUST]->() RETURN count(t) AS n", database_=platform.database)
+    stored = platform.driver.execute_query(
+        "MATCH ()-[t:TRUST]->() RETURN count(t) AS n", database_=platform.database
+    )
     assert len(trust) == stored[0][0]["n"] > 0
     assert {k for _, _, k in g.edges(keys=True)} == {"TRUST", "ORDERED", "SELLS_FOR"}
 
@@ -60,7 +64,11 @@ def test_exports_round_trip_through_networkx(platform, tmp_path):
         assert sum(1 for _ in csv.DictReader(fh)) == g.number_of_nodes()
     with (tmp_path / "csv" / "edges.csv").open() as fh:
         rows = list(csv.DictReader(fh))
-    assert len(rows) == g.number_of_edges() and {r["key"] for r in rows} == {"TRUST", "ORDERED", "SELLS_FOR"}
+    assert len(rows) == g.number_of_edges() and {r["key"] for r in rows} == {
+        "TRUST",
+        "ORDERED",
+        "SELLS_FOR",
+    }
 
 
 def test_filters(platform):
@@ -70,19 +78,28 @@ def test_filters(platform):
     targets = [d for _, d in g.nodes(data=True) if d["kind"] != "BUYER"]
     assert targets and all(d["category"] == category for d in targets)
 
-    times = sorted(d["firstAt"] for _, _, k, d in everything.edges(keys=True, data=True) if k == "ORDERED")
+    times = sorted(
+        d["firstAt"] for _, _, k, d in everything.edges(keys=True, data=True) if k == "ORDERED"
+    )
     mid = times[len(times) // 2]
     late = to_networkx(platform, ExportFilter(since=mid))
     ordered = [d for _, _, k, d in late.edges(keys=True, data=True) if k == "ORDERED"]
     assert ordered and all(d["lastAt"] >= mid for d in ordered)
     assert late.number_of_edges() < everything.number_of_edges()
 
-    shop = next(n for n, d in everything.nodes(data=True) if d["kind"] == "SHOP" and everything.in_degree(n) > 3)
+    shop = next(
+        n
+        for n, d in everything.nodes(data=True)
+        if d["kind"] == "SHOP" and everything.in_degree(n) > 3
+    )
     near = to_networkx(platform, ExportFilter(center=shop, depth=1))
-    assert shop in near and all(n == shop or d["kind"] == "BUYER" or near.has_edge(n, shop)
-                                for n, d in near.nodes(data=True))
-    assert set(near.predecessors(shop)) == {u for u, _ in everything.in_edges(shop) if u.startswith("BUYER:")} | {
-        u for u, _ in everything.in_edges(shop) if u.startswith("HOST:")}
+    assert shop in near and all(
+        n == shop or d["kind"] == "BUYER" or near.has_edge(n, shop)
+        for n, d in near.nodes(data=True)
+    )
+    assert set(near.predecessors(shop)) == {
+        u for u, _ in everything.in_edges(shop) if u.startswith("BUYER:")
+    } | {u for u, _ in everything.in_edges(shop) if u.startswith("HOST:")}
     with pytest.raises(ExportError, match="not in the graph"):
         to_networkx(platform, ExportFilter(center="SHOP:nope"))
     with pytest.raises(ExportError, match="HOST:<id>, SHOP:<id> or BUYER:<id>"):
@@ -95,13 +112,27 @@ def test_filters(platform):
 def test_cli_export(platform, tmp_path):
     s = platform.settings
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "TRUSTGRAPH_"))}
-    env.update(NEO4J_URI=s.bolt_uri, NEO4J_USER=s.neo4j_user, NEO4J_PASSWORD=s.neo4j_password,
-               NEO4J_DATABASE=s.neo4j_database)
+    env.update(
+        NEO4J_URI=s.bolt_uri,
+        NEO4J_USER=s.neo4j_user,
+        NEO4J_PASSWORD=s.neo4j_password,
+        NEO4J_DATABASE=s.neo4j_database,
+    )
     out = tmp_path / "x.graphml"
-    proc = subprocess.run([sys.executable, "-m", "graph_api.cli", "export", "--format", "graphml", "--out", str(out)],
-                          env=env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "graph_api.cli", "export", "--format", "graphml", "--out", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "edges/s" in proc.stdout and out.exists() and not Path(str(out) + ".part").exists()
-    bad = subprocess.run([sys.executable, "-m", "graph_api.cli", "export", "--out", str(out), "--center", "nope"],
-                         env=env, capture_output=True, text=True, timeout=300)
+    bad = subprocess.run(
+        [sys.executable, "-m", "graph_api.cli", "export", "--out", str(out), "--center", "nope"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert bad.returncode == 1 and "HOST:<id>, SHOP:<id> or BUYER:<id>" in bad.stderr

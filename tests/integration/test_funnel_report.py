@@ -36,7 +36,8 @@ def seeded(_session_store):
 def _stored_levels(store) -> dict[tuple[str, str, str], str]:
     rows = store.driver.execute_query(
         "MATCH (b:Buyer)-[t:TRUST]->(x) RETURN b.id AS b, labels(x)[0] AS kind, x.id AS x, t.level AS level",
-        database_=store.database)[0]
+        database_=store.database,
+    )[0]
     return {(r["b"], r["kind"].upper(), r["x"]): r["level"] for r in rows}
 
 
@@ -46,18 +47,29 @@ def test_every_replayed_path_ends_at_the_stored_level(seeded):
     stored = _stored_levels(store)
     assert len(paths) > 500
     assert {(p.buyer_id, p.kind, p.target_id): p.changes[-1][1] for p in paths} == stored
-    assert all(p.changes[0][0] == p.first_at and p.changes == tuple(sorted(p.changes)) for p in paths)
+    assert all(
+        p.changes[0][0] == p.first_at and p.changes == tuple(sorted(p.changes)) for p in paths
+    )
     # every level is reached somewhere, and some pairs fall back (decay, refunds): a real funnel
     moves = Counter((a[1], b[1]) for p in paths for a, b in zip(p.changes, p.changes[1:]))
-    assert moves[("STRANGER", "ACQUAINTANCE")] and moves[("ACQUAINTANCE", "REGULAR")] and moves[("ACQUAINTANCE", "STRANGER")]
+    assert (
+        moves[("STRANGER", "ACQUAINTANCE")]
+        and moves[("ACQUAINTANCE", "REGULAR")]
+        and moves[("ACQUAINTANCE", "STRANGER")]
+    )
 
 
 def test_skipping_moments_before_the_first_delivery_changes_nothing(seeded, monkeypatch):
     store, clock = seeded
     fast = list(pair_paths(store, default_policy(), clock))
     exhaustive = funnel_mod.level_changes
-    monkeypatch.setattr(funnel_mod, "level_changes",
-                        lambda facts, score_at, until, resolution, policy: exhaustive(facts, score_at, until, resolution))
+    monkeypatch.setattr(
+        funnel_mod,
+        "level_changes",
+        lambda facts, score_at, until, resolution, policy: exhaustive(
+            facts, score_at, until, resolution
+        ),
+    )
     assert list(pair_paths(store, default_policy(), clock)) == fast
 
 
@@ -74,14 +86,30 @@ def test_the_moves_add_up_to_the_stored_levels(seeded):
     assert f.time_to_regular.reached > 0 and all(d > 0 for d in f.time_to_regular.days)
     rows = {(c.kind, c.category, c.factor, c.group): c for c in f.conversion}
     hosts = rows[("HOST", None, "ALL", "all")]
-    assert hosts.pairs == sum(c.pairs for k, c in rows.items() if k[:3] == ("HOST", None, "FAN_CLUB_TIER"))
+    assert hosts.pairs == sum(
+        c.pairs for k, c in rows.items() if k[:3] == ("HOST", None, "FAN_CLUB_TIER")
+    )
     shops = rows[("SHOP", None, "ALL", "all")]
-    assert shops.pairs == sum(c.pairs for k, c in rows.items() if k[:3] == ("SHOP", None, "SHOP_RIGHTS"))
-    by_category = sum(c.pairs for k, c in rows.items() if k[0] == "SHOP" and k[1] is not None and k[2] == "ALL")
+    assert shops.pairs == sum(
+        c.pairs for k, c in rows.items() if k[:3] == ("SHOP", None, "SHOP_RIGHTS")
+    )
+    by_category = sum(
+        c.pairs for k, c in rows.items() if k[0] == "SHOP" and k[1] is not None and k[2] == "ALL"
+    )
     assert by_category == shops.pairs
     # a category filter keeps exactly that category's pairs
-    tea = compute_funnel(store, default_policy(), clock=clock, period="WEEK", horizon_days=60, category="tea", kind="SHOP")
-    assert {c.category for c in tea.conversion} == {None, "tea"} and {c.kind for c in tea.conversion} == {"SHOP"}
+    tea = compute_funnel(
+        store,
+        default_policy(),
+        clock=clock,
+        period="WEEK",
+        horizon_days=60,
+        category="tea",
+        kind="SHOP",
+    )
+    assert {c.category for c in tea.conversion} == {None, "tea"} and {
+        c.kind for c in tea.conversion
+    } == {"SHOP"}
     assert tea.conversion[0].pairs == rows[("SHOP", "tea", "ALL", "all")].pairs
 
 
@@ -94,24 +122,36 @@ def test_report_writes_charts_summary_and_json(seeded, cli, tmp_path):
     for name in CHARTS:
         image = matplotlib.image.imread(out / name)  # a PNG that decodes
         assert image.shape[0] >= 300 and image.shape[1] >= 600 and image.std() > 0
-    expected = funnel_dict(compute_funnel(store, default_policy(), clock=clock, period="MONTH", horizon_days=60))
+    expected = funnel_dict(
+        compute_funnel(store, default_policy(), clock=clock, period="MONTH", horizon_days=60)
+    )
     written = json.loads((out / "funnel.json").read_text())
     assert written == json.loads(json.dumps(expected))
     summary = (out / "summary.md").read_text()
     for name in CHARTS:
         assert f"]({name})" in summary
-    host_all = next(c for c in written["conversion"] if c["targetKind"] == "HOST" and c["category"] is None
-                    and c["factor"] == "ALL")
+    host_all = next(
+        c
+        for c in written["conversion"]
+        if c["targetKind"] == "HOST" and c["category"] is None and c["factor"] == "ALL"
+    )
     assert f"({host_all['pairs']:,} pairs)" in summary
     assert f"{100 * host_all['regularRate']:.1f}% regulars" in summary
     assert not list(out.glob("*.part"))
 
-    again = cli("report", "--out", str(tmp_path / "again"), "--period", "month", "--horizon-days", "60")
-    assert again.returncode == 0 and (tmp_path / "again" / "funnel.json").read_text() == (out / "funnel.json").read_text()
+    again = cli(
+        "report", "--out", str(tmp_path / "again"), "--period", "month", "--horizon-days", "60"
+    )
+    assert (
+        again.returncode == 0
+        and (tmp_path / "again" / "funnel.json").read_text() == (out / "funnel.json").read_text()
+    )
 
 
 def test_report_rejects_bad_flags_with_a_clear_message(seeded, cli, tmp_path):
-    bad_window = cli("report", "--since", "2021-09-01T00:00:00+08:00", "--until", "2021-08-01T00:00:00+08:00")
+    bad_window = cli(
+        "report", "--since", "2021-09-01T00:00:00+08:00", "--until", "2021-08-01T00:00:00+08:00"
+    )
     assert bad_window.returncode == 1 and "--until must not be before --since" in bad_window.stderr
     bad_horizon = cli("report", "--horizon-days", "0")
     assert bad_horizon.returncode == 2 and "--horizon-days" in bad_horizon.stderr

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -29,11 +29,15 @@ def diff(a: dict[str, dict], b: dict[str, dict], limit: int = 5) -> list[str]:
     for k in sorted(a.keys() & b.keys()):
         if a[k] != b[k]:
             fields = sorted(f for f in a[k].keys() | b[k].keys() if a[k].get(f) != b[k].get(f))
-            out.append(f"{k}: " + "; ".join(f"{f}: {a[k].get(f)!r} != {b[k].get(f)!r}" for f in fields[:3]))
+            out.append(
+                f"{k}: " + "; ".join(f"{f}: {a[k].get(f)!r} != {b[k].get(f)!r}" for f in fields[:3])
+            )
     return out[:limit]
 
 
-def test_incremental_path_equals_the_full_rebuild_on_a_seeded_platform(store, derived_state, capsys):
+def test_incremental_path_equals_the_full_rebuild_on_a_seeded_platform(
+    store, derived_state, capsys
+):
     """Ingest a seeded platform in 300-event batches with incremental rescoring, then rebuild
     everything from the facts at the same time: the two states are identical, property for
     property. The first batch moves the graph's clock to the platform's last moment (a late
@@ -42,8 +46,12 @@ def test_incremental_path_equals_the_full_rebuild_on_a_seeded_platform(store, de
     config = seedmod.SeedConfig(seed=11, buyers=700, days=90, brushing_rings=2, ring_size=12)
     events = list(seedmod.generate(config)[0])
     last = max(parse_at(e["at"]) for e in events)
-    clock = {"eventId": "clock", "type": "BUYER_REGISTERED", "buyerId": "b-late",
-             "at": datetime.fromtimestamp(last / 1000, tz=timezone.utc).isoformat()}
+    clock = {
+        "eventId": "clock",
+        "type": "BUYER_REGISTERED",
+        "buyerId": "b-late",
+        "at": datetime.fromtimestamp(last / 1000, tz=UTC).isoformat(),
+    }
     ingester = Ingester(store, 300, deriver=Deriver(store, POLICY))
     result = ingester.ingest([clock, *events])
     assert not result.rejected, result.rejected[:3]
@@ -56,9 +64,15 @@ def test_incremental_path_equals_the_full_rebuild_on_a_seeded_platform(store, de
     summary = rescore_all(store, POLICY, last, batch_buyers=173, batch_entities=7)
     rebuilt = derived_state(store)
     with capsys.disabled():
-        print(f"\n[incremental] {len(events):,} events in {len(result.derived)} batches: {touched:,} buyer "
-              f"rescores, {changes:,} level changes, {badge_changes} badge changes; rebuild: {summary.to_dict()}")
-    assert summary.total_pairs > 1000 and summary.standings["SHOP"] > 0 and summary.standings["HOST"] > 0
+        print(
+            f"\n[incremental] {len(events):,} events in {len(result.derived)} batches: {touched:,} buyer "
+            f"rescores, {changes:,} level changes, {badge_changes} badge changes; rebuild: {summary.to_dict()}"
+        )
+    assert (
+        summary.total_pairs > 1000
+        and summary.standings["SHOP"] > 0
+        and summary.standings["HOST"] > 0
+    )
     assert sum(summary.badges.values()) > 0, "the seeded platform should hold some badges"
     assert len(incremental) == len(rebuilt)
     assert diff(incremental, rebuilt) == []
@@ -74,14 +88,18 @@ def at(day: float) -> str:
 def trust(store, buyer: str, target: str) -> dict | None:
     records, _, _ = store.driver.execute_query(
         "MATCH (:Buyer {id: $b})-[t:TRUST]->(x {id: $x}) RETURN properties(t) AS p",
-        {"b": buyer, "x": target}, database_=store.database)
+        {"b": buyer, "x": target},
+        database_=store.database,
+    )
     return records[0]["p"] if records else None
 
 
 def standing(store, kind: str, entity: str) -> dict:
     records, _, _ = store.driver.execute_query(
-        "MATCH (st:Standing {id: $id}) RETURN properties(st) AS p", {"id": f"{kind}:{entity}"},
-        database_=store.database)
+        "MATCH (st:Standing {id: $id}) RETURN properties(st) AS p",
+        {"id": f"{kind}:{entity}"},
+        database_=store.database,
+    )
     assert records, f"no standing for {kind}:{entity}"
     p = records[0]["p"]
     p["explanation"] = json.loads(p["explanation"])
@@ -91,32 +109,66 @@ def standing(store, kind: str, entity: str) -> dict:
 def test_a_batch_is_scored_before_the_call_returns(store):
     ingester = Ingester(store, 100, deriver=Deriver(store, POLICY))
     setup = [
-        {"eventId": "w", "type": "WATCHED", "at": at(0), "buyerId": "b1", "hostId": "h1", "minutes": 30},
-        {"eventId": "o1", "type": "ORDER_PLACED", "at": at(0.1), "orderId": "o1", "buyerId": "b1", "hostId": "h1",
-         "shopId": "s1", "amount": 120.0},
+        {
+            "eventId": "w",
+            "type": "WATCHED",
+            "at": at(0),
+            "buyerId": "b1",
+            "hostId": "h1",
+            "minutes": 30,
+        },
+        {
+            "eventId": "o1",
+            "type": "ORDER_PLACED",
+            "at": at(0.1),
+            "orderId": "o1",
+            "buyerId": "b1",
+            "hostId": "h1",
+            "shopId": "s1",
+            "amount": 120.0,
+        },
     ]
     first = ingester.ingest(setup)
-    assert trust(store, "b1", "h1")["level"] == "STRANGER"  # an order not delivered yet is no evidence
+    assert (
+        trust(store, "b1", "h1")["level"] == "STRANGER"
+    )  # an order not delivered yet is no evidence
     assert [(c.target_id, c.old_level, c.new_level) for c in first.derived[0].trust_changes] == [
-        ("h1", None, "STRANGER"), ("s1", None, "STRANGER")]
+        ("h1", None, "STRANGER"),
+        ("s1", None, "STRANGER"),
+    ]
     assert standing(store, "SHOP", "s1")["explanation"]["metrics"]["raw_orders"] == 1
 
     # Delivery names only the order: its buyer, host and shop are rescored through it.
-    second = ingester.ingest([{"eventId": "d1", "type": "ORDER_DELIVERED", "at": at(2), "orderId": "o1"}])
+    second = ingester.ingest(
+        [{"eventId": "d1", "type": "ORDER_DELIVERED", "at": at(2), "orderId": "o1"}]
+    )
     assert trust(store, "b1", "h1")["level"] == "ACQUAINTANCE"
     assert trust(store, "b1", "s1")["asOf"] == second.derived[0].as_of
     assert standing(store, "HOST", "h1")["explanation"]["metrics"]["delivered_orders"] == 1.0
     assert {(c.target_id, c.new_level) for c in second.derived[0].trust_changes} == {
-        ("h1", "ACQUAINTANCE"), ("s1", "ACQUAINTANCE")}
+        ("h1", "ACQUAINTANCE"),
+        ("s1", "ACQUAINTANCE"),
+    }
 
     # A replay changes nothing and rescores nothing.
-    replay = ingester.ingest([{"eventId": "d1", "type": "ORDER_DELIVERED", "at": at(2), "orderId": "o1"}])
+    replay = ingester.ingest(
+        [{"eventId": "d1", "type": "ORDER_DELIVERED", "at": at(2), "orderId": "o1"}]
+    )
     assert replay.duplicates == 1 and replay.derived == []
 
     # A rights change moves the platform trust of every buyer of the shop.
     before = trust(store, "b1", "s1")["platformTrust"]
-    ingester.ingest([{"eventId": "r", "type": "SHOP_RIGHTS_CHANGED", "at": at(3), "shopId": "s1",
-                      "rights": ["REFUND_WITHOUT_RETURN"]}])
+    ingester.ingest(
+        [
+            {
+                "eventId": "r",
+                "type": "SHOP_RIGHTS_CHANGED",
+                "at": at(3),
+                "shopId": "s1",
+                "rights": ["REFUND_WITHOUT_RETURN"],
+            }
+        ]
+    )
     assert trust(store, "b1", "s1")["platformTrust"] > before
 
 
@@ -125,18 +177,47 @@ def test_a_brushing_ring_earns_its_shop_no_badge_and_no_boost(store):
     registered the day before, 3 cheap orders each within 3 days, all delivered and praised, no
     live-room visit. Counted at full weight that is 120 delivered orders without a refund - a
     TRUST_PURCHASE badge and a boost. Weighted, it is nothing."""
-    events = [{"eventId": "rights", "type": "SHOP_RIGHTS_CHANGED", "at": at(0), "shopId": "ring-shop",
-               "rights": ["REFUND_WITHOUT_RETURN", "FAKE_ONE_PAY_N"]}]
+    events = [
+        {
+            "eventId": "rights",
+            "type": "SHOP_RIGHTS_CHANGED",
+            "at": at(0),
+            "shopId": "ring-shop",
+            "rights": ["REFUND_WITHOUT_RETURN", "FAKE_ONE_PAY_N"],
+        }
+    ]
     for b in range(40):
         buyer = f"rb{b:02d}"
-        events.append({"eventId": f"reg-{buyer}", "type": "BUYER_REGISTERED", "at": at(9), "buyerId": buyer})
+        events.append(
+            {"eventId": f"reg-{buyer}", "type": "BUYER_REGISTERED", "at": at(9), "buyerId": buyer}
+        )
         for k in range(3):
             oid = f"{buyer}-o{k}"
             events += [
-                {"eventId": oid, "type": "ORDER_PLACED", "at": at(10 + k), "orderId": oid, "buyerId": buyer,
-                 "hostId": "ring-host", "shopId": "ring-shop", "amount": 9.9, "itemId": "cheap-item"},
-                {"eventId": f"{oid}-d", "type": "ORDER_DELIVERED", "at": at(11 + k), "orderId": oid},
-                {"eventId": f"{oid}-r", "type": "REVIEW_POSTED", "at": at(11.5 + k), "orderId": oid, "rating": 5},
+                {
+                    "eventId": oid,
+                    "type": "ORDER_PLACED",
+                    "at": at(10 + k),
+                    "orderId": oid,
+                    "buyerId": buyer,
+                    "hostId": "ring-host",
+                    "shopId": "ring-shop",
+                    "amount": 9.9,
+                    "itemId": "cheap-item",
+                },
+                {
+                    "eventId": f"{oid}-d",
+                    "type": "ORDER_DELIVERED",
+                    "at": at(11 + k),
+                    "orderId": oid,
+                },
+                {
+                    "eventId": f"{oid}-r",
+                    "type": "REVIEW_POSTED",
+                    "at": at(11.5 + k),
+                    "orderId": oid,
+                    "rating": 5,
+                },
             ]
     result = Ingester(store, 500, deriver=Deriver(store, POLICY)).ingest(events)
     assert not result.rejected
@@ -146,8 +227,12 @@ def test_a_brushing_ring_earns_its_shop_no_badge_and_no_boost(store):
     assert metrics["raw_orders"] == 120 and metrics["excluded_orders"] == 120
     assert shop["badges"] == [] and shop["eligible"] is False
     assert shop["multiplier"] <= 1.0 and shop["tier"] in ("NONE", "SUPPRESSED")
-    trust_purchase = next(b for b in shop["explanation"]["badges"] if b["badge"] == "TRUST_PURCHASE")
-    assert any(m["code"].startswith("MIN_DELIVERED") for m in trust_purchase["missing"]), trust_purchase["missing"]
+    trust_purchase = next(
+        b for b in shop["explanation"]["badges"] if b["badge"] == "TRUST_PURCHASE"
+    )
+    assert any(m["code"].startswith("MIN_DELIVERED") for m in trust_purchase["missing"]), (
+        trust_purchase["missing"]
+    )
     for b in ("rb00", "rb39"):
         assert trust(store, b, "ring-shop")["level"] == "STRANGER"
         assert trust(store, b, "ring-host")["level"] == "STRANGER"
@@ -157,7 +242,9 @@ def test_a_brushing_ring_earns_its_shop_no_badge_and_no_boost(store):
     as_of = store.latest_event_at()
     since, violation_since = facts_since(POLICY, as_of)
     record = store.entity_records("SHOP", ["ring-shop"], as_of, since, violation_since)[0]
-    record = dataclasses.replace(record, buyers=tuple(dataclasses.replace(b, weight=None) for b in record.buyers))
+    record = dataclasses.replace(
+        record, buyers=tuple(dataclasses.replace(b, weight=None) for b in record.buyers)
+    )
     assert evaluate(record, POLICY, as_of)[0]["badges"] == ["TRUST_PURCHASE"]
 
     # And a full rebuild agrees with what ingestion left.
@@ -171,15 +258,37 @@ def test_a_weight_change_reaches_every_shop_and_host_of_the_buyer(store):
     another host's live room: its weight rises, and s1's and h1's metrics, which no event of the
     second batch names, are rescored with the new weight."""
     ingester = Ingester(store, 100, deriver=Deriver(store, POLICY))
-    ingester.ingest([
-        {"eventId": "reg", "type": "BUYER_REGISTERED", "at": at(0), "buyerId": "b1"},
-        {"eventId": "o1", "type": "ORDER_PLACED", "at": at(0.5), "orderId": "o1", "buyerId": "b1", "hostId": "h1",
-         "shopId": "s1", "amount": 120.0},
-    ])
+    ingester.ingest(
+        [
+            {"eventId": "reg", "type": "BUYER_REGISTERED", "at": at(0), "buyerId": "b1"},
+            {
+                "eventId": "o1",
+                "type": "ORDER_PLACED",
+                "at": at(0.5),
+                "orderId": "o1",
+                "buyerId": "b1",
+                "hostId": "h1",
+                "shopId": "s1",
+                "amount": 120.0,
+            },
+        ]
+    )
     weighted = standing(store, "SHOP", "s1")["explanation"]["metrics"]["orders"]
-    assert weighted == pytest.approx(1 - POLICY.buyers.no_interaction_penalty - POLICY.buyers.new_account_penalty)
-    result = ingester.ingest([{"eventId": "w", "type": "WATCHED", "at": at(1), "buyerId": "b1", "hostId": "h2",
-                               "minutes": 20}])
+    assert weighted == pytest.approx(
+        1 - POLICY.buyers.no_interaction_penalty - POLICY.buyers.new_account_penalty
+    )
+    result = ingester.ingest(
+        [
+            {
+                "eventId": "w",
+                "type": "WATCHED",
+                "at": at(1),
+                "buyerId": "b1",
+                "hostId": "h2",
+                "minutes": 20,
+            }
+        ]
+    )
     assert result.derived[0].shops == 1  # s1, reached through the buyer
     for kind, entity in (("SHOP", "s1"), ("HOST", "h1")):
         metrics = standing(store, kind, entity)["explanation"]["metrics"]

@@ -26,6 +26,7 @@ from graph_api.settings import Settings, load_settings
 
 pytestmark = pytest.mark.integration
 
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
@@ -215,7 +216,9 @@ def test_stale_pid_file_is_ignored_and_removed(tmp_path: Path) -> None:
 @needs_tools
 def test_failed_start_reports_the_server_log(tmp_path: Path) -> None:
     # Heap plus page cache beyond physical memory: Neo4j refuses to start (exit code 3).
-    neo = LocalNeo4j(_settings(tmp_path / "home", TRUSTGRAPH_NEO4J_PAGECACHE="4096g"), log=lambda _msg: None)
+    neo = LocalNeo4j(
+        _settings(tmp_path / "home", TRUSTGRAPH_NEO4J_PAGECACHE="4096g"), log=lambda _msg: None
+    )
     with pytest.raises(Neo4jLaunchError) as err:
         neo.start(timeout=60)
     assert "exited during startup" in str(err.value)

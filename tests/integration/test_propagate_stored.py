@@ -36,10 +36,19 @@ def test_global_trust_is_propagation_over_every_stored_relation(seeded):
     store, clock, _ = seeded
     rows = store.driver.execute_query(
         "MATCH (b:Buyer)-[t:TRUST]->(x) RETURN b.id AS b, labels(x)[0] AS l, x.id AS x, t.belief AS be, "
-        "t.disbelief AS di, b.weight AS w", database_=store.database)[0]
-    edges = [Edge(r["b"], f"{r['l'].upper()}:{r['x']}", local_trust(r["be"], r["di"], r["w"])) for r in rows]
+        "t.disbelief AS di, b.weight AS w",
+        database_=store.database,
+    )[0]
+    edges = [
+        Edge(r["b"], f"{r['l'].upper()}:{r['x']}", local_trust(r["be"], r["di"], r["w"]))
+        for r in rows
+    ]
     anchors = pretrusted_targets(store, clock)
-    assert anchors and any(a.startswith("SHOP:") for a in anchors) and any(a.startswith("HOST:") for a in anchors)
+    assert (
+        anchors
+        and any(a.startswith("SHOP:") for a in anchors)
+        and any(a.startswith("HOST:") for a in anchors)
+    )
     g = propagate_stored(store, clock)
     expected = propagate(edges, anchors)
     assert g.edges == len(edges) and g.result.converged
@@ -61,11 +70,14 @@ def test_personalized_trust_starts_from_the_buyer(seeded):
     store, clock, _ = seeded
     buyer = store.driver.execute_query(
         "MATCH (b:Buyer)-[t:TRUST]->() WHERE t.level = 'REGULAR' RETURN b.id AS b ORDER BY b LIMIT 1",
-        database_=store.database)[0][0]["b"]
+        database_=store.database,
+    )[0][0]["b"]
     g = propagate_stored(store, clock, from_buyer=buyer)
     assert g.pretrusted == (buyer,) and g.known
     top = g.ranking(n=len(g.known))
-    assert top[0][0] + ":" + top[0][1] in g.known  # the walk restarts at the buyer: its own targets lead
+    assert (
+        top[0][0] + ":" + top[0][1] in g.known
+    )  # the walk restarts at the buyer: its own targets lead
     fresh = g.ranking(n=10, exclude_known=True)
     assert fresh and not any(f"{k}:{i}" in g.known for k, i, _ in fresh)
     assert g.ranking(n=10) != propagate_stored(store, clock).ranking(n=10)
@@ -84,8 +96,12 @@ def test_cli_prints_the_same_ranking_and_refuses_bad_flags(seeded, cli):
     expected = propagate_stored(store, clock).ranking("HOST", 7)
     assert [(r["kind"], r["id"]) for r in got["ranking"]] == [(k, i) for k, i, _ in expected]
     assert [r["trust"] for r in got["ranking"]] == pytest.approx([v for _, _, v in expected])
-    for flags, message in ((("--pretrusted", "s00001"), "must be HOST:<id> or SHOP:<id>"),
-                           (("--alpha", "1.5"), "--alpha must be between 0 and 1"),
-                           (("--from-buyer", "nobody"), "no stored trust relation")):
+    for flags, message in (
+        (("--pretrusted", "s00001"), "must be HOST:<id> or SHOP:<id>"),
+        (("--alpha", "1.5"), "--alpha must be between 0 and 1"),
+        (("--from-buyer", "nobody"), "no stored trust relation"),
+    ):
         bad = run(*flags)
-        assert bad.returncode == 1 and message in bad.stderr and "Traceback" not in bad.stderr, bad.stderr
+        assert bad.returncode == 1 and message in bad.stderr and "Traceback" not in bad.stderr, (
+            bad.stderr
+        )

@@ -16,7 +16,9 @@ pytestmark = pytest.mark.integration
 
 
 def test_rings_found_scored_and_applied(store, cli, tmp_path):
-    events, report = seedmod.generate(seedmod.SeedConfig(seed=11, buyers=900, days=90, brushing_rings=3))
+    events, report = seedmod.generate(
+        seedmod.SeedConfig(seed=11, buyers=900, days=90, brushing_rings=3)
+    )
     assert not Ingester(store, 5000).ingest(list(events)).rejected
     policy = default_policy()
     rescore_all(store, policy, store.latest_event_at())
@@ -28,11 +30,15 @@ def test_rings_found_scored_and_applied(store, cli, tmp_path):
     got = json.loads(proc.stdout)
     assert (got["precision"], got["recall"]) == (1.0, 1.0) and len(got["rings"]) == 3
     assert got["applied"] == got["buyersFlagged"] == len(report.ring_buyers)
-    assert {(r["shopId"], r["hostId"]) for r in got["rings"]} == {(r["shopId"], r["hostId"]) for r in report.rings}
+    assert {(r["shopId"], r["hostId"]) for r in got["rings"]} == {
+        (r["shopId"], r["hostId"]) for r in report.rings
+    }
 
     rescore_all(store, policy, store.latest_event_at())
     records, _, _ = store.driver.execute_query(
         "UNWIND $ids AS id MATCH (b:Buyer {id: id}) RETURN b.weight AS w, b.weightSignals AS s, b.ringId AS ring",
-        {"ids": sorted(report.ring_buyers)}, database_=store.database)
+        {"ids": sorted(report.ring_buyers)},
+        database_=store.database,
+    )
     assert all(r["w"] == policy.rings.member_weight and r["ring"] for r in records)
     assert all("RING" in r["s"] or r["w"] == policy.buyers.min_weight for r in records)

@@ -18,7 +18,10 @@ pytestmark = pytest.mark.integration
 
 def stricter() -> str:
     text = default_policy_text().replace('version = "v1"', 'version = "v1-strict"')
-    text = text.replace("min_satisfied_orders = 4\nmin_distinct_months = 3", "min_satisfied_orders = 6\nmin_distinct_months = 4")
+    text = text.replace(
+        "min_satisfied_orders = 4\nmin_distinct_months = 3",
+        "min_satisfied_orders = 6\nmin_distinct_months = 4",
+    )
     return text.replace("min_delivered_orders = 30", "min_delivered_orders = 300")
 
 
@@ -31,11 +34,18 @@ def test_simulate_reports_changes_and_writes_nothing(store, derived_state, cli, 
     before = derived_state(store)
 
     same = simulate(store, policy, policy, as_of)
-    assert same.pairs > 1000 and not same.level_shifts and not same.badges_gained and not same.badges_lost
+    assert (
+        same.pairs > 1000
+        and not same.level_shifts
+        and not same.badges_gained
+        and not same.badges_lost
+    )
     assert not same.tier_changes and not same.boost_changes
 
     sim = simulate(store, policy, parse_policy(stricter(), "strict.toml"), as_of, examples=2)
-    assert sim.level_shifts and all((a, b) == ("REGULAR", "ACQUAINTANCE") for _, a, b in sim.level_shifts)
+    assert sim.level_shifts and all(
+        (a, b) == ("REGULAR", "ACQUAINTANCE") for _, a, b in sim.level_shifts
+    )
     assert sim.badges_lost.get("SHOP:TRUST_PURCHASE", 0) > 0 and not sim.badges_gained
     # fewer badges and fewer regulars can only lower traffic multipliers
     assert sim.boost_changes and {d for _, d in sim.boost_changes} == {"LOWERED"}

@@ -13,18 +13,35 @@ def located(original: Exception | None, message: str = "boom") -> GraphQLError:
 def test_each_failure_gets_its_code_and_internals_are_masked():
     assert classify(located(Forbidden("no")), "r1").extensions["code"] == "FORBIDDEN"
     bad = classify(located(BadInput("buyerId", "must be a non-empty id")), "r1")
-    assert (bad.extensions["code"], bad.message) == ("BAD_USER_INPUT", "buyerId: must be a non-empty id")
+    assert (bad.extensions["code"], bad.message) == (
+        "BAD_USER_INPUT",
+        "buyerId: must be a non-empty id",
+    )
     down = classify(located(StoreUnavailable("bolt://x:7687", "refused: secret detail")), "r1")
     assert down.extensions["code"] == "SERVICE_UNAVAILABLE" and "secret" not in down.message
     internal = classify(located(KeyError("password=hunter2")), "req-42")
     assert internal.extensions["code"] == "INTERNAL_SERVER_ERROR"
-    assert internal.message == "internal server error (request id req-42)" and internal.original_error is None
+    assert (
+        internal.message == "internal server error (request id req-42)"
+        and internal.original_error is None
+    )
     assert internal.path == ["trust"]
 
 
 def test_validation_and_limit_errors():
-    assert classify(GraphQLError("Cannot query field 'nope' on type 'Query'."), None).extensions["code"] == "BAD_USER_INPUT"
-    assert classify(GraphQLError("40 aliases found. Allowed: 30"), None).extensions["code"] == "QUERY_TOO_COMPLEX"
-    assert classify(GraphQLError("'q' exceeds maximum operation depth of 12"), None).extensions["code"] == "QUERY_TOO_COMPLEX"
+    assert (
+        classify(GraphQLError("Cannot query field 'nope' on type 'Query'."), None).extensions[
+            "code"
+        ]
+        == "BAD_USER_INPUT"
+    )
+    assert (
+        classify(GraphQLError("40 aliases found. Allowed: 30"), None).extensions["code"]
+        == "QUERY_TOO_COMPLEX"
+    )
+    assert (
+        classify(GraphQLError("'q' exceeds maximum operation depth of 12"), None).extensions["code"]
+        == "QUERY_TOO_COMPLEX"
+    )
     kept = GraphQLError("x", extensions={"code": "FORBIDDEN"})
     assert classify(kept, None) is kept

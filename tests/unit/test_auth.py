@@ -13,20 +13,25 @@ K2 = "k2-0123456789abcdefgh"
 def test_keys_from_the_variable_and_a_file(tmp_path):
     f = tmp_path / "keys"
     f.write_text(f"# ops keys\n{K2}:researcher\n\n")
-    table = load_keys({"TRUSTGRAPH_API_KEYS": f"{K1}:RECOMMENDER", "TRUSTGRAPH_API_KEYS_FILE": str(f)})
+    table = load_keys(
+        {"TRUSTGRAPH_API_KEYS": f"{K1}:RECOMMENDER", "TRUSTGRAPH_API_KEYS_FILE": str(f)}
+    )
     assert len(table) == 2
     assert table.role_of(K1) is Role.RECOMMENDER and table.role_of(K2) is Role.RESEARCHER
     assert table.role_of("k1-0123456789abcdefgX") is None and table.role_of("") is None
     assert all(K1.encode() not in digest for digest, _ in table.entries)  # only digests are kept
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("short:ADMIN", "at least 16 characters"),
-    (f"{K1}:KING", "a role among"),
-    (f"{K1}:PUBLIC", "a role among"),
-    (f"{K1}", "key:ROLE pairs"),
-    (f"{K1}:ADMIN,{K1}:INGEST", "each key once"),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("short:ADMIN", "at least 16 characters"),
+        (f"{K1}:KING", "a role among"),
+        (f"{K1}:PUBLIC", "a role among"),
+        (f"{K1}", "key:ROLE pairs"),
+        (f"{K1}:ADMIN,{K1}:INGEST", "each key once"),
+    ],
+)
 def test_bad_keys_are_rejected_without_showing_them(value, expected):
     with pytest.raises(ConfigError) as err:
         load_keys({"TRUSTGRAPH_API_KEYS": value})

@@ -23,7 +23,15 @@ from scoring.badges import (
 )
 from scoring.entity_metrics import EntityMetrics, compute_metrics
 from scoring.entity_policy import EntityPolicy, PolicyError, load_entity_policy
-from scoring.facts import MS_PER_DAY, Complaint, EntityFacts, Inspection, OrderFact, Penalty, TimedValue
+from scoring.facts import (
+    MS_PER_DAY,
+    Complaint,
+    EntityFacts,
+    Inspection,
+    OrderFact,
+    Penalty,
+    TimedValue,
+)
 
 POLICY_FILE = Path(__file__).resolve().parents[2] / "scoring" / "policies" / "v1.toml"
 RAW = tomllib.loads(POLICY_FILE.read_text(encoding="utf-8"))
@@ -104,34 +112,77 @@ PASS = Inspection(AS_OF - 20 * DAY, "AUTHENTICITY", True)
 FAIL = Inspection(AS_OF - 20 * DAY, "AUTHENTICITY", False)
 
 
-def order(i: int | str, *, buyer: str | None = None, days_ago: float = 10.0, delivered: bool = True,
-          refund: str | None = None, rating: int | None = None, complaints: tuple[Complaint, ...] = (),
-          inspections: tuple[Inspection, ...] = ()) -> OrderFact:
+def order(
+    i: int | str,
+    *,
+    buyer: str | None = None,
+    days_ago: float = 10.0,
+    delivered: bool = True,
+    refund: str | None = None,
+    rating: int | None = None,
+    complaints: tuple[Complaint, ...] = (),
+    inspections: tuple[Inspection, ...] = (),
+) -> OrderFact:
     placed = AS_OF - int(days_ago * DAY)
     return OrderFact(
-        f"o{i}", buyer or f"b{i}", "h1", "s1", placed, 100.0,
+        f"o{i}",
+        buyer or f"b{i}",
+        "h1",
+        "s1",
+        placed,
+        100.0,
         delivered_at=placed + 2 * DAY if delivered else None,
-        refunded_at=placed + 3 * DAY if refund else None, refund_reason=refund, returned=False if refund else None,
-        rating=rating, reviewed_at=placed + 4 * DAY if rating else None,
-        complaints=complaints, inspections=inspections,
+        refunded_at=placed + 3 * DAY if refund else None,
+        refund_reason=refund,
+        returned=False if refund else None,
+        rating=rating,
+        reviewed_at=placed + 4 * DAY if rating else None,
+        complaints=complaints,
+        inspections=inspections,
     )
 
 
-def loyal_orders(n: int = 120, buyers: int = 60, *, rating: int | None = 5, offset: int = 0,
-                 inspections: tuple[Inspection, ...] = ()) -> list[OrderFact]:
+def loyal_orders(
+    n: int = 120,
+    buyers: int = 60,
+    *,
+    rating: int | None = 5,
+    offset: int = 0,
+    inspections: tuple[Inspection, ...] = (),
+) -> list[OrderFact]:
     """``n`` delivered orders, buyer ``i % buyers``, spread over 50 days: every buyer comes back."""
-    return [order(offset + i, buyer=f"b{i % buyers}", days_ago=5 + i % 50, rating=rating, inspections=inspections)
-            for i in range(n)]
+    return [
+        order(
+            offset + i,
+            buyer=f"b{i % buyers}",
+            days_ago=5 + i % 50,
+            rating=rating,
+            inspections=inspections,
+        )
+        for i in range(n)
+    ]
 
 
-def facts(orders: list[OrderFact], *, kind: str = "SHOP", category: str = "apparel",
-          penalties: tuple[Penalty, ...] = (), reports: tuple[TimedValue, ...] = ()) -> EntityFacts:
+def facts(
+    orders: list[OrderFact],
+    *,
+    kind: str = "SHOP",
+    category: str = "apparel",
+    penalties: tuple[Penalty, ...] = (),
+    reports: tuple[TimedValue, ...] = (),
+) -> EntityFacts:
     return EntityFacts("s1", kind, category, tuple(orders), reports, penalties)
 
 
-def evaluate(f: EntityFacts, *, as_of: int = AS_OF, previous: BadgeState | None = None,
-             rights: tuple[str, ...] = ("REFUND_WITHOUT_RETURN",), category: str | None = None,
-             policy: EntityPolicy = POLICY) -> BadgeDecision:
+def evaluate(
+    f: EntityFacts,
+    *,
+    as_of: int = AS_OF,
+    previous: BadgeState | None = None,
+    rights: tuple[str, ...] = ("REFUND_WITHOUT_RETURN",),
+    category: str | None = None,
+    policy: EntityPolicy = POLICY,
+) -> BadgeDecision:
     m = compute_metrics(f, policy, as_of)
     return decide_badges(m, previous, policy, as_of, category=category or f.category, rights=rights)
 
@@ -155,24 +206,39 @@ def test_the_draft_policy_file_loads_as_is() -> None:
     assert load_entity_policy(RAW, version="2021-11-24").version == "2021-11-24"
 
 
-@pytest.mark.parametrize(("overrides", "path"), [
-    ({"badges__QUALITY_MERCHANT__max_refund_rate": 0.1}, "badges.QUALITY_MERCHANT.max_refund_rate"),
-    ({"metrics__window_days": None}, "metrics.window_days"),
-    ({"metrics__window_days": "90"}, "metrics.window_days"),
-    ({"metrics__window_days": 0}, "metrics.window_days"),
-    ({"badges__TRUST_PURCHASE__grace_days": True}, "badges.TRUST_PURCHASE.grace_days"),
-    ({"badges__TRUST_PURCHASE__max_complaint_rate": 1.5}, "badges.TRUST_PURCHASE.max_complaint_rate"),
-    ({"badges__TRUST_PURCHASE__max_complaint_rate": None}, "badges.TRUST_PURCHASE.complaint_buyer_allowance"),
-    ({"badges__TRUST_PURCHASE__kinds": ["SHOPS"]}, "badges.TRUST_PURCHASE.kinds"),
-    ({"badges__TRUST_PURCHASE__min_trust_rights": 9}, "badges.TRUST_PURCHASE.min_trust_rights"),
-    ({"boost__badge_bonus__GOLD_STAR": 0.2}, "boost.badge_bonus.GOLD_STAR"),
-    ({"boost__badge_bonus__QUALITY_MERCHANT": None}, "boost.badge_bonus.QUALITY_MERCHANT"),
-    ({"boost__escalation_factor": 0.5}, "boost.escalation_factor"),
-    ({"boost__severity_cost__3": 0.01}, "boost.severity_cost"),
-    ({"boost__tiers__standard_from": 0.9}, "boost.tiers"),
-    ({"boost__leaderboard__requires_any_badge": ["GOLD_STAR"]}, "boost.leaderboard.requires_any_badge"),
-    ({"version": None}, "version"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "path"),
+    [
+        (
+            {"badges__QUALITY_MERCHANT__max_refund_rate": 0.1},
+            "badges.QUALITY_MERCHANT.max_refund_rate",
+        ),
+        ({"metrics__window_days": None}, "metrics.window_days"),
+        ({"metrics__window_days": "90"}, "metrics.window_days"),
+        ({"metrics__window_days": 0}, "metrics.window_days"),
+        ({"badges__TRUST_PURCHASE__grace_days": True}, "badges.TRUST_PURCHASE.grace_days"),
+        (
+            {"badges__TRUST_PURCHASE__max_complaint_rate": 1.5},
+            "badges.TRUST_PURCHASE.max_complaint_rate",
+        ),
+        (
+            {"badges__TRUST_PURCHASE__max_complaint_rate": None},
+            "badges.TRUST_PURCHASE.complaint_buyer_allowance",
+        ),
+        ({"badges__TRUST_PURCHASE__kinds": ["SHOPS"]}, "badges.TRUST_PURCHASE.kinds"),
+        ({"badges__TRUST_PURCHASE__min_trust_rights": 9}, "badges.TRUST_PURCHASE.min_trust_rights"),
+        ({"boost__badge_bonus__GOLD_STAR": 0.2}, "boost.badge_bonus.GOLD_STAR"),
+        ({"boost__badge_bonus__QUALITY_MERCHANT": None}, "boost.badge_bonus.QUALITY_MERCHANT"),
+        ({"boost__escalation_factor": 0.5}, "boost.escalation_factor"),
+        ({"boost__severity_cost__3": 0.01}, "boost.severity_cost"),
+        ({"boost__tiers__standard_from": 0.9}, "boost.tiers"),
+        (
+            {"boost__leaderboard__requires_any_badge": ["GOLD_STAR"]},
+            "boost.leaderboard.requires_any_badge",
+        ),
+        ({"version": None}, "version"),
+    ],
+)
 def test_policy_errors_name_the_key_path(overrides: dict[str, Any], path: str) -> None:
     with pytest.raises(PolicyError) as err:
         make_policy(**overrides)
@@ -194,20 +260,32 @@ def test_trust_purchase_needs_rights_and_a_good_after_sales_record() -> None:
     d = evaluate(facts(loyal_orders(30)))
     r = d.result(TP)
     assert r.held and r.since == AS_OF and r.missing == ()
-    assert codes(r) == ["GRANTED", "TRUST_RIGHTS_MET", "MIN_DELIVERED_ORDERS_MET", "FOR_CAUSE_REFUND_RATE_MET",
-                        "COMPLAINT_RATE_MET", "VIOLATION_SEVERITY_MET"]
-    assert d.policy_version == POLICY.version and d.state == BadgeState(AS_OF, (HeldBadge(TP, AS_OF),))
+    assert codes(r) == [
+        "GRANTED",
+        "TRUST_RIGHTS_MET",
+        "MIN_DELIVERED_ORDERS_MET",
+        "FOR_CAUSE_REFUND_RATE_MET",
+        "COMPLAINT_RATE_MET",
+        "VIOLATION_SEVERITY_MET",
+    ]
+    assert d.policy_version == POLICY.version and d.state == BadgeState(
+        AS_OF, (HeldBadge(TP, AS_OF),)
+    )
 
 
 @pytest.mark.parametrize("rights", [(), ("SEVEN_DAY_RETURN",)])
 def test_trust_purchase_without_trust_rights(rights: tuple[str, ...]) -> None:
     r = evaluate(facts(loyal_orders(30)), rights=rights).result(TP)
     assert not r.held and "TRUST_RIGHTS_NOT_MET" in codes(r)
-    assert "needs 1 more trust right opened (any of FAKE_ONE_PAY_N, OFFICIAL_INSPECTION" in missing(r)
+    assert "needs 1 more trust right opened (any of FAKE_ONE_PAY_N, OFFICIAL_INSPECTION" in missing(
+        r
+    )
 
 
 def test_minimum_delivered_orders_hint_is_exact() -> None:
-    orders = loyal_orders(18) + [order(f"u{i}", delivered=False) for i in range(5)]  # undelivered: no evidence
+    orders = loyal_orders(18) + [
+        order(f"u{i}", delivered=False) for i in range(5)
+    ]  # undelivered: no evidence
     r = evaluate(facts(orders)).result(TP)
     assert not r.held and missing(r) == "needs 12 more delivered orders in 90 days"
     assert not evaluate(facts(orders + loyal_orders(11, offset=500))).result(TP).held
@@ -216,7 +294,10 @@ def test_minimum_delivered_orders_hint_is_exact() -> None:
 
 def test_orders_outside_the_window_do_not_count() -> None:
     old = [order(i, days_ago=95) for i in range(40)]
-    assert missing(evaluate(facts(old + loyal_orders(20))).result(TP)) == "needs 10 more delivered orders in 90 days"
+    assert (
+        missing(evaluate(facts(old + loyal_orders(20))).result(TP))
+        == "needs 10 more delivered orders in 90 days"
+    )
 
 
 def test_a_rate_applies_only_above_the_buyer_allowance() -> None:
@@ -224,13 +305,17 @@ def test_a_rate_applies_only_above_the_buyer_allowance() -> None:
     three = loyal_orders(37) + [order(f"r{i}", buyer=f"r{i}", refund="DEFECT") for i in range(3)]
     r = evaluate(facts(three)).result(TP)
     assert r.held
-    assert "not held against it" in next(x.message for x in r.reasons if x.code == "FOR_CAUSE_REFUND_RATE_MET")
+    assert "not held against it" in next(
+        x.message for x in r.reasons if x.code == "FOR_CAUSE_REFUND_RATE_MET"
+    )
     four = loyal_orders(36) + [order(f"r{i}", buyer=f"r{i}", refund="DEFECT") for i in range(4)]
     r = evaluate(facts(four)).result(TP)
     assert not r.held and "FOR_CAUSE_REFUND_RATE_NOT_MET" in codes(r)
     # 4 / 0.06 = 66.7 orders: 27 more clean orders.
-    assert missing(r) == ("needs the for-cause refund rate at or below 6.0%: about 27 more orders without one in "
-                          "60 days, or at most 3 buyers affected")
+    assert missing(r) == (
+        "needs the for-cause refund rate at or below 6.0%: about 27 more orders without one in "
+        "60 days, or at most 3 buyers affected"
+    )
 
 
 def test_two_orders_and_one_refund_is_not_fifty_percent_refunds() -> None:
@@ -262,7 +347,9 @@ def test_a_severe_violation_blocks_the_badge_until_it_leaves_the_window() -> Non
 
 def test_a_host_cannot_hold_trust_purchase() -> None:
     r = evaluate(facts(loyal_orders(40), kind="HOST")).result(TP)
-    assert not r.held and not r.applicable and codes(r) == ["NOT_APPLICABLE_KIND"] and r.missing == ()
+    assert (
+        not r.held and not r.applicable and codes(r) == ["NOT_APPLICABLE_KIND"] and r.missing == ()
+    )
 
 
 # --- QUALITY_MERCHANT -------------------------------------------------------------------------------
@@ -285,11 +372,16 @@ def test_quality_merchant_repurchase_hint() -> None:
     # 60 loyal buyers plus 90 one-off buyers: 60 / 150 = 40% < 45%; needs 68 - 60 = 8 more returning.
     one_off = [order(f"n{i}", buyer=f"n{i}", rating=5) for i in range(90)]
     r = evaluate(facts(loyal_orders(120, 60) + one_off)).result(QM)
-    assert not r.held and missing(r) == "needs 8 more of its 90-day buyers to order again on another day"
+    assert (
+        not r.held
+        and missing(r) == "needs 8 more of its 90-day buyers to order again on another day"
+    )
 
 
 def test_quality_merchant_review_hint_is_enough() -> None:
-    orders = loyal_orders(120, 60, rating=None) + [order(f"v{i}", buyer=f"b{i}", rating=4) for i in range(20)]
+    orders = loyal_orders(120, 60, rating=None) + [
+        order(f"v{i}", buyer=f"b{i}", rating=4) for i in range(20)
+    ]
     r = evaluate(facts(orders)).result(QM)
     assert not r.held and "REVIEW_SCORE_NOT_MET" in codes(r)
     k = int(missing(r).split("about ")[1].split()[0])
@@ -299,7 +391,11 @@ def test_quality_merchant_review_hint_is_enough() -> None:
 
 
 def test_quality_merchant_false_ads_bind_hosts() -> None:
-    reports = (TimedValue(AS_OF - 5 * DAY, 1.0), TimedValue(AS_OF - 6 * DAY, 1.0), TimedValue(AS_OF - 7 * DAY, 0.0))
+    reports = (
+        TimedValue(AS_OF - 5 * DAY, 1.0),
+        TimedValue(AS_OF - 6 * DAY, 1.0),
+        TimedValue(AS_OF - 7 * DAY, 0.0),
+    )
     r = evaluate(facts(loyal_orders(), kind="HOST", reports=reports)).result(QM)
     assert not r.held and "FALSE_ADS_NOT_MET" in codes(r)
     r = evaluate(facts(loyal_orders(), kind="HOST", reports=reports[1:])).result(QM)
@@ -315,8 +411,12 @@ def test_authenticity_is_for_jewellery_shops_with_inspections() -> None:
     assert r.held, codes(r)
     assert evaluate(f, rights=("OFFICIAL_INSPECTION",), category="Jewellery").result(OA).held
     apparel = evaluate(f, rights=("OFFICIAL_INSPECTION",), category="apparel").result(OA)
-    assert not apparel.held and codes(apparel) == ["NOT_APPLICABLE_CATEGORY"] and apparel.missing == ()
-    host = evaluate(facts(f.orders, kind="HOST", category="jewellery"), rights=("OFFICIAL_INSPECTION",)).result(OA)
+    assert (
+        not apparel.held and codes(apparel) == ["NOT_APPLICABLE_CATEGORY"] and apparel.missing == ()
+    )
+    host = evaluate(
+        facts(f.orders, kind="HOST", category="jewellery"), rights=("OFFICIAL_INSPECTION",)
+    ).result(OA)
     assert not host.held and codes(host) == ["NOT_APPLICABLE_KIND"]
 
 
@@ -324,16 +424,24 @@ def test_authenticity_needs_the_inspection_right_and_a_minimum_count() -> None:
     f = facts(loyal_orders(19, inspections=(PASS,)), category="jewellery")
     r = evaluate(f, rights=("OFFICIAL_INSPECTION",)).result(OA)
     assert not r.held and missing(r) == "needs 1 more inspection in 90 days"
-    r = evaluate(facts(loyal_orders(20, inspections=(PASS,)), category="jewellery"), rights=()).result(OA)
+    r = evaluate(
+        facts(loyal_orders(20, inspections=(PASS,)), category="jewellery"), rights=()
+    ).result(OA)
     assert not r.held and "REQUIRED_RIGHTS_NOT_MET" in codes(r)
     assert missing(r) == "needs the trust rights OFFICIAL_INSPECTION opened"
 
 
 def test_authenticity_pass_rate_with_failure_allowance() -> None:
     one_fail = loyal_orders(19, inspections=(PASS,)) + [order("f1", inspections=(FAIL,))]  # 95%
-    assert evaluate(facts(one_fail, category="jewellery"), rights=("OFFICIAL_INSPECTION",)).result(OA).held
+    assert (
+        evaluate(facts(one_fail, category="jewellery"), rights=("OFFICIAL_INSPECTION",))
+        .result(OA)
+        .held
+    )
     # 28 of 30 is 93.3% < 95% and 2 failures > the allowance of 1.
-    two_fail = loyal_orders(28, inspections=(PASS,)) + [order(f"f{i}", inspections=(FAIL,)) for i in range(2)]
+    two_fail = loyal_orders(28, inspections=(PASS,)) + [
+        order(f"f{i}", inspections=(FAIL,)) for i in range(2)
+    ]
     r = evaluate(facts(two_fail, category="jewellery"), rights=("OFFICIAL_INSPECTION",)).result(OA)
     assert not r.held and "INSPECTION_PASS_RATE_NOT_MET" in codes(r)
     assert "about 10 more inspections passed" in missing(r)  # 2 / 0.05 = 40 inspections
@@ -361,7 +469,11 @@ def test_a_held_badge_survives_soft_failures_for_the_grace_period() -> None:
     assert d3.state.get(TP) is None
     # Regaining the badge starts a new holding.
     d4 = evaluate(GOOD, as_of=t1 + 15 * DAY, previous=d3.state)
-    assert d4.result(TP).held and d4.result(TP).since == t1 + 15 * DAY and codes(d4.result(TP))[0] == "GRANTED"
+    assert (
+        d4.result(TP).held
+        and d4.result(TP).since == t1 + 15 * DAY
+        and codes(d4.result(TP))[0] == "GRANTED"
+    )
 
 
 def test_passing_again_resets_the_grace_period() -> None:
@@ -369,10 +481,16 @@ def test_passing_again_resets_the_grace_period() -> None:
     d1 = evaluate(THIN, as_of=AS_OF + DAY, previous=d0.state)
     d2 = evaluate(GOOD, as_of=AS_OF + 10 * DAY, previous=d1.state)
     r2 = d2.result(TP)
-    assert r2.held and codes(r2)[0] == "RECOVERED" and r2.failing_since is None and r2.since == AS_OF
+    assert (
+        r2.held and codes(r2)[0] == "RECOVERED" and r2.failing_since is None and r2.since == AS_OF
+    )
     d3 = evaluate(THIN, as_of=AS_OF + 12 * DAY, previous=d2.state)
     r3 = d3.result(TP)
-    assert r3.held and r3.failing_since == AS_OF + 12 * DAY and r3.grace_period_ends_at == AS_OF + 26 * DAY
+    assert (
+        r3.held
+        and r3.failing_since == AS_OF + 12 * DAY
+        and r3.grace_period_ends_at == AS_OF + 26 * DAY
+    )
 
 
 def test_a_badge_not_held_gets_no_grace() -> None:
@@ -382,16 +500,23 @@ def test_a_badge_not_held_gets_no_grace() -> None:
 
 def test_hard_rules_end_a_badge_at_once() -> None:
     d0 = evaluate(GOOD)
-    withdrawn = evaluate(GOOD, as_of=AS_OF + DAY, previous=d0.state, rights=("SEVEN_DAY_RETURN",)).result(TP)
+    withdrawn = evaluate(
+        GOOD, as_of=AS_OF + DAY, previous=d0.state, rights=("SEVEN_DAY_RETURN",)
+    ).result(TP)
     assert not withdrawn.held and codes(withdrawn)[0] == "LOST_HARD_RULE"
     severe = facts(loyal_orders(40), penalties=(Penalty(AS_OF + DAY // 2, 3, "COUNTERFEIT"),))
-    assert codes(evaluate(severe, as_of=AS_OF + DAY, previous=d0.state).result(TP))[0] == "LOST_HARD_RULE"
+    assert (
+        codes(evaluate(severe, as_of=AS_OF + DAY, previous=d0.state).result(TP))[0]
+        == "LOST_HARD_RULE"
+    )
 
 
 def test_a_badge_that_no_longer_applies_is_dropped() -> None:
     f = facts(loyal_orders(20, inspections=(PASS,)), category="jewellery")
     d0 = evaluate(f, rights=("OFFICIAL_INSPECTION",))
-    r = evaluate(f, as_of=AS_OF + DAY, previous=d0.state, rights=("OFFICIAL_INSPECTION",), category="tea").result(OA)
+    r = evaluate(
+        f, as_of=AS_OF + DAY, previous=d0.state, rights=("OFFICIAL_INSPECTION",), category="tea"
+    ).result(OA)
     assert not r.held and codes(r) == ["LOST_NOT_APPLICABLE", "NOT_APPLICABLE_CATEGORY"]
 
 
@@ -415,7 +540,9 @@ def test_metrics_must_be_as_of_the_decision_time() -> None:
 
 
 def test_badge_state_round_trips_through_a_plain_dict() -> None:
-    state = BadgeState(AS_OF, (HeldBadge(QM, AS_OF - DAY), HeldBadge(TP, AS_OF - 9 * DAY, AS_OF - DAY)))
+    state = BadgeState(
+        AS_OF, (HeldBadge(QM, AS_OF - DAY), HeldBadge(TP, AS_OF - 9 * DAY, AS_OF - DAY))
+    )
     assert BadgeState.from_dict(state.to_dict()) == state
 
 
@@ -423,16 +550,30 @@ def test_badge_state_round_trips_through_a_plain_dict() -> None:
 
 
 def held(*names: str, as_of: int = AS_OF) -> BadgeDecision:
-    results = tuple(BadgeResult(n, True, n in names, AS_OF if n in names else None, None, None, (), ())
-                    for n in (TP, QM, OA))
-    return BadgeDecision("s1", "SHOP", as_of, POLICY.version,
-                         results, BadgeState(as_of, tuple(HeldBadge(n, AS_OF) for n in sorted(names))))
+    results = tuple(
+        BadgeResult(n, True, n in names, AS_OF if n in names else None, None, None, (), ())
+        for n in (TP, QM, OA)
+    )
+    return BadgeDecision(
+        "s1",
+        "SHOP",
+        as_of,
+        POLICY.version,
+        results,
+        BadgeState(as_of, tuple(HeldBadge(n, AS_OF) for n in sorted(names))),
+    )
 
 
-def boost_for(*penalties: Penalty, badges: tuple[str, ...] = (), orders: list[OrderFact] | None = None,
-              reports: tuple[TimedValue, ...] = (), kind: str = "SHOP") -> Any:
-    m: EntityMetrics = compute_metrics(facts(orders or [], penalties=penalties, reports=reports, kind=kind),
-                                       POLICY, AS_OF)
+def boost_for(
+    *penalties: Penalty,
+    badges: tuple[str, ...] = (),
+    orders: list[OrderFact] | None = None,
+    reports: tuple[TimedValue, ...] = (),
+    kind: str = "SHOP",
+) -> Any:
+    m: EntityMetrics = compute_metrics(
+        facts(orders or [], penalties=penalties, reports=reports, kind=kind), POLICY, AS_OF
+    )
     return decide_boost(m, held(*badges), POLICY, AS_OF)
 
 
@@ -443,7 +584,9 @@ def bcodes(b: Any) -> list[str]:
 def test_neutral_boost() -> None:
     b = boost_for()
     assert (b.multiplier, b.tier, b.leaderboard_eligible) == (1.0, "NONE", False)
-    assert bcodes(b) == ["TIER_NONE", "LEADERBOARD_NEEDS_BADGE"] and b.policy_version == POLICY.version
+    assert (
+        bcodes(b) == ["TIER_NONE", "LEADERBOARD_NEEDS_BADGE"] and b.policy_version == POLICY.version
+    )
 
 
 def test_badges_raise_the_tier_and_open_the_leaderboard() -> None:
@@ -453,8 +596,10 @@ def test_badges_raise_the_tier_and_open_the_leaderboard() -> None:
     assert (two.multiplier, two.tier) == (1.25, "PREFERRED")
 
 
-@pytest.mark.parametrize(("severity", "multiplier", "tier"), [(1, 0.95, "NONE"), (2, 0.85, "SUPPRESSED"),
-                                                              (3, 0.7, "SUPPRESSED")])
+@pytest.mark.parametrize(
+    ("severity", "multiplier", "tier"),
+    [(1, 0.95, "NONE"), (2, 0.85, "SUPPRESSED"), (3, 0.7, "SUPPRESSED")],
+)
 def test_severity_matters(severity: int, multiplier: float, tier: str) -> None:
     b = boost_for(Penalty(AS_OF - 100 * DAY, severity, "X"))
     assert (b.multiplier, b.tier) == (multiplier, tier)
@@ -465,7 +610,9 @@ def test_repeat_offenders_pay_more_for_the_same_offence() -> None:
     second = Penalty(AS_OF - 50 * DAY, 1, "LATE_SHIPPING")
     one, two = boost_for(first), boost_for(first, second)
     assert 1.0 - one.multiplier == pytest.approx(0.05)
-    assert one.multiplier - two.multiplier == pytest.approx(0.10)  # the second costs twice the first
+    assert one.multiplier - two.multiplier == pytest.approx(
+        0.10
+    )  # the second costs twice the first
     assert bcodes(two)[:2] == ["VIOLATION", "REPEAT_VIOLATION"]
     assert "0.05 x 2^1, repeat offence" in two.reasons[1].message
 
@@ -478,7 +625,10 @@ def test_escalation_follows_time_order() -> None:
 
 
 def test_violations_are_forgotten_after_the_violation_window() -> None:
-    assert boost_for(Penalty(AS_OF - 366 * DAY, 3, "A"), Penalty(AS_OF + DAY, 3, "B")).multiplier == 1.0
+    assert (
+        boost_for(Penalty(AS_OF - 366 * DAY, 3, "A"), Penalty(AS_OF + DAY, 3, "B")).multiplier
+        == 1.0
+    )
 
 
 def test_the_multiplier_is_clamped() -> None:

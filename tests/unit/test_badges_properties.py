@@ -45,10 +45,16 @@ AS_OF = 1_637_683_200_000  # 2021-11-24 00:00 +08:00
 def _policy() -> EntityPolicy:
     data = copy.deepcopy(tomllib.loads(POLICY_FILE.read_text(encoding="utf-8")))
     b = data["badges"]
-    b["TRUST_PURCHASE"].update(min_delivered_orders=4, for_cause_refund_buyer_allowance=1,
-                               complaint_buyer_allowance=1)
-    b["QUALITY_MERCHANT"].update(min_orders=4, min_buyers=3, min_review_score=4.1,
-                                 for_cause_refund_buyer_allowance=1, complaint_buyer_allowance=1)
+    b["TRUST_PURCHASE"].update(
+        min_delivered_orders=4, for_cause_refund_buyer_allowance=1, complaint_buyer_allowance=1
+    )
+    b["QUALITY_MERCHANT"].update(
+        min_orders=4,
+        min_buyers=3,
+        min_review_score=4.1,
+        for_cause_refund_buyer_allowance=1,
+        complaint_buyer_allowance=1,
+    )
     b["OFFICIAL_AUTHENTICITY"].update(min_inspections=3, inspection_failure_allowance=0)
     data["metrics"]["review_prior_weight"] = 2
     data["boost"]["below_standard_buyer_allowance"] = 1
@@ -58,7 +64,12 @@ def _policy() -> EntityPolicy:
 POLICY = _policy()
 BADGES = [b.name for b in POLICY.badges]
 HARD_LOSS = {"LOST_HARD_RULE", "LOST_NOT_APPLICABLE"}
-RIGHTS = ["REFUND_WITHOUT_RETURN", "RETURN_SHIPPING_COMPENSATION", "OFFICIAL_INSPECTION", "SEVEN_DAY_RETURN"]
+RIGHTS = [
+    "REFUND_WITHOUT_RETURN",
+    "RETURN_SHIPPING_COMPENSATION",
+    "OFFICIAL_INSPECTION",
+    "SEVEN_DAY_RETURN",
+]
 
 REASONS = ["BUYER_REMORSE", "OTHER", "DEFECT", "NOT_AS_DESCRIBED", "FAKE_GOODS", "RUDE_SERVICE"]
 BUYERS = [f"b{i}" for i in range(12)]
@@ -92,20 +103,30 @@ def decode(code: int) -> list[int]:
 
 
 def make_order(i: int, code: int, placed: int | None = None, refund: bool = True) -> OrderFact:
-    hour, buyer, delivered, ref, delay, returned, rating, review, complaint, inspection = decode(code)
+    hour, buyer, delivered, ref, delay, returned, rating, review, complaint, inspection = decode(
+        code
+    )
     at = ORDERS_FROM + hour * HOUR + (i * 7919 % 60) * 60_000 if placed is None else placed
     ref = ref - 24 if refund else -1
     rating = (0, 1, 2, 3, 4, 5, 5, 5)[rating]
     complaint -= 34
     return OrderFact(
-        f"o{i}", BUYERS[buyer], "h1", "s1", at, 10.0,
+        f"o{i}",
+        BUYERS[buyer],
+        "h1",
+        "s1",
+        at,
+        10.0,
         delivered_at=at + 2 * DAY if delivered else None,
         refunded_at=at + delay * HOUR if ref >= 0 else None,
         refund_reason=REASONS[ref] if ref >= 0 else None,
         returned=bool(returned) if ref >= 0 else None,
-        rating=rating or None, reviewed_at=at + review * HOUR if rating else None,
+        rating=rating or None,
+        reviewed_at=at + review * HOUR if rating else None,
         complaints=(Complaint(at + review * HOUR, REASONS[complaint]),) if complaint >= 0 else (),
-        inspections=(Inspection(at + DAY, "AUTHENTICITY", inspection < 4),) if inspection >= 2 else (),
+        inspections=(Inspection(at + DAY, "AUTHENTICITY", inspection < 4),)
+        if inspection >= 2
+        else (),
     )
 
 
@@ -118,7 +139,9 @@ def make_penalty(code: int) -> Penalty:
     return Penalty(AS_OF + DAY - (c // 6) % (401 * DAY), 1 + c % 3, "AB"[c // 3 % 2])
 
 
-def make_entity(codes: list[int], extra: int, reports: list[int], penalties: list[int]) -> EntityFacts:
+def make_entity(
+    codes: list[int], extra: int, reports: list[int], penalties: list[int]
+) -> EntityFacts:
     """Decode generated integers into a record (``extra``: kind, weights of b0-b2, rights)."""
     extra, k = divmod(scramble(extra), len(KINDS))
     weights = {}
@@ -129,9 +152,13 @@ def make_entity(codes: list[int], extra: int, reports: list[int], penalties: lis
     rights = tuple(r for i, r in enumerate(RIGHTS) if extra >> i & 1)
     kind, category = KINDS[k]
     return EntityFacts(
-        "e1", kind, category,
+        "e1",
+        kind,
+        category,
         orders=tuple(make_order(i, c) for i, c in enumerate(codes)),
-        reports=tuple(TimedValue(AS_OF - (c >> 1) % (100 * DAY), float(c & 1)) for c in map(scramble, reports)),
+        reports=tuple(
+            TimedValue(AS_OF - (c >> 1) % (100 * DAY), float(c & 1)) for c in map(scramble, reports)
+        ),
         penalties=tuple(make_penalty(c) for c in penalties),
         rights=rights,
         buyer_weights=weights,
@@ -139,8 +166,13 @@ def make_entity(codes: list[int], extra: int, reports: list[int], penalties: lis
 
 
 _INT = st.integers(0, 2**48 - 1)
-entities = st.builds(make_entity, st.lists(_ORDER_CODE, max_size=30), _INT, st.lists(_INT, max_size=2),
-                     st.lists(_INT, max_size=3))
+entities = st.builds(
+    make_entity,
+    st.lists(_ORDER_CODE, max_size=30),
+    _INT,
+    st.lists(_INT, max_size=2),
+    st.lists(_INT, max_size=3),
+)
 
 
 def make_previous(code: int, as_of: int = AS_OF) -> BadgeState | None:
@@ -166,8 +198,9 @@ def make_previous(code: int, as_of: int = AS_OF) -> BadgeState | None:
 previous_states = st.builds(make_previous, st.integers(0, 2**48 - 1))
 
 
-def run(f: EntityFacts, rights: frozenset[str], previous: BadgeState | None,
-        as_of: int = AS_OF) -> tuple[EntityMetrics, BadgeDecision, Boost]:
+def run(
+    f: EntityFacts, rights: frozenset[str], previous: BadgeState | None, as_of: int = AS_OF
+) -> tuple[EntityMetrics, BadgeDecision, Boost]:
     m = compute_metrics(f, POLICY, as_of)
     d = decide_badges(m, previous, POLICY, as_of, category=f.category, rights=rights)
     return m, d, decide_boost(m, d, POLICY, as_of)
@@ -175,8 +208,9 @@ def run(f: EntityFacts, rights: frozenset[str], previous: BadgeState | None,
 
 @settings(max_examples=60, deadline=None)
 @given(entities, previous_states)
-def test_the_same_input_gives_the_same_decision(f: EntityFacts,
-                                                previous: BadgeState | None) -> None:
+def test_the_same_input_gives_the_same_decision(
+    f: EntityFacts, previous: BadgeState | None
+) -> None:
     rights = frozenset(f.rights)
     first = run(f, rights, previous)
     again = run(copy.deepcopy(f), frozenset(sorted(rights)), copy.deepcopy(previous))
@@ -185,23 +219,36 @@ def test_the_same_input_gives_the_same_decision(f: EntityFacts,
 
 @settings(max_examples=300, deadline=None)
 @given(entities, previous_states, st.data())
-def test_a_for_cause_refund_never_helps(f: EntityFacts, previous: BadgeState | None,
-                                        data: st.DataObject) -> None:
+def test_a_for_cause_refund_never_helps(
+    f: EntityFacts, previous: BadgeState | None, data: st.DataObject
+) -> None:
     rights = frozenset(f.rights)
     # The refunded order: an unrefunded one of the after-sales window, or one more such order.
     window_start = AS_OF - POLICY.metrics.after_sales_window_days * DAY
-    eligible = [i for i, o in enumerate(f.orders) if window_start < o.placed_at <= AS_OF and o.refunded_at is None]
+    eligible = [
+        i
+        for i, o in enumerate(f.orders)
+        if window_start < o.placed_at <= AS_OF and o.refunded_at is None
+    ]
     base_orders = list(f.orders)
     if eligible and data.draw(st.booleans()):
         i = data.draw(st.sampled_from(eligible))
     else:
-        base_orders.append(make_order(999, data.draw(_ORDER_CODE), placed=data.draw(st.integers(window_start + 1, AS_OF)),
-                                      refund=False))
+        base_orders.append(
+            make_order(
+                999,
+                data.draw(_ORDER_CODE),
+                placed=data.draw(st.integers(window_start + 1, AS_OF)),
+                refund=False,
+            )
+        )
         i = len(base_orders) - 1
     target = base_orders[i]
     refunded = dataclasses.replace(
-        target, refunded_at=data.draw(st.integers(target.placed_at, AS_OF)),
-        refund_reason=data.draw(st.sampled_from(sorted(FOR_CAUSE_REASONS))), returned=data.draw(st.booleans()),
+        target,
+        refunded_at=data.draw(st.integers(target.placed_at, AS_OF)),
+        refund_reason=data.draw(st.sampled_from(sorted(FOR_CAUSE_REASONS))),
+        returned=data.draw(st.booleans()),
     )
     worse_orders = list(base_orders)
     worse_orders[i] = refunded
@@ -213,10 +260,10 @@ def test_a_for_cause_refund_never_helps(f: EntityFacts, previous: BadgeState | N
 
 
 @settings(max_examples=300, deadline=None)
-@given(entities, previous_states,
-       st.builds(make_penalty, _INT))
-def test_a_penalty_never_raises_the_multiplier(f: EntityFacts,
-                                               previous: BadgeState | None, penalty: Penalty) -> None:
+@given(entities, previous_states, st.builds(make_penalty, _INT))
+def test_a_penalty_never_raises_the_multiplier(
+    f: EntityFacts, previous: BadgeState | None, penalty: Penalty
+) -> None:
     rights = frozenset(f.rights)
     base = run(f, rights, previous)
     worse = run(dataclasses.replace(f, penalties=(*f.penalties, penalty)), rights, previous)
@@ -229,19 +276,31 @@ def test_a_penalty_never_raises_the_multiplier(f: EntityFacts,
 @given(entities, st.integers(-30 * DAY, 30 * DAY))
 def test_rates_stay_in_the_unit_interval(f: EntityFacts, shift: int) -> None:
     m = compute_metrics(f, POLICY, AS_OF + shift)
-    for rate in (m.repurchase_rate, m.regular_share, m.refund_rate, m.for_cause_refund_rate, m.return_rate,
-                 m.complaint_rate, m.inspection_pass_rate):
+    for rate in (
+        m.repurchase_rate,
+        m.regular_share,
+        m.refund_rate,
+        m.for_cause_refund_rate,
+        m.return_rate,
+        m.complaint_rate,
+        m.inspection_pass_rate,
+    ):
         assert rate is None or 0.0 <= rate <= 1.0
     assert 1.0 <= m.review_score <= 5.0
-    b = decide_boost(m, decide_badges(m, None, POLICY, AS_OF + shift, category=f.category, rights=f.rights),
-                     POLICY, AS_OF + shift)
+    b = decide_boost(
+        m,
+        decide_badges(m, None, POLICY, AS_OF + shift, category=f.category, rights=f.rights),
+        POLICY,
+        AS_OF + shift,
+    )
     assert POLICY.boost.min_multiplier <= b.multiplier <= POLICY.boost.max_multiplier
 
 
 @settings(max_examples=300, deadline=None)
 @given(entities, previous_states)
-def test_a_held_badge_is_not_lost_before_its_grace_ends(f: EntityFacts,
-                                                         previous: BadgeState | None) -> None:
+def test_a_held_badge_is_not_lost_before_its_grace_ends(
+    f: EntityFacts, previous: BadgeState | None
+) -> None:
     rights = frozenset(f.rights)
     _, d, _ = run(f, rights, previous)
     for h in previous.held if previous else ():
@@ -257,8 +316,9 @@ def test_a_held_badge_is_not_lost_before_its_grace_ends(f: EntityFacts,
 
 @settings(max_examples=60, deadline=None)
 @given(entities, st.lists(st.integers(1, 6 * DAY), min_size=3, max_size=15))
-def test_over_time_a_badge_goes_only_after_failing_for_its_grace(f: EntityFacts,
-                                                                  steps: list[int]) -> None:
+def test_over_time_a_badge_goes_only_after_failing_for_its_grace(
+    f: EntityFacts, steps: list[int]
+) -> None:
     """Re-evaluate the same facts as time passes (orders age out of the windows): whenever a badge
     is lost without a hard reason, its rules have failed at every evaluation for >= grace_days."""
     rights = frozenset(f.rights)
@@ -268,7 +328,10 @@ def test_over_time_a_badge_goes_only_after_failing_for_its_grace(f: EntityFacts,
         t += step
         _, d, _ = run(f, rights, state, as_of=t)
         for r in d.badges:
-            failing = any(x.code.endswith("_NOT_MET") or x.code.startswith("NOT_APPLICABLE") for x in r.reasons)
+            failing = any(
+                x.code.endswith("_NOT_MET") or x.code.startswith("NOT_APPLICABLE")
+                for x in r.reasons
+            )
             was_held = state is not None and state.get(r.badge) is not None
             if not failing:
                 first_failing.pop(r.badge, None)

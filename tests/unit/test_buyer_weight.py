@@ -17,11 +17,24 @@ T0 = 1_700_000_000_000
 
 
 def order(i: int, day: float, *, shop: str = "s1", amount: float = 100.0, **rest) -> OrderFact:
-    return OrderFact(order_id=f"o{i}", buyer_id="b1", host_id="h1", shop_id=shop,
-                     placed_at=T0 + int(day * MS_PER_DAY), amount=amount, **rest)
+    return OrderFact(
+        order_id=f"o{i}",
+        buyer_id="b1",
+        host_id="h1",
+        shop_id=shop,
+        placed_at=T0 + int(day * MS_PER_DAY),
+        amount=amount,
+        **rest,
+    )
 
 
-def weigh(orders, *, registered: float | None = -100, interactions=(T0 - MS_PER_DAY,), as_of_day: float = 400):
+def weigh(
+    orders,
+    *,
+    registered: float | None = -100,
+    interactions=(T0 - MS_PER_DAY,),
+    as_of_day: float = 400,
+):
     reg = None if registered is None else T0 + int(registered * MS_PER_DAY)
     return buyer_weight("b1", reg, orders, interactions, POLICY, T0 + int(as_of_day * MS_PER_DAY))
 
@@ -31,29 +44,48 @@ def test_a_buyer_without_orders_weighs_fully():
 
 
 def test_an_established_buyer_weighs_fully():
-    w = weigh([order(1, 0), order(2, 40, shop="s2"), order(3, 90, refunded_at=T0 + 95 * MS_PER_DAY,
-                                                              refund_reason="DEFECT")])
+    w = weigh(
+        [
+            order(1, 0),
+            order(2, 40, shop="s2"),
+            order(3, 90, refunded_at=T0 + 95 * MS_PER_DAY, refund_reason="DEFECT"),
+        ]
+    )
     assert (w.weight, w.signals) == (1.0, ())
 
 
 def test_a_brushing_account_shows_every_signal_and_ends_at_the_floor():
-    orders = [order(i, i * 0.5, amount=9.9, delivered_at=T0 + (i + 1) * MS_PER_DAY, rating=5,
-                    reviewed_at=T0 + (i + 2) * MS_PER_DAY) for i in range(3)]
+    orders = [
+        order(
+            i,
+            i * 0.5,
+            amount=9.9,
+            delivered_at=T0 + (i + 1) * MS_PER_DAY,
+            rating=5,
+            reviewed_at=T0 + (i + 2) * MS_PER_DAY,
+        )
+        for i in range(3)
+    ]
     w = weigh(orders, registered=-1, interactions=())
     assert w.signals == SIGNALS
     assert w.weight == POLICY.min_weight
     assert w.weight < default_policy().entity.metrics.min_buyer_weight
 
 
-@pytest.mark.parametrize("signal, kwargs, orders", [
-    ("NO_INTERACTION", {"interactions": ()}, [order(1, 0)]),
-    ("NEW_ACCOUNT", {"registered": -1}, [order(1, 0)]),
-    ("ONE_TARGET", {}, [order(1, 0), order(2, 10)]),
-    ("CHEAP", {}, [order(1, 0, amount=10.0)]),
-])
+@pytest.mark.parametrize(
+    "signal, kwargs, orders",
+    [
+        ("NO_INTERACTION", {"interactions": ()}, [order(1, 0)]),
+        ("NEW_ACCOUNT", {"registered": -1}, [order(1, 0)]),
+        ("ONE_TARGET", {}, [order(1, 0), order(2, 10)]),
+        ("CHEAP", {}, [order(1, 0, amount=10.0)]),
+    ],
+)
 def test_each_signal_alone_costs_its_penalty(signal, kwargs, orders):
     w = weigh(orders, **kwargs)
-    assert w.signals == (signal,) or (signal == "ONE_TARGET" and w.signals == ("ONE_TARGET", "NEVER_DISPUTED"))
+    assert w.signals == (signal,) or (
+        signal == "ONE_TARGET" and w.signals == ("ONE_TARGET", "NEVER_DISPUTED")
+    )
     penalty = sum(getattr(POLICY, f"{s.lower()}_penalty") for s in w.signals)
     assert w.weight == pytest.approx(1.0 - penalty)
     assert all(code in SIGNALS for code, _ in w.reasons)
@@ -68,7 +100,9 @@ def test_no_single_signal_excludes_a_buyer_from_metrics():
 def test_an_account_with_a_month_of_history_weighs_fully_whatever_else():
     orders = [order(1, 0, amount=5.0), order(2, 30, amount=5.0)]
     assert weigh(orders, registered=-1, interactions=()).weight == 1.0
-    assert weigh(orders[:1] + [order(2, 29, amount=5.0)], registered=-1, interactions=()).weight < 0.2
+    assert (
+        weigh(orders[:1] + [order(2, 29, amount=5.0)], registered=-1, interactions=()).weight < 0.2
+    )
 
 
 def test_bunched_and_never_disputed_need_two_orders():
@@ -95,12 +129,19 @@ def test_facts_after_as_of_are_ignored():
     orders = [order(1, 0), order(2, 1), order(3, 50, shop="s2")]
     assert weigh(orders, as_of_day=10).signals == ("ONE_TARGET", "BUNCHED", "NEVER_DISPUTED")
     assert weigh(orders, as_of_day=60).signals == ()  # the orders now span 50 days: established
-    assert weigh([order(1, 0)], interactions=(T0 + 5 * MS_PER_DAY,), as_of_day=1).signals == ("NO_INTERACTION",)
+    assert weigh([order(1, 0)], interactions=(T0 + 5 * MS_PER_DAY,), as_of_day=1).signals == (
+        "NO_INTERACTION",
+    )
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.floats(0, 200), st.sampled_from(["s1", "s2"]), st.floats(1, 500)), max_size=8),
-       st.booleans(), st.floats(-5, 5))
+@given(
+    st.lists(
+        st.tuples(st.floats(0, 200), st.sampled_from(["s1", "s2"]), st.floats(1, 500)), max_size=8
+    ),
+    st.booleans(),
+    st.floats(-5, 5),
+)
 def test_weight_is_bounded_order_independent_and_deterministic(specs, interacted, registered):
     orders = [order(i, d, shop=s, amount=a) for i, (d, s, a) in enumerate(specs)]
     inter = (T0,) if interacted else ()
@@ -111,6 +152,7 @@ def test_weight_is_bounded_order_independent_and_deterministic(specs, interacted
 
 def test_policy_rejects_bad_values_by_key():
     import tomllib
+
     doc = tomllib.loads(default_policy_text())
     doc["buyers"]["min_weight"] = 0
     with pytest.raises(ValueError, match="buyers.min_weight"):

@@ -16,8 +16,13 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "architecture.md"
 
 def test_every_error_is_in_the_table_with_its_code_and_exit_status() -> None:
     listed = {cls for cls, _, _, _ in errors.TABLE}
-    tree = {cls for cls in vars(errors).values()
-            if isinstance(cls, type) and issubclass(cls, errors.TrustgraphError) and cls is not errors.TrustgraphError}
+    tree = {
+        cls
+        for cls in vars(errors).values()
+        if isinstance(cls, type)
+        and issubclass(cls, errors.TrustgraphError)
+        and cls is not errors.TrustgraphError
+    }
     # Subclasses share their parent's row (ExportError is a BadInput, StoreAuthFailed a StoreUnavailable...).
     assert all(any(issubclass(cls, row) for row in listed) for cls in tree)
     for cls, code, status, _ in errors.TABLE:
@@ -25,28 +30,39 @@ def test_every_error_is_in_the_table_with_its_code_and_exit_status() -> None:
 
 
 def test_the_documented_table_matches_the_code() -> None:
-    rows = re.findall(r"^\| `(\w+)` \| `(\w+)` \| (\d+) \| (.+?) \|$", DOC.read_text(encoding="utf-8"), re.M)
+    rows = re.findall(
+        r"^\| `(\w+)` \| `(\w+)` \| (\d+) \| (.+?) \|$", DOC.read_text(encoding="utf-8"), re.M
+    )
     assert [(name, code, int(status), when) for name, code, status, when in rows] == [
-        (cls.__name__, code, status, when) for cls, code, status, when in errors.TABLE]
+        (cls.__name__, code, status, when) for cls, code, status, when in errors.TABLE
+    ]
 
 
 def test_boundaries_translate_by_the_table() -> None:
     assert errors.client_code(errors.BadInput("first", "too big")) == errors.BAD_USER_INPUT
-    assert errors.client_code(errors.StoreAuthFailed("bolt://x", "neo4j", "no")) == errors.SERVICE_UNAVAILABLE
+    assert (
+        errors.client_code(errors.StoreAuthFailed("bolt://x", "neo4j", "no"))
+        == errors.SERVICE_UNAVAILABLE
+    )
     assert errors.client_code(KeyError("secret")) == errors.INTERNAL_SERVER_ERROR
     assert errors.exit_status(errors.ConfigError("X", 1, "a word")) == 1
     assert errors.exit_status(KeyboardInterrupt()) == 130
 
 
-@pytest.mark.parametrize("exc, shown", [
-    (errors.BadInput("hostIds[3]", "is empty"), True),
-    (errors.ExportError("center", "'x' is not in the graph"), True),
-    (errors.NoAnchor("fromBuyer", "'b1' has no stored trust relation"), True),
-    (errors.Forbidden("no"), True),
-    (errors.StoreUnavailable("bolt://x", "refused"), False),
-    (errors.ConfigError("X", 1, "a word"), False),
-])
-def test_only_client_errors_carry_their_code_to_clients(exc: errors.TrustgraphError, shown: bool) -> None:
+@pytest.mark.parametrize(
+    "exc, shown",
+    [
+        (errors.BadInput("hostIds[3]", "is empty"), True),
+        (errors.ExportError("center", "'x' is not in the graph"), True),
+        (errors.NoAnchor("fromBuyer", "'b1' has no stored trust relation"), True),
+        (errors.Forbidden("no"), True),
+        (errors.StoreUnavailable("bolt://x", "refused"), False),
+        (errors.ConfigError("X", 1, "a word"), False),
+    ],
+)
+def test_only_client_errors_carry_their_code_to_clients(
+    exc: errors.TrustgraphError, shown: bool
+) -> None:
     # graphql-core copies `extensions` of the original error onto what a subscriber receives.
     assert (exc.extensions == {"code": exc.code}) if shown else exc.extensions is None
 

@@ -17,9 +17,19 @@ VALID: dict[str, dict] = {
     "HOST_REGISTERED": {"hostId": "h1", "name": "Xiao Li", "category": "tea"},
     "SHOP_REGISTERED": {"shopId": "s1", "name": "Tea House", "category": "tea"},
     "HOST_SELLS_FOR_SHOP": {"hostId": "h1", "shopId": "s1"},
-    "SHOP_RIGHTS_CHANGED": {"shopId": "s1", "rights": ["REFUND_WITHOUT_RETURN", "SEVEN_DAY_RETURN"]},
-    "ORDER_PLACED": {"orderId": "o1", "buyerId": "b1", "hostId": "h1", "shopId": "s1", "amount": 99.5,
-                     "category": "tea", "itemId": "i1"},
+    "SHOP_RIGHTS_CHANGED": {
+        "shopId": "s1",
+        "rights": ["REFUND_WITHOUT_RETURN", "SEVEN_DAY_RETURN"],
+    },
+    "ORDER_PLACED": {
+        "orderId": "o1",
+        "buyerId": "b1",
+        "hostId": "h1",
+        "shopId": "s1",
+        "amount": 99.5,
+        "category": "tea",
+        "itemId": "i1",
+    },
     "ORDER_DELIVERED": {"orderId": "o1"},
     "ORDER_REFUNDED": {"orderId": "o1", "reason": "DEFECT", "returned": False},
     "REVIEW_POSTED": {"orderId": "o1", "rating": 5},
@@ -37,7 +47,12 @@ VALID: dict[str, dict] = {
 
 
 def make(event_type: str, /, **changes) -> dict:
-    event = {"eventId": f"e-{event_type.lower()}", "type": event_type, "at": AT, **copy.deepcopy(VALID[event_type])}
+    event = {
+        "eventId": f"e-{event_type.lower()}",
+        "type": event_type,
+        "at": AT,
+        **copy.deepcopy(VALID[event_type]),
+    }
     for name, value in changes.items():
         if value is ...:
             event.pop(name, None)
@@ -120,8 +135,15 @@ def test_at_accepts_z_and_offsets_and_replays_hash_alike():
 
 @pytest.mark.parametrize(
     "value, why",
-    [("", "empty"), ("x" * 129, "longer"), ("b 1", "characters"), ("b\n1", "characters"), ("-b1", "characters"),
-     (17, "string"), (None, "required")],
+    [
+        ("", "empty"),
+        ("x" * 129, "longer"),
+        ("b 1", "characters"),
+        ("b\n1", "characters"),
+        ("-b1", "characters"),
+        (17, "string"),
+        (None, "required"),
+    ],
 )
 def test_malformed_ids(value, why):
     r = validate_event(make("FOLLOWED", buyerId=value))
@@ -132,14 +154,25 @@ def test_longest_id_is_fine():
     assert isinstance(validate_event(make("FOLLOWED", buyerId="b" * 128)), dict)
 
 
-@pytest.mark.parametrize("amount, code", [(0, ev.OUT_OF_RANGE), (-5, ev.OUT_OF_RANGE), (float("nan"), ev.OUT_OF_RANGE),
-                                          (float("inf"), ev.OUT_OF_RANGE), ("12", ev.MALFORMED_FIELD),
-                                          (True, ev.MALFORMED_FIELD), (10_000_001, ev.OUT_OF_RANGE)])
+@pytest.mark.parametrize(
+    "amount, code",
+    [
+        (0, ev.OUT_OF_RANGE),
+        (-5, ev.OUT_OF_RANGE),
+        (float("nan"), ev.OUT_OF_RANGE),
+        (float("inf"), ev.OUT_OF_RANGE),
+        ("12", ev.MALFORMED_FIELD),
+        (True, ev.MALFORMED_FIELD),
+        (10_000_001, ev.OUT_OF_RANGE),
+    ],
+)
 def test_amount(amount, code):
     rejected(make("ORDER_PLACED", amount=amount), code, "amount")
 
 
-@pytest.mark.parametrize("minutes, ok", [(0, False), (0.5, True), (1440, True), (1441, False), (-1, False)])
+@pytest.mark.parametrize(
+    "minutes, ok", [(0, False), (0.5, True), (1440, True), (1441, False), (-1, False)]
+)
 def test_watch_minutes(minutes, ok):
     result = validate_event(make("WATCHED", minutes=minutes))
     assert isinstance(result, dict) == ok
@@ -163,7 +196,9 @@ def test_integer_ranges(kind, name, good, bad):
 
 
 def test_enums():
-    rejected(make("ORDER_REFUNDED", reason="FAKE_GOODS"), ev.OUT_OF_RANGE, "reason")  # complaint-only reason
+    rejected(
+        make("ORDER_REFUNDED", reason="FAKE_GOODS"), ev.OUT_OF_RANGE, "reason"
+    )  # complaint-only reason
     assert isinstance(validate_event(make("COMPLAINT_FILED", reason="FAKE_GOODS")), dict)
     rejected(make("INSPECTION_RECORDED", kind="XRAY"), ev.OUT_OF_RANGE, "kind")
     rejected(make("ORDER_REFUNDED", returned="no"), ev.MALFORMED_FIELD, "returned")
@@ -171,7 +206,11 @@ def test_enums():
 
 
 def test_rights_are_a_canonical_set():
-    result = validate_event(make("SHOP_RIGHTS_CHANGED", rights=["SEVEN_DAY_RETURN", "FAKE_ONE_PAY_N", "SEVEN_DAY_RETURN"]))
+    result = validate_event(
+        make(
+            "SHOP_RIGHTS_CHANGED", rights=["SEVEN_DAY_RETURN", "FAKE_ONE_PAY_N", "SEVEN_DAY_RETURN"]
+        )
+    )
     assert result["rights"] == ["FAKE_ONE_PAY_N", "SEVEN_DAY_RETURN"]
     assert validate_event(make("SHOP_RIGHTS_CHANGED", rights=[]))["rights"] == []
     rejected(make("SHOP_RIGHTS_CHANGED", rights=["FREE_LUNCH"]), ev.OUT_OF_RANGE, "rights")
@@ -199,4 +238,9 @@ def test_categories_are_case_insensitive():
 def test_jsonl_line_errors():
     r = ev.parse_jsonl_line("{not json", 9)
     assert isinstance(r, Rejection) and r.code == ev.INVALID_JSON and "line 10" in r.message
-    assert isinstance(ev.parse_jsonl_line('{"eventId":"e1","type":"BUYER_REGISTERED","at":"%s","buyerId":"b"}' % AT, 0), dict)
+    assert isinstance(
+        ev.parse_jsonl_line(
+            '{"eventId":"e1","type":"BUYER_REGISTERED","at":"%s","buyerId":"b"}' % AT, 0
+        ),
+        dict,
+    )

@@ -17,7 +17,13 @@ PACKAGES = ("graph_api", "schema", "scoring", "cypher", "bench")
 # Lowest first. A module may import modules of its own layer or of a lower one, never a higher one.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("scoring", "cypher"),
-    ("graph_api.errors", "graph_api.auth", "graph_api.settings", "graph_api.events", "graph_api.policy"),
+    (
+        "graph_api.errors",
+        "graph_api.auth",
+        "graph_api.settings",
+        "graph_api.events",
+        "graph_api.policy",
+    ),
     ("graph_api.store", "graph_api.neo4j_local"),
     ("graph_api.derive",),
     ("graph_api.ingest",),
@@ -70,8 +76,10 @@ def _imports(path: Path) -> list[tuple[str, int, bool]]:
         if isinstance(node, ast.Import):
             names = [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names = [f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in MODULES else node.module
-                     for a in node.names]
+            names = [
+                f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in MODULES else node.module
+                for a in node.names
+            ]
         out.extend((name, node.lineno, id(node) in top_level) for name in names)
     return out
 
@@ -125,9 +133,12 @@ def test_no_import_cycle() -> None:
 @pytest.mark.parametrize("library", sorted(OWNERS))
 def test_each_library_is_imported_only_by_its_owner(library: str) -> None:
     owners = OWNERS[library]
-    strays = [f"{path.relative_to(ROOT)}:{line}" for module, path in MODULES.items()
-              for target, line, _ in _imports(path)
-              if target.split(".")[0] == library and _unit(module, owners) is None]
+    strays = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for module, path in MODULES.items()
+        for target, line, _ in _imports(path)
+        if target.split(".")[0] == library and _unit(module, owners) is None
+    ]
     assert not strays, f"{library} is {', '.join(owners)}'s to import, but: {', '.join(strays)}"
 
 
@@ -137,8 +148,14 @@ def test_scoring_is_pure() -> None:
         if module.split(".")[0] != "scoring":
             continue
         for target, line, _ in _imports(path):
-            assert target.split(".")[0] not in ("graph_api", "schema", "bench", "neo4j", "strawberry", "starlette"), (
-                f"{path.relative_to(ROOT)}:{line} imports {target}")
+            assert target.split(".")[0] not in (
+                "graph_api",
+                "schema",
+                "bench",
+                "neo4j",
+                "strawberry",
+                "starlette",
+            ), f"{path.relative_to(ROOT)}:{line} imports {target}"
 
 
 def test_the_layer_test_sees_a_violation(tmp_path: Path) -> None:

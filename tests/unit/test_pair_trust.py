@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import tomllib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -44,17 +44,37 @@ def ms(year: int, month: int, day: int, hour: int = 12) -> int:
 NOW = ms(2021, 12, 20)
 
 
-def order(order_id: str, placed: int, *, item: str | None = None, amount: float = 100.0,
-          delivered_after_days: float | None = 2, **outcome: Any) -> OrderFact:
+def order(
+    order_id: str,
+    placed: int,
+    *,
+    item: str | None = None,
+    amount: float = 100.0,
+    delivered_after_days: float | None = 2,
+    **outcome: Any,
+) -> OrderFact:
     delivered = None if delivered_after_days is None else placed + int(delivered_after_days * DAY)
-    return OrderFact(order_id=order_id, buyer_id="b1", host_id="h1", shop_id="s1", placed_at=placed,
-                     amount=amount, item_id=item if item is not None else f"item-{order_id}",
-                     delivered_at=delivered, **outcome)
+    return OrderFact(
+        order_id=order_id,
+        buyer_id="b1",
+        host_id="h1",
+        shop_id="s1",
+        placed_at=placed,
+        amount=amount,
+        item_id=item if item is not None else f"item-{order_id}",
+        delivered_at=delivered,
+        **outcome,
+    )
 
 
 def pair(*orders: OrderFact, kind: str = "HOST", **rest: Any) -> PairFacts:
-    return PairFacts(buyer_id="b1", target_id="h1" if kind == "HOST" else "s1", target_kind=kind,
-                     orders=tuple(orders), **rest)
+    return PairFacts(
+        buyer_id="b1",
+        target_id="h1" if kind == "HOST" else "s1",
+        target_kind=kind,
+        orders=tuple(orders),
+        **rest,
+    )
 
 
 def codes(result) -> list[str]:
@@ -103,19 +123,44 @@ _DELETE = object()
         ("trust.decay.half_life_days", _DELETE, "trust.decay.half_life_days is missing"),
         ("trust.decay.half_lif", 3, "trust.decay.half_lif is not a known key"),
         ("trust.decay.half_life_days", True, "trust.decay.half_life_days must be a number"),
-        ("trust.anti_gaming.max_orders_per_month", 2.5, "trust.anti_gaming.max_orders_per_month must be an integer"),
-        ("trust.anti_gaming.max_orders_per_month", 0, "trust.anti_gaming.max_orders_per_month must be >= 1"),
+        (
+            "trust.anti_gaming.max_orders_per_month",
+            2.5,
+            "trust.anti_gaming.max_orders_per_month must be an integer",
+        ),
+        (
+            "trust.anti_gaming.max_orders_per_month",
+            0,
+            "trust.anti_gaming.max_orders_per_month must be >= 1",
+        ),
         ("trust.model.neutral_base_rate", 1.5, "trust.model.neutral_base_rate must be in [0, 1]"),
         ("trust.positive.spend_unit_yuan", -1, "trust.positive.spend_unit_yuan must be > 0"),
-        ("trust.negative.complaint_for_cause", -0.5, "trust.negative.complaint_for_cause must be >= 0"),
-        ("trust.levels.regular.min_score", 0.5,
-         "trust.levels.regular.min_score must be >= trust.levels.acquaintance.min_score"),
-        ("trust.levels.regular.min_confidence", 1.0, "trust.levels.regular.min_confidence must be in [0, 1)"),
-        ("trust.levels.acquaintance.min_distinct_months", 2,
-         "trust.levels.acquaintance.min_distinct_months must be <= min_satisfied_orders"),
+        (
+            "trust.negative.complaint_for_cause",
+            -0.5,
+            "trust.negative.complaint_for_cause must be >= 0",
+        ),
+        (
+            "trust.levels.regular.min_score",
+            0.5,
+            "trust.levels.regular.min_score must be >= trust.levels.acquaintance.min_score",
+        ),
+        (
+            "trust.levels.regular.min_confidence",
+            1.0,
+            "trust.levels.regular.min_confidence must be in [0, 1)",
+        ),
+        (
+            "trust.levels.acquaintance.min_distinct_months",
+            2,
+            "trust.levels.acquaintance.min_distinct_months must be <= min_satisfied_orders",
+        ),
         ("trust.levels.expert", {}, "trust.levels.expert is not a known key"),
-        ("trust.platform.rights.OFFICIAL_INSPECTION", 1.0,
-         "trust.platform.rights.OFFICIAL_INSPECTION must be in [0, 1)"),
+        (
+            "trust.platform.rights.OFFICIAL_INSPECTION",
+            1.0,
+            "trust.platform.rights.OFFICIAL_INSPECTION must be in [0, 1)",
+        ),
         ("trust.platform.max", 0.2, "trust.platform.max must be in [base, 1]"),
         ("trust.distrust", 0.3, "trust.distrust must be a table"),
         ("trust.levels.regular", _DELETE, "trust.levels.regular is missing"),
@@ -142,7 +187,12 @@ def test_policy_rights_are_read_only():
 
 def test_stranger_has_no_evidence_and_scores_the_base_rate():
     result = score_pair(pair(), POLICY, NOW)
-    assert (result.level, result.belief, result.disbelief, result.uncertainty) == (STRANGER, 0.0, 0.0, 1.0)
+    assert (result.level, result.belief, result.disbelief, result.uncertainty) == (
+        STRANGER,
+        0.0,
+        0.0,
+        1.0,
+    )
     assert result.score == POLICY.model.neutral_base_rate
     assert result.confidence == 0.0
     assert not result.distrust
@@ -152,13 +202,20 @@ def test_stranger_has_no_evidence_and_scores_the_base_rate():
 
 
 def test_distrust_is_not_the_same_as_a_stranger():
-    bad = order("o1", NOW - 10 * DAY, refunded_at=NOW - 5 * DAY, refund_reason="NOT_AS_DESCRIBED",
-                complaints=(Complaint(NOW - 6 * DAY, "NOT_AS_DESCRIBED"),))
+    bad = order(
+        "o1",
+        NOW - 10 * DAY,
+        refunded_at=NOW - 5 * DAY,
+        refund_reason="NOT_AS_DESCRIBED",
+        complaints=(Complaint(NOW - 6 * DAY, "NOT_AS_DESCRIBED"),),
+    )
     stranger = score_pair(pair(), POLICY, NOW)
     distrusting = score_pair(pair(bad), POLICY, NOW)
     assert stranger.level == distrusting.level == STRANGER
     assert distrusting.distrust and not stranger.distrust
-    assert distrusting.disbelief > 0.4 and distrusting.uncertainty < 1.0 and distrusting.belief == 0.0
+    assert (
+        distrusting.disbelief > 0.4 and distrusting.uncertainty < 1.0 and distrusting.belief == 0.0
+    )
     assert distrusting.score < stranger.score
     assert "DISTRUST" in codes(distrusting)
 
@@ -173,15 +230,23 @@ def test_beta_expectation_with_the_neutral_base_rate():
 
 
 def test_decay_halves_evidence_at_the_half_life():
-    facts = pair(order("o1", NOW - 2 * DAY, delivered_after_days=2, rating=5, reviewed_at=NOW),
-                 watches=(TimedValue(NOW, 30.0),), comments=(NOW,))
+    facts = pair(
+        order("o1", NOW - 2 * DAY, delivered_after_days=2, rating=5, reviewed_at=NOW),
+        watches=(TimedValue(NOW, 30.0),),
+        comments=(NOW,),
+    )
     policy = with_changes(POLICY, "positive", watch_cap=100.0, comment_cap=100.0)
     fresh = score_pair(facts, plain(policy), NOW)
     later = score_pair(facts, plain(policy), NOW + int(POLICY.decay.half_life_ms))
-    assert fresh.evidence_for == pytest.approx(1.0 + POLICY.positive.good_review
-                                               + POLICY.positive.watch_weight * 0.5849625007  # log2(1.5)
-                                               + POLICY.positive.comment_weight * 1.0)
-    order_part = score_pair(pair(facts.orders[0]), plain(policy), NOW + int(POLICY.decay.half_life_ms))
+    assert fresh.evidence_for == pytest.approx(
+        1.0
+        + POLICY.positive.good_review
+        + POLICY.positive.watch_weight * 0.5849625007  # log2(1.5)
+        + POLICY.positive.comment_weight * 1.0
+    )
+    order_part = score_pair(
+        pair(facts.orders[0]), plain(policy), NOW + int(POLICY.decay.half_life_ms)
+    )
     assert order_part.evidence_for == pytest.approx((1.0 + POLICY.positive.good_review) / 2)
     assert later.evidence_for < fresh.evidence_for
 
@@ -198,7 +263,9 @@ def test_negative_evidence_decays_too():
 
 
 def test_satisfied_orders_count_with_months_and_spend():
-    facts = pair(order("o1", ms(2021, 10, 5), amount=300.0), order("o2", ms(2021, 11, 5), amount=100.0))
+    facts = pair(
+        order("o1", ms(2021, 10, 5), amount=300.0), order("o2", ms(2021, 11, 5), amount=100.0)
+    )
     result = score_pair(facts, POLICY, NOW)
     assert (result.satisfied_orders, result.distinct_months) == (2, 2)
     assert reason(result, "SATISFIED_ORDERS") == "2 satisfied orders over 2 months"
@@ -209,7 +276,13 @@ def test_satisfied_orders_count_with_months_and_spend():
 @pytest.mark.parametrize("reason_code", ["BUYER_REMORSE", "OTHER"])
 def test_no_fault_refund_is_neutral(reason_code: str):
     kept = (order("o1", ms(2021, 11, 2)), order("o2", ms(2021, 12, 2)))
-    returned = order("o3", ms(2021, 12, 8), refunded_at=ms(2021, 12, 12), refund_reason=reason_code, returned=True)
+    returned = order(
+        "o3",
+        ms(2021, 12, 8),
+        refunded_at=ms(2021, 12, 12),
+        refund_reason=reason_code,
+        returned=True,
+    )
     without = score_pair(pair(*kept), POLICY, NOW)
     with_refund = score_pair(pair(*kept, returned), POLICY, NOW)
     assert with_refund.score == without.score
@@ -220,7 +293,9 @@ def test_no_fault_refund_is_neutral(reason_code: str):
 
 def test_refund_for_cause_is_evidence_against():
     kept = (order("o1", ms(2021, 11, 2)), order("o2", ms(2021, 12, 2)))
-    refunded = order("o3", ms(2021, 12, 8), refunded_at=NOW, refund_reason="NOT_AS_DESCRIBED", returned=False)
+    refunded = order(
+        "o3", ms(2021, 12, 8), refunded_at=NOW, refund_reason="NOT_AS_DESCRIBED", returned=False
+    )
     without = score_pair(pair(*kept), POLICY, NOW)
     result = score_pair(pair(*kept, refunded), POLICY, NOW)
     assert result.evidence_against == pytest.approx(POLICY.negative.refund_for_cause)
@@ -274,10 +349,16 @@ def test_confirmed_reports_count_against_hosts_only():
 
 
 def test_spend_is_log_compressed_and_capped():
-    small = score_pair(pair(order("o1", NOW - 2 * DAY, amount=100.0, delivered_after_days=2)), POLICY, NOW)
-    huge = score_pair(pair(order("o1", NOW - 2 * DAY, amount=1_000_000.0, delivered_after_days=2)), POLICY, NOW)
+    small = score_pair(
+        pair(order("o1", NOW - 2 * DAY, amount=100.0, delivered_after_days=2)), POLICY, NOW
+    )
+    huge = score_pair(
+        pair(order("o1", NOW - 2 * DAY, amount=1_000_000.0, delivered_after_days=2)), POLICY, NOW
+    )
     base = POLICY.positive.satisfied_order + POLICY.positive.distinct_month
-    assert small.evidence_for == pytest.approx(base + POLICY.positive.spend_weight * 1.0)  # log2(1 + 100/100)
+    assert small.evidence_for == pytest.approx(
+        base + POLICY.positive.spend_weight * 1.0
+    )  # log2(1 + 100/100)
     assert huge.evidence_for == pytest.approx(base + POLICY.positive.spend_cap)
 
 
@@ -301,7 +382,8 @@ def test_same_item_within_the_period_counts_once():
     result = score_pair(twice, plain(), NOW)
     assert result.satisfied_orders == 1
     assert reason(result, "SAME_ITEM_REPEATS") == (
-        "1 repeat purchase of the same item in the same 14-day period counted once")
+        "1 repeat purchase of the same item in the same 14-day period counted once"
+    )
     # Counted once at its best (latest) credit: the same as the later order alone.
     assert result.evidence_for == score_pair(pair(twice.orders[1]), plain(), NOW).evidence_for
 
@@ -324,19 +406,27 @@ def test_monthly_cap_on_order_credit():
     assert over.evidence_for == at_cap.evidence_for
     assert over.satisfied_orders == cap + 2  # the plain count still says what happened
     assert reason(over, "MONTHLY_CAP") == f"2 orders beyond {cap} a month earned no order credit"
-    next_month = score_pair(pair(*capped, order("y", ms(2022, 1, 3), amount=0.0)), plain(), ms(2022, 1, 10))
+    next_month = score_pair(
+        pair(*capped, order("y", ms(2022, 1, 3), amount=0.0)), plain(), ms(2022, 1, 10)
+    )
     assert "MONTHLY_CAP" not in codes(next_month)
 
 
 def test_buyer_weight_scales_positive_evidence_only():
-    facts = pair(order("o1", ms(2021, 11, 2)), order("o2", ms(2021, 12, 2), refunded_at=NOW, refund_reason="DEFECT"),
-                 watches=(TimedValue(NOW - DAY, 45.0),))
+    facts = pair(
+        order("o1", ms(2021, 11, 2)),
+        order("o2", ms(2021, 12, 2), refunded_at=NOW, refund_reason="DEFECT"),
+        watches=(TimedValue(NOW - DAY, 45.0),),
+    )
     full = score_pair(facts, POLICY, NOW)
     throwaway = score_pair(facts, POLICY, NOW, buyer_weight=0.25)
     assert throwaway.evidence_for == pytest.approx(0.25 * full.evidence_for)
     assert throwaway.evidence_against == full.evidence_against
     assert throwaway.score < full.score
-    assert reason(throwaway, "BUYER_WEIGHT") == "positive evidence weighted 0.25 (account looks throwaway)"
+    assert (
+        reason(throwaway, "BUYER_WEIGHT")
+        == "positive evidence weighted 0.25 (account looks throwaway)"
+    )
     assert "BUYER_WEIGHT" not in codes(full)
 
 
@@ -351,7 +441,12 @@ def test_buyer_weight_must_be_a_fraction(weight: float):
 
 def test_follow_age_as_of_a_date():
     t1, t2, t3 = ms(2021, 6, 1), ms(2021, 8, 1), ms(2021, 9, 1)
-    changes = (TimedValue(t3, 1), TimedValue(t1, 1), TimedValue(t1 + 10 * DAY, 1), TimedValue(t2, 0))
+    changes = (
+        TimedValue(t3, 1),
+        TimedValue(t1, 1),
+        TimedValue(t1 + 10 * DAY, 1),
+        TimedValue(t2, 0),
+    )
     facts = pair(follow_changes=changes)
     before = score_pair(facts, POLICY, t1 - DAY)
     during = score_pair(facts, POLICY, t1 + 45 * DAY)
@@ -360,16 +455,22 @@ def test_follow_age_as_of_a_date():
     assert before.evidence_for == 0.0 and "NO_HISTORY" in codes(before)
     # A repeated FOLLOWED keeps the first start: 45 days, half of the 90 for full credit.
     assert reason(during, "FOLLOWING") == "following for 45 days"
-    assert during.evidence_for == pytest.approx(POLICY.positive.follow_weight * 45 / POLICY.positive.follow_full_days)
+    assert during.evidence_for == pytest.approx(
+        POLICY.positive.follow_weight * 45 / POLICY.positive.follow_full_days
+    )
     assert gap.evidence_for == 0.0 and "FOLLOWING" not in codes(gap)
     assert reason(again, "FOLLOWING") == "following for 30 days"
     old = score_pair(facts, POLICY, t3 + 400 * DAY)
-    assert old.evidence_for == pytest.approx(POLICY.positive.follow_weight)  # full after follow_full_days
+    assert old.evidence_for == pytest.approx(
+        POLICY.positive.follow_weight
+    )  # full after follow_full_days
 
 
 def test_follow_and_unfollow_at_the_same_instant_reads_as_not_following():
     t = ms(2021, 6, 1)
-    result = score_pair(pair(follow_changes=(TimedValue(t, 0), TimedValue(t, 1))), POLICY, t + 30 * DAY)
+    result = score_pair(
+        pair(follow_changes=(TimedValue(t, 0), TimedValue(t, 1))), POLICY, t + 30 * DAY
+    )
     assert result.evidence_for == 0.0
 
 
@@ -381,16 +482,22 @@ def test_fan_club_tier_as_of_a_date():
     at_25 = score_pair(facts, POLICY, t2 + DAY)
     assert reason(at_5, "FAN_CLUB") == "fan-club tier 5"
     assert at_5.evidence_for == pytest.approx(POLICY.positive.fan_tier_weight * 5 / full)
-    assert at_25.evidence_for == pytest.approx(POLICY.positive.fan_tier_weight)  # capped at fan_tier_full
+    assert at_25.evidence_for == pytest.approx(
+        POLICY.positive.fan_tier_weight
+    )  # capped at fan_tier_full
     left = score_pair(pair(tier_changes=(TimedValue(t1, 5), TimedValue(t2, 0))), POLICY, t2 + DAY)
     assert left.evidence_for == 0.0
 
 
 def test_watch_time_and_comments_are_capped():
-    many = pair(watches=tuple(TimedValue(NOW - i * DAY, 600.0) for i in range(50)),
-                comments=tuple(NOW - i * DAY for i in range(500)))
+    many = pair(
+        watches=tuple(TimedValue(NOW - i * DAY, 600.0) for i in range(50)),
+        comments=tuple(NOW - i * DAY for i in range(500)),
+    )
     result = score_pair(many, POLICY, NOW)
-    assert result.evidence_for == pytest.approx(POLICY.positive.watch_cap + POLICY.positive.comment_cap)
+    assert result.evidence_for == pytest.approx(
+        POLICY.positive.watch_cap + POLICY.positive.comment_cap
+    )
     assert reason(result, "WATCH_TIME") == "30000 minutes watched"
     assert reason(result, "COMMENTS") == "500 comments"
     # Interactions alone never make an acquaintance: that needs a satisfied order.
@@ -399,21 +506,46 @@ def test_watch_time_and_comments_are_capped():
 
 def test_as_of_ignores_every_later_fact():
     as_of = ms(2021, 10, 1)
-    past = (order("o1", ms(2021, 8, 1)), order("o2", ms(2021, 9, 1), rating=5, reviewed_at=ms(2021, 9, 10)))
+    past = (
+        order("o1", ms(2021, 8, 1)),
+        order("o2", ms(2021, 9, 1), rating=5, reviewed_at=ms(2021, 9, 10)),
+    )
     future = (
         order("o3", ms(2021, 11, 1), refunded_at=ms(2021, 11, 5), refund_reason="DEFECT"),
         # placed before as_of, everything else after: pending as of then
-        order("o4", as_of - DAY, delivered_after_days=3, rating=1, reviewed_at=as_of + 5 * DAY,
-              complaints=(Complaint(as_of + 6 * DAY, "FAKE_GOODS"),)),
+        order(
+            "o4",
+            as_of - DAY,
+            delivered_after_days=3,
+            rating=1,
+            reviewed_at=as_of + 5 * DAY,
+            complaints=(Complaint(as_of + 6 * DAY, "FAKE_GOODS"),),
+        ),
     )
     # o2's late outcomes: a refund and a complaint after as_of
-    o2_later = dataclasses.replace(past[1], refunded_at=as_of + DAY, refund_reason="DEFECT",
-                                   complaints=(Complaint(as_of + DAY, "DEFECT"),))
-    full = pair(past[0], o2_later, *future, watches=(TimedValue(as_of - DAY, 30.0), TimedValue(as_of + DAY, 900.0)),
-                comments=(as_of + DAY,), follow_changes=(TimedValue(as_of - 5 * DAY, 1), TimedValue(as_of + DAY, 0)),
-                tier_changes=(TimedValue(as_of + DAY, 9),), confirmed_reports=(as_of + DAY,))
-    then = pair(past[0], past[1], order("o4", as_of - DAY, delivered_after_days=None),
-                watches=(TimedValue(as_of - DAY, 30.0),), follow_changes=(TimedValue(as_of - 5 * DAY, 1),))
+    o2_later = dataclasses.replace(
+        past[1],
+        refunded_at=as_of + DAY,
+        refund_reason="DEFECT",
+        complaints=(Complaint(as_of + DAY, "DEFECT"),),
+    )
+    full = pair(
+        past[0],
+        o2_later,
+        *future,
+        watches=(TimedValue(as_of - DAY, 30.0), TimedValue(as_of + DAY, 900.0)),
+        comments=(as_of + DAY,),
+        follow_changes=(TimedValue(as_of - 5 * DAY, 1), TimedValue(as_of + DAY, 0)),
+        tier_changes=(TimedValue(as_of + DAY, 9),),
+        confirmed_reports=(as_of + DAY,),
+    )
+    then = pair(
+        past[0],
+        past[1],
+        order("o4", as_of - DAY, delivered_after_days=None),
+        watches=(TimedValue(as_of - DAY, 30.0),),
+        follow_changes=(TimedValue(as_of - 5 * DAY, 1),),
+    )
     assert score_pair(full, POLICY, as_of) == score_pair(then, POLICY, as_of)
 
 
@@ -427,7 +559,9 @@ def test_platform_trust_from_rights():
     assert one == pytest.approx(1 - (1 - p.base) * (1 - p.rights["REFUND_WITHOUT_RETURN"]))
     two = platform_trust(["SEVEN_DAY_RETURN", "REFUND_WITHOUT_RETURN"], POLICY)
     assert one < two
-    assert two == platform_trust(["REFUND_WITHOUT_RETURN", "SEVEN_DAY_RETURN", "SEVEN_DAY_RETURN"], POLICY)
+    assert two == platform_trust(
+        ["REFUND_WITHOUT_RETURN", "SEVEN_DAY_RETURN", "SEVEN_DAY_RETURN"], POLICY
+    )
     assert platform_trust(["NOT_A_RIGHT"], POLICY) == p.base
     assert platform_trust(list(p.rights), POLICY) <= p.max
 
@@ -474,13 +608,20 @@ def test_one_fresh_satisfied_order_makes_an_acquaintance():
 
 
 def test_regular_needs_orders_in_distinct_months():
-    three_months = [order(f"o{i}", ms(2021, m, d)) for i, (m, d) in enumerate(((10, 3), (11, 3), (12, 3), (12, 10)))]
-    two_months = [order(f"o{i}", ms(2021, m, d)) for i, (m, d) in enumerate(((11, 3), (11, 9), (12, 3), (12, 10)))]
+    three_months = [
+        order(f"o{i}", ms(2021, m, d))
+        for i, (m, d) in enumerate(((10, 3), (11, 3), (12, 3), (12, 10)))
+    ]
+    two_months = [
+        order(f"o{i}", ms(2021, m, d))
+        for i, (m, d) in enumerate(((11, 3), (11, 9), (12, 3), (12, 10)))
+    ]
     regular = score_pair(pair(*three_months), POLICY, NOW)
     almost = score_pair(pair(*two_months), POLICY, NOW)
     assert regular.level == REGULAR and regular.next_level is None
     assert reason(regular, "LEVEL_REGULAR").endswith(
-        "(needs score 0.80, confidence 0.70, 4 satisfied orders over 3 months)")
+        "(needs score 0.80, confidence 0.70, 4 satisfied orders over 3 months)"
+    )
     assert almost.level == ACQUAINTANCE
     assert almost.next_level == "1 more satisfied order in a new month to become REGULAR"
 
@@ -488,24 +629,36 @@ def test_regular_needs_orders_in_distinct_months():
 def test_next_level_hints():
     two_in_a_month = pair(order("o1", ms(2021, 12, 1)), order("o2", ms(2021, 12, 9)))
     three_months = pair(*(order(f"o{i}", ms(2021, m, 5)) for i, m in enumerate((10, 11, 12))))
-    assert score_pair(pair(), POLICY, NOW).next_level == "1 more satisfied order to become ACQUAINTANCE"
+    assert (
+        score_pair(pair(), POLICY, NOW).next_level
+        == "1 more satisfied order to become ACQUAINTANCE"
+    )
     assert score_pair(two_in_a_month, POLICY, NOW).next_level == (
-        "2 more satisfied orders in different months to become REGULAR")
-    assert score_pair(three_months, POLICY, NOW).next_level == "1 more satisfied order to become REGULAR"
+        "2 more satisfied orders in different months to become REGULAR"
+    )
+    assert (
+        score_pair(three_months, POLICY, NOW).next_level
+        == "1 more satisfied order to become REGULAR"
+    )
     assert score_pair(pair(), POLICY, NOW, buyer_weight=0.0).next_level == (
-        "no path to ACQUAINTANCE: positive evidence from this account is weighted 0")
+        "no path to ACQUAINTANCE: positive evidence from this account is weighted 0"
+    )
 
 
 def test_next_level_hint_outweighs_evidence_against():
     # Two refunds for cause: the counts ask for one order, the score (r >= 3.5) for three.
-    refunds = [order(f"r{i}", NOW - 9 * DAY, refunded_at=NOW, refund_reason="DEFECT") for i in range(2)]
+    refunds = [
+        order(f"r{i}", NOW - 9 * DAY, refunded_at=NOW, refund_reason="DEFECT") for i in range(2)
+    ]
     result = score_pair(pair(*refunds), POLICY, NOW)
     assert result.distrust and result.level == STRANGER
     assert result.next_level == "3 more satisfied orders in different months to become ACQUAINTANCE"
 
 
 def test_following_the_hint_reaches_the_level():
-    refunds = [order(f"r{i}", NOW - 9 * DAY, refunded_at=NOW, refund_reason="DEFECT") for i in range(2)]
+    refunds = [
+        order(f"r{i}", NOW - 9 * DAY, refunded_at=NOW, refund_reason="DEFECT") for i in range(2)
+    ]
     followed = pair(*refunds, *(order(f"n{m}", ms(2022, m, 2)) for m in (1, 2, 3)))
     assert score_pair(followed, POLICY, ms(2022, 3, 5)).level == ACQUAINTANCE
 
@@ -519,14 +672,14 @@ def test_stranger_reason_says_what_is_missing():
 @pytest.mark.parametrize(
     ("score", "confidence", "orders", "months", "level"),
     [
-        (0.59, 0.9, 9, 9, STRANGER),      # score short
-        (0.60, 0.34, 9, 9, STRANGER),     # confidence short
-        (0.99, 0.99, 0, 0, STRANGER),     # no satisfied order
+        (0.59, 0.9, 9, 9, STRANGER),  # score short
+        (0.60, 0.34, 9, 9, STRANGER),  # confidence short
+        (0.99, 0.99, 0, 0, STRANGER),  # no satisfied order
         (0.60, 0.35, 1, 1, ACQUAINTANCE),  # exactly the acquaintance thresholds
         (0.79, 0.9, 9, 9, ACQUAINTANCE),
         (0.99, 0.99, 3, 3, ACQUAINTANCE),  # one order short of regular
         (0.99, 0.99, 9, 2, ACQUAINTANCE),  # one month short of regular
-        (0.80, 0.70, 4, 3, REGULAR),       # exactly the regular thresholds
+        (0.80, 0.70, 4, 3, REGULAR),  # exactly the regular thresholds
     ],
 )
 def test_level_thresholds(score: float, confidence: float, orders: int, months: int, level: str):
@@ -534,29 +687,50 @@ def test_level_thresholds(score: float, confidence: float, orders: int, months: 
 
 
 def test_reasons_are_code_and_sentence_pairs_in_a_stable_order():
-    facts = pair(order("o1", ms(2021, 11, 2), rating=5, reviewed_at=ms(2021, 11, 6)),
-                 order("o2", ms(2021, 12, 2), refunded_at=ms(2021, 12, 6), refund_reason="DEFECT"),
-                 watches=(TimedValue(NOW - DAY, 30.0),), comments=(NOW - DAY,),
-                 follow_changes=(TimedValue(ms(2021, 10, 1), 1),), tier_changes=(TimedValue(ms(2021, 10, 2), 3),))
+    facts = pair(
+        order("o1", ms(2021, 11, 2), rating=5, reviewed_at=ms(2021, 11, 6)),
+        order("o2", ms(2021, 12, 2), refunded_at=ms(2021, 12, 6), refund_reason="DEFECT"),
+        watches=(TimedValue(NOW - DAY, 30.0),),
+        comments=(NOW - DAY,),
+        follow_changes=(TimedValue(ms(2021, 10, 1), 1),),
+        tier_changes=(TimedValue(ms(2021, 10, 2), 3),),
+    )
     result = score_pair(facts, POLICY, NOW)
-    assert all(isinstance(code, str) and isinstance(text, str) and text for code, text in result.reasons)
-    assert codes(result) == ["SATISFIED_ORDERS", "SPEND", "GOOD_REVIEWS", "REFUNDS_FOR_CAUSE", "WATCH_TIME",
-                             "COMMENTS", "FOLLOWING", "FAN_CLUB", "LEVEL_ACQUAINTANCE"]
+    assert all(
+        isinstance(code, str) and isinstance(text, str) and text for code, text in result.reasons
+    )
+    assert codes(result) == [
+        "SATISFIED_ORDERS",
+        "SPEND",
+        "GOOD_REVIEWS",
+        "REFUNDS_FOR_CAUSE",
+        "WATCH_TIME",
+        "COMMENTS",
+        "FOLLOWING",
+        "FAN_CLUB",
+        "LEVEL_ACQUAINTANCE",
+    ]
 
 
 def test_fact_order_does_not_change_the_result():
-    orders = [order(f"o{i}", ms(2021, 7 + i % 5, 1 + i), amount=10.1 * (i + 1), item=f"i{i % 2}") for i in range(9)]
+    orders = [
+        order(f"o{i}", ms(2021, 7 + i % 5, 1 + i), amount=10.1 * (i + 1), item=f"i{i % 2}")
+        for i in range(9)
+    ]
     watches = [TimedValue(NOW - i * 3 * DAY, 7.3 * i) for i in range(15)]
     forward = pair(*orders, watches=tuple(watches), comments=tuple(NOW - i * DAY for i in range(6)))
-    backward = pair(*reversed(orders), watches=tuple(reversed(watches)),
-                    comments=tuple(reversed(forward.comments)))
+    backward = pair(
+        *reversed(orders),
+        watches=tuple(reversed(watches)),
+        comments=tuple(reversed(forward.comments)),
+    )
     assert score_pair(forward, POLICY, NOW) == score_pair(backward, POLICY, NOW)
 
 
 def test_months_follow_the_platform_calendar():
     late_november = ms(2021, 11, 30, 23)  # 15:00 UTC
     early_december = ms(2021, 12, 1, 1)
-    utc_evening = int(datetime(2021, 11, 30, 20, tzinfo=timezone.utc).timestamp() * 1000)  # Dec 1, 04:00 CST
+    utc_evening = int(datetime(2021, 11, 30, 20, tzinfo=UTC).timestamp() * 1000)  # Dec 1, 04:00 CST
     two = score_pair(pair(order("o1", late_november), order("o2", early_december)), POLICY, NOW)
     one = score_pair(pair(order("o1", utc_evening), order("o2", early_december)), POLICY, NOW)
     assert (two.distinct_months, one.distinct_months) == (2, 1)

@@ -49,7 +49,12 @@ END = START + 730 * DAY
 TOL = 1e-12  # float rounding of b + a*u: ulps, not model effects
 
 REFUND_REASONS = ("BUYER_REMORSE", "OTHER", "DEFECT", "NOT_AS_DESCRIBED", "NOT_DELIVERED")
-COMPLAINT_REASONS = REFUND_REASONS + ("FAKE_GOODS", "LATE_SHIPPING", "FAKE_SHIPPING", "RUDE_SERVICE")
+COMPLAINT_REASONS = REFUND_REASONS + (
+    "FAKE_GOODS",
+    "LATE_SHIPPING",
+    "FAKE_SHIPPING",
+    "RUDE_SERVICE",
+)
 CAUSES = tuple(sorted(FOR_CAUSE_REASONS))
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -63,7 +68,9 @@ amounts = st.floats(0, 3000, allow_nan=False)
 items = st.sampled_from(["tea", "cup", None])
 refunds = st.none() | st.tuples(later, st.sampled_from(REFUND_REASONS))
 reviews = st.none() | st.tuples(st.integers(1, 5), later)
-good_reviews = st.none() | st.tuples(st.integers(POLICY.negative.bad_review_max_stars + 1, 5), later)
+good_reviews = st.none() | st.tuples(
+    st.integers(POLICY.negative.bad_review_max_stars + 1, 5), later
+)
 complaint_lists = st.lists(st.tuples(later, st.sampled_from(COMPLAINT_REASONS)), max_size=2)
 watch_lists = st.lists(st.tuples(times, st.floats(0, 300, allow_nan=False)), max_size=8)
 time_lists = st.lists(times, max_size=6)
@@ -92,10 +99,18 @@ def _order(draw: st.DrawFn, order_id: str, first: int, spread: int) -> OrderFact
         delivered = None if offset is None else placed + offset
         complaints = tuple(Complaint(placed + d, reason) for d, reason in draw(complaint_lists))
     return OrderFact(
-        order_id=order_id, buyer_id="b", host_id="h", shop_id="s", placed_at=placed,
-        amount=draw(amounts), item_id=draw(items), delivered_at=delivered,
-        refunded_at=None if refund is None else placed + refund[0], refund_reason=refund and refund[1],
-        rating=review and review[0], reviewed_at=None if review is None else placed + review[1],
+        order_id=order_id,
+        buyer_id="b",
+        host_id="h",
+        shop_id="s",
+        placed_at=placed,
+        amount=draw(amounts),
+        item_id=draw(items),
+        delivered_at=delivered,
+        refunded_at=None if refund is None else placed + refund[0],
+        refund_reason=refund and refund[1],
+        rating=review and review[0],
+        reviewed_at=None if review is None else placed + review[1],
         complaints=complaints,
     )
 
@@ -104,7 +119,9 @@ def _order(draw: st.DrawFn, order_id: str, first: int, spread: int) -> OrderFact
 def pair_facts(draw: st.DrawFn, follows: bool = True) -> PairFacts:
     first, spread = draw(times), draw(spreads)
     return PairFacts(
-        buyer_id="b", target_id="t", target_kind=draw(kinds),
+        buyer_id="b",
+        target_id="t",
+        target_kind=draw(kinds),
         orders=tuple(_order(draw, f"o{i}", first, spread) for i in range(draw(order_counts))),
         watches=tuple(TimedValue(t, v) for t, v in draw(watch_lists)),
         comments=tuple(draw(time_lists)),
@@ -117,7 +134,10 @@ def pair_facts(draw: st.DrawFn, follows: bool = True) -> PairFacts:
 def _latest_time(facts: PairFacts) -> int:
     stamps = [START]
     for o in facts.orders:
-        stamps += [o.placed_at, *(t for t in (o.delivered_at, o.refunded_at, o.reviewed_at) if t is not None)]
+        stamps += [
+            o.placed_at,
+            *(t for t in (o.delivered_at, o.refunded_at, o.reviewed_at) if t is not None),
+        ]
         stamps += [c.at for c in o.complaints]
     stamps += [v.at for v in (*facts.watches, *facts.follow_changes, *facts.tier_changes)]
     stamps += [*facts.comments, *facts.confirmed_reports]
@@ -155,9 +175,16 @@ def _satisfied_order(draw: st.DrawFn, as_of: int, others: tuple[OrderFact, ...])
     delivered = min(as_of, placed + draw(later))
     review = draw(good_reviews)
     return OrderFact(
-        order_id="new", buyer_id="b", host_id="h", shop_id="s", placed_at=placed,
-        amount=draw(amounts), item_id=item, delivered_at=delivered,
-        rating=review and review[0], reviewed_at=None if review is None else min(as_of, delivered + review[1]),
+        order_id="new",
+        buyer_id="b",
+        host_id="h",
+        shop_id="s",
+        placed_at=placed,
+        amount=draw(amounts),
+        item_id=item,
+        delivered_at=delivered,
+        rating=review and review[0],
+        reviewed_at=None if review is None else min(as_of, delivered + review[1]),
     )
 
 
@@ -167,7 +194,9 @@ def test_one_more_satisfied_order_never_lowers_the_score(data: st.DataObject):
     facts, as_of, kwargs = data.draw(scored())
     new = _satisfied_order(data.draw, as_of, facts.orders)
     before = score_pair(facts, POLICY, as_of, **kwargs)
-    after = score_pair(dataclasses.replace(facts, orders=facts.orders + (new,)), POLICY, as_of, **kwargs)
+    after = score_pair(
+        dataclasses.replace(facts, orders=facts.orders + (new,)), POLICY, as_of, **kwargs
+    )
     assert after.score >= before.score - TOL
     assert after.evidence_for >= before.evidence_for - TOL
     assert after.evidence_against == before.evidence_against
@@ -177,8 +206,12 @@ def test_one_more_satisfied_order_never_lowers_the_score(data: st.DataObject):
 
 MARCH = 1_614_528_000_000  # 2021-03-01 00:00 in UTC+8, the policy's calendar
 month_items = st.sampled_from([None, None, "tea", "cup"])
-month_orders = st.lists(st.tuples(st.integers(0, 27 * DAY), st.integers(0, 3 * DAY), month_items),
-                        min_size=3, max_size=7, unique_by=lambda spec: spec[0])
+month_orders = st.lists(
+    st.tuples(st.integers(0, 27 * DAY), st.integers(0, 3 * DAY), month_items),
+    min_size=3,
+    max_size=7,
+    unique_by=lambda spec: spec[0],
+)
 backs = st.integers(MS_PER_DAY // 24, 5 * DAY)
 # Without the monthly cap, a same-item rule that lost credit would show directly.
 UNCAPPED = with_changes(POLICY, "anti_gaming", max_orders_per_month=100)
@@ -186,20 +219,31 @@ UNCAPPED = with_changes(POLICY, "anti_gaming", max_orders_per_month=100)
 
 @settings(max_examples=150, deadline=None)
 @given(month_orders, order_counts, backs, st.sampled_from([POLICY, UNCAPPED]))
-def test_a_month_over_the_cap_keeps_its_best_orders(existing: list[tuple[int, int, str | None]], index: int,
-                                                    back: int, policy: TrustPolicy):
+def test_a_month_over_the_cap_keeps_its_best_orders(
+    existing: list[tuple[int, int, str | None]], index: int, back: int, policy: TrustPolicy
+):
     """The monthly cap and the same-item rule in one crowded month: one more order, bought a
     little before an existing one of the same item (the case a careless rule gets wrong), never
     lowers the evidence or the score."""
 
     def make(i: int, spec: tuple[int, int, str | None]) -> OrderFact:
         placed, delay, item = spec
-        return OrderFact(order_id=f"o{i}", buyer_id="b", host_id="h", shop_id="s", placed_at=MARCH + placed,
-                         amount=0.0, item_id=item, delivered_at=MARCH + placed + delay)  # no spend to mask it
+        return OrderFact(
+            order_id=f"o{i}",
+            buyer_id="b",
+            host_id="h",
+            shop_id="s",
+            placed_at=MARCH + placed,
+            amount=0.0,
+            item_id=item,
+            delivered_at=MARCH + placed + delay,
+        )  # no spend to mask it
 
     twin = existing[index % len(existing)]
     extra = (max(0, twin[0] - back), twin[1], twin[2])
-    facts = PairFacts("b", "h", "HOST", orders=tuple(make(i, spec) for i, spec in enumerate(existing)))
+    facts = PairFacts(
+        "b", "h", "HOST", orders=tuple(make(i, spec) for i, spec in enumerate(existing))
+    )
     more = dataclasses.replace(facts, orders=facts.orders + (make(99, extra),))
     as_of = MARCH + 40 * DAY
     before, after = score_pair(facts, policy, as_of), score_pair(more, policy, as_of)
@@ -216,9 +260,13 @@ def test_one_more_complaint_for_cause_never_raises_the_score(data: st.DataObject
         i = data.draw(order_counts) % len(facts.orders)
         target = facts.orders[i]
         changed = dataclasses.replace(target, complaints=target.complaints + (complaint,))
-        worse = dataclasses.replace(facts, orders=facts.orders[:i] + (changed,) + facts.orders[i + 1:])
+        worse = dataclasses.replace(
+            facts, orders=facts.orders[:i] + (changed,) + facts.orders[i + 1 :]
+        )
     else:
-        worse = dataclasses.replace(facts, confirmed_reports=facts.confirmed_reports + (complaint.at,))
+        worse = dataclasses.replace(
+            facts, confirmed_reports=facts.confirmed_reports + (complaint.at,)
+        )
     before = score_pair(facts, POLICY, as_of, **kwargs)
     after = score_pair(worse, POLICY, as_of, **kwargs)
     assert after.score <= before.score + TOL
@@ -230,8 +278,13 @@ def test_one_more_complaint_for_cause_never_raises_the_score(data: st.DataObject
 @given(st.data())
 def test_one_more_confirmed_report_never_raises_the_score(data: st.DataObject):
     facts, as_of, kwargs = data.draw(scored())
-    reported = dataclasses.replace(facts, confirmed_reports=facts.confirmed_reports + (data.draw(times),))
-    before, after = score_pair(facts, POLICY, as_of, **kwargs), score_pair(reported, POLICY, as_of, **kwargs)
+    reported = dataclasses.replace(
+        facts, confirmed_reports=facts.confirmed_reports + (data.draw(times),)
+    )
+    before, after = (
+        score_pair(facts, POLICY, as_of, **kwargs),
+        score_pair(reported, POLICY, as_of, **kwargs),
+    )
     assert after.score <= before.score + TOL
 
 
@@ -267,16 +320,20 @@ counts = st.integers(0, 12)
 
 @settings(max_examples=200, deadline=None)
 @given(unit, unit, unit, counts, counts)
-def test_levels_are_monotone_in_score_at_fixed_confidence_and_counts(s1: float, s2: float, confidence: float,
-                                                                     orders_: int, months: int):
+def test_levels_are_monotone_in_score_at_fixed_confidence_and_counts(
+    s1: float, s2: float, confidence: float, orders_: int, months: int
+):
     low, high = sorted((s1, s2))
-    assert LEVELS.index(trust_level(low, confidence, orders_, months, POLICY)) <= \
-        LEVELS.index(trust_level(high, confidence, orders_, months, POLICY))
+    assert LEVELS.index(trust_level(low, confidence, orders_, months, POLICY)) <= LEVELS.index(
+        trust_level(high, confidence, orders_, months, POLICY)
+    )
 
 
 @settings(max_examples=200, deadline=None)
 @given(unit, unit, unit, counts, counts, counts)
-def test_levels_are_monotone_in_confidence_and_counts(score: float, c1: float, c2: float, n: int, m: int, extra: int):
+def test_levels_are_monotone_in_confidence_and_counts(
+    score: float, c1: float, c2: float, n: int, m: int, extra: int
+):
     base = LEVELS.index(trust_level(score, min(c1, c2), n, m, POLICY))
     assert base <= LEVELS.index(trust_level(score, max(c1, c2), n, m, POLICY))
     assert base <= LEVELS.index(trust_level(score, min(c1, c2), n + extra, m, POLICY))
@@ -300,7 +357,9 @@ def test_everything_is_in_range(case: tuple[PairFacts, int, dict[str, float]]):
 
 @FAST
 @given(scored(), st.randoms(use_true_random=False))
-def test_same_input_same_decision_in_any_fact_order(case: tuple[PairFacts, int, dict[str, float]], rnd: Any):
+def test_same_input_same_decision_in_any_fact_order(
+    case: tuple[PairFacts, int, dict[str, float]], rnd: Any
+):
     facts, as_of, kwargs = case
 
     def shuffled(items: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -308,10 +367,15 @@ def test_same_input_same_decision_in_any_fact_order(case: tuple[PairFacts, int, 
         rnd.shuffle(out)
         return tuple(out)
 
-    mixed = dataclasses.replace(facts, orders=shuffled(facts.orders), watches=shuffled(facts.watches),
-                                comments=shuffled(facts.comments), follow_changes=shuffled(facts.follow_changes),
-                                tier_changes=shuffled(facts.tier_changes),
-                                confirmed_reports=shuffled(facts.confirmed_reports))
+    mixed = dataclasses.replace(
+        facts,
+        orders=shuffled(facts.orders),
+        watches=shuffled(facts.watches),
+        comments=shuffled(facts.comments),
+        follow_changes=shuffled(facts.follow_changes),
+        tier_changes=shuffled(facts.tier_changes),
+        confirmed_reports=shuffled(facts.confirmed_reports),
+    )
     first = score_pair(facts, POLICY, as_of, **kwargs)
     assert score_pair(facts, POLICY, as_of, **kwargs) == first
     assert score_pair(mixed, POLICY, as_of, **kwargs) == first
@@ -325,9 +389,13 @@ def _truncate(facts: PairFacts, as_of: int) -> PairFacts:
         reviewed = o.reviewed_at is not None and o.reviewed_at <= as_of
         return dataclasses.replace(
             o,
-            delivered_at=o.delivered_at if o.delivered_at is not None and o.delivered_at <= as_of else None,
-            refunded_at=o.refunded_at if refunded else None, refund_reason=o.refund_reason if refunded else None,
-            rating=o.rating if reviewed else None, reviewed_at=o.reviewed_at if reviewed else None,
+            delivered_at=o.delivered_at
+            if o.delivered_at is not None and o.delivered_at <= as_of
+            else None,
+            refunded_at=o.refunded_at if refunded else None,
+            refund_reason=o.refund_reason if refunded else None,
+            rating=o.rating if reviewed else None,
+            reviewed_at=o.reviewed_at if reviewed else None,
             complaints=tuple(c for c in o.complaints if c.at <= as_of),
         )
 
@@ -346,4 +414,6 @@ def _truncate(facts: PairFacts, as_of: int) -> PairFacts:
 @given(scored())
 def test_a_past_as_of_sees_only_the_facts_of_then(case: tuple[PairFacts, int, dict[str, float]]):
     facts, as_of, kwargs = case
-    assert score_pair(facts, POLICY, as_of, **kwargs) == score_pair(_truncate(facts, as_of), POLICY, as_of, **kwargs)
+    assert score_pair(facts, POLICY, as_of, **kwargs) == score_pair(
+        _truncate(facts, as_of), POLICY, as_of, **kwargs
+    )

@@ -21,7 +21,9 @@ def plan(events, checks=NOTHING):
 
 def test_order_events_in_the_same_batch_as_their_order_are_accepted_in_any_position():
     delivered = valid("e1", "ORDER_DELIVERED", orderId="o1")
-    placed = valid("e2", "ORDER_PLACED", orderId="o1", buyerId="b", hostId="h", shopId="s", amount=5)
+    placed = valid(
+        "e2", "ORDER_PLACED", orderId="o1", buyerId="b", hostId="h", shopId="s", amount=5
+    )
     writes, result = plan([delivered, placed])
     assert len(result.accepted) == 2 and not result.rejected
     names = [name for name, _ in writes]
@@ -37,21 +39,34 @@ def test_unknown_order_and_report_are_rejected_alone():
     ]
     writes, result = plan(events)
     assert [(r.index, r.code, r.field) for r in result.rejected] == [
-        (0, ev.UNKNOWN_ORDER, "orderId"), (1, ev.UNKNOWN_REPORT, "reportId")]
+        (0, ev.UNKNOWN_ORDER, "orderId"),
+        (1, ev.UNKNOWN_REPORT, "reportId"),
+    ]
     assert [e["eventId"] for e in result.accepted] == ["e3"]
-    assert [name for name, _ in writes] == ["ingest/commented", "ingest/record_events", "ingest/advance_clock"]
+    assert [name for name, _ in writes] == [
+        "ingest/commented",
+        "ingest/record_events",
+        "ingest/advance_clock",
+    ]
 
 
 def test_known_order_in_the_graph_is_accepted():
     checks = GraphChecks(event_hashes={}, orders=frozenset({"o9"}), reports=frozenset({"r9"}))
-    _, result = plan([valid("e1", "REVIEW_POSTED", orderId="o9", rating=4),
-                      valid("e2", "FALSE_AD_CONFIRMED", reportId="r9")], checks)
+    _, result = plan(
+        [
+            valid("e1", "REVIEW_POSTED", orderId="o9", rating=4),
+            valid("e2", "FALSE_AD_CONFIRMED", reportId="r9"),
+        ],
+        checks,
+    )
     assert len(result.accepted) == 2
 
 
 def test_replay_is_a_duplicate_and_reused_id_is_a_conflict():
     first = valid("e1", "COMMENTED", buyerId="b", hostId="h")
-    checks = GraphChecks(event_hashes={"e1": first["hash"]}, orders=frozenset(), reports=frozenset())
+    checks = GraphChecks(
+        event_hashes={"e1": first["hash"]}, orders=frozenset(), reports=frozenset()
+    )
     writes, result = plan([first, valid("e1", "COMMENTED", buyerId="b2", hostId="h")], checks)
     assert result.duplicates == 1 and not result.accepted and writes == []
     assert [(r.index, r.code) for r in result.rejected] == [(1, ev.EVENT_ID_CONFLICT)]
@@ -84,12 +99,25 @@ def test_rows_within_a_type_are_in_time_order_and_follows_share_one_query():
 
 
 def test_violations_split_by_target():
-    writes, _ = plan([valid("e1", "VIOLATION_PENALIZED", shopId="s", severity=1, code="FAKE_SHIPPING"),
-                      valid("e2", "VIOLATION_PENALIZED", hostId="h", severity=3, code="FALSE_AD")])
+    writes, _ = plan(
+        [
+            valid("e1", "VIOLATION_PENALIZED", shopId="s", severity=1, code="FAKE_SHIPPING"),
+            valid("e2", "VIOLATION_PENALIZED", hostId="h", severity=3, code="FALSE_AD"),
+        ]
+    )
     assert [name for name, _ in writes][:2] == ["ingest/host_penalized", "ingest/shop_penalized"]
 
 
 def test_plan_is_deterministic():
-    events = [valid(f"e{i}", "WATCHED", at=f"2021-09-0{1 + i % 5}T00:00:00Z", buyerId="b", hostId="h", minutes=i + 1)
-              for i in range(20)]
+    events = [
+        valid(
+            f"e{i}",
+            "WATCHED",
+            at=f"2021-09-0{1 + i % 5}T00:00:00Z",
+            buyerId="b",
+            hostId="h",
+            minutes=i + 1,
+        )
+        for i in range(20)
+    ]
     assert plan(events)[0] == plan(list(events))[0]

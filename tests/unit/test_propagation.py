@@ -52,7 +52,9 @@ def test_coincides_with_networkx_pagerank(seed):
             g.add_edge(f"T:{e.target}", f"B:{e.buyer}", weight=e.weight)
     total = sum(pre.values())
     p = {n: (pre.get(n[2:], 0.0) / total if n.startswith("T:") else 0.0) for n in g}
-    pr = nx.pagerank(g, alpha=0.85, personalization=p, dangling=p, weight="weight", tol=1e-13, max_iter=1000)
+    pr = nx.pagerank(
+        g, alpha=0.85, personalization=p, dangling=p, weight="weight", tol=1e-13, max_iter=1000
+    )
     mass = sum(v for k, v in pr.items() if k.startswith("T:"))
     expected = {k[2:]: v / mass for k, v in pr.items() if k.startswith("T:")}
     got = propagate(edges, pre, alpha=0.15).targets
@@ -93,8 +95,15 @@ def test_a_colluding_ring_earns_little():
 def test_personalized_trust_from_one_buyer():
     """From buyer x (who trusts A), targets that buyers like x also trust rank first among the
     others: y and z trust A and B; w trusts only C."""
-    edges = [Edge("x", "A", 1), Edge("y", "A", 1), Edge("y", "B", 1), Edge("z", "A", 1), Edge("z", "B", 1),
-             Edge("w", "C", 1), Edge("w", "D", 1)]
+    edges = [
+        Edge("x", "A", 1),
+        Edge("y", "A", 1),
+        Edge("y", "B", 1),
+        Edge("z", "A", 1),
+        Edge("z", "B", 1),
+        Edge("w", "C", 1),
+        Edge("w", "D", 1),
+    ]
     r = propagate(edges, ["x"], seeds_are_buyers=True)
     order = [k for k, _ in r.ranking()]
     assert order[:2] == ["A", "B"] and r.targets["C"] == pytest.approx(0.0, abs=1e-12)

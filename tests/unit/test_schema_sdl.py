@@ -8,7 +8,9 @@ FILE = Path(__file__).resolve().parents[2] / "schema" / "schema.graphql"
 
 
 def test_exported_schema_matches_the_code():
-    assert FILE.read_text(encoding="utf-8") == sdl(), "schema/schema.graphql is stale: run python -m schema.export"
+    assert FILE.read_text(encoding="utf-8") == sdl(), (
+        "schema/schema.graphql is stale: run python -m schema.export"
+    )
 
 
 def test_the_operations_clients_rely_on_keep_their_names():
@@ -17,7 +19,10 @@ def test_the_operations_clients_rely_on_keep_their_names():
         "trust(buyerId: ID!, hostId: ID = null, shopId: ID = null, asOf: DateTime = null): TrustRelation!",
         "trustBatch(buyerId: ID!, hostIds: [ID!] = null, shopIds: [ID!] = null): TrustBatch!",
         "recordEvents(events: [EventInput!]!): RecordEventsResult!",
-        "enum TrustLevel", "trustChanged(", "badgeChanged(", "journey(buyerId: ID!",
+        "enum TrustLevel",
+        "trustChanged(",
+        "badgeChanged(",
+        "journey(buyerId: ID!",
         "badges(shopIds: [ID!] = null, hostIds: [ID!] = null): [BadgeCard]!",
     ):
         assert needle in text, needle

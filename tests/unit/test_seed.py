@@ -6,7 +6,7 @@ import json
 import re
 from collections import Counter, defaultdict
 from datetime import datetime
-from functools import lru_cache
+from functools import cache
 
 import pytest
 
@@ -25,7 +25,13 @@ RIGHTS = {
     "WARRANTY_180_DAYS",
     "OFFICIAL_INSPECTION",
 }
-ORDER_FOLLOW_UPS = {"ORDER_DELIVERED", "ORDER_REFUNDED", "REVIEW_POSTED", "COMPLAINT_FILED", "INSPECTION_RECORDED"}
+ORDER_FOLLOW_UPS = {
+    "ORDER_DELIVERED",
+    "ORDER_REFUNDED",
+    "REVIEW_POSTED",
+    "COMPLAINT_FILED",
+    "INSPECTION_RECORDED",
+}
 
 BUYER = re.compile(r"^b\d{6,}$")
 HOST = re.compile(r"^h\d{5,}$")
@@ -86,7 +92,10 @@ SPEC: dict[str, tuple[dict, dict]] = {
         {"category": category, "itemId": item},
     ),
     "ORDER_DELIVERED": ({"orderId": order}, {}),
-    "ORDER_REFUNDED": ({"orderId": order, "reason": one_of(REFUND_REASONS), "returned": is_bool}, {}),
+    "ORDER_REFUNDED": (
+        {"orderId": order, "reason": one_of(REFUND_REASONS), "returned": is_bool},
+        {},
+    ),
     "REVIEW_POSTED": ({"orderId": order, "rating": integer(1, 5)}, {}),
     "COMPLAINT_FILED": ({"orderId": order, "reason": one_of(COMPLAINT_REASONS)}, {}),
     "FOLLOWED": (pair, {}),
@@ -97,10 +106,16 @@ SPEC: dict[str, tuple[dict, dict]] = {
     "FALSE_AD_REPORTED": ({"reportId": report, **pair}, {}),
     "FALSE_AD_CONFIRMED": ({"reportId": report}, {}),
     "VIOLATION_PENALIZED": (
-        {"severity": integer(1, 3), "code": lambda v: isinstance(v, str) and bool(re.match(r"^[A-Z][A-Z_]+$", v))},
+        {
+            "severity": integer(1, 3),
+            "code": lambda v: isinstance(v, str) and bool(re.match(r"^[A-Z][A-Z_]+$", v)),
+        },
         {"hostId": host, "shopId": shop},
     ),
-    "INSPECTION_RECORDED": ({"orderId": order, "kind": one_of({"AUTHENTICITY", "DEVICE"}), "passed": is_bool}, {}),
+    "INSPECTION_RECORDED": (
+        {"orderId": order, "kind": one_of({"AUTHENTICITY", "DEVICE"}), "passed": is_bool},
+        {},
+    ),
 }
 
 
@@ -137,8 +152,10 @@ def problems(ev: dict) -> list[str]:
 # --- shared streams (generated once per test session: the generator is deterministic) --------------
 
 
-@lru_cache(maxsize=None)
-def stream(seed: int = 7, buyers: int = 3000, days: int = 180) -> tuple[tuple[dict, ...], SeedReport]:
+@cache
+def stream(
+    seed: int = 7, buyers: int = 3000, days: int = 180
+) -> tuple[tuple[dict, ...], SeedReport]:
     events, rep = generate(SeedConfig(seed=seed, buyers=buyers, days=days))
     return tuple(events), rep
 
@@ -211,7 +228,9 @@ def test_order_follow_ups_and_confirmations_come_after_their_cause():
 def test_an_order_has_at_most_one_delivery_and_one_refund():
     events, _ = stream()
     per_order = Counter((e["orderId"], e["type"]) for e in events if e["type"] in ORDER_FOLLOW_UPS)
-    assert max(n for (_, t), n in per_order.items() if t in ("ORDER_DELIVERED", "ORDER_REFUNDED")) == 1
+    assert (
+        max(n for (_, t), n in per_order.items() if t in ("ORDER_DELIVERED", "ORDER_REFUNDED")) == 1
+    )
 
 
 def test_entities_are_registered_mostly_before_use_with_a_few_forward_references():
@@ -260,14 +279,20 @@ def test_hosts_sell_for_several_shops_and_shops_use_several_hosts():
 
 def test_shapes_are_heavy_tailed_and_category_norms_differ():
     events, rep = stream()
-    orders_per_buyer = sorted(Counter(e["buyerId"] for e in events if e["type"] == "ORDER_PLACED").values())
+    orders_per_buyer = sorted(
+        Counter(e["buyerId"] for e in events if e["type"] == "ORDER_PLACED").values()
+    )
     median = orders_per_buyer[len(orders_per_buyer) // 2]
     assert orders_per_buyer[-1] >= 6 * median
-    host_orders = sorted(Counter(e["hostId"] for e in events if e["type"] == "ORDER_PLACED").values(), reverse=True)
+    host_orders = sorted(
+        Counter(e["hostId"] for e in events if e["type"] == "ORDER_PLACED").values(), reverse=True
+    )
     top = max(1, len(host_orders) // 10)
     assert sum(host_orders[:top]) > 0.3 * sum(host_orders), "top 10% of hosts take a large share"
     refunds = rep.refund_rate_by_category
-    assert refunds["apparel"] > 0.3 and refunds["apparel"] > 2 * max(refunds["tea"], refunds["seafood"])
+    assert refunds["apparel"] > 0.3 and refunds["apparel"] > 2 * max(
+        refunds["tea"], refunds["seafood"]
+    )
     stars = Counter(e["rating"] for e in events if e["type"] == "REVIEW_POSTED")
     assert stars[5] > sum(stars.values()) / 2 and stars[1] > stars[2], "many 5s, a bump at 1"
     tiers = Counter(e["tier"] for e in events if e["type"] == "FAN_CLUB_TIER_SET")

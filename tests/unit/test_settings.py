@@ -13,7 +13,9 @@ def test_defaults_use_the_local_neo4j():
 
 
 def test_existing_server():
-    s = load_settings({"NEO4J_URI": "neo4j+s://db.example.com", "NEO4J_PASSWORD": "pw", "NEO4J_DATABASE": "trust"})
+    s = load_settings(
+        {"NEO4J_URI": "neo4j+s://db.example.com", "NEO4J_PASSWORD": "pw", "NEO4J_DATABASE": "trust"}
+    )
     assert not s.uses_local_neo4j and s.bolt_uri == "neo4j+s://db.example.com"
     assert s.neo4j_database == "trust"
 
