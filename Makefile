@@ -1,5 +1,5 @@
 # The two commands of the README, and a few more. Each installs what it needs first.
-.PHONY: run test unit bench install neo4j-stop clean
+.PHONY: run test lint unit bench install lock neo4j-stop clean
 
 install:
 	@scripts/bootstrap.sh
@@ -8,9 +8,15 @@ install:
 run: install
 	.venv/bin/trustgraph up
 
-# Every test: unit tests, then integration tests against a real Neo4j the session starts.
-test: install
+# Lint, format and types first (fast, no database), then every test: unit tests, then
+# integration and end-to-end tests against a real Neo4j the session starts.
+test: install lint
 	.venv/bin/python -m pytest
+
+lint: install
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy
 
 unit: install
 	.venv/bin/python -m pytest tests/unit
@@ -22,5 +28,11 @@ bench: install
 neo4j-stop: install
 	.venv/bin/trustgraph neo4j stop
 
+# Pin every dependency (with hashes) after changing pyproject.toml's dependencies.
+lock:
+	python3 -m venv .trustgraph/lock-venv && .trustgraph/lock-venv/bin/pip install -q pip-tools
+	.trustgraph/lock-venv/bin/pip-compile -q --extra test --generate-hashes --strip-extras --allow-unsafe \
+		--no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
+
 clean:
-	rm -rf .venv .trustgraph .pytest_cache .hypothesis
+	rm -rf .venv .trustgraph .pytest_cache .hypothesis .mypy_cache .ruff_cache

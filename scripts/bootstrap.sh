@@ -2,7 +2,7 @@
 # Make sure the machine has what trustgraph needs that pip cannot install: Python 3.11+,
 # Java 17 or 21 (to run Neo4j 5.26) and Maven (to assemble Neo4j from Maven Central).
 # Installs missing pieces with apt-get when running as root on Debian/Ubuntu; otherwise says
-# exactly what to install. Then creates .venv and installs the project with its test extras.
+# exactly what to install. Then creates .venv from the lock file and installs the project.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,12 +24,15 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   fi
 fi
 
-stamp=.venv/.installed-$(sha1sum pyproject.toml | cut -c1-12)
+# The environment is the lock file's (requirements.lock: every package pinned with its hashes,
+# compiled from pyproject.toml by `make lock`), so every machine and CI run tests the same
+# versions; the project itself is installed on top, editable, without resolving again.
+stamp=.venv/.installed-$(cat pyproject.toml requirements.lock | sha1sum | cut -c1-12)
 if [ ! -f "$stamp" ]; then
-  echo "bootstrap: creating .venv and installing trustgraph with its test extras" >&2
+  echo "bootstrap: creating .venv from requirements.lock and installing trustgraph" >&2
   python3 -m venv .venv
-  .venv/bin/pip install -q --upgrade pip
-  .venv/bin/pip install -q -e '.[test]'
+  .venv/bin/pip install -q --require-hashes -r requirements.lock
+  .venv/bin/pip install -q --no-deps -e .
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
