@@ -25,7 +25,8 @@ def settings_for_bench() -> tuple[Settings, LocalNeo4j | None]:
     if env.get("NEO4J_URI"):
         if env.get("TRUSTGRAPH_BENCH_ALLOW_WIPE") != "1":
             sys.exit(
-                "NEO4J_URI is set and the benchmarks empty that database: set TRUSTGRAPH_BENCH_ALLOW_WIPE=1"
+                "NEO4J_URI is set and the benchmarks empty that database: "
+                "set TRUSTGRAPH_BENCH_ALLOW_WIPE=1"
             )
         return load_settings(env), None
     env.setdefault("TRUSTGRAPH_NEO4J_HOME", str(ROOT / ".trustgraph" / "bench-neo4j"))
@@ -42,8 +43,8 @@ def fresh(store: Store) -> None:
     same server would change both the write costs and the plans being measured."""
     store.wipe()
     records, _, _ = store.driver.execute_query(
-        "SHOW INDEXES YIELD name, type, owningConstraint WHERE owningConstraint IS NULL AND type <> 'LOOKUP' "
-        "RETURN name",
+        "SHOW INDEXES YIELD name, type, owningConstraint WHERE owningConstraint IS NULL "
+        "AND type <> 'LOOKUP' RETURN name",
         database_=store.database,
     )
     for r in records:

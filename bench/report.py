@@ -1,4 +1,5 @@
-"""docs/benchmarks.md (and docs/query-plans.md) from bench/out/results.json: one section per benchmark.
+"""docs/benchmarks.md (and docs/query-plans.md) from bench/out/results.json: one section per
+benchmark.
 
 Each section renders the last results of its benchmark, so a run of some sections (``--sections``)
 rewrites the whole report and keeps the others' figures. Kept apart from the benchmarks so that
@@ -15,8 +16,10 @@ def write_report(results: dict[str, Any], path: Path) -> None:
     lines = [
         "# Benchmarks",
         "",
-        "Written by `make bench` (`python -m bench.run`). Each section comes from one run of its own",
-        "(`--sections`), dated below, so the ratios inside a section compare measurements taken on the",
+        "Written by `make bench` (`python -m bench.run`). Each "
+        "section comes from one run of its own",
+        "(`--sections`), dated below, so the ratios inside a section "
+        "compare measurements taken on the",
         "same machine at the same time; compare ratios, not absolute figures, across sections.",
         "",
         f"- machine: {results['machine']}",
@@ -36,8 +39,10 @@ def write_report(results: dict[str, Any], path: Path) -> None:
         plans = [
             "# Query plans of the hot paths",
             "",
-            "`PROFILE` of the queries behind the service's hot paths, on the platform of the service",
-            f"benchmark ({results['service']['date']}; written by `make bench`). Every look-up starts from a",
+            "`PROFILE` of the queries behind the service's hot paths, "
+            "on the platform of the service",
+            f"benchmark ({results['service']['date']}; written by `make bench`). "
+            "Every look-up starts from a",
             "unique-constraint index seek (`NodeUniqueIndexSeek`); none scans a label.",
             "",
         ]
@@ -56,26 +61,29 @@ def _service_report(sv: dict[str, Any]) -> list[str]:
         "",
         f"- date: {sv['date']}",
         "",
-        f"A `trustgraph serve` process (one worker) over a seeded platform of {sv['buyers']:,} buyers, called over",
+        "A `trustgraph serve` process (one worker) over a seeded platform of "
+        f"{sv['buyers']:,} buyers, called over",
         "HTTP from the benchmark process on the same machine.",
         "",
         "| measurement | p50, ms | p99, ms | other |",
         "| --- | ---: | ---: | --- |",
-        f"| `trustBatch`, 1 buyer x {sv['hosts']} hosts, over HTTP | {ms(tb['http_p50'])} | {ms(tb['http_p99'])} | {sv['requests']} calls |",
-        f"| the raw driver query the service runs (`read/trust_batch`) | {ms(tb['raw_p50'])} | {ms(tb['raw_p99'])} | same run |",
-        f"| a plain per-target driver query for the same data (`bench/trust_per_target`) | {ms(tb['plain_p50'])} | "
-        f"{ms(tb['plain_p99'])} | same run |",
-        f"| badge read of one shop, {bd['concurrency']} concurrent clients | {ms(bd['p50'])} | {ms(bd['p99'])} | "
-        f"**{bd['rps']:,.0f} requests/s** |",
-        f"| `recordEvents` of 100 events, with the rescoring it triggers | {ms(rec['p50'])} | {ms(rec['p99'])} | "
-        f"{rec['calls']} calls |",
+        f"| `trustBatch`, 1 buyer x {sv['hosts']} hosts, over HTTP | {ms(tb['http_p50'])} | "
+        f"{ms(tb['http_p99'])} | {sv['requests']} calls |",
+        f"| the raw driver query the service runs (`read/trust_batch`) | {ms(tb['raw_p50'])} | "
+        f"{ms(tb['raw_p99'])} | same run |",
+        "| a plain per-target driver query for the same data (`bench/trust_per_target`) | "
+        f"{ms(tb['plain_p50'])} | {ms(tb['plain_p99'])} | same run |",
+        f"| badge read of one shop, {bd['concurrency']} concurrent clients | {ms(bd['p50'])} | "
+        f"{ms(bd['p99'])} | **{bd['rps']:,.0f} requests/s** |",
+        f"| `recordEvents` of 100 events, with the rescoring it triggers | {ms(rec['p50'])} | "
+        f"{ms(rec['p99'])} | {rec['calls']} calls |",
         "",
-        f"- `trustBatch` p50 / p50 of the raw query the service runs = **{ratio:.2f}** (target: at most 1.5) — "
-        f"{'met' if ratio <= 1.5 else 'NOT met'}; against the plain per-target query: "
-        f"**{tb['http_p50'] / tb['plain_p50']:.2f}**. The service reads the buyer's relations once (a buyer has tens) "
-        "instead of one look-up per target, and returns the columns as JSON-array scalars instead of typed GraphQL "
-        "lists (graphql-core completes every list item); the difference left is HTTP, parsing the 500 ids and "
-        "validating them.",
+        f"- `trustBatch` p50 / p50 of the raw query the service runs = **{ratio:.2f}** (target: at "
+        f"most 1.5) — {'met' if ratio <= 1.5 else 'NOT met'}; against the plain per-target query: "
+        f"**{tb['http_p50'] / tb['plain_p50']:.2f}**. The service reads the buyer's relations once "
+        "(a buyer has tens) instead of one look-up per target, and returns the columns as "
+        "JSON-array scalars instead of typed GraphQL lists (graphql-core completes every list "
+        "item); the difference left is HTTP, parsing the 500 ids and validating them.",
         "- Query plans of the hot paths: [`docs/query-plans.md`](query-plans.md).",
         "",
     ]
@@ -86,18 +94,23 @@ def _rescore_report(rs: dict[str, Any]) -> list[str]:
     out = [
         "## Full rescore (`trustgraph rescore`; issue 3)",
         "",
-        "Seeded platforms imported into an empty graph (`trustgraph import --derive none`), then rebuilt:",
-        "buyer weights, every buyer-host and buyer-shop TRUST relationship, and the standing (metrics,",
-        'badges, boost) of every shop and host. "From nothing" is the first rebuild, "again" a second',
+        "Seeded platforms imported into an empty graph "
+        "(`trustgraph import --derive none`), then rebuilt:",
+        "buyer weights, every buyer-host and buyer-shop TRUST "
+        "relationship, and the standing (metrics,",
+        'badges, boost) of every shop and host. "From nothing" is the '
+        'first rebuild, "again" a second',
         "one over its own result.",
         "",
-        "| date | buyers | orders | shops + hosts | pairs | from nothing, s | orders/s | pairs/s | again, s |",
+        "| date | buyers | orders | shops + hosts | pairs | from nothing, s | "
+        "orders/s | pairs/s | again, s |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in runs:
         out.append(
-            f"| {r.get('date', '')} | {r['buyers']:,} | {r['orders']:,} | {r['shops'] + r['hosts']:,} | "
-            f"{r['pairs']:,} | {r['seconds']:.1f} | {r['orders'] / r['seconds']:,.0f} | "
+            f"| {r.get('date', '')} | {r['buyers']:,} | {r['orders']:,} | "
+            f"{r['shops'] + r['hosts']:,} | {r['pairs']:,} | {r['seconds']:.1f} | "
+            f"{r['orders'] / r['seconds']:,.0f} | "
             f"{r['pairs'] / r['seconds']:,.0f} | {r['again_seconds']:.1f} |"
         )
     out.append("")
@@ -111,31 +124,38 @@ def _rescore_report(rs: dict[str, Any]) -> list[str]:
         ratio = big["seconds"] / small["seconds"]
         data = big["orders"] / small["orders"]
         out.append(
-            f"- time ratio for {data:.2f}x the orders (one run, {date}): **{ratio:.2f}** (target: at most "
-            f"2.2 for 2x) — {'met' if ratio <= 2.2 * data / 2 else 'NOT met'}"
+            f"- time ratio for {data:.2f}x the orders (one run, {date}): **{ratio:.2f}** (target: "
+            f"at most 2.2 for 2x) — {'met' if ratio <= 2.2 * data / 2 else 'NOT met'}"
         )
     big = max(runs, key=lambda r: r["orders"])
     per_million = 1_000_000 / (big["orders"] / big["seconds"])
     measured = big["orders"] >= 1_000_000
     out.append(
-        f"- 1,000,000 orders in at most 60 s: **{'met' if measured and big['seconds'] <= 60 else 'NOT met'}** — "
+        "- 1,000,000 orders in at most 60 s: "
+        f"**{'met' if measured and big['seconds'] <= 60 else 'NOT met'}** — "
         + (
             f"{big['seconds']:.1f} s for {big['orders']:,} orders"
             if measured
-            else f"at the measured {big['orders'] / big['seconds']:,.0f} orders/s, 1,000,000 orders would take "
-            f"about {per_million:.0f} s (the largest platform measured has {big['orders']:,} orders; see "
-            "the note below)"
+            else (
+                f"at the measured {big['orders'] / big['seconds']:,.0f} orders/s, 1,000,000 "
+                f"orders would take about {per_million:.0f} s (the largest platform measured has "
+                f"{big['orders']:,} orders; see the note below)"
+            )
         )
     )
     out += [
         "",
-        "Where the time goes (measured on the 20,000-buyer platform, 62,732 pairs): reading the facts",
-        "about 5 s (2 s in Neo4j, the rest unpacking nested lists in the Python driver), scoring about",
+        "Where the time goes (measured on the 20,000-buyer platform, "
+        "62,732 pairs): reading the facts",
+        "about 5 s (2 s in Neo4j, the rest unpacking nested lists in "
+        "the Python driver), scoring about",
         "7 s (about 40 µs of Python per pair, plus the buyer weights), writing about 4.5 s (one",
-        "relationship with 14 properties per pair, about 6,500 per second), and the shops and hosts",
+        "relationship with 14 properties per pair, about 6,500 per "
+        "second), and the shops and hosts",
         "about 5 s. The rebuild overlaps Neo4j's reads and writes with Python's scoring on the two",
         "cores (33 s before, 20 s after). A 1,000,000-order platform was not built for this table:",
-        "importing its 6.8 million events takes about 25 minutes at the import's measured rate, and",
+        "importing its 6.8 million events takes about 25 minutes at "
+        "the import's measured rate, and",
         "its 2x twin about 50 more; the ratio is measured on the two sizes above instead, and the",
         "throughput is what the 1,000,000-order figure is extrapolated from.",
         "",
@@ -149,29 +169,39 @@ def _incremental_report(inc: dict[str, Any]) -> list[str]:
         "",
         f"- date: {inc['date']}",
         "",
-        f"A seeded platform of {inc['buyers']:,} buyers over 60 days: its first half imported and rebuilt, then",
-        f"its second half ({inc['events']:,} events) ingested in batches, without and with the rescoring of",
-        "what each batch touched (`Ingester(deriver=Deriver(...))`, what `trustgraph import` and the",
+        f"A seeded platform of {inc['buyers']:,} buyers over 60 days: its first "
+        "half imported and rebuilt, then",
+        f"its second half ({inc['events']:,} events) ingested in batches, "
+        "without and with the rescoring of",
+        "what each batch touched (`Ingester(deriver=Deriver(...))`, "
+        "what `trustgraph import` and the",
         "service do), each from the same starting state.",
         "",
-        "| batch | plain, s | with rescoring, s | buyers rescored | shops + hosts rescored | added / plain |",
+        "| batch | plain, s | with rescoring, s | buyers rescored | "
+        "shops + hosts rescored | added / plain |",
         "| ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in inc["rows"]:
         out.append(
-            f"| {r['batch']:,} | {r['plain']['seconds']:.1f} | {r['incremental']['seconds']:.1f} | "
-            f"{r['incremental']['buyers']:,} | {r['incremental']['entities']:,} | **{r['ratio']:.1f}x** |"
+            f"| {r['batch']:,} | {r['plain']['seconds']:.1f} | "
+            f"{r['incremental']['seconds']:.1f} | {r['incremental']['buyers']:,} | "
+            f"{r['incremental']['entities']:,} | **{r['ratio']:.1f}x** |"
         )
     met = all(r["ratio"] <= 1.0 for r in inc["rows"])
     out += [
         "",
-        f"- target: rescoring adds at most the ingestion's own time (1.0x) — {'met' if met else 'NOT met'}",
+        "- target: rescoring adds at most the ingestion's own time (1.0x) — "
+        f"{'met' if met else 'NOT met'}",
         "",
-        "Each touched buyer costs a rescore of all its pairs (its facts read, weighed, scored, written)",
-        "and each touched shop or host a read of its orders of the last 90 days; a batch of 100 events",
+        "Each touched buyer costs a rescore of all its pairs (its facts "
+        "read, weighed, scored, written)",
+        "and each touched shop or host a read of its orders of the last "
+        "90 days; a batch of 100 events",
         "touches dozens of each, and a busy shop is touched by almost every batch. Larger batches",
-        "amortise this (4x at 5,000 events). What would meet the target: window aggregates per shop and",
-        "host maintained at ingest time, or evaluating shops and hosts in a background refresher and on",
+        "amortise this (4x at 5,000 events). What would meet the target: "
+        "window aggregates per shop and",
+        "host maintained at ingest time, or evaluating shops and hosts "
+        "in a background refresher and on",
         "read instead of in the ingest call; neither is built.",
         "",
     ]
@@ -194,23 +224,32 @@ def _ingest_report(ing: dict[str, Any]) -> list[str]:
         f"- date: {ing['date']}",
         "",
         f"A seeded file (`trustgraph seed --seed {ing['seed']} --buyers {ing['buyers']:,}`) of "
-        f"{ing['events']:,} events, imported into an empty graph in batches of 5,000 events per transaction.",
+        f"{ing['events']:,} events, imported into an empty graph in batches of 5,000 events "
+        "per transaction.",
         "",
         "| path | events | seconds | events/s |",
         "| --- | ---: | ---: | ---: |",
-        f"| `trustgraph import` (parse, validate, check, write) | {imp['events']:,} | {imp['seconds']:.1f} | {imp['rate']:,.0f} |",
-        f"| (a) one transaction per event (first {per['events']:,} events) | {per['events']:,} | {per['seconds']:.1f} | {per['rate']:,.0f} |",
-        f"| (b) ceiling: plain `UNWIND ... CREATE` of the same rows, pre-parsed | {ceil['rows']:,} | {ceil['seconds']:.1f} | {ceil['rate']:,.0f} |",
-        f"| replay of the same file (all duplicates) | {imp['events']:,} | {rep['seconds']:.1f} | {rep['rate']:,.0f} |",
+        f"| `trustgraph import` (parse, validate, check, write) | {imp['events']:,} | "
+        f"{imp['seconds']:.1f} | {imp['rate']:,.0f} |",
+        f"| (a) one transaction per event (first {per['events']:,} events) | {per['events']:,} | "
+        f"{per['seconds']:.1f} | {per['rate']:,.0f} |",
+        f"| (b) ceiling: plain `UNWIND ... CREATE` of the same rows, pre-parsed | {ceil['rows']:,} "
+        f"| {ceil['seconds']:.1f} | {ceil['rate']:,.0f} |",
+        f"| replay of the same file (all duplicates) | {imp['events']:,} | "
+        f"{rep['seconds']:.1f} | {rep['rate']:,.0f} |",
         "",
-        f"- import / (a) = **{vs_per:.1f}x** (target: at least 20x) — {'met' if vs_per >= 20 else 'NOT met'}",
-        f"- import / (b) = **{vs_ceiling:.2f}** (target: at least 0.5) — {'met' if vs_ceiling >= 0.5 else 'NOT met'}",
-        f"- the import wrote {ing['graph']['nodes']:,} nodes and {ing['graph']['relationships']:,} relationships "
-        f"({imp['accepted']:,} events accepted, {imp['rejected']:,} rejected); (b) writes one node per row and nothing else.",
+        f"- import / (a) = **{vs_per:.1f}x** (target: at least 20x) — "
+        f"{'met' if vs_per >= 20 else 'NOT met'}",
+        f"- import / (b) = **{vs_ceiling:.2f}** (target: at least 0.5) — "
+        f"{'met' if vs_ceiling >= 0.5 else 'NOT met'}",
+        f"- the import wrote {ing['graph']['nodes']:,} nodes and {ing['graph']['relationships']:,} "
+        f"relationships ({imp['accepted']:,} events accepted, {imp['rejected']:,} rejected); (b) "
+        "writes one node per row and nothing else.",
         "",
         "### Where the ingestion time goes",
         "",
-        f"The first {bd['events']:,} events of the same file, imported into an empty graph with only part of",
+        f"The first {bd['events']:,} events of the same file, imported into "
+        "an empty graph with only part of",
         "the planned writes (same parsing, validation, checks and batches; no writer thread):",
         "",
         "| writes | events/s |",
@@ -220,8 +259,10 @@ def _ingest_report(ing: dict[str, Any]) -> list[str]:
         f"| the event log only (one `Event` node per event, unique `id`) | {bd['log']:,.0f} |",
         "",
         "The ceiling writes one unindexed node per row. The import writes, per event, the fact (a",
-        "relationship between two nodes found by unique-index `MERGE`, or a node with its own unique",
-        "id and up to three relationships) plus the event-log node whose uniqueness constraint makes",
+        "relationship between two nodes found by unique-index "
+        "`MERGE`, or a node with its own unique",
+        "id and up to three relationships) plus the event-log node "
+        "whose uniqueness constraint makes",
         "replays and concurrent writers safe. During the import Neo4j's JVM is the bottleneck",
         "(observed with `top`: java at 100-150% of the 2 cores, Python at about 20%), so the gap",
         "to the ceiling is the cost of those extra index entries and relationships inside Neo4j,",
@@ -239,18 +280,19 @@ def _research_report(rs: dict[str, Any]) -> list[str]:
         f"- date: {rs['date']}",
         "",
         "Seeded graphs in the bench Neo4j (`bench/research.py`): `trustgraph seed --seed 7` with "
-        f"{one['buyers']:,} buyers and a second platform of the same size (seed 8, every id prefixed `x`) "
-        "loaded next to it and rescored: twice the graph. The measurements ran on twice the graph, then "
-        "the second platform was deleted and they ran again on the first alone. Each measurement runs in a "
-        "fresh process; memory is its peak resident set (`VmHWM`), next to its resident set after its "
-        "imports.",
+        f"{one['buyers']:,} buyers and a second platform of the same size (seed 8, every id "
+        "prefixed `x`) loaded next to it and rescored: twice the graph. The measurements ran on "
+        "twice the graph, then the second platform was deleted and they ran again on the first "
+        "alone. Each measurement runs in a fresh process; memory is its peak resident set "
+        "(`VmHWM`), next to its resident set after its imports.",
         "",
         "| graph | buyers | events | trust edges | orders |",
         "| --- | ---: | ---: | ---: | ---: |",
     ]
     for s in sizes:
         lines.append(
-            f"| {s['platforms']}x | {s['buyers']:,} | {s['events']:,} | {s['trust_edges']:,} | {s['orders']:,} |"
+            f"| {s['platforms']}x | {s['buyers']:,} | {s['events']:,} | "
+            f"{s['trust_edges']:,} | {s['orders']:,} |"
         )
     if rs.get("note"):
         lines += ["", rs["note"]]
@@ -274,15 +316,15 @@ def _research_report(rs: dict[str, Any]) -> list[str]:
     for s in sizes:
         p, r = s["propagation"], s["rings"]
         lines.append(
-            f"| propagation (EigenTrust: {p['iterations']} iterations, {p['pretrusted']:,} pre-trusted) | "
-            f"{s['platforms']}x: {p['edges']:,} edges | {p['read_seconds'] + p['pretrust_seconds']:.1f} s | "
-            f"{p['compute_seconds']:.1f} s | {p['seconds']:.1f} s | {p['peak_rss_mb']:,.0f} MB "
-            f"({p['base_rss_mb']:,.0f} MB) |"
+            f"| propagation (EigenTrust: {p['iterations']} iterations, {p['pretrusted']:,} "
+            f"pre-trusted) | {s['platforms']}x: {p['edges']:,} edges | "
+            f"{p['read_seconds'] + p['pretrust_seconds']:.1f} s | {p['compute_seconds']:.1f} s | "
+            f"{p['seconds']:.1f} s | {p['peak_rss_mb']:,.0f} MB ({p['base_rss_mb']:,.0f} MB) |"
         )
         lines.append(
-            f"| ring detection ({r['candidates']:,} candidates, {r['rings']} rings) | {s['platforms']}x | "
-            f"{r['read_seconds']:.1f} s | {r['detect_seconds']:.1f} s | {r['seconds']:.1f} s | "
-            f"{r['peak_rss_mb']:,.0f} MB ({r['base_rss_mb']:,.0f} MB) |"
+            f"| ring detection ({r['candidates']:,} candidates, {r['rings']} rings) | "
+            f"{s['platforms']}x | {r['read_seconds']:.1f} s | {r['detect_seconds']:.1f} s | "
+            f"{r['seconds']:.1f} s | {r['peak_rss_mb']:,.0f} MB ({r['base_rss_mb']:,.0f} MB) |"
         )
     if len(sizes) == 2:
         a, b = sizes
@@ -292,7 +334,8 @@ def _research_report(rs: dict[str, Any]) -> list[str]:
             ratio = b[key]["seconds"] / a[key]["seconds"]
             mem = b[key]["peak_rss_mb"] / a[key]["peak_rss_mb"]
             lines.append(
-                f"- {name}: time ratio for {edge_ratio:.2f}x the trust edges **{ratio:.2f}** (target <= 2.2: "
+                f"- {name}: time ratio for {edge_ratio:.2f}x the trust edges "
+                f"**{ratio:.2f}** (target <= 2.2: "
                 f"{'met' if ratio <= 2.2 else 'NOT met'}); peak memory ratio {mem:.2f}"
             )
         if rs.get("analysis"):
@@ -320,7 +363,8 @@ def _research_report(rs: dict[str, Any]) -> list[str]:
     for s in sizes:
         e = s["export"]
         lines.append(
-            f"| {s['platforms']}x | {e['nodes']:,} | {e['edges']:,} | {e['seconds']:.1f} | "
-            f"{e['edges_per_second']:,.0f} | {e['bytes'] / 2**20:,.0f} MiB | {e['peak_rss_mb']:,.0f} MB |"
+            f"| {s['platforms']}x | {e['nodes']:,} | {e['edges']:,} | "
+            f"{e['seconds']:.1f} | {e['edges_per_second']:,.0f} | "
+            f"{e['bytes'] / 2**20:,.0f} MiB | {e['peak_rss_mb']:,.0f} MB |"
         )
     return lines + [""]

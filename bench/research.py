@@ -151,10 +151,19 @@ def remove_platform(store: Store, prefix: str) -> None:
 # -- the measurements, each in its own process -----------------------------------------------------
 
 
+def graph_clock(store: Store) -> int:
+    """The time of the bench graph's latest event, which the measurements and the rescore run as
+    of. An empty graph has no clock, and there is nothing to measure: stop with a message."""
+    as_of = store.latest_event_at()
+    if as_of is None:
+        raise SystemExit("the bench graph holds no events: load the platforms first")
+    return as_of
+
+
 def _measure_propagate() -> dict[str, Any]:
     base = _rss_mb()
     with Store(load_settings()) as store:
-        as_of = store.latest_event_at()
+        as_of = graph_clock(store)
         t0 = time.perf_counter()
         edges = list(trust_edges(store))
         t1 = time.perf_counter()
@@ -183,7 +192,7 @@ def _measure_rings(truth_path: str) -> dict[str, Any]:
     policy = default_policy()
     base = _rss_mb()
     with Store(load_settings()) as store:
-        as_of = store.latest_event_at()
+        as_of = graph_clock(store)
         t0 = time.perf_counter()
         rows = store.rows("research/ring_candidates")
         t1 = time.perf_counter()

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.graph import OUT, fresh
-from bench.research import measure_sizes
+from bench.research import graph_clock, measure_sizes
 from graph_api import seed as seedmod
 from graph_api.derive.rebuild import rescore_all
 from graph_api.ingest import Ingester, ingest_stream, validated_events
@@ -53,7 +53,8 @@ def prefixed(events: Iterator[dict[str, Any]], prefix: str) -> Iterator[dict[str
 
 
 def load_platform(store: Store, buyers: int, seed: int, prefix: str) -> dict[str, Any]:
-    """Seed a platform straight into the graph (no file), without derived state; its ground truth."""
+    """Seed a platform straight into the graph (no file), without derived
+    state; its ground truth."""
     events, truth = seedmod.generate(seedmod.SeedConfig(seed=seed, buyers=buyers))
     started = time.perf_counter()
     count = 0
@@ -95,7 +96,7 @@ def bench_research(store: Store, settings: Settings, buyers: int, out: Path) -> 
         loaded = load_platform(store, buyers, seed, prefix)
         truth += loaded["ring_buyers"]
         loads.append(loaded["import_seconds"])
-    rescored = rescore_all(store, default_policy(), store.latest_event_at())
+    rescored = rescore_all(store, default_policy(), graph_clock(store))
     (out / "research-truth.json").write_text(json.dumps({"ringBuyers": truth}))
     result = measure_sizes(store, settings, out, "x")
     result.update(import_seconds=loads, rescore_seconds=rescored.seconds)

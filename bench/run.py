@@ -58,7 +58,10 @@ def machine() -> str:
     java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()[
         0
     ]
-    return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB RAM; {platform.platform()}; Python {platform.python_version()}; {java}"
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB RAM; {platform.platform()}; "
+        f"Python {platform.python_version()}; {java}"
+    )
 
 
 def seeded_file(buyers: int, seed: int) -> tuple[Path, int]:
@@ -81,7 +84,7 @@ def bench_ingest(store, path: Path, events: int, per_event_n: int) -> dict[str, 
     fresh(store)
     prefix = OUT / "per-event-prefix.jsonl"
     with path.open() as src, prefix.open("w") as dst:
-        for _, line in zip(range(per_event_n), src):
+        for _, line in zip(range(per_event_n), src, strict=False):
             dst.write(line)
     summary = import_jsonl(Ingester(store, 1), prefix, OUT / "per-event.rejected.jsonl")
     results["per_event"] = {
@@ -128,7 +131,7 @@ def bench_ingest(store, path: Path, events: int, per_event_n: int) -> dict[str, 
     prefix_n = min(200_000, events)
     prefix_path = OUT / "breakdown-prefix.jsonl"
     with path.open() as src, prefix_path.open("w") as dst:
-        for _, line in zip(range(prefix_n), src):
+        for _, line in zip(range(prefix_n), src, strict=False):
             dst.write(line)
     results["breakdown"] = {"events": prefix_n}
     for label, keep in (
@@ -271,7 +274,8 @@ def bench_service(store, settings, buyers: int, seed: int, requests: int) -> dic
     hosts = [r["id"] for r in store.rows("features/host_ids", after="", limit=500)]
     shops = [r["id"] for r in store.rows("features/shop_ids", after="", limit=10_000)]
     buyer = store.driver.execute_query(
-        "MATCH (b:Buyer)-[:TRUST]->(:Host) WITH b, count(*) AS n ORDER BY n DESC, b.id LIMIT 1 RETURN b.id AS id",
+        "MATCH (b:Buyer)-[:TRUST]->(:Host) WITH b, count(*) AS n ORDER BY n DESC, "
+        "b.id LIMIT 1 RETURN b.id AS id",
         database_=store.database,
     )[0][0]["id"]
 
@@ -348,11 +352,15 @@ def bench_service(store, settings, buyers: int, seed: int, requests: int) -> dic
             "plain_p99": pct(plain, 99),
         }
         print(
-            f"trustBatch 500 hosts: p50 {pct(http, 50) * 1000:.1f} ms (raw {pct(raw, 50) * 1000:.1f} ms)",
+            f"trustBatch 500 hosts: p50 {pct(http, 50) * 1000:.1f} ms (raw "
+            f"{pct(raw, 50) * 1000:.1f} ms)",
             file=sys.stderr,
         )
 
-        badge_query = "query($s: ID!) { shop(id: $s) { badge { eligible badges } boost { multiplier tier } } }"
+        badge_query = (
+            "query($s: ID!) { shop(id: $s) { badge { eligible badges } "
+            "boost { multiplier tier } } }"
+        )
 
         async def badge_load(total: int, concurrency: int) -> tuple[float, list[float]]:
             latencies: list[float] = []
@@ -442,7 +450,8 @@ def bench_service(store, settings, buyers: int, seed: int, requests: int) -> dic
             "mean": statistics.fmean(rec),
         }
         print(
-            f"recordEvents x100: p50 {pct(rec, 50) * 1000:.0f} ms, p99 {pct(rec, 99) * 1000:.0f} ms",
+            f"recordEvents x100: p50 {pct(rec, 50) * 1000:.0f} ms, "
+            f"p99 {pct(rec, 99) * 1000:.0f} ms",
             file=sys.stderr,
         )
     finally:
@@ -511,7 +520,8 @@ def main() -> None:
     unknown = sorted(set(sections) - {"ingest", "rescore", "incremental", "service", "research"})
     if unknown:
         parser.error(
-            f"unknown sections {unknown}; choose from ingest, rescore, incremental, service, research"
+            f"unknown sections {unknown}; choose from ingest, rescore, "
+            "incremental, service, research"
         )
 
     settings, launcher = settings_for_bench()

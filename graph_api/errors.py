@@ -4,13 +4,16 @@
      +-- ConfigError                 a setting from the environment, a flag or a file is malformed
      |    +-- SeedConfigError        a generator parameter is out of range (graph_api.seed)
      +-- Neo4jLaunchError            the local Neo4j could not be installed, started or stopped
-     +-- StoreUnavailable            the database cannot be reached (driver errors are translated here)
- |    +-- StoreAuthFailed        it answers but refuses the user and password
-     +-- ImportFileError             an import file cannot be read (a bad event is a rejection, not this)
+     +-- StoreUnavailable            the database cannot be reached (driver errors are
+     |    |                          translated here)
+     |    +-- StoreAuthFailed        it answers but refuses the user and password
+     +-- ImportFileError             an import file cannot be read (a bad event is a
+     |                               rejection, not this)
      +-- OutputError                 a file or folder cannot be written (export, report)
      +-- BadInput                    a client's argument is malformed; ``argument`` names it
-     |    +-- InvalidField           one field of an event (or a time or id given elsewhere) is malformed
- |    +-- ExportError            an export filter is malformed or names nothing in the graph
+     |    +-- InvalidField           one field of an event (or a time or id given elsewhere)
+     |    |                          is malformed
+     |    +-- ExportError            an export filter is malformed or names nothing in the graph
      |    +-- NoAnchor               propagation has nothing to start from
      +-- Unauthenticated             a field needs an API key and none (or an unknown one) was sent
      +-- Forbidden                   the key's role may not use the field
@@ -47,7 +50,8 @@ EXIT_INTERRUPTED = 130
 class TrustgraphError(Exception):
     """Root of every error trustgraph raises on purpose."""
 
-    code = INTERNAL_SERVER_ERROR  # what a GraphQL client sees; subclasses that a client can cause say more
+    # What a GraphQL client sees; subclasses that a client can cause say more.
+    code = INTERNAL_SERVER_ERROR
     exit_status = EXIT_ERROR
     shown_to_clients = False  # True: the message is safe to show a GraphQL client as it is
 
@@ -164,7 +168,8 @@ class Forbidden(TrustgraphError):
 class SubscriberTooSlow(TrustgraphError):
     def __init__(self, queue_size: int) -> None:
         super().__init__(
-            f"the subscription fell more than {queue_size} changes behind and was closed; subscribe again"
+            f"the subscription fell more than {queue_size} changes behind "
+            "and was closed; subscribe again"
         )
 
 

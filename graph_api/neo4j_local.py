@@ -82,7 +82,8 @@ class Neo4jStatus:
     def describe(self) -> str:
         if self.running:
             return (
-                f"Neo4j {self.version} is running (pid {self.pid}): {self.bolt_uri}, {self.http_uri}\n"
+                f"Neo4j {self.version} is running (pid {self.pid}): {self.bolt_uri}, "
+                f"{self.http_uri}\n"
                 f"  home {self.home}"
             )
         state = "installed" if self.installed else "not installed yet"
@@ -157,8 +158,8 @@ class LocalNeo4j:
                 output = _tail_text(result.stdout + result.stderr, 30)
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise Neo4jLaunchError(
-                    f"Maven could not assemble Neo4j {NEO4J_VERSION} (exit code {result.returncode}); "
-                    "is Maven Central reachable?",
+                    f"Maven could not assemble Neo4j {NEO4J_VERSION} (exit code "
+                    f"{result.returncode}); is Maven Central reachable?",
                     output,
                 )
             size_mb = sum(j.stat().st_size for j in jars) / 1e6
@@ -167,7 +168,8 @@ class LocalNeo4j:
                 shutil.rmtree(self.dist)
             os.rename(tmp, self.dist)  # atomic: the dist is either absent or complete
             self._log(
-                f"Installed {len(jars)} jars ({size_mb:.0f} MB) in {time.monotonic() - started:.0f} s."
+                f"Installed {len(jars)} jars ({size_mb:.0f} MB) in "
+                f"{time.monotonic() - started:.0f} s."
             )
         return self.dist
 
@@ -182,7 +184,8 @@ class LocalNeo4j:
         with _flock(self.home / "run" / "start.lock"):
             pid = self._running_pid()
             if pid is not None:
-                # Started earlier (maybe still warming up in another process): wait for it to answer.
+                # Started earlier (maybe still warming up in another process):
+                # wait for it to answer.
                 self._wait_for_bolt(pid, None, timeout)
                 self._log(f"Neo4j is already running (pid {pid}) at {self.bolt_uri}")
                 return self.bolt_uri
@@ -192,8 +195,9 @@ class LocalNeo4j:
             ):
                 if not _port_free(port):
                     raise Neo4jLaunchError(
-                        f"port {port} on 127.0.0.1 is already in use, so the local Neo4j cannot listen "
-                        f"on it; stop whatever uses it or choose another port with {var}=<port>"
+                        f"port {port} on 127.0.0.1 is already in use, so the local "
+                        "Neo4j cannot listen on it; stop whatever uses it or choose "
+                        f"another port with {var}=<port>"
                     )
             self._write_conf()
             env = dict(self._env, NEO4J_HOME=str(self.home), NEO4J_CONF=str(self.home / "conf"))
@@ -203,7 +207,9 @@ class LocalNeo4j:
                 self._console_log.replace(self._console_log.with_suffix(".log.1"))
             cmd = [
                 java,
-                "-cp", os.pathsep.join([f"{self.home}/plugins/*", f"{self.home}/conf/*", f"{self.dist}/lib/*"]),
+                "-cp", os.pathsep.join(
+                    [f"{self.home}/plugins/*", f"{self.home}/conf/*", f"{self.dist}/lib/*"]
+                ),
                 *_JVM_FLAGS,
                 f"-Xms{self.settings.heap_size}", f"-Xmx{self.settings.heap_size}",
                 _ENTRY_POINT,
@@ -285,8 +291,8 @@ class LocalNeo4j:
             major = int(match.group(2))
         if major not in _SUPPORTED_JAVA:
             raise Neo4jLaunchError(
-                f"{java} is Java {major}, but Neo4j {NEO4J_VERSION} needs Java 17 or 21; {_INSTALL_HINT} "
-                "and put that java first on PATH"
+                f"{java} is Java {major}, but Neo4j {NEO4J_VERSION} needs Java 17 or 21; "
+                f"{_INSTALL_HINT} and put that java first on PATH"
             )
         return java
 
@@ -317,7 +323,8 @@ class LocalNeo4j:
             "db.tx_log.rotation.size=128m",
             "server.logs.gc.enabled=false",
             # Netty waits this many idle seconds per Bolt event-loop group (two of them) before it
-            # shuts down: 10 s of every stop for nothing. Internal but declared, so strict validation accepts it.
+            # shuts down: 10 s of every stop for nothing. Internal but declared, so strict
+            # validation accepts it.
             "internal.dbms.bolt.netty_server_shutdown_quiet_period=0",
         ]
         _write_atomic(self.home / "conf" / "neo4j.conf", "\n".join(lines) + "\n")
@@ -359,17 +366,18 @@ class LocalNeo4j:
                 except StoreAuthFailed as exc:
                     # Retrying will not help: the data directory holds another password.
                     raise Neo4jLaunchError(
-                        f"Neo4j at {self.bolt_uri} rejected user {self.settings.neo4j_user!r}: {exc.detail}. "
-                        f"The database in {self.home / 'data'} was created with another password; set "
-                        "NEO4J_PASSWORD to it, or stop Neo4j and delete that folder to start afresh"
+                        f"Neo4j at {self.bolt_uri} rejected user {self.settings.neo4j_user!r}: "
+                        f"{exc.detail}. The database in {self.home / 'data'} was created with "
+                        "another password; set NEO4J_PASSWORD to it, or stop Neo4j and delete that "
+                        "folder to start afresh"
                     ) from None
                 if problem is None:
                     return
                 last_error = problem  # still starting (e.g. database not ready)
             if time.monotonic() >= deadline:
                 raise Neo4jLaunchError(
-                    f"Neo4j did not answer on {self.bolt_uri} within {timeout:.0f} s ({last_error}); "
-                    f"see {self._console_log}",
+                    f"Neo4j did not answer on {self.bolt_uri} within {timeout:.0f} s "
+                    f"({last_error}); see {self._console_log}",
                     self._log_tail(),
                 )
             time.sleep(0.5)

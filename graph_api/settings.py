@@ -23,7 +23,8 @@ _SIZE = re.compile(r"^\d+[kmgKMG]?$")
 
 @dataclass(frozen=True)
 class Limits:
-    """What one GraphQL request may ask for (rejections carry QUERY_TOO_COMPLEX or BAD_USER_INPUT)."""
+    """What one GraphQL request may ask for (rejections carry QUERY_TOO_COMPLEX or
+    BAD_USER_INPUT)."""
 
     max_depth: int = 12
     max_aliases: int = 30

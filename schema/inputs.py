@@ -11,7 +11,9 @@ import strawberry
 
 
 @strawberry.input(
-    description="One event, with the field names of the JSONL format. `at`: ISO-8601 with an offset."
+    description=(
+        "One event, with the field names of the JSONL format. `at`: ISO-8601 with an offset."
+    )
 )
 class EventInput:
     event_id: str

@@ -18,10 +18,10 @@ from schema.types.enums import BadgeKind, BoostTier, TargetKind, TrustLevel
 class Mutation:
     @strawberry.mutation(
         description=(
-            "Record events (at most TRUSTGRAPH_MAX_EVENTS_PER_CALL, 1,000 by default). A bad event is rejected alone "
-            "with a code and a message; the others are kept, durable when the call returns, and what they touched is "
-            "rescored before it returns. A replayed event (same eventId, same content) is a duplicate and changes "
-            "nothing. INGEST or ADMIN."
+            "Record events (at most TRUSTGRAPH_MAX_EVENTS_PER_CALL, 1,000 by default). A bad event "
+            "is rejected alone with a code and a message; the others are kept, durable when the "
+            "call returns, and what they touched is rescored before it returns. A replayed event "
+            "(same eventId, same content) is a duplicate and changes nothing. INGEST or ADMIN."
         )
     )
     async def record_events(self, info: Info, events: list[EventInput]) -> RecordEventsResult:

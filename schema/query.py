@@ -40,9 +40,10 @@ class PolicyInfo:
 class Query:
     @strawberry.field(
         description=(
-            "The trust of one buyer toward one host or one shop (exactly one of hostId, shopId), scored from the "
-            "facts as of asOf (default: the graph's clock, the latest event). An id the graph has never seen is a "
-            "STRANGER with confidence 0. RECOMMENDER, RESEARCHER or ADMIN."
+            "The trust of one buyer toward one host or one shop (exactly one of hostId, "
+            "shopId), scored from the facts as of asOf (default: the graph's clock, the latest "
+            "event). An id the graph has never seen is a STRANGER with confidence 0. "
+            "RECOMMENDER, RESEARCHER or ADMIN."
         )
     )
     async def trust(
@@ -61,8 +62,9 @@ class Query:
 
     @strawberry.field(
         description=(
-            "Stored trust of one buyer toward many hosts and shops, as columns in input order (hosts, then shops); "
-            "at most TRUSTGRAPH_MAX_BATCH_TARGETS (1,000) targets. RECOMMENDER, RESEARCHER or ADMIN."
+            "Stored trust of one buyer toward many hosts and shops, as columns in input order "
+            "(hosts, then shops); at most TRUSTGRAPH_MAX_BATCH_TARGETS (1,000) targets. "
+            "RECOMMENDER, RESEARCHER or ADMIN."
         )
     )
     async def trust_batch(
@@ -100,8 +102,8 @@ class Query:
 
     @strawberry.field(
         description=(
-            "Badge cards for many shops and hosts at once (shops first, then hosts, in input order; null for an "
-            "unknown id); at most TRUSTGRAPH_MAX_BADGE_IDS (200). Public."
+            "Badge cards for many shops and hosts at once (shops first, then hosts, in input "
+            "order; null for an unknown id); at most TRUSTGRAPH_MAX_BADGE_IDS (200). Public."
         )
     )
     async def badges(
@@ -139,8 +141,8 @@ class Query:
 
     @strawberry.field(
         description=(
-            "The timeline of one pair's level changes and the facts that caused them, up to the graph's clock "
-            "(exactly one of hostId, shopId). RESEARCHER or ADMIN."
+            "The timeline of one pair's level changes and the facts that caused them, up to the "
+            "graph's clock (exactly one of hostId, shopId). RESEARCHER or ADMIN."
         )
     )
     async def journey(
@@ -178,8 +180,9 @@ class Query:
 
     @strawberry.field(
         description=(
-            "The subgraph around one buyer, host or shop (center: BUYER:<id>, HOST:<id> or SHOP:<id>) within depth "
-            "hops (1-3), at most maxNodes nodes (1-1,000), with their trust: for graph viewers. RESEARCHER or ADMIN."
+            "The subgraph around one buyer, host or shop (center: BUYER:<id>, HOST:<id> or "
+            "SHOP:<id>) within depth hops (1-3), at most maxNodes nodes (1-1,000), with their "
+            "trust: for graph viewers. RESEARCHER or ADMIN."
         )
     )
     async def neighbourhood(
@@ -193,9 +196,10 @@ class Query:
 
     @strawberry.field(
         description=(
-            "What a candidate policy (the text of a policy TOML file) would change against the policy in force, as of "
-            "the graph's clock: level shifts, badges gained and lost, tier changes, with examples. Writes nothing; reads "
-            "the whole graph, so it takes as long as a rescore. ADMIN."
+            "What a candidate policy (the text of a policy TOML file) would change against "
+            "the policy in force, as of the graph's clock: level shifts, badges gained and "
+            "lost, tier changes, with examples. Writes nothing; reads the whole graph, so it "
+            "takes as long as a rescore. ADMIN."
         )
     )
     async def simulate_policy(self, info: Info, policy: str, examples: int = 5) -> PolicySimulation:
@@ -205,10 +209,11 @@ class Query:
 
     @strawberry.field(
         description=(
-            "The stranger -> acquaintance -> regular funnel over [since, until] (default: the first fact to the graph's "
-            "clock): moves between levels per period, time to each level, and conversion within horizonDays by "
-            "category, by the shop's trust rights and by fan-club tier. Every pair's levels are replayed from its facts "
-            "under the policy in force (docs/research.md), so the first call on a large graph takes a while; answers "
+            "The stranger -> acquaintance -> regular funnel over [since, until] (default: the "
+            "first fact to the graph's clock): moves between levels per period, time to each "
+            "level, and conversion within horizonDays by category, by the shop's trust rights and "
+            "by fan-club tier. Every pair's levels are replayed from its facts under the policy in "
+            "force (docs/research.md), so the first call on a large graph takes a while; answers "
             "are cached until the next event. RESEARCHER or ADMIN."
         )
     )
@@ -236,11 +241,12 @@ class Query:
 
     @strawberry.field(
         description=(
-            "Hosts and shops ranked by trust propagated over buyers' stored local trust (EigenTrust, docs/research.md): "
-            "global, anchored on pretrusted (SHOP:<id> / HOST:<id>; default: shops whose inspections pass and hosts with "
-            "a long clean record), or personalized from fromBuyer (what buyers like them trust; excludeKnown leaves out "
-            "what the buyer already knows). first: 1-1,000. Reads every TRUST relationship on the first call; cached "
-            "until the next event. RESEARCHER or ADMIN."
+            "Hosts and shops ranked by trust propagated over buyers' stored local trust "
+            "(EigenTrust, docs/research.md): global, anchored on pretrusted (SHOP:<id> / "
+            "HOST:<id>; default: shops whose inspections pass and hosts with a long clean record), "
+            "or personalized from fromBuyer (what buyers like them trust; excludeKnown leaves out "
+            "what the buyer already knows). first: 1-1,000. Reads every TRUST relationship on the "
+            "first call; cached until the next event. RESEARCHER or ADMIN."
         )
     )
     async def trust_ranking(
@@ -267,7 +273,10 @@ class Query:
         )
 
     @strawberry.field(
-        description="The graph's clock: the time of the latest recorded event (null on an empty graph). Public."
+        description=(
+            "The graph's clock: the time of the latest recorded event "
+            "(null on an empty graph). Public."
+        )
     )
     async def clock(self, info: Info) -> datetime | None:
         return to_datetime(await run_sync(info.context.trustgraph.clock))

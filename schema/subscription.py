@@ -29,8 +29,8 @@ def _filter(kind: str, **wanted: str | None) -> Any:
 class Subscription:
     @strawberry.subscription(
         description=(
-            "Level changes of buyer-host and buyer-shop pairs, as ingestion makes them; every filter given must "
-            "match. RECOMMENDER, RESEARCHER or ADMIN."
+            "Level changes of buyer-host and buyer-shop pairs, as ingestion makes them; every "
+            "filter given must match. RECOMMENDER, RESEARCHER or ADMIN."
         )
     )
     async def trust_changed(

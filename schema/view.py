@@ -37,7 +37,8 @@ class GraphQLView(GraphQL):
         self._keys = keys
         self._request_id = request_id
 
-    # strawberry's GraphQL view is generic in its context but typed for None here: ours is a Context.
+    # strawberry's GraphQL view is generic in its context but typed for None here:
+    # ours is a Context.
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:  # type: ignore[override]
         return self._context(request, response, request.scope.get(ROLE_SCOPE_KEY, Role.PUBLIC))
 

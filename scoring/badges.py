@@ -226,7 +226,10 @@ def _max_rate(
     days: int,
 ) -> _Check:
     """A bad-outcome rate fails only above ``max_rate`` *and* above ``allowance`` buyers (eBay)."""
-    head = f"{what} {_pct(rate)} ({_n(num)} of {_n(den)} orders in {days} days, {_plural(buyers, 'buyer')})"
+    head = (
+        f"{what} {_pct(rate)} ({_n(num)} of {_n(den)} orders in {days} days, "
+        f"{_plural(buyers, 'buyer')})"
+    )
     if rate is None or rate <= max_rate + _EPS:
         return _Check(rule, True, False, f"{head} is within {_pct(max_rate)}")
     if buyers <= allowance + _EPS:
@@ -324,8 +327,9 @@ def _checks(
         else:
             rate = m.repurchase_rate or 0.0
             msg = (
-                f"repurchase rate {_pct(rate)} ({_n(m.repeat_buyers)} of {_n(m.buyers)} buyers ordered on "
-                f"two or more days in {days} days; minimum {_pct(b.min_repurchase_rate)})"
+                f"repurchase rate {_pct(rate)} ({_n(m.repeat_buyers)} of {_n(m.buyers)} buyers "
+                f"ordered on two or more days in {days} days; minimum "
+                f"{_pct(b.min_repurchase_rate)})"
             )
             if rate + _EPS >= b.min_repurchase_rate:
                 out.append(_Check("REPURCHASE_RATE", True, False, msg))
@@ -374,8 +378,9 @@ def _checks(
         target = b.min_review_score
         avg = "none" if m.review_average is None else f"{m.review_average:.2f}"
         msg = (
-            f"review score {m.review_score:.2f} ({_plural(m.reviews, 'review')} in {as_days} days, plain "
-            f"average {avg}, damped toward {policy.metrics.review_prior_mean:.2f}; minimum {target:.2f})"
+            f"review score {m.review_score:.2f} ({_plural(m.reviews, 'review')} in {as_days} "
+            f"days, plain average {avg}, damped toward "
+            f"{policy.metrics.review_prior_mean:.2f}; minimum {target:.2f})"
         )
         if m.review_score + _EPS >= target:
             out.append(_Check("REVIEW_SCORE", True, False, msg))
@@ -397,10 +402,11 @@ def _checks(
                     "VIOLATION_SEVERITY",
                     False,
                     True,
-                    f"{_plural(len(worst), 'violation')} above severity {b.max_violation_severity} in {v_days} days "
-                    f"(latest: {last.code}, severity {last.severity}, on {_date(last.at, tz)})",
-                    f"needs no violation above severity {b.max_violation_severity} in {v_days} days: "
-                    f"possible again after {_date(ends, tz)} if no other",
+                    f"{_plural(len(worst), 'violation')} above severity "
+                    f"{b.max_violation_severity} in {v_days} days (latest: {last.code}, severity "
+                    f"{last.severity}, on {_date(last.at, tz)})",
+                    f"needs no violation above severity {b.max_violation_severity} in {v_days} "
+                    f"days: possible again after {_date(ends, tz)} if no other",
                 )
             )
         else:
@@ -420,7 +426,8 @@ def _checks(
                     "FALSE_ADS",
                     True,
                     False,
-                    f"{_plural(k, 'confirmed false-ad report')} in {days} days (at most {b.max_confirmed_false_ads})",
+                    f"{_plural(k, 'confirmed false-ad report')} in {days} days "
+                    f"(at most {b.max_confirmed_false_ads})",
                 )
             )
         else:
@@ -429,8 +436,10 @@ def _checks(
                     "FALSE_ADS",
                     False,
                     False,
-                    f"{_plural(k, 'confirmed false-ad report')} in {days} days (at most {b.max_confirmed_false_ads})",
-                    f"needs at most {b.max_confirmed_false_ads} confirmed false-ad reports in {days} days",
+                    f"{_plural(k, 'confirmed false-ad report')} in {days} days "
+                    f"(at most {b.max_confirmed_false_ads})",
+                    f"needs at most {b.max_confirmed_false_ads} confirmed "
+                    f"false-ad reports in {days} days",
                 )
             )
     if b.min_inspections is not None:
@@ -442,8 +451,8 @@ def _checks(
         failed = m.inspections_failed
         pass_rate = m.inspection_pass_rate
         head = (
-            f"inspection pass rate {_pct(pass_rate)} ({_n(m.inspections_passed)} of {_n(m.inspections)} passed in "
-            f"{days} days; minimum {_pct(min_pass)})"
+            f"inspection pass rate {_pct(pass_rate)} ({_n(m.inspections_passed)} of "
+            f"{_n(m.inspections)} passed in {days} days; minimum {_pct(min_pass)})"
         )
         if pass_rate is None or pass_rate + _EPS >= min_pass:
             out.append(_Check("INSPECTION_PASS_RATE", True, False, head))
@@ -462,8 +471,8 @@ def _checks(
             if min_pass < 1.0:
                 fixes.insert(
                     0,
-                    f"about {_more(m.inspections, failed / (1.0 - min_pass))} more inspections passed "
-                    f"in {days} days",
+                    f"about {_more(m.inspections, failed / (1.0 - min_pass))} more "
+                    f"inspections passed in {days} days",
                 )
             out.append(
                 _Check(
@@ -471,7 +480,8 @@ def _checks(
                     False,
                     False,
                     head,
-                    f"needs the inspection pass rate at or above {_pct(min_pass)}: {', or '.join(fixes)}",
+                    "needs the inspection pass rate at or above "
+                    f"{_pct(min_pass)}: {', or '.join(fixes)}",
                 )
             )
     return out
@@ -531,7 +541,8 @@ def decide_badges(
                     Reason(
                         "LOST_NOT_APPLICABLE",
                         f"{b.name} was held since "
-                        f"{_date(prev.since, policy.metrics.day_offset_hours)} and no longer applies",
+                        f"{_date(prev.since, policy.metrics.day_offset_hours)} "
+                        "and no longer applies",
                     ),
                     not_applicable,
                 )
@@ -586,8 +597,9 @@ def decide_badges(
             code = "GRACE_STARTED" if prev.failing_since is None else "IN_GRACE"
             life = Reason(
                 code,
-                f"{b.name} kept in its {b.grace_days}-day grace period: failing since "
-                f"{_date(failing_since, tz)}, lost on {_date(ends, tz)} unless its rules pass again",
+                f"{b.name} kept in its {b.grace_days}-day grace period: "
+                f"failing since {_date(failing_since, tz)}, lost on "
+                f"{_date(ends, tz)} unless its rules pass again",
             )
             held.append(HeldBadge(b.name, prev.since, failing_since))
             results.append(
@@ -676,14 +688,15 @@ def decide_boost(
         value -= cost
         if k == 0:
             msg = (
-                f"{_ordinal(k + 1)} violation in {metrics.violation_window_days} days ({p.code}, severity {sev}, "
-                f"{_date(p.at, tz)}): -{cost:.2f}"
+                f"{_ordinal(k + 1)} violation in {metrics.violation_window_days} days ({p.code}, "
+                f"severity {sev}, {_date(p.at, tz)}): -{cost:.2f}"
             )
             reasons.append(Reason("VIOLATION", msg))
         else:
             msg = (
-                f"{_ordinal(k + 1)} violation in {metrics.violation_window_days} days ({p.code}, severity {sev}, "
-                f"{_date(p.at, tz)}): -{cost:.2f} ({base:.2f} x {bp.escalation_factor:g}^{k}, repeat offence)"
+                f"{_ordinal(k + 1)} violation in {metrics.violation_window_days} days ({p.code}, "
+                f"severity {sev}, {_date(p.at, tz)}): -{cost:.2f} ({base:.2f} x "
+                f"{bp.escalation_factor:g}^{k}, repeat offence)"
             )
             reasons.append(Reason("REPEAT_VIOLATION", msg))
     if metrics.confirmed_false_ads > 0 and bp.false_ad_cost > 0:

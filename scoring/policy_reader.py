@@ -243,7 +243,8 @@ class PolicyTable:
     def names(
         self, key: str, allowed: Collection[str] | None = None, *, lower: bool = False
     ) -> frozenset[str]:
-        """A list of non-empty strings, each one of ``allowed`` if given (lower-cased with ``lower``)."""
+        """A list of non-empty strings, each one of ``allowed`` if given
+        (lower-cased with ``lower``)."""
         v = self.value(key)
         if not isinstance(v, list) or not all(isinstance(x, str) and x for x in v):
             raise PolicyError(self.key_path(key), f"must be a list of non-empty strings, got {v!r}")

@@ -30,6 +30,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import SupportsFloat, SupportsIndex
 
+import numpy as np
+
 __all__ = [
     "Edge",
     "PretrustRule",
@@ -116,7 +118,8 @@ def _float(value: object) -> float:
 
 
 def local_trust(belief: float, disbelief: float, buyer_weight: float = 1.0) -> float:
-    """EigenTrust's s_ij from a subjective-logic opinion: evidence for minus against, floored at 0."""
+    """EigenTrust's s_ij from a subjective-logic opinion: evidence for minus
+    against, floored at 0."""
     return max(0.0, belief - disbelief) * buyer_weight
 
 
@@ -150,8 +153,8 @@ def _restart(
 
 
 def _split(keys: list[str], t: Sequence[float]) -> tuple[dict[str, float], dict[str, float]]:
-    buyers = {k[2:]: float(v) for k, v in zip(keys, t) if k.startswith("B:")}
-    targets = {k[2:]: float(v) for k, v in zip(keys, t) if k.startswith("T:")}
+    buyers = {k[2:]: float(v) for k, v in zip(keys, t, strict=True) if k.startswith("B:")}
+    targets = {k[2:]: float(v) for k, v in zip(keys, t, strict=True) if k.startswith("T:")}
     for part in (buyers, targets):
         total = math.fsum(part.values())
         if total > 0:
@@ -203,8 +206,8 @@ def propagate_reference(
             share = t[i] / totals[i]
             for j, w in out[i]:
                 nxt[j] += share * w
-        nxt = [(1 - alpha) * (x + dangling * pi) + alpha * pi for x, pi in zip(nxt, p)]
-        delta = sum(abs(a - b) for a, b in zip(nxt, t))
+        nxt = [(1 - alpha) * (x + dangling * pi) + alpha * pi for x, pi in zip(nxt, p, strict=True)]
+        delta = sum(abs(a - b) for a, b in zip(nxt, t, strict=True))
         t = nxt
         if delta < n * tol:
             targets, buyers = _split(keys, t)
@@ -223,8 +226,10 @@ def propagate(
     max_iter: int = 1000,
 ) -> PropagationResult:
     """The same fixed point with scipy sparse matrices: O(edges) per iteration in C."""
-    import numpy as np
-    from scipy import sparse  # type: ignore[import-untyped]  # scipy ships no stubs; scipy-stubs is not a dependency
+    # scipy.sparse takes about 0.1 s to import and only this function needs it: the CLI and the
+    # service import this module at start and should not pay for it. (numpy is at the top: the
+    # Neo4j driver imports it anyway.)
+    from scipy import sparse  # noqa: PLC0415
 
     _check(edges, alpha)
     keys, index = _nodes(edges)

@@ -161,8 +161,8 @@ class LevelPolicy:
         check(
             self.min_distinct_months <= max(self.min_satisfied_orders, 1),
             p + "min_distinct_months",
-            f"must be <= min_satisfied_orders (each month needs an order), got {self.min_distinct_months!r}"
-            f" > {self.min_satisfied_orders!r}",
+            "must be <= min_satisfied_orders (each month needs an order), got "
+            f"{self.min_distinct_months!r} > {self.min_satisfied_orders!r}",
         )
 
 
@@ -254,12 +254,14 @@ class TrustPolicy:
     def __post_init__(self) -> None:
         check(bool(self.version), "version", "must be a non-empty string")
         a, r = self.acquaintance, self.regular
-        # Levels are nested: a REGULAR pair must also qualify as ACQUAINTANCE, else the ladder skips.
+        # Levels are nested: a REGULAR pair must also qualify as ACQUAINTANCE,
+        # else the ladder skips.
         for name in ("min_score", "min_confidence", "min_satisfied_orders", "min_distinct_months"):
             check(
                 getattr(r, name) >= getattr(a, name),
                 f"trust.levels.regular.{name}",
-                f"must be >= trust.levels.acquaintance.{name}, got {getattr(r, name)!r} < {getattr(a, name)!r}",
+                f"must be >= trust.levels.acquaintance.{name}, got "
+                f"{getattr(r, name)!r} < {getattr(a, name)!r}",
             )
         stars, good = self.negative.bad_review_max_stars, self.positive.good_review_min_stars
         check(
@@ -332,7 +334,8 @@ def load_trust_policy(document: Mapping[str, object], *, version: str | None = N
 
 
 def with_changes(policy: TrustPolicy, section: str, **changes: object) -> TrustPolicy:
-    """A copy of ``policy`` with some keys of one section changed (validated): what-if runs, tests."""
+    """A copy of ``policy`` with some keys of one section changed (validated):
+    what-if runs, tests."""
     return dataclasses.replace(
         policy, **{section: dataclasses.replace(getattr(policy, section), **changes)}
     )

@@ -41,7 +41,8 @@ def cmd_neo4j(args: argparse.Namespace, settings: Settings) -> int:
             print(f"using the existing Neo4j at {settings.neo4j_uri} (NEO4J_URI is set): reachable")
             return 0
         say(
-            f"NEO4J_URI is set ({settings.neo4j_uri}): trustgraph uses that server and starts or stops nothing"
+            f"NEO4J_URI is set ({settings.neo4j_uri}): trustgraph uses that "
+            "server and starts or stops nothing"
         )
         return 1
     launcher = _launcher(settings)
@@ -153,8 +154,9 @@ def seed_graph(
     )
     if clashes:
         say(
-            f"note: {clashes:,} generated events clash with what the graph already holds (seeded earlier "
-            "with another --seed or size?); add --reset to replace the graph with this platform"
+            f"note: {clashes:,} generated events clash with what the graph already "
+            "holds (seeded earlier with another --seed or size?); add --reset to "
+            "replace the graph with this platform"
         )
     return report
 
@@ -239,8 +241,8 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, start_neo4j
         f"{'on' if settings.graphiql else 'off'}); health: /healthz, /readyz; metrics: /metrics"
     )
     say(
-        'first query to try:  { badges(shopIds: ["s00010", "s00031", "s00003"]) { id name badge { eligible badges } '
-        "boost { multiplier tier } } }"
+        'first query to try:  { badges(shopIds: ["s00010", "s00031", "s00003"]) { id name '
+        "badge { eligible badges } boost { multiplier tier } } }"
     )
     uvicorn.run(
         "graph_api.service.app:app_from_env",
@@ -264,7 +266,8 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
         nodes, _ = store.graph_counts()
     if sum(nodes.values()) == 0:
         say(
-            f"the graph is empty: loading a demo platform ({args.demo_buyers:,} buyers, seed {DEMO_SEED})"
+            "the graph is empty: loading a demo platform "
+            f"({args.demo_buyers:,} buyers, seed {DEMO_SEED})"
         )
         config = seedmod.SeedConfig(
             seed=DEMO_SEED, buyers=args.demo_buyers, start=DEMO_START, days=DEMO_DAYS

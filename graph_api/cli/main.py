@@ -5,7 +5,8 @@
     trustgraph seed [--buyers N] [--out F] generate a realistic platform
     trustgraph stats [--json]              node and relationship counts
     trustgraph rescore [--as-of ISO8601]   rebuild every buyer's trust in hosts and shops
-    trustgraph up                          start Neo4j, load and score demo data if the graph is empty
+    trustgraph up                          start Neo4j, load and score demo data if the graph
+                                           is empty
     trustgraph report [--out DIR]          the stranger -> regular funnel: PNG charts and a summary
     trustgraph propagate [--from-buyer ID] hosts and shops ranked by propagated trust
 
@@ -39,6 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exit_status(exc)
     except KeyboardInterrupt as exc:
         say(
-            "interrupted: every batch that finished is recorded; run the same command again to resume"
+            "interrupted: every batch that finished is recorded; run "
+            "the same command again to resume"
         )
         return exit_status(exc)

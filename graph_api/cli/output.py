@@ -1,4 +1,5 @@
-"""How the commands print their results: summaries on stdout, one line per fact a person looks for."""
+"""How the commands print their results: summaries on stdout, one line per
+fact a person looks for."""
 
 from __future__ import annotations
 
@@ -17,15 +18,17 @@ def print_import(summary: ImportSummary) -> None:
     print(
         f"{summary.path}: {summary.lines:,} events read in {summary.seconds:.1f}s "
         f"({summary.events_per_second:,.0f} events/s)\n"
-        f"  accepted   {summary.accepted:,}\n  duplicates {summary.duplicates:,}\n  rejected   {summary.rejected:,}"
+        f"  accepted   {summary.accepted:,}\n"
+        f"  duplicates {summary.duplicates:,}\n"
+        f"  rejected   {summary.rejected:,}"
     )
     for code, n in sorted(summary.rejection_codes.items()):
         print(f"    {code:<18} {n:,}")
     if summary.rescored_buyers or summary.rescored_entities:
         print(
-            f"  rescored   {summary.rescored_buyers:,} buyers and {summary.rescored_entities:,} shops and hosts in "
-            f"{summary.derive_seconds:.1f}s ({summary.trust_changes:,} level changes, "
-            f"{summary.badge_changes:,} badge changes)"
+            f"  rescored   {summary.rescored_buyers:,} buyers and {summary.rescored_entities:,} "
+            f"shops and hosts in {summary.derive_seconds:.1f}s ({summary.trust_changes:,} level "
+            f"changes, {summary.badge_changes:,} badge changes)"
         )
     if summary.rejected_path:
         print(f"  rejected events with their reasons: {summary.rejected_path}")

@@ -181,7 +181,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--horizon-days",
         type=_bounded_int(1, 365),
         default=90,
-        help="conversion counts levels reached within this many days of a pair's first fact (default 90)",
+        help=(
+            "conversion counts levels reached within this many days of a "
+            "pair's first fact (default 90)"
+        ),
     )
     p.set_defaults(func=research.cmd_report)
 
@@ -194,8 +197,10 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="+",
         default=None,
         metavar="KIND:ID",
-        help="anchors, HOST:<id> or SHOP:<id> (default: shops whose inspections pass, hosts with a long "
-        "clean record)",
+        help=(
+            "anchors, HOST:<id> or SHOP:<id> (default: shops whose inspections pass, "
+            "hosts with a long clean record)"
+        ),
     )
     p.add_argument(
         "--from-buyer", default=None, help="personalized: what buyers like this one trust"

@@ -150,8 +150,8 @@ def cmd_propagate(args: argparse.Namespace, settings: Settings) -> int:
         else f"anchored on {len(g.pretrusted):,} pre-trusted"
     )
     print(
-        f"trust propagated over {g.edges:,} trust edges, {seen_from}: {g.result.iterations} iterations, "
-        f"{'converged' if g.result.converged else 'NOT converged'}, {g.seconds:.1f}s"
+        f"trust propagated over {g.edges:,} trust edges, {seen_from}: {g.result.iterations} "
+        f"iterations, {'converged' if g.result.converged else 'NOT converged'}, {g.seconds:.1f}s"
     )
     for rank, (k, i, v) in enumerate(ranking, 1):
         print(f"{rank:>4}. {k:<4} {i:<12} {v:.6f}" + ("  (known)" if f"{k}:{i}" in g.known else ""))
@@ -204,8 +204,8 @@ def cmd_rings(args: argparse.Namespace, settings: Settings) -> int:
         print(f"  {r.id}: {len(r.members)} accounts, score {r.score:.2f}")
     if planted is not None:
         print(
-            f"against {args.truth}: precision {result['precision']:.3f}, recall {result['recall']:.3f} "
-            f"({result['planted']:,} planted buyers)"
+            f"against {args.truth}: precision {result['precision']:.3f}, recall "
+            f"{result['recall']:.3f} ({result['planted']:,} planted buyers)"
         )
     return 0
 
@@ -228,7 +228,8 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
             )
     edges = ", ".join(f"{k} {n:,}" for k, n in sorted(summary.edges.items()))
     print(
-        f"wrote {out}: {summary.nodes:,} nodes, {summary.total_edges:,} edges ({edges}) in {summary.seconds:.1f}s "
+        f"wrote {out}: {summary.nodes:,} nodes, {summary.total_edges:,} edges ({edges}) in "
+        f"{summary.seconds:.1f}s "
         f"({summary.total_edges / summary.seconds if summary.seconds else 0:,.0f} edges/s)"
     )
     return 0

@@ -6,8 +6,8 @@
    (:func:`graph_api.derive.evaluate_standings`), written to their Standing nodes.
 
 Deterministic: two runs with the same as-of on the same graph leave identical state (badge
-hysteresis included: see :mod:`graph_api.derive.standing`), and the result equals what the incremental
-path (:class:`graph_api.derive.Deriver`) leaves when it evaluated at the same time.
+hysteresis included: see :mod:`graph_api.derive.standing`), and the result equals what the
+incremental path (:class:`graph_api.derive.Deriver`) leaves when it evaluated at the same time.
 """
 
 from __future__ import annotations

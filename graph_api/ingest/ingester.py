@@ -83,7 +83,7 @@ def read_checks(tx: Tx, events: Sequence[dict[str, Any]]) -> GraphChecks:
     reports = list(dict.fromkeys(e["reportId"] for e in events if "reportId" in e))
     recorded = tx.single("ingest/check_events", ids=ids)
     return GraphChecks(
-        event_hashes=dict(zip(recorded["ids"], recorded["hashes"])),
+        event_hashes=dict(zip(recorded["ids"], recorded["hashes"], strict=True)),
         orders=frozenset(tx.single("ingest/check_orders", ids=orders)["ids"])
         if orders
         else frozenset(),

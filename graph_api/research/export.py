@@ -289,7 +289,8 @@ def write_graphml(
                 f'<data key="e_{a}">{_graphml_value(x)}</data>' for a, x in attrs.items()
             )
             out.write(
-                f"    <edge id={quoteattr(k)} source={quoteattr(u)} target={quoteattr(v)}>{data}</edge>\n"
+                f"    <edge id={quoteattr(k)} source={quoteattr(u)} "
+                f"target={quoteattr(v)}>{data}</edge>\n"
             )
             summary.edges[k] = summary.edges.get(k, 0) + 1
     out.write("  </graph>\n</graphml>\n")

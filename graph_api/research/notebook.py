@@ -1,7 +1,9 @@
 """Entry points for notebooks: the trust graph in networkx in two lines.
 
     from graph_api.research import load_graph
-    G = load_graph(category="jewellery", since="2021-09-01T00:00:00+08:00", center="SHOP:s00031", depth=2)
+    G = load_graph(
+        category="jewellery", since="2021-09-01T00:00:00+08:00", center="SHOP:s00031", depth=2
+    )
 
 Settings come from the environment as for the CLI (``NEO4J_URI`` etc., or the local Neo4j that
 ``trustgraph neo4j start`` runs). See graph_api/research/export.py for what the graph holds.

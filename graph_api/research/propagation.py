@@ -129,8 +129,8 @@ def propagate_stored(
         if not any(a in targets for a in anchors):
             raise NoAnchor(
                 "pretrusted",
-                "no pre-trusted host or shop has a stored trust relation (after a rescore, "
-                "the default set is shops whose inspections pass and hosts with a long clean record)",
+                "no pre-trusted host or shop has a stored trust relation (after a rescore, the "
+                "default set is shops whose inspections pass and hosts with a long clean record)",
             )
     try:
         result = propagate(edges, anchors, alpha=alpha, seeds_are_buyers=from_buyer is not None)

@@ -163,11 +163,11 @@ def chart_moves(f: Funnel, path: Path) -> None:
     labels = [_label(p.start, f.period) for p in f.periods]
     x = list(range(len(labels)))
     width = 0.2
-    for ax, kind in zip(axes, kinds):
+    for ax, kind in zip(axes, kinds, strict=True):
         series = [("new pairs", [p.new_by_kind.get(kind, 0) for p in f.periods], "#9e9e9e")]
         series += [
             (f"{a.lower()} -> {b.lower()}", [p.moves(a, b, kind) for p in f.periods], color)
-            for (a, b), color in zip(UP[:2], ("#42a5f5", "#2e7d32"))
+            for (a, b), color in zip(UP[:2], ("#42a5f5", "#2e7d32"), strict=True)
         ]
         series.append(
             (
@@ -187,7 +187,8 @@ def chart_moves(f: Funnel, path: Path) -> None:
         )
         ax.set_ylabel("pairs")
         ax.set_title(
-            f"buyer -> {kind.lower()} pairs: began, and moves between levels, per {f.period.lower()}"
+            f"buyer -> {kind.lower()} pairs: began, and moves between "
+            f"levels, per {f.period.lower()}"
         )
         ax.legend(fontsize="small")
     _save(fig, path)
@@ -204,7 +205,10 @@ def chart_time_to_level(f: Funnel, path: Path) -> None:
                 bins=bins,
                 alpha=0.6,
                 color=color,
-                label=f"{d.level.lower()}: {d.reached:,} of {d.began:,} pairs, median {_num(d.median)} days",
+                label=(
+                    f"{d.level.lower()}: {d.reached:,} of {d.began:,} "
+                    f"pairs, median {_num(d.median)} days"
+                ),
             )
     ax.set_xlabel("days from the pair's first fact")
     ax.set_ylabel("pairs")
@@ -241,7 +245,7 @@ def _grouped(
             label=g,
             color=palette[groups.index(g) % len(palette)],
         )
-        for bar, n in zip(bars, counts):
+        for bar, n in zip(bars, counts, strict=True):
             if n:
                 ax.annotate(
                     f"{n}",
@@ -295,9 +299,10 @@ def summary_markdown(
     lines = [
         "# The stranger -> regular funnel",
         "",
-        f"Graph as of {_day(as_of)} (its latest event), policy {policy_version}; window {_day(f.since)} to "
-        f"{_day(f.until)} by {f.period.lower()}; {scope}. {f.pairs:,} buyer -> host/shop pairs had a fact by "
-        f"the window's end. Every pair's levels are replayed from its facts under the policy (docs/research.md).",
+        f"Graph as of {_day(as_of)} (its latest event), policy {policy_version}; window "
+        f"{_day(f.since)} to {_day(f.until)} by {f.period.lower()}; {scope}. {f.pairs:,} buyer -> "
+        "host/shop pairs had a fact by the window's end. Every pair's levels are replayed from its "
+        "facts under the policy (docs/research.md).",
         "",
         "## Headlines",
         "",
@@ -309,16 +314,17 @@ def summary_markdown(
         )
         if overall is not None:
             lines.append(
-                f"- buyer -> {kind_.lower()} pairs that began by {_day(f.cohort_until)}: "
-                f"{_pct(overall.acquaintance_rate)} became acquaintances and {_pct(overall.regular_rate)} "
-                f"regulars within {f.horizon_days} days ({overall.pairs:,} pairs)."
+                f"- buyer -> {kind_.lower()} pairs that began by "
+                f"{_day(f.cohort_until)}: {_pct(overall.acquaintance_rate)} became "
+                f"acquaintances and {_pct(overall.regular_rate)} regulars within "
+                f"{f.horizon_days} days ({overall.pairs:,} pairs)."
             )
     ta, tr = f.time_to_acquaintance, f.time_to_regular
     lines += [
-        f"- Time to acquaintance: median {_num(ta.median)} days ({ta.reached:,} of {ta.began:,} pairs that began in "
-        f"the window got there by its end).",
-        f"- Time to regular: median {_num(tr.median)} days, middle half {_num(tr.quantile(0.25))} to "
-        f"{_num(tr.quantile(0.75))} ({tr.reached:,} of {tr.began:,}).",
+        f"- Time to acquaintance: median {_num(ta.median)} days ({ta.reached:,} of {ta.began:,} "
+        "pairs that began in the window got there by its end).",
+        f"- Time to regular: median {_num(tr.median)} days, middle half {_num(tr.quantile(0.25))} "
+        f"to {_num(tr.quantile(0.75))} ({tr.reached:,} of {tr.began:,}).",
     ]
     rights = {
         c.group: c
@@ -328,8 +334,9 @@ def summary_markdown(
     if WITH_RIGHTS in rights and WITHOUT_RIGHTS in rights:
         w, wo = rights[WITH_RIGHTS], rights[WITHOUT_RIGHTS]
         lines.append(
-            f"- Shops' trust rights: {_pct(w.regular_rate)} of pairs with a shop that held rights became "
-            f"regulars, against {_pct(wo.regular_rate)} without ({w.pairs:,} and {wo.pairs:,} pairs)."
+            f"- Shops' trust rights: {_pct(w.regular_rate)} of pairs with a shop that "
+            f"held rights became regulars, against {_pct(wo.regular_rate)} without "
+            f"({w.pairs:,} and {wo.pairs:,} pairs)."
         )
     tiers = {
         c.group: c
@@ -352,8 +359,8 @@ def summary_markdown(
         "",
         "![moves](moves.png)",
         "",
-        "| period | pairs | new pairs | stranger -> acquaintance | acquaintance -> regular | stranger -> regular "
-        "| fell back |",
+        "| period | pairs | new pairs | stranger -> acquaintance | acquaintance -> regular | "
+        "stranger -> regular | fell back |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for p in f.periods:
@@ -374,15 +381,16 @@ def summary_markdown(
     ]
     for d in (ta, tr):
         lines.append(
-            f"| {d.level.lower()} | {d.began:,} | {d.reached:,} | {d.not_reached:,} | {_num(d.quantile(0.25))} | "
-            f"{_num(d.median)} | {_num(d.quantile(0.75))} | {_num(d.mean)} |"
+            f"| {d.level.lower()} | {d.began:,} | {d.reached:,} | {d.not_reached:,} "
+            f"| {_num(d.quantile(0.25))} | {_num(d.median)} | "
+            f"{_num(d.quantile(0.75))} | {_num(d.mean)} |"
         )
     lines += [
         "",
         f"## Conversion within {f.horizon_days} days",
         "",
-        f"Pairs that began from {_day(f.since)} to {_day(f.cohort_until)} (each had the whole {f.horizon_days} "
-        "days); the share that became regulars, of so many pairs.",
+        f"Pairs that began from {_day(f.since)} to {_day(f.cohort_until)} (each had the whole "
+        f"{f.horizon_days} days); the share that became regulars, of so many pairs.",
         "",
         "### Shops, by trust rights when the pair began",
         "",
@@ -407,12 +415,13 @@ def summary_markdown(
         "",
         "## Reading these numbers",
         "",
-        "- Observed differences between groups, not causal effects: shops that hold rights and buyers who "
-        "join a fan club differ in other ways too (size, category, how engaged the buyer already was).",
-        "- A fan-club tier counts only if the buyer held it before becoming a regular; the tier is also "
-        "evidence in the trust score itself, so part of its association is by construction.",
-        "- Times to a level describe the pairs that got there by the window's end; the pairs still on the "
-        "way are in the not-yet column.",
+        "- Observed differences between groups, not causal effects: shops that hold rights "
+        "and buyers who join a fan club differ in other ways too (size, category, how "
+        "engaged the buyer already was).",
+        "- A fan-club tier counts only if the buyer held it before becoming a regular; the tier is "
+        "also evidence in the trust score itself, so part of its association is by construction.",
+        "- Times to a level describe the pairs that got there by the window's end; the pairs still "
+        "on the way are in the not-yet column.",
         "",
     ]
     return "\n".join(lines)

@@ -1,4 +1,5 @@
-"""Brushing rings over the stored graph: read the candidates, detect (:mod:`scoring.rings`), mark."""
+"""Brushing rings over the stored graph: read the candidates, detect
+(:mod:`scoring.rings`), mark."""
 
 from __future__ import annotations
 

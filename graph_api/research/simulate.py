@@ -1,8 +1,7 @@
 """Policy what-if: evaluate a candidate policy over the whole graph, writing nothing, and report
 what would change against the policy in force, both computed from the same facts at the same
-time: level shifts of buyer-host and buyer-shop pairs, badges gained and lost, boost tier changes and
-multipliers raised or lowered,
-with examples. (``trustgraph simulate --policy FILE``.)
+time: level shifts of buyer-host and buyer-shop pairs, badges gained and lost, boost tier changes
+and multipliers raised or lowered, with examples. (``trustgraph simulate --policy FILE``.)
 
 Both sides are computed fresh, so the report isolates the policy's effect from staleness of the
 stored state. Badge hysteresis starts, on both sides, from the stored state of each shop and
@@ -39,7 +38,8 @@ class Simulation:
     badges_gained: Counter[str] = field(default_factory=Counter)  # "SHOP:TRUST_PURCHASE"
     badges_lost: Counter[str] = field(default_factory=Counter)
     tier_changes: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # (kind, from, to)
-    # Traffic multipliers that moved (within a tier too): (kind, RAISED|LOWERED) -> count, summed change
+    # Traffic multipliers that moved (within a tier too):
+    # (kind, RAISED|LOWERED) -> count, summed change
     boost_changes: Counter[tuple[str, str]] = field(default_factory=Counter)
     boost_deltas: dict[tuple[str, str], float] = field(default_factory=dict)
     examples: dict[str, list[str]] = field(default_factory=dict)
@@ -99,7 +99,7 @@ def simulate(
         records = store.buyer_records(ids, as_of)
         _, _, now = score_buyers(records, ids, current, as_of)
         _, _, then = score_buyers(records, ids, candidate, as_of)
-        for a, b in zip(now, then):
+        for a, b in zip(now, then, strict=True):
             sim.pairs += 1
             if a.level != b.level:
                 sim.level_shifts[(a.target_kind, a.level, b.level)] += 1
@@ -118,7 +118,7 @@ def simulate(
             if candidate.entity.metrics != current.entity.metrics:  # other windows: other facts
                 facts = standing_records(store, kind, ids, candidate, as_of)
             _, standing_then = evaluate_standings(facts, kind, candidate, as_of)
-            for old, new in zip(standing_now, standing_then):
+            for old, new in zip(standing_now, standing_then, strict=True):
                 _compare_standings(sim, kind, old, new, examples)
             if progress is not None:
                 progress(len(ids))
@@ -152,6 +152,7 @@ def _compare_standings(
         sim.tier_changes[(kind, a.record["tier"], b.record["tier"])] += 1
         sim.example(
             f"{kind} tier {a.record['tier']} -> {b.record['tier']}",
-            f"{a.entity_id}: multiplier {a.record['multiplier']:.2f} -> {b.record['multiplier']:.2f}",
+            f"{a.entity_id}: multiplier {a.record['multiplier']:.2f} "
+            f"-> {b.record['multiplier']:.2f}",
             examples,
         )

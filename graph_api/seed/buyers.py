@@ -80,7 +80,8 @@ def organic_buyers(config: SeedConfig, rng: random.Random) -> list[Buyer]:
 
 
 def in_registration_order(buyers: list[Buyer]) -> list[Buyer]:
-    """``buyers`` sorted by registration, with their ids: ring buyers' ids mix with everyone else's."""
+    """``buyers`` sorted by registration, with their ids: ring buyers' ids mix with
+    everyone else's."""
     order = sorted(range(len(buyers)), key=lambda i: (buyers[i].reg_day, buyers[i].reg_sec, i))
     population = [buyers[i] for i in order]
     for i, b in enumerate(population):

@@ -68,7 +68,8 @@ class SeedConfig:
         need(
             "brushing_rings",
             self.n_rings * self.ring_size <= self.buyers // 2,
-            f"at most {self.buyers // 2} ring buyers in all (half of buyers); lower it or ring_size",
+            f"at most {self.buyers // 2} ring buyers in all (half of buyers); "
+            "lower it or ring_size",
         )
         need("brushing_rings", self.n_rings == 0 or self.days >= 7, "0 when days < 7")
         need(

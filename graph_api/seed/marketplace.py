@@ -125,7 +125,8 @@ class Marketplace:
         # Marked by the bad actors' step.
         self.shop_bad = [False] * n_shops  # refund-heavy
         self.host_false_ad = [False] * n_hosts
-        # The trust rights in force (bits), changed by activations; and whether ever held (the report's groups).
+        # The trust rights in force (bits), changed by activations; and whether ever held
+        # (the report's groups).
         self.shop_rights = [0] * n_shops
         self.ever_rights = [False] * n_shops
 

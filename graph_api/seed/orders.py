@@ -4,9 +4,9 @@ Each order's outcome is drawn when it is placed, from the norms of its category
 (:data:`graph_api.seed.world.NORMS`) and the quality of its shop and host (refund-heavy shops and
 false-advertising hosts do worse), and its events are scheduled on later days, so that nothing
 about an order is kept once it is placed. A shop with active trust rights converts better in the
-live room (the articles report +20% order conversion for some merchants), a buyer who already bought there returns to it more readily, and a bad experience
-there is often "made right" by the rights (refund without return, compensation) instead of
-driving the buyer away.
+live room (the articles report +20% order conversion for some merchants), a buyer who already
+bought there returns to it more readily, and a bad experience there is often "made right" by the
+rights (refund without return, compensation) instead of driving the buyer away.
 
 The counts the report needs (orders, refunds by category, review stars) are tallied here as the
 events are emitted; events past the horizon are dropped and not counted.
@@ -68,13 +68,14 @@ class Orders:
             s = shops[0]
         else:
             brels = b.shops
-            rights = market.shop_rights
+            shop_rights = market.shop_rights
             weights = []
             for ss in shops:
                 w = market.shop_pop[ss]
                 srel = brels.get(ss)
                 if srel is not None:
-                    w *= (RIGHTS_LOYALTY if rights[ss] else PLAIN_LOYALTY) / (1.0 + 3.0 * srel[4])
+                    loyalty = RIGHTS_LOYALTY if shop_rights[ss] else PLAIN_LOYALTY
+                    w *= loyalty / (1.0 + 3.0 * srel[4])
                 weights.append(w)
             s = pick(shops, cumulative(weights), rnd())
         rights = market.shop_rights[s]
@@ -113,7 +114,8 @@ class Orders:
 
         outcome = 0  # 0 good, 1 neutral (remorse), 2 bad (for cause)
         hour = 3600
-        # Industry-level checks before shipping: authenticity for jewellery, device check for phones.
+        # Industry-level checks before shipping: authenticity for jewellery,
+        # device check for phones.
         inspect = None
         if cat == "jewellery" and rights & RIGHT_INSPECTION and rnd() < 0.92:
             inspect = "AUTHENTICITY"
@@ -138,8 +140,8 @@ class Orders:
             t_ship = t_insp + hour + int(rnd() * 6 * hour)
             if not passed:
                 # Caught before shipping: refunded, the platform protected the buyer.
-                reason = "NOT_AS_DESCRIBED" if inspect == "AUTHENTICITY" else "DEFECT"
-                self.refund(oid, t_insp + hour + int(rnd() * 12 * hour), reason, True, cat)
+                caught = "NOT_AS_DESCRIBED" if inspect == "AUTHENTICITY" else "DEFECT"
+                self.refund(oid, t_insp + hour + int(rnd() * 12 * hour), caught, True, cat)
                 self._experience(b, s, rel, 1)
                 return True
         if rnd() < (0.05 if bad_shop else 0.012):
@@ -175,7 +177,7 @@ class Orders:
 
         p_cause = prof.cause + (0.30 if bad_shop else 0.0) + (0.10 if false_ad else 0.0)
         u = rnd()
-        reason = None
+        reason: str | None = None  # why the order is refunded, if it is
         if u < p_cause:
             v = rnd()
             if bad_shop:
@@ -208,6 +210,7 @@ class Orders:
             if bad_shop:
                 why = "FAKE_GOODS" if v < 0.45 else "NOT_AS_DESCRIBED" if v < 0.75 else "DEFECT"
             elif outcome == 2:
+                assert reason is not None  # outcome 2 is only ever a refund for cause
                 why = reason if v < 0.7 else "OTHER"
             else:
                 why = "OTHER" if v < 0.5 else "NOT_AS_DESCRIBED" if v < 0.75 else "DEFECT"

@@ -75,8 +75,8 @@ class SeedReport:
         state = "complete" if self.complete else "PARTIAL (stream not fully consumed)"
         lines = [
             f"seed {self.seed}: {self.events:,} events ({state})",
-            f"  {self.buyers:,} buyers, {self.hosts:,} hosts, {self.shops:,} shops, {self.orders:,} orders"
-            f" ({self.buyers_with_orders:,} buyers with orders)",
+            f"  {self.buyers:,} buyers, {self.hosts:,} hosts, {self.shops:,} shops, "
+            f"{self.orders:,} orders ({self.buyers_with_orders:,} buyers with orders)",
             f"  platform repurchase rate: {pct(self.repurchase_rate)}",
             f"  shop repurchase, shops with trust rights ({self.shops_with_rights}): "
             f"{pct(self.shop_repurchase_with_rights)}; without ({self.shops_without_rights}): "
@@ -99,6 +99,15 @@ class SeedReport:
         return "\n".join(lines)
 
 
+@dataclass
+class _RightsGroup:
+    """The shops that held trust rights at some time (or those that never did), pooled."""
+
+    buyers: int = 0
+    repeat_buyers: int = 0
+    shop_rates: list[float] = field(default_factory=list)  # per shop, shops with >= 20 buyers
+
+
 def complete_report(
     rep: SeedReport, buyers: Sequence[Buyer], market: Marketplace, orders: Orders
 ) -> None:
@@ -117,27 +126,24 @@ def complete_report(
         for s, srel in b.shops.items():
             shop_buyers[s] += 1
             shop_repeat[s] += srel[2]
-    groups = {
-        True: [0, 0, []],
-        False: [0, 0, []],
-    }  # held rights -> [buyers, repeat buyers, per-shop rates]
+    groups = {True: _RightsGroup(), False: _RightsGroup()}  # by whether the shop held rights
     for s in range(n_shops):
         g = groups[market.ever_rights[s]]
-        g[0] += shop_buyers[s]
-        g[1] += shop_repeat[s]
+        g.buyers += shop_buyers[s]
+        g.repeat_buyers += shop_repeat[s]
         if shop_buyers[s] >= 20:
-            g[2].append(shop_repeat[s] / shop_buyers[s])
+            g.shop_rates.append(shop_repeat[s] / shop_buyers[s])
     rep.shops_with_rights = sum(market.ever_rights)
     rep.shops_without_rights = n_shops - rep.shops_with_rights
-    rep.shop_repurchase_with_rights = _ratio(groups[True][1], groups[True][0])
-    rep.shop_repurchase_without_rights = _ratio(groups[False][1], groups[False][0])
+    rep.shop_repurchase_with_rights = _ratio(groups[True].repeat_buyers, groups[True].buyers)
+    rep.shop_repurchase_without_rights = _ratio(groups[False].repeat_buyers, groups[False].buyers)
     if rep.shop_repurchase_with_rights is not None and rep.shop_repurchase_without_rights:
         rep.rights_uplift = rep.shop_repurchase_with_rights / rep.shop_repurchase_without_rights
     for flag, attr in (
         (True, "mean_shop_repurchase_with_rights"),
         (False, "mean_shop_repurchase_without_rights"),
     ):
-        rates = groups[flag][2]
+        rates = groups[flag].shop_rates
         setattr(rep, attr, sum(rates) / len(rates) if rates else None)
     rep.refund_rate_by_category = {
         c: round(orders.cat_refunds[c] / orders.cat_orders[c], 4)

@@ -195,7 +195,8 @@ class Sessions:
         elif rnd() < 0.0012:
             self.false_ads.file(bid, h, t0 + int(rnd() * span) + 60)
 
-        # Follow / unfollow, fan club. ``rel`` may have changed in Orders.place (orders, experiences).
+        # Follow / unfollow, fan club. ``rel`` may have changed in Orders.place
+        # (orders, experiences).
         rel[0] = sess + 1
         gained = minutes / 15.0 + n_comments + 3.0 * n_orders
         rel[1] = score + gained

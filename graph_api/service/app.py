@@ -74,7 +74,8 @@ class Service:
         )
 
     def ensure_schema(self) -> None:
-        """Apply constraints once Neo4j answers (at start, or at the first readiness check after)."""
+        """Apply constraints once Neo4j answers (at start, or at the first
+        readiness check after)."""
         if not self.schema_applied:
             self.store.apply_schema()
             self.schema_applied = True

@@ -175,7 +175,7 @@ class Store(FactReader):
             records, _, keys = self.driver.execute_query(
                 q.text, bound, database_=self.database, routing_=RoutingControl.READ
             )
-            return [dict(zip(keys, r.values())) for r in records]
+            return [dict(zip(keys, r.values(), strict=True)) for r in records]
 
         return self._guard(run)
 
@@ -251,7 +251,7 @@ class Tx(FactReader):
         q = query(name)
         result = self._tx.run(q.text, q.params(**params))
         keys = result.keys()
-        return [dict(zip(keys, r.values())) for r in result]
+        return [dict(zip(keys, r.values(), strict=True)) for r in result]
 
     def single(self, name: str, **params: Any) -> dict[str, Any]:
         """Run a query that answers in exactly one row."""

@@ -177,7 +177,8 @@ class Trustgraph:
     def neighbourhood(
         self, center: str, depth: int = 1, max_nodes: int = 200
     ) -> tuple[list[Any], list[Any], bool]:
-        """The subgraph within ``depth`` hops (1-3) of ``center``, at most ``max_nodes`` (1-1,000)."""
+        """The subgraph within ``depth`` hops (1-3) of ``center``, at most
+        ``max_nodes`` (1-1,000)."""
         check.center(center)
         check.between(depth, 1, 3, "depth")
         check.between(max_nodes, 1, 1000, "maxNodes")
@@ -298,7 +299,8 @@ class Trustgraph:
         batch_buyers: int = 2000,
         progress: Progress | None = None,
     ) -> RescoreSummary | None:
-        """Rebuild all derived state as of ``as_of`` (default: the clock); None on an empty graph."""
+        """Rebuild all derived state as of ``as_of`` (default: the clock); None on
+        an empty graph."""
         at = as_of if as_of is not None else self.clock()
         if at is None:
             return None

@@ -114,7 +114,7 @@ class Reads:
         confs: list[float] = []
         as_of: list[int | None] = []
         base_of: dict[str, float] = {}
-        for kind, target in zip(kinds, ids):
+        for kind, target in zip(kinds, ids, strict=True):
             found = stored.get((kind, target))
             if found is None:  # no relation: a stranger with no evidence scores the base rate
                 base = base_of.get(f"{kind}:{target}")
@@ -173,7 +173,8 @@ class Reads:
     def buyer_relations(
         self, buyer_id: str, kind: str | None, first: int, after: str
     ) -> tuple[dict[str, Any] | None, Page]:
-        """The buyer's row (weight, signals; None for an unknown buyer) and a page of its relations."""
+        """The buyer's row (weight, signals; None for an unknown buyer) and a page
+        of its relations."""
         return self._page(
             "read/buyer_relations",
             first,

@@ -20,7 +20,8 @@ class PageInfo:
 
 
 def page_info_of(page: Any) -> PageInfo:
-    """A connection's PageInfo from a graph_api.usecases.reads.Page (the cursor encodes its last key)."""
+    """A connection's PageInfo from a graph_api.usecases.reads.Page (the cursor
+    encodes its last key)."""
     return PageInfo(
         has_next_page=page.has_next,
         end_cursor=encode_cursor(page.end_key) if page.end_key else None,

@@ -33,7 +33,10 @@ from schema.types.standing import Badge, Boost, Metrics, badge_of, boost_of, met
 
 
 @strawberry.type(
-    description="A host (a live-stream seller): public facts, badge, boost, metrics; buyer-level data for researchers."
+    description=(
+        "A host (a live-stream seller): public facts, badge, boost, metrics; "
+        "buyer-level data for researchers."
+    )
 )
 class Host:
     id: strawberry.ID
@@ -107,7 +110,9 @@ class Host:
 
 
 @strawberry.type(
-    description="A shop: public facts, trust rights, badge, boost, metrics and the hosts that sell for it."
+    description=(
+        "A shop: public facts, trust rights, badge, boost, metrics and the hosts that sell for it."
+    )
 )
 class Shop:
     id: strawberry.ID
@@ -133,7 +138,8 @@ class Shop:
 
 
 def _entity_fields(e: dict[str, Any]) -> dict[str, Any]:
-    """The fields a Host and a Shop share, from a stored entity (what the entities loader returns)."""
+    """The fields a Host and a Shop share, from a stored entity (what the
+    entities loader returns)."""
     st = e["standing"]
     return dict(
         id=strawberry.ID(e["entityId"]),

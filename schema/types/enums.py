@@ -1,6 +1,6 @@
-"""The enums of the API: how far a buyer trusts a target, what kind of target it is, the badges of the
-shipped policy and the traffic tiers. Every other module of ``schema.types`` builds on these; the
-research enums (FunnelPeriod, FunnelFactor) belong to the research fields and live in
+"""The enums of the API: how far a buyer trusts a target, what kind of target it is, the badges
+of the shipped policy and the traffic tiers. Every other module of ``schema.types`` builds on
+these; the research enums (FunnelPeriod, FunnelFactor) belong to the research fields and live in
 ``schema.types.research``."""
 
 from __future__ import annotations

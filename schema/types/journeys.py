@@ -30,7 +30,9 @@ class JourneyStep:
 
 
 @strawberry.type(
-    description="How one pair moved between levels, and why; `current` is the pair as of the graph's clock."
+    description=(
+        "How one pair moved between levels, and why; `current` is the pair as of the graph's clock."
+    )
 )
 class Journey:
     buyer_id: strawberry.ID

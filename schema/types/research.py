@@ -16,7 +16,9 @@ from schema.types.enums import TargetKind, TrustLevel
 
 
 @strawberry.enum(
-    description="The length of a funnel period: calendar days, weeks from Monday, or months, in +08:00."
+    description=(
+        "The length of a funnel period: calendar days, weeks from Monday, or months, in +08:00."
+    )
 )
 class FunnelPeriod(enum.Enum):
     DAY = "DAY"
@@ -46,7 +48,10 @@ class KindPeriodCounts:
 
 
 @strawberry.type(
-    description="One period of the funnel: pairs that began (their first fact), and the moves between levels."
+    description=(
+        "One period of the funnel: pairs that began (their first "
+        "fact), and the moves between levels."
+    )
 )
 class FunnelPeriodCounts:
     start: datetime
@@ -65,8 +70,9 @@ def _moves(transitions: dict[tuple[str, str], int]) -> list[LevelMove]:
 
 @strawberry.type(
     description=(
-        "Days from a pair's first fact to the first time it was at the level or above, over the pairs that began in "
-        "the window; pairs that had not reached it by the window's end are notReached (they may still)."
+        "Days from a pair's first fact to the first time it was at the level or above, over "
+        "the pairs that began in the window; pairs that had not reached it by the window's end "
+        "are notReached (they may still)."
     )
 )
 class TimeToLevel:
@@ -82,8 +88,9 @@ class TimeToLevel:
 
 @strawberry.type(
     description=(
-        "Of the pairs that began at least horizonDays before the window's end, the share at ACQUAINTANCE or above and "
-        "at REGULAR within horizonDays of their first fact. Observed differences between groups, not causal effects."
+        "Of the pairs that began at least horizonDays before the window's end, the share at "
+        "ACQUAINTANCE or above and at REGULAR within horizonDays of their first fact. Observed "
+        "differences between groups, not causal effects."
     )
 )
 class ConversionGroup:
@@ -92,8 +99,8 @@ class ConversionGroup:
     factor: FunnelFactor
     group: str = strawberry.field(
         description=(
-            "all; with rights / without rights (the shop's trust rights when the pair began); or the highest fan-club "
-            "tier before converting: none, 1-2, 3-5, 6+."
+            "all; with rights / without rights (the shop's trust rights when the pair began); or "
+            "the highest fan-club tier before converting: none, 1-2, 3-5, 6+."
         )
     )
     pairs: int
@@ -104,7 +111,9 @@ class ConversionGroup:
 
 
 @strawberry.type(
-    description="How buyer -> host and buyer -> shop pairs move STRANGER -> ACQUAINTANCE -> REGULAR."
+    description=(
+        "How buyer -> host and buyer -> shop pairs move STRANGER -> ACQUAINTANCE -> REGULAR."
+    )
 )
 class Funnel:
     since: datetime
@@ -185,7 +194,10 @@ def funnel_of(f: Any) -> Funnel:
 
 
 @strawberry.type(
-    description="A host's or shop's propagated trust (its share of the walk's stationary mass among targets)."
+    description=(
+        "A host's or shop's propagated trust (its share of the walk's "
+        "stationary mass among targets)."
+    )
 )
 class PropagatedTrust:
     target_kind: TargetKind
@@ -198,8 +210,8 @@ class PropagatedTrust:
 
 @strawberry.type(
     description=(
-        "EigenTrust over buyers' local trust (docs/research.md): global, anchored on a pre-trusted set, or personalized "
-        "from one buyer (what buyers like them trust)."
+        "EigenTrust over buyers' local trust (docs/research.md): global, anchored on a pre-trusted "
+        "set, or personalized from one buyer (what buyers like them trust)."
     )
 )
 class TrustRanking:

@@ -53,7 +53,9 @@ class ChangeExamples:
 
 
 @strawberry.type(
-    description="What a candidate policy would change against the policy in force (nothing is written)."
+    description=(
+        "What a candidate policy would change against the policy in force (nothing is written)."
+    )
 )
 class PolicySimulation:
     as_of: datetime

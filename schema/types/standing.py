@@ -62,7 +62,10 @@ class Badge:
     _explanation: strawberry.Private[Explanation]
 
     @strawberry.field(
-        description="Every badge of the policy: held or not, since when, the rules that fired, what is missing."
+        description=(
+            "Every badge of the policy: held or not, since when, the "
+            "rules that fired, what is missing."
+        )
     )
     def details(self) -> list[BadgeDetail]:
         return [
@@ -92,7 +95,9 @@ class Badge:
 
 
 @strawberry.type(
-    description="Traffic boost for recommenders: multiplier, tier and hourly-leaderboard eligibility."
+    description=(
+        "Traffic boost for recommenders: multiplier, tier and hourly-leaderboard eligibility."
+    )
 )
 class Boost:
     multiplier: float
@@ -108,7 +113,10 @@ class Boost:
 
 
 @strawberry.type(
-    description="A shop's or host's record over the policy's windows (weighted counts; docs/trust-model.md, Metrics)."
+    description=(
+        "A shop's or host's record over the policy's windows (weighted counts; "
+        "docs/trust-model.md, Metrics)."
+    )
 )
 class Metrics:
     window_days: int
@@ -151,7 +159,8 @@ _NOT_SCORED = Explanation(
 
 
 def _exp(standing: dict[str, Any]) -> Explanation:
-    """The standing's Explanation, made once per standing dict (shared by its badge, boost, metrics)."""
+    """The standing's Explanation, made once per standing dict (shared by its
+    badge, boost, metrics)."""
     exp = standing.get("_explanation")
     if exp is None:
         exp = standing["_explanation"] = Explanation(standing.get("explanation"))

@@ -17,7 +17,9 @@ if TYPE_CHECKING:
 
 
 @strawberry.type(
-    description="The trust of one buyer toward one host or shop, scored from the facts as of `asOf`."
+    description=(
+        "The trust of one buyer toward one host or shop, scored from the facts as of `asOf`."
+    )
 )
 class TrustRelation:
     buyer_id: strawberry.ID
@@ -124,9 +126,9 @@ COLUMN_SCALARS = {
 
 @strawberry.type(
     description=(
-        "trustBatch's answer in columns: entry i of every column is about targetIds[i], in input order "
-        "(hosts first, then shops). A target without a stored relation is a STRANGER with confidence 0 "
-        "and its base rate as score; its asOf is null."
+        "trustBatch's answer in columns: entry i of every column is about targetIds[i], in input "
+        "order (hosts first, then shops). A target without a stored relation is a STRANGER with "
+        "confidence 0 and its base rate as score; its asOf is null."
     )
 )
 class TrustBatch:
