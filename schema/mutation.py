@@ -9,9 +9,12 @@ from graph_api.auth import Role
 from schema.inputs import EventInput, event_dict
 from schema.permissions import require
 from schema.runtime import run_sync
-from schema.types.changes import BadgeChange, RecordEventsResult, RejectedEvent, TrustChange
-from schema.types.common import to_datetime
-from schema.types.enums import BadgeKind, BoostTier, TargetKind, TrustLevel
+from schema.types.changes import (
+    RecordEventsResult,
+    RejectedEvent,
+    badge_change_of,
+    trust_change_of,
+)
 
 
 @strawberry.type
@@ -34,33 +37,6 @@ class Mutation:
             metrics.events.labels("accepted").inc(len(result.accepted))
             metrics.events.labels("duplicate").inc(result.duplicates)
             metrics.events.labels("rejected").inc(len(result.rejected))
-        trust_changes = [
-            TrustChange(
-                buyer_id=strawberry.ID(c.buyer_id),
-                target_kind=TargetKind(c.target_kind),
-                target_id=strawberry.ID(c.target_id),
-                old_level=TrustLevel(c.old_level) if c.old_level else None,
-                new_level=TrustLevel(c.new_level),
-                score=c.score,
-                confidence=c.confidence,
-                as_of=to_datetime(d.as_of),
-            )
-            for d in result.derived
-            for c in d.trust_changes
-        ]
-        badge_changes = [
-            BadgeChange(
-                target_kind=TargetKind(c.kind),
-                target_id=strawberry.ID(c.entity_id),
-                old_badges=[BadgeKind(b) for b in c.old_badges],
-                new_badges=[BadgeKind(b) for b in c.new_badges],
-                multiplier=c.multiplier,
-                tier=BoostTier(c.tier),
-                as_of=to_datetime(d.as_of),
-            )
-            for d in result.derived
-            for c in d.badge_changes
-        ]
         return RecordEventsResult(
             accepted=len(result.accepted),
             duplicates=result.duplicates,
@@ -74,6 +50,6 @@ class Mutation:
                 )
                 for r in result.rejected
             ],
-            trust_changes=trust_changes,
-            badge_changes=badge_changes,
+            trust_changes=[trust_change_of(c) for d in result.derived for c in d.trust_changes],
+            badge_changes=[badge_change_of(c) for d in result.derived for c in d.badge_changes],
         )

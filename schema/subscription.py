@@ -1,28 +1,50 @@
 """Subscriptions (graphql-transport-ws), fed by the change log in the graph: a change ingested
-through any process reaches subscribers of every process (graph_api/changes.py says how far
+through any process reaches subscribers of every process (graph_api/usecases/changes.py says how far
 behind a subscriber can be)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
-from typing import Any
+from collections.abc import AsyncGenerator, Callable
 
 import strawberry
 from strawberry.types import Info
 
 from graph_api.auth import Role
+from graph_api.derive import results
+from graph_api.derive.results import Change
 from graph_api.usecases.arguments import check_id
 from schema.permissions import require
 from schema.types.changes import BadgeChange, TrustChange, badge_change_of, trust_change_of
+from scoring.pair_trust import HOST, SHOP
+
+Matches = Callable[[Change], bool]
 
 
-def _filter(kind: str, **wanted: str | None) -> Any:
-    fields = {k: v for k, v in wanted.items() if v is not None}
-
-    def matches(change: dict[str, Any]) -> bool:
-        return change.get("kind") == kind and all(change.get(k) == v for k, v in fields.items())
+def _trust_filter(buyer: str | None, host: str | None, shop: str | None) -> Matches:
+    def matches(c: Change) -> bool:
+        return (
+            isinstance(c, results.TrustChange)
+            and (buyer is None or c.buyer_id == buyer)
+            and (host is None or (c.target_kind == HOST and c.target_id == host))
+            and (shop is None or (c.target_kind == SHOP and c.target_id == shop))
+        )
 
     return matches
+
+
+def _badge_filter(shop: str | None, host: str | None) -> Matches:
+    def matches(c: Change) -> bool:
+        return (
+            isinstance(c, results.BadgeChange)
+            and (shop is None or (c.kind == SHOP and c.entity_id == shop))
+            and (host is None or (c.kind == HOST and c.entity_id == host))
+        )
+
+    return matches
+
+
+def _id(value: strawberry.ID | None, argument: str) -> str | None:
+    return None if value is None else check_id(str(value), argument)
 
 
 @strawberry.type
@@ -41,13 +63,11 @@ class Subscription:
         shop_id: strawberry.ID | None = None,
     ) -> AsyncGenerator[TrustChange, None]:
         require(info, Role.RECOMMENDER, Role.RESEARCHER)
-        matches = _filter(
-            "TRUST",
-            buyerId=buyer_id and check_id(str(buyer_id), "buyerId"),
-            hostId=host_id and check_id(str(host_id), "hostId"),
-            shopId=shop_id and check_id(str(shop_id), "shopId"),
+        matches = _trust_filter(
+            _id(buyer_id, "buyerId"), _id(host_id, "hostId"), _id(shop_id, "shopId")
         )
         async for change in info.context.feed.subscribe(matches):
+            assert isinstance(change, results.TrustChange)
             yield trust_change_of(change)
 
     @strawberry.subscription(
@@ -56,10 +76,7 @@ class Subscription:
     async def badge_changed(
         self, info: Info, shop_id: strawberry.ID | None = None, host_id: strawberry.ID | None = None
     ) -> AsyncGenerator[BadgeChange, None]:
-        matches = _filter(
-            "BADGE",
-            shopId=shop_id and check_id(str(shop_id), "shopId"),
-            hostId=host_id and check_id(str(host_id), "hostId"),
-        )
+        matches = _badge_filter(_id(shop_id, "shopId"), _id(host_id, "hostId"))
         async for change in info.context.feed.subscribe(matches):
+            assert isinstance(change, results.BadgeChange)
             yield badge_change_of(change)

@@ -1,7 +1,7 @@
 """The stranger -> acquaintance -> regular funnel: how pairs move between levels over time.
 
 Pure aggregation over each pair's level path (:class:`PairPath`, built from
-``scoring.timeline.level_changes`` by ``graph_api/funnel.py``). Three views:
+``scoring.timeline.level_changes`` by ``graph_api/research/funnel.py``). Three views:
 
 * **Transitions per period**: how many pairs entered the graph (their first fact) and how many
   moved between each two levels, counted in the period the move happened. Every pair starts as a

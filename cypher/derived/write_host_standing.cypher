@@ -1,4 +1,4 @@
-// Derived state: the standing of hosts (metrics, badges, boost; graph_api.standing), one row
+// Derived state: the standing of hosts (metrics, badges, boost; graph_api.derive.standing), one row
 // each, on a Standing node linked to its host; write_shop_standing and write_host_standing are
 // twins. Every property is set on every write, so an evaluation replaces the whole decision.
 UNWIND $rows AS row

@@ -128,11 +128,11 @@ class Deriver:
             tx.run("derived/lock_buyers", ids=ids, asOf=as_of)
             before = tx.rows("derived/buyer_state", ids=ids)
             writes, weights, trusts = buyer_pass(tx, ids, policy, as_of)
-            changes, cascade = _trust_changes(before, weights, trusts)
+            changes, cascade = _trust_changes(before, weights, trusts, as_of)
             tx.write(
                 [
                     *writes,
-                    ("derived/record_changes", [_trust_change_row(c, as_of) for c in changes]),
+                    ("derived/record_changes", [c.log_row() for c in changes]),
                 ]
             )
             return changes, cascade
@@ -160,6 +160,7 @@ class Deriver:
                     tuple(r.record["badges"]),
                     r.record["multiplier"],
                     r.record["tier"],
+                    as_of,
                 )
                 for r in results
                 if tuple(r.record["badges"]) != (r.previous_badges or ())
@@ -167,7 +168,7 @@ class Deriver:
             tx.write(
                 [
                     *writes,
-                    ("derived/record_changes", [_badge_change_row(c, as_of) for c in changes]),
+                    ("derived/record_changes", [c.log_row() for c in changes]),
                 ]
             )
             return changes
@@ -180,7 +181,7 @@ class Deriver:
 
 
 def _trust_changes(
-    before: list[dict[str, Any]], weights: list[BuyerWeight], trusts: list[PairTrust]
+    before: list[dict[str, Any]], weights: list[BuyerWeight], trusts: list[PairTrust], as_of: int
 ) -> tuple[list[TrustChange], dict[str, set[str]]]:
     """The level changes of a buyer pass, and the shops and hosts they cascade to."""
     old_weight = {r["buyerId"]: r["weight"] for r in before}
@@ -196,40 +197,16 @@ def _trust_changes(
             cascade[p.target_kind].add(p.target_id)
             changes.append(
                 TrustChange(
-                    p.buyer_id, p.target_kind, p.target_id, previous, p.level, p.score, p.confidence
+                    p.buyer_id,
+                    p.target_kind,
+                    p.target_id,
+                    previous,
+                    p.level,
+                    p.score,
+                    p.confidence,
+                    as_of,
                 )
             )
         elif p.buyer_id in reweighted:
             cascade[p.target_kind].add(p.target_id)
     return changes, cascade
-
-
-def _trust_change_row(c: TrustChange, as_of: int) -> dict[str, Any]:
-    return {
-        "kind": "TRUST",
-        "asOf": as_of,
-        "buyerId": c.buyer_id,
-        "targetKind": c.target_kind,
-        "targetId": c.target_id,
-        "hostId": c.target_id if c.target_kind == HOST else None,
-        "shopId": c.target_id if c.target_kind == SHOP else None,
-        "oldLevel": c.old_level,
-        "newLevel": c.new_level,
-        "score": c.score,
-        "confidence": c.confidence,
-    }
-
-
-def _badge_change_row(c: BadgeChange, as_of: int) -> dict[str, Any]:
-    return {
-        "kind": "BADGE",
-        "asOf": as_of,
-        "targetKind": c.kind,
-        "targetId": c.entity_id,
-        "hostId": c.entity_id if c.kind == HOST else None,
-        "shopId": c.entity_id if c.kind == SHOP else None,
-        "oldBadges": list(c.old_badges),
-        "newBadges": list(c.new_badges),
-        "multiplier": c.multiplier,
-        "tier": c.tier,
-    }

@@ -1,8 +1,19 @@
-"""What one round of derivation produced: level changes, badge changes, and counts."""
+"""What one round of derivation produced: level changes, badge changes, and counts.
+
+A change is written to the change log in the graph (``derived/record_changes``) as the row of
+:meth:`TrustChange.log_row` / :meth:`BadgeChange.log_row`, and read back by :func:`change_of`, so
+the mutation's answer and the subscriptions see the same typed values.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
+
+from scoring.pair_trust import HOST, SHOP
+
+TRUST = "TRUST"  # the log's kinds of change
+BADGE = "BADGE"
 
 
 @dataclass(frozen=True)
@@ -14,16 +25,75 @@ class TrustChange:
     new_level: str
     score: float
     confidence: float
+    as_of: int
+
+    def log_row(self) -> dict[str, Any]:
+        return {
+            "kind": TRUST,
+            "asOf": self.as_of,
+            "buyerId": self.buyer_id,
+            "targetKind": self.target_kind,
+            "targetId": self.target_id,
+            # hostId and shopId: what subscriptions filter on
+            "hostId": self.target_id if self.target_kind == HOST else None,
+            "shopId": self.target_id if self.target_kind == SHOP else None,
+            "oldLevel": self.old_level,
+            "newLevel": self.new_level,
+            "score": self.score,
+            "confidence": self.confidence,
+        }
 
 
 @dataclass(frozen=True)
 class BadgeChange:
-    kind: str
+    kind: str  # SHOP or HOST
     entity_id: str
     old_badges: tuple[str, ...]
     new_badges: tuple[str, ...]
     multiplier: float
     tier: str
+    as_of: int
+
+    def log_row(self) -> dict[str, Any]:
+        return {
+            "kind": BADGE,
+            "asOf": self.as_of,
+            "targetKind": self.kind,
+            "targetId": self.entity_id,
+            "hostId": self.entity_id if self.kind == HOST else None,
+            "shopId": self.entity_id if self.kind == SHOP else None,
+            "oldBadges": list(self.old_badges),
+            "newBadges": list(self.new_badges),
+            "multiplier": self.multiplier,
+            "tier": self.tier,
+        }
+
+
+Change = TrustChange | BadgeChange
+
+
+def change_of(row: dict[str, Any]) -> Change:
+    """A change as the log holds it (a ``Change`` node's properties) back into its type."""
+    if row["kind"] == TRUST:
+        return TrustChange(
+            row["buyerId"],
+            row["targetKind"],
+            row["targetId"],
+            row.get("oldLevel"),
+            row["newLevel"],
+            row["score"],
+            row["confidence"],
+            row["asOf"],
+        )
+    return BadgeChange(
+        row["targetKind"],
+        row["targetId"],
+        tuple(row["oldBadges"] or ()),
+        tuple(row["newBadges"] or ()),
+        row["multiplier"],
+        row["tier"],
+        row["asOf"],
+    )
 
 
 @dataclass

@@ -20,8 +20,8 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any
 
+from graph_api.derive.results import Change, change_of
 from graph_api.errors import StoreUnavailable, SubscriberTooSlow
 from graph_api.store import Store
 
@@ -33,9 +33,9 @@ BATCH = 500
 
 @dataclass(eq=False)
 class _Subscriber:
-    matches: Callable[[dict[str, Any]], bool]
+    matches: Callable[[Change], bool]
     after: int  # deliver changes with seq > after
-    queue: asyncio.Queue[dict[str, Any] | BaseException] = field(
+    queue: asyncio.Queue[Change | BaseException] = field(
         default_factory=lambda: asyncio.Queue(QUEUE_SIZE)
     )
 
@@ -69,11 +69,9 @@ class ChangeFeed:
         rows = await asyncio.to_thread(self.store.rows, "read/change_head")
         return int(rows[0]["seq"])
 
-    async def subscribe(
-        self, matches: Callable[[dict[str, Any]], bool]
-    ) -> AsyncIterator[dict[str, Any]]:
-        """The changes committed after this call that ``matches`` accepts, as dicts (the Change
-        node's properties), until the client goes away."""
+    async def subscribe(self, matches: Callable[[Change], bool]) -> AsyncIterator[Change]:
+        """The changes committed after this call that ``matches`` accepts, until the client goes
+        away."""
         sub = _Subscriber(matches, await self._head())
         self._subscribers.add(sub)
         try:
@@ -104,9 +102,8 @@ class ChangeFeed:
                         self.store.rows, "read/changes_after", after=self.position, limit=BATCH
                     )
                     for row in rows:
-                        change = row["change"]
-                        self.position = change["seq"]
-                        self._deliver(change)
+                        self.position = row["change"]["seq"]
+                        self._deliver(self.position, change_of(row["change"]))
                     if len(rows) < BATCH:
                         break
                 failures = 0
@@ -119,9 +116,9 @@ class ChangeFeed:
                 failures += 1
                 log.exception("change feed failed to read the change log")
 
-    def _deliver(self, change: dict[str, Any]) -> None:
+    def _deliver(self, seq: int, change: Change) -> None:
         for sub in list(self._subscribers):
-            if change["seq"] <= sub.after or not sub.matches(change):
+            if seq <= sub.after or not sub.matches(change):
                 continue
             try:
                 sub.queue.put_nowait(change)

@@ -1,14 +1,15 @@
 """What ingestion reports: ``RecordEventsResult`` (with each ``RejectedEvent``) and the changes it
-made, ``TrustChange`` and ``BadgeChange``, which the subscriptions also stream (``trust_change_of``
-and ``badge_change_of`` read them from the change log)."""
+made, ``TrustChange`` and ``BadgeChange``, which the subscriptions also stream. One converter each
+(``trust_change_of``, ``badge_change_of``) turns the derived change into its GraphQL type, for the
+mutation's answer and the subscriptions alike."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import strawberry
 
+from graph_api.derive import results
 from schema.types.common import to_datetime
 from schema.types.enums import BadgeKind, BoostTier, TargetKind, TrustLevel
 
@@ -56,26 +57,31 @@ class RecordEventsResult:
     badge_changes: list[BadgeChange]
 
 
-def trust_change_of(c: dict[str, Any]) -> TrustChange:
+def trust_change_of(c: results.TrustChange) -> TrustChange:
     return TrustChange(
-        buyer_id=strawberry.ID(c["buyerId"]),
-        target_kind=TargetKind(c["targetKind"]),
-        target_id=strawberry.ID(c["targetId"]),
-        old_level=TrustLevel(c["oldLevel"]) if c.get("oldLevel") else None,
-        new_level=TrustLevel(c["newLevel"]),
-        score=c["score"],
-        confidence=c["confidence"],
-        as_of=to_datetime(c.get("asOf")),
+        buyer_id=strawberry.ID(c.buyer_id),
+        target_kind=TargetKind(c.target_kind),
+        target_id=strawberry.ID(c.target_id),
+        old_level=TrustLevel(c.old_level) if c.old_level else None,
+        new_level=TrustLevel(c.new_level),
+        score=c.score,
+        confidence=c.confidence,
+        as_of=to_datetime(c.as_of),
     )
 
 
-def badge_change_of(c: dict[str, Any]) -> BadgeChange:
+def _badges(names: tuple[str, ...]) -> list[BadgeKind]:
+    """The badges the schema knows (a policy of one's own may name others)."""
+    return [BadgeKind(b) for b in names if b in BadgeKind.__members__]
+
+
+def badge_change_of(c: results.BadgeChange) -> BadgeChange:
     return BadgeChange(
-        target_kind=TargetKind(c["targetKind"]),
-        target_id=strawberry.ID(c["targetId"]),
-        old_badges=[BadgeKind(b) for b in c["oldBadges"] if b in BadgeKind.__members__],
-        new_badges=[BadgeKind(b) for b in c["newBadges"] if b in BadgeKind.__members__],
-        multiplier=c["multiplier"],
-        tier=BoostTier(c["tier"]),
-        as_of=to_datetime(c.get("asOf")),
+        target_kind=TargetKind(c.kind),
+        target_id=strawberry.ID(c.entity_id),
+        old_badges=_badges(c.old_badges),
+        new_badges=_badges(c.new_badges),
+        multiplier=c.multiplier,
+        tier=BoostTier(c.tier),
+        as_of=to_datetime(c.as_of),
     )
