@@ -34,6 +34,17 @@ def _as_of(text: str) -> int:
         raise argparse.ArgumentTypeError(exc.message) from None
 
 
+def _json_flag(p: argparse.ArgumentParser, what: str = "") -> None:
+    p.add_argument("--json", action="store_true", help=f"print {what + ' as ' if what else ''}JSON")
+
+
+def _window_flags(p: argparse.ArgumentParser, *, since: str, until: str) -> None:
+    """--since, --until (times with an offset) and --category: the filters of research output."""
+    p.add_argument("--since", type=_as_of, default=None, help=since)
+    p.add_argument("--until", type=_as_of, default=None, help=until)
+    p.add_argument("--category", default=None, help="only hosts and shops of this category")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="trustgraph", description=DESCRIPTION)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -55,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="where to write rejected events (default FILE.rejected.jsonl)",
     )
-    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    _json_flag(p, "the summary")
     p.add_argument(
         "--derive",
         choices=DERIVE_MODES,
@@ -109,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=data.cmd_seed)
 
     p = sub.add_parser("stats", help="node counts by label, relationship counts by type")
-    p.add_argument("--json", action="store_true", help="print JSON")
+    _json_flag(p)
     p.set_defaults(func=data.cmd_stats)
 
     p = sub.add_parser(
@@ -127,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=2000,
         help="buyers read and written per transaction (default 2000)",
     )
-    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    _json_flag(p, "the summary")
     p.set_defaults(func=data.cmd_rescore)
 
     p = sub.add_parser(
@@ -148,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=5,
         help="examples per kind of change (default 5)",
     )
-    p.add_argument("--json", action="store_true", help="print JSON")
+    _json_flag(p)
     p.set_defaults(func=research.cmd_simulate)
 
     p = sub.add_parser(
@@ -161,16 +172,11 @@ def build_parser() -> argparse.ArgumentParser:
         default="month",
         help="period length (default month)",
     )
-    p.add_argument(
-        "--since",
-        type=_as_of,
-        default=None,
-        help="window start, ISO-8601 with offset (default: first fact)",
+    _window_flags(
+        p,
+        since="window start, ISO-8601 with offset (default: first fact)",
+        until="window end (default: the latest event)",
     )
-    p.add_argument(
-        "--until", type=_as_of, default=None, help="window end (default: the latest event)"
-    )
-    p.add_argument("--category", default=None, help="only hosts and shops of this category")
     p.add_argument(
         "--kind",
         choices=["host", "shop"],
@@ -219,7 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--alpha", type=float, default=0.15, help="restart probability, in (0, 1) (default 0.15)"
     )
-    p.add_argument("--json", action="store_true", help="print JSON")
+    _json_flag(p)
     p.set_defaults(func=research.cmd_propagate)
 
     p = sub.add_parser(
@@ -233,7 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--apply", action="store_true", help="mark the members (the next rescore caps their weight)"
     )
-    p.add_argument("--json", action="store_true", help="print JSON")
+    _json_flag(p)
     p.set_defaults(func=research.cmd_rings)
 
     p = sub.add_parser(
@@ -241,16 +247,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--format", choices=["graphml", "json", "csv"], default="graphml")
     p.add_argument("--out", required=True, help="the file to write (a directory for csv)")
-    p.add_argument(
-        "--since",
-        type=_as_of,
-        default=None,
-        help="orders placed at or after this time (ISO-8601 with offset)",
+    _window_flags(
+        p,
+        since="orders placed at or after this time (ISO-8601 with offset)",
+        until="orders placed at or before this time",
     )
-    p.add_argument(
-        "--until", type=_as_of, default=None, help="orders placed at or before this time"
-    )
-    p.add_argument("--category", default=None, help="only hosts and shops of this category")
     p.add_argument(
         "--center",
         default=None,

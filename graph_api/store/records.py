@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scoring.facts import Complaint, Inspection, OrderFact, Penalty
+from scoring.pair_trust import HOST, SHOP
 
 # Interaction kinds of ``features/pair_facts`` (the relationship types, as the query names them).
 WATCHED = "WATCHED"
@@ -111,69 +112,22 @@ def _order_key(o: OrderFact) -> tuple[int, str]:
     return (o.placed_at, o.order_id)
 
 
-def _buyer_order(row: list[Any], buyer_id: str) -> OrderFact:
-    (
-        order_id,
-        host_id,
-        shop_id,
-        placed_at,
-        amount,
-        item_id,
-        category,
-        delivered_at,
-        refunded_at,
-        refund_reason,
-        returned,
-        reviews,
-        complaints,
-        inspections,
-    ) = row
-    return OrderFact(
-        order_id=order_id,
-        buyer_id=buyer_id,
-        host_id=host_id,
-        shop_id=shop_id,
-        placed_at=placed_at,
-        amount=float(amount),
-        item_id=item_id,
-        category=category,
-        delivered_at=delivered_at,
-        refunded_at=refunded_at,
-        refund_reason=refund_reason,
-        returned=returned,
-        **_outcomes(reviews, complaints, inspections),
-    )
+# The positions of an order's list in each feature query (the .cypher files say the same), then
+# the outcome lists: reviews, complaints, inspections.
+_BUYER_ORDER = ("order_id", "host_id", "shop_id", "placed_at", "amount", "item_id", "category",
+                "delivered_at", "refunded_at", "refund_reason", "returned")  # fmt: skip
+_ENTITY_ORDER = ("order_id", "buyer_id", "placed_at", "amount", "delivered_at", "refunded_at",
+                 "refund_reason", "returned")  # fmt: skip
 
 
-def _entity_order(row: list[Any], kind: str, entity_id: str) -> OrderFact:
-    """An order of a shop's or host's facts: the row names its buyer, and the entity is the shop
-    or the host it is about (the other side is not read: metrics do not need it)."""
-    (
-        order_id,
-        buyer_id,
-        placed_at,
-        amount,
-        delivered_at,
-        refunded_at,
-        refund_reason,
-        returned,
-        reviews,
-        complaints,
-        inspections,
-    ) = row
-    return OrderFact(
-        order_id=order_id,
-        buyer_id=buyer_id,
-        host_id=entity_id if kind == "HOST" else "",
-        shop_id=entity_id if kind == "SHOP" else "",
-        placed_at=placed_at,
-        amount=float(amount),
-        delivered_at=delivered_at,
-        refunded_at=refunded_at,
-        refund_reason=refund_reason,
-        returned=returned,
-        **_outcomes(reviews, complaints, inspections),
-    )
+def _order(row: list[Any], columns: tuple[str, ...], **known: Any) -> OrderFact:
+    """One order's list, by the positions of ``columns``; ``known``: the fields the query leaves
+    out because the record says them (the buyer of a buyer's order, the shop of a shop's)."""
+    n = len(columns)
+    fields: dict[str, Any] = dict(zip(columns, row[:n], strict=True))
+    fields["amount"] = float(fields["amount"])
+    reviews, complaints, inspections = row[n:]
+    return OrderFact(**fields, **known, **_outcomes(reviews, complaints, inspections))
 
 
 def buyer_record(row: dict[str, Any]) -> BuyerRecord:
@@ -183,7 +137,11 @@ def buyer_record(row: dict[str, Any]) -> BuyerRecord:
         buyer_id=buyer_id,
         registered_at=row.get("registeredAt"),
         ring_id=row.get("ringId"),
-        orders=tuple(sorted((_buyer_order(o, buyer_id) for o in row["orders"]), key=_order_key)),
+        orders=tuple(
+            sorted(
+                (_order(o, _BUYER_ORDER, buyer_id=buyer_id) for o in row["orders"]), key=_order_key
+            )
+        ),
         interactions=tuple(
             Interaction(h, kind, at, None if value is None else float(value))
             for h, kind, at, value in row["interactions"]
@@ -197,13 +155,19 @@ def entity_record(row: dict[str, Any], kind: str) -> EntityRecord:
     """One record of ``features/shop_facts`` (``kind`` SHOP) or ``host_facts`` (HOST)."""
     entity_id = row["id"]
     stored = row["standing"]
+    # The entity's side of each order is the entity; the other side is not read (metrics do not
+    # need it), so it stays empty.
+    side = {
+        "host_id": entity_id if kind == HOST else "",
+        "shop_id": entity_id if kind == SHOP else "",
+    }
     return EntityRecord(
         entity_id=entity_id,
         kind=kind,
         category=row["category"],
         registered_at=row["registeredAt"],
         orders=tuple(
-            sorted((_entity_order(o, kind, entity_id) for o in row["orders"]), key=_order_key)
+            sorted((_order(o, _ENTITY_ORDER, **side) for o in row["orders"]), key=_order_key)
         ),
         buyers=tuple(
             EntityBuyer(b, None if w is None else float(w), level) for b, w, level in row["buyers"]
