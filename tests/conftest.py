@@ -130,7 +130,8 @@ def _derived_state(store) -> dict[str, dict]:
     state: dict[str, dict] = {}
     run = lambda q: store.driver.execute_query(q, database_=store.database)[0]  # noqa: E731
     for r in run(
-        "MATCH (b:Buyer)-[t:TRUST]->(x) RETURN b.id AS b, labels(x)[0] AS l, x.id AS x, properties(t) AS p"
+        "MATCH (b:Buyer)-[t:TRUST]->(x) "
+        "RETURN b.id AS b, labels(x)[0] AS l, x.id AS x, properties(t) AS p"
     ):
         state[f"TRUST {r['b']} {r['l']} {r['x']}"] = r["p"]
     for r in run(

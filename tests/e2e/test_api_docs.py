@@ -32,6 +32,13 @@ def examples() -> list[tuple[str, str, dict[str, Any]]]:
     return found
 
 
+def _operation_name(query: str) -> str:
+    """The name an example declares its operation with: the test's id."""
+    named = re.search(r"(query|mutation) (\w+)", query)
+    assert named is not None, f"an example of docs/api.md has no operation name: {query}"
+    return named.group(2)
+
+
 @pytest.fixture(scope="module")
 def demo(_session_store):
     store = _session_store
@@ -47,7 +54,7 @@ def demo(_session_store):
 @pytest.mark.parametrize(
     "role, query, variables",
     examples(),
-    ids=[re.search(r"(query|mutation) (\w+)", q).group(2) for _, q, _ in examples()],
+    ids=[_operation_name(q) for _, q, _ in examples()],
 )
 def test_documented_example_runs(client, demo, role, query, variables):
     data = client.gql(query, variables, role=None if role == "PUBLIC" else role)

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 import websockets
+from websockets.typing import Subprotocol
 
 from tests.e2e.conftest import KEYS, _free_port
 
@@ -145,7 +146,7 @@ async def _subscribe(
     count: int,
 ) -> None:
     ws_url = url.replace("http://", "ws://") + "/graphql"
-    async with websockets.connect(ws_url, subprotocols=["graphql-transport-ws"]) as ws:
+    async with websockets.connect(ws_url, subprotocols=[Subprotocol("graphql-transport-ws")]) as ws:
         payload = {"Authorization": f"Bearer {key}"} if key else {}
         await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
         assert json.loads(await ws.recv())["type"] == "connection_ack"
@@ -257,7 +258,9 @@ def test_subscriptions_check_roles(client):
 
     async def bad_key() -> int:
         ws_url = client.url.replace("http://", "ws://") + "/graphql"
-        async with websockets.connect(ws_url, subprotocols=["graphql-transport-ws"]) as ws:
+        async with websockets.connect(
+            ws_url, subprotocols=[Subprotocol("graphql-transport-ws")]
+        ) as ws:
             await ws.send(
                 json.dumps(
                     {

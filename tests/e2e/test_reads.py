@@ -37,7 +37,8 @@ def platform(_session_store) -> dict[str, Any]:
         database_=store.database,
     )
     records2, _, _ = store.driver.execute_query(
-        "MATCH (h:Host) WHERE COUNT { (:Buyer)-[:TRUST]->(h) } >= 5 RETURN h.id AS h ORDER BY h.id LIMIT 1",
+        "MATCH (h:Host) WHERE COUNT { (:Buyer)-[:TRUST]->(h) } >= 5 "
+        "RETURN h.id AS h ORDER BY h.id LIMIT 1",
         database_=store.database,
     )
     shops, _, _ = store.driver.execute_query(
@@ -72,7 +73,8 @@ def test_trust_of_a_known_pair_matches_the_stored_relation(client, platform):
     assert got["reasons"] and all(r["code"] and r["message"] for r in got["reasons"])
     assert got["nextLevel"] is None  # nothing above REGULAR
     stored = platform["store"].driver.execute_query(
-        "MATCH (:Buyer {id: $b})-[t:TRUST]->(:Host {id: $h}) RETURN t.score AS score, t.level AS level",
+        "MATCH (:Buyer {id: $b})-[t:TRUST]->(:Host {id: $h}) "
+        "RETURN t.score AS score, t.level AS level",
         {"b": platform["buyer"], "h": platform["host"]},
         database_=platform["store"].database,
     )[0][0]
@@ -125,7 +127,9 @@ def test_trust_as_of_a_past_date(client, platform):
 
 
 BATCH = """query($b: ID!, $h: [ID!], $s: [ID!]) {
-  trustBatch(buyerId: $b, hostIds: $h, shopIds: $s) { buyerId targetIds targetKinds levels scores confidences asOf }
+  trustBatch(buyerId: $b, hostIds: $h, shopIds: $s) {
+    buyerId targetIds targetKinds levels scores confidences asOf
+  }
 }"""
 
 
@@ -154,7 +158,10 @@ def test_trust_batch_is_columns_in_input_order(client, platform):
 SHOP = """query($id: ID!) {
   shop(id: $id) {
     id name category rights
-    badge { eligible badges reasons { code message } since gracePeriodEndsAt details { badge held missing { code } } }
+    badge {
+      eligible badges reasons { code message } since gracePeriodEndsAt
+      details { badge held missing { code } }
+    }
     boost { multiplier tier leaderboardEligible reasons { code message } }
     metrics { orders repurchaseRate regularShare refundRate complaintRate windowDays }
     hosts { id name badge { badges } }
@@ -179,7 +186,9 @@ def test_shop_card_has_badge_boost_metrics_and_hosts(client, platform):
 
 
 BADGES = """query($s: [ID!], $h: [ID!]) {
-  badges(shopIds: $s, hostIds: $h) { id kind name badge { eligible badges } boost { multiplier tier } }
+  badges(shopIds: $s, hostIds: $h) {
+    id kind name badge { eligible badges } boost { multiplier tier }
+  }
 }"""
 
 
@@ -232,7 +241,12 @@ def test_page_size_is_limited(client, platform):
 
 
 BUYER = """query($b: ID!) {
-  buyer(id: $b) { id weight weightSignals relations(first: 50) { totalCount edges { node { targetKind targetId level reasonCodes } } } }
+  buyer(id: $b) {
+    id weight weightSignals
+    relations(first: 50) {
+      totalCount edges { node { targetKind targetId level reasonCodes } }
+    }
+  }
 }"""
 
 
@@ -312,7 +326,9 @@ def test_an_unknown_key_is_unauthenticated(client):
 
 
 NEIGHBOURHOOD = """query($c: ID!, $d: Int, $m: Int) {
-  neighbourhood(center: $c, depth: $d, maxNodes: $m) { center truncated nodes { id kind } edges { source target kind level } }
+  neighbourhood(center: $c, depth: $d, maxNodes: $m) {
+    center truncated nodes { id kind } edges { source target kind level }
+  }
 }"""
 
 
@@ -345,7 +361,8 @@ def test_neighbourhood_for_graph_viewers(client, platform):
     [
         ("{ funnel(horizonDays: 0) { pairs } }", "horizonDays"),
         (
-            '{ funnel(since: "2021-09-01T00:00:00+08:00", until: "2021-08-01T00:00:00+08:00") { pairs } }',
+            '{ funnel(since: "2021-09-01T00:00:00+08:00", until: "2021-08-01T00:00:00+08:00") '
+            "{ pairs } }",
             "until",
         ),
         ('{ funnel(since: "2021-09-01T00:00:00") { pairs } }', "since"),

@@ -12,21 +12,21 @@ from scoring.policy import default_policy, default_policy_text
 
 pytestmark = pytest.mark.integration
 
-ALL = {None, "RECOMMENDER", "RESEARCHER", "INGEST", "ADMIN"}
+ALL: set[str | None] = {None, "RECOMMENDER", "RESEARCHER", "INGEST", "ADMIN"}
 
 
 def _simulate_query() -> str:
 
-    return "{ simulatePolicy(policy: %s) { pairs candidatePolicy } }" % json.dumps(
-        default_policy_text()
-    )
+    policy = json.dumps(default_policy_text())
+    return f"{{ simulatePolicy(policy: {policy}) {{ pairs candidatePolicy }} }}"
 
 
 SIMULATE = _simulate_query()
-TRUST_READERS = {"RECOMMENDER", "RESEARCHER", "ADMIN"}
-EXPLORERS = {"RESEARCHER", "ADMIN"}
+TRUST_READERS: set[str | None] = {"RECOMMENDER", "RESEARCHER", "ADMIN"}
+EXPLORERS: set[str | None] = {"RESEARCHER", "ADMIN"}
 
-OPERATIONS = {
+# operation name: (query, the roles that may run it; None is a caller without a key)
+OPERATIONS: dict[str, tuple[str, set[str | None]]] = {
     "trust": ('{ trust(buyerId: "b1", hostId: "h1") { level } }', TRUST_READERS),
     "trustBatch": ('{ trustBatch(buyerId: "b1", hostIds: ["h1"]) { levels } }', TRUST_READERS),
     "shop": ('{ shop(id: "s1") { id badge { badges } boost { tier } metrics { orders } } }', ALL),

@@ -52,11 +52,14 @@ def test_exports_round_trip_through_networkx(platform, tmp_path):
 
     summary = export(platform, "graphml", tmp_path / "g.graphml", ExportFilter())
     assert (summary.nodes, summary.total_edges) == (g.number_of_nodes(), g.number_of_edges())
-    same(nx.read_graphml(tmp_path / "g.graphml", force_multigraph=True, edge_key_type=str), g)
+    read = nx.read_graphml(tmp_path / "g.graphml", force_multigraph=True, edge_key_type=str)
+    assert isinstance(read, nx.MultiDiGraph)  # directed, and forced multi: what same() compares
+    same(read, g)
 
     export(platform, "json", tmp_path / "g.json", ExportFilter())
     data = json.loads((tmp_path / "g.json").read_text())
     back = nx.node_link_graph(data, edges="links")
+    assert isinstance(back, nx.MultiDiGraph)  # the data say directed and multigraph
     same(back, g)
 
     export(platform, "csv", tmp_path / "csv", ExportFilter())

@@ -35,7 +35,8 @@ def seeded(_session_store):
 
 def _stored_levels(store) -> dict[tuple[str, str, str], str]:
     rows = store.driver.execute_query(
-        "MATCH (b:Buyer)-[t:TRUST]->(x) RETURN b.id AS b, labels(x)[0] AS kind, x.id AS x, t.level AS level",
+        "MATCH (b:Buyer)-[t:TRUST]->(x) "
+        "RETURN b.id AS b, labels(x)[0] AS kind, x.id AS x, t.level AS level",
         database_=store.database,
     )[0]
     return {(r["b"], r["kind"].upper(), r["x"]): r["level"] for r in rows}
@@ -51,7 +52,9 @@ def test_every_replayed_path_ends_at_the_stored_level(seeded):
         p.changes[0][0] == p.first_at and p.changes == tuple(sorted(p.changes)) for p in paths
     )
     # every level is reached somewhere, and some pairs fall back (decay, refunds): a real funnel
-    moves = Counter((a[1], b[1]) for p in paths for a, b in zip(p.changes, p.changes[1:]))
+    moves = Counter(
+        (a[1], b[1]) for p in paths for a, b in zip(p.changes, p.changes[1:], strict=False)
+    )
     assert (
         moves[("STRANGER", "ACQUAINTANCE")]
         and moves[("ACQUAINTANCE", "REGULAR")]

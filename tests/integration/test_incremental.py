@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 
@@ -65,8 +66,9 @@ def test_incremental_path_equals_the_full_rebuild_on_a_seeded_platform(
     rebuilt = derived_state(store)
     with capsys.disabled():
         print(
-            f"\n[incremental] {len(events):,} events in {len(result.derived)} batches: {touched:,} buyer "
-            f"rescores, {changes:,} level changes, {badge_changes} badge changes; rebuild: {summary.to_dict()}"
+            f"\n[incremental] {len(events):,} events in {len(result.derived)} batches: "
+            f"{touched:,} buyer rescores, {changes:,} level changes, {badge_changes} badge "
+            f"changes; rebuild: {summary.to_dict()}"
         )
     assert (
         summary.total_pairs > 1000
@@ -85,13 +87,14 @@ def at(day: float) -> str:
     return (T0 + timedelta(days=day)).isoformat()
 
 
-def trust(store, buyer: str, target: str) -> dict | None:
+def trust(store, buyer: str, target: str) -> dict[str, Any]:
     records, _, _ = store.driver.execute_query(
         "MATCH (:Buyer {id: $b})-[t:TRUST]->(x {id: $x}) RETURN properties(t) AS p",
         {"b": buyer, "x": target},
         database_=store.database,
     )
-    return records[0]["p"] if records else None
+    assert records, f"no TRUST from {buyer} to {target}"
+    return records[0]["p"]
 
 
 def standing(store, kind: str, entity: str) -> dict:
@@ -177,7 +180,7 @@ def test_a_brushing_ring_earns_its_shop_no_badge_and_no_boost(store):
     registered the day before, 3 cheap orders each within 3 days, all delivered and praised, no
     live-room visit. Counted at full weight that is 120 delivered orders without a refund - a
     TRUST_PURCHASE badge and a boost. Weighted, it is nothing."""
-    events = [
+    events: list[dict[str, Any]] = [
         {
             "eventId": "rights",
             "type": "SHOP_RIGHTS_CHANGED",
@@ -186,8 +189,8 @@ def test_a_brushing_ring_earns_its_shop_no_badge_and_no_boost(store):
             "rights": ["REFUND_WITHOUT_RETURN", "FAKE_ONE_PAY_N"],
         }
     ]
-    for b in range(40):
-        buyer = f"rb{b:02d}"
+    for n in range(40):
+        buyer = f"rb{n:02d}"
         events.append(
             {"eventId": f"reg-{buyer}", "type": "BUYER_REGISTERED", "at": at(9), "buyerId": buyer}
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 
@@ -27,7 +28,8 @@ def dump(store) -> list[str]:
         "MATCH (n) RETURN labels(n) AS labels, properties(n) AS props", database_=store.database
     )
     rels, _, _ = store.driver.execute_query(
-        "MATCH (a)-[r]->(b) RETURN type(r) AS type, elementId(a) AS a, elementId(b) AS b, properties(r) AS props",
+        "MATCH (a)-[r]->(b) "
+        "RETURN type(r) AS type, elementId(a) AS a, elementId(b) AS b, properties(r) AS props",
         database_=store.database,
     )
     ids = {}
@@ -69,7 +71,7 @@ def test_constraints_apply_twice_without_change(store):
     assert {"buyer_id", "order_id", "event_id"} <= {r["name"] for r in second}
 
 
-EVERY_TYPE = [
+EVERY_TYPE: list[dict[str, Any]] = [
     {"eventId": "e01", "type": "BUYER_REGISTERED", "at": at(0), "buyerId": "b1"},
     {
         "eventId": "e02",
@@ -197,7 +199,8 @@ def test_every_event_type_is_written_and_read_back(store):
     shop = one(
         store,
         "MATCH (h:Host {id:'h1'})-[r:SELLS_FOR]->(s:Shop {id:'s1'}) "
-        "MATCH (s)<-[:CHANGES_RIGHTS_OF]-(rc) RETURN s.name AS name, s.rights AS rights, rc.rights AS hist",
+        "MATCH (s)<-[:CHANGES_RIGHTS_OF]-(rc) "
+        "RETURN s.name AS name, s.rights AS rights, rc.rights AS hist",
     )
     assert shop == {
         "name": "Jade House",
@@ -209,9 +212,11 @@ def test_every_event_type_is_written_and_read_back(store):
         """
         MATCH (b:Buyer {id:'b1'})-[:PLACED]->(o:Order {id:'o1'})-[:HOSTED_BY]->(:Host {id:'h1'}),
               (o)-[:FULFILLED_BY]->(:Shop {id:'s1'})
-        MATCH (o)<-[:REVIEWS]-(rv:Review), (o)<-[:ABOUT]-(c:Complaint), (o)<-[:INSPECTS]-(i:Inspection)
+        MATCH (o)<-[:REVIEWS]-(rv:Review), (o)<-[:ABOUT]-(c:Complaint),
+              (o)<-[:INSPECTS]-(i:Inspection)
         RETURN o.amount AS amount, o.itemId AS item, o.placedAt AS placed, o.category AS category,
-               o.deliveredAt IS NOT NULL AS delivered, o.refundReason AS reason, o.returned AS returned,
+               o.deliveredAt IS NOT NULL AS delivered, o.refundReason AS reason,
+               o.returned AS returned,
                rv.rating AS rating, c.reason AS complaint, i.kind AS kind, i.passed AS passed,
                b.registeredAt IS NOT NULL AS registered""",
     )
@@ -236,7 +241,8 @@ def test_every_event_type_is_written_and_read_back(store):
               (b)-[w:WATCHED]->(h), (b)-[c:COMMENTED]->(h)
         RETURN f.active AS active, f.since AS since, f.firstAt IS NOT NULL AS everFollowed,
                m.tier AS tier, w.minutes AS minutes,
-               COUNT { (b)-[:FOLLOW_CHANGE]->(h) } AS changes, COUNT { (b)-[:TIER_CHANGE]->(h) } AS tiers""",
+               COUNT { (b)-[:FOLLOW_CHANGE]->(h) } AS changes,
+               COUNT { (b)-[:TIER_CHANGE]->(h) } AS tiers""",
     )
     assert social == {
         "active": False,
@@ -249,13 +255,15 @@ def test_every_event_type_is_written_and_read_back(store):
     }
     report = one(
         store,
-        "MATCH (:Buyer {id:'b1'})-[:FILED]->(r:FalseAdReport {id:'r1'})-[:AGAINST]->(:Host {id:'h1'}) "
+        "MATCH (:Buyer {id:'b1'})-[:FILED]->(r:FalseAdReport {id:'r1'})"
+        "-[:AGAINST]->(:Host {id:'h1'}) "
         "RETURN r.confirmedAt IS NOT NULL AS confirmed",
     )
     assert report == {"confirmed": True}
     penalties = one(
         store,
-        "MATCH (p:Penalty)-[:PENALIZES]->(t) RETURN collect([labels(t)[0], p.severity, p.code]) AS ps",
+        "MATCH (p:Penalty)-[:PENALIZES]->(t) "
+        "RETURN collect([labels(t)[0], p.severity, p.code]) AS ps",
     )
     assert sorted(penalties["ps"]) == [["Host", 2, "FALSE_AD"], ["Shop", 1, "FAKE_SHIPPING"]]
     assert one(store, "MATCH (e:Event) RETURN count(e) AS n") == {"n": len(EVERY_TYPE)}
@@ -307,7 +315,8 @@ def test_out_of_order_follow_events_end_in_the_same_state(store):
     ing.ingest([follow])  # older, arrives later: history only
     state = one(
         store,
-        "MATCH (:Buyer)-[f:FOLLOWS]->(:Host) RETURN f.active AS active, f.firstAt IS NOT NULL AS ever",
+        "MATCH (:Buyer)-[f:FOLLOWS]->(:Host) "
+        "RETURN f.active AS active, f.firstAt IS NOT NULL AS ever",
     )
     assert state == {"active": False, "ever": True}
 
@@ -396,7 +405,7 @@ def test_concurrent_replays_are_recorded_once(store):
 def test_import_jsonl_twice_changes_nothing_and_writes_rejects(store, tmp_path):
 
     stream, _ = generate(SeedConfig(seed=3, buyers=600))
-    events = [e for _, e in zip(range(10_000), stream)]
+    events = [e for _, e in zip(range(10_000), stream, strict=False)]
     assert len(events) == 10_000
     path = tmp_path / "events.jsonl"
     lines = [json.dumps(e) for e in events]

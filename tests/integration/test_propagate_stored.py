@@ -35,8 +35,8 @@ def seeded(_session_store):
 def test_global_trust_is_propagation_over_every_stored_relation(seeded):
     store, clock, _ = seeded
     rows = store.driver.execute_query(
-        "MATCH (b:Buyer)-[t:TRUST]->(x) RETURN b.id AS b, labels(x)[0] AS l, x.id AS x, t.belief AS be, "
-        "t.disbelief AS di, b.weight AS w",
+        "MATCH (b:Buyer)-[t:TRUST]->(x) RETURN b.id AS b, labels(x)[0] AS l, x.id AS x, "
+        "t.belief AS be, t.disbelief AS di, b.weight AS w",
         database_=store.database,
     )[0]
     edges = [
@@ -69,7 +69,8 @@ def test_ring_buyers_carry_almost_no_credibility(seeded):
 def test_personalized_trust_starts_from_the_buyer(seeded):
     store, clock, _ = seeded
     buyer = store.driver.execute_query(
-        "MATCH (b:Buyer)-[t:TRUST]->() WHERE t.level = 'REGULAR' RETURN b.id AS b ORDER BY b LIMIT 1",
+        "MATCH (b:Buyer)-[t:TRUST]->() WHERE t.level = 'REGULAR' "
+        "RETURN b.id AS b ORDER BY b LIMIT 1",
         database_=store.database,
     )[0][0]["b"]
     g = propagate_stored(store, clock, from_buyer=buyer)

@@ -33,7 +33,8 @@ def ms(day: float) -> int:
 
 def trust_dump(store) -> list[str]:
     records, _, _ = store.driver.execute_query(
-        "MATCH (b:Buyer)-[t:TRUST]->(x) RETURN b.id AS b, labels(x) AS l, x.id AS x, properties(t) AS p",
+        "MATCH (b:Buyer)-[t:TRUST]->(x) "
+        "RETURN b.id AS b, labels(x) AS l, x.id AS x, properties(t) AS p",
         database_=store.database,
     )
     return sorted(json.dumps([r["b"], r["l"], r["x"], r["p"]], sort_keys=True) for r in records)
@@ -121,7 +122,8 @@ def test_rescore_twice_is_identical_and_plausible(seeded, derived_state, capsys)
     with capsys.disabled():
         print(f"\n[rescore] seed 3, 600 buyers: {first.to_dict()}")
         print(
-            f"[rescore] brushing-ring buyers ({len(ring_buyers)}): {dict(sorted(ring_levels.items()))}"
+            f"[rescore] brushing-ring buyers ({len(ring_buyers)}): "
+            f"{dict(sorted(ring_levels.items()))}"
         )
 
 

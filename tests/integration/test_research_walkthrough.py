@@ -21,8 +21,9 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "research.md"
 def walkthrough() -> list[str]:
     text = DOC.read_text(encoding="utf-8")
     section = text.split("## From a seeded graph to answers", 1)[1]
-    block = re.search(r"```sh\n(.*?)```", section, re.S).group(1)
-    return [line.split("  #")[0].strip() for line in block.splitlines() if line.strip()]
+    found = re.search(r"```sh\n(.*?)```", section, re.S)
+    assert found is not None, "docs/research.md's walkthrough lost its sh block"
+    return [line.split("  #")[0].strip() for line in found.group(1).splitlines() if line.strip()]
 
 
 def test_the_walkthrough_runs_as_documented(store, tmp_path):
@@ -61,7 +62,7 @@ def test_the_walkthrough_runs_as_documented(store, tmp_path):
         )
         assert done.returncode == 0, (step, done.stderr[-2000:])
         outputs.append(done.stdout)
-    out = dict(zip((step.split()[1] for step in steps), outputs))
+    out = dict(zip((step.split()[1] for step in steps), outputs, strict=True))
     assert re.search(r"MultiDiGraph with \d+ nodes and \d+ edges", out["-c"])
     assert (
         (tmp_path / "report" / "summary.md")

@@ -36,7 +36,8 @@ def test_rings_found_scored_and_applied(store, cli, tmp_path):
 
     rescore_all(store, policy, store.latest_event_at())
     records, _, _ = store.driver.execute_query(
-        "UNWIND $ids AS id MATCH (b:Buyer {id: id}) RETURN b.weight AS w, b.weightSignals AS s, b.ringId AS ring",
+        "UNWIND $ids AS id MATCH (b:Buyer {id: id}) "
+        "RETURN b.weight AS w, b.weightSignals AS s, b.ringId AS ring",
         {"ids": sorted(report.ring_buyers)},
         database_=store.database,
     )

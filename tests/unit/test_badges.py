@@ -1,4 +1,5 @@
-"""Badge rules (minimum counts, windows, grace, hard rules, hints), the boost, and the policy loader.
+"""Badge rules (minimum counts, windows, grace, hard rules, hints), the boost, and the policy
+loader.
 
 The policy is the draft file with the thresholds these tests assert pinned explicitly, so that
 retuning a default moves the docs, not the meaning of a test.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -164,7 +166,7 @@ def loyal_orders(
 
 
 def facts(
-    orders: list[OrderFact],
+    orders: Sequence[OrderFact],
     *,
     kind: str = "SHOP",
     category: str = "apparel",
@@ -195,7 +197,7 @@ def missing(r: BadgeResult) -> str:
     return " / ".join(x.message for x in r.missing)
 
 
-# --- policy ----------------------------------------------------------------------------------------
+# --- policy ---------------------------------------------------------------------------------------
 
 
 def test_the_draft_policy_file_loads_as_is() -> None:
@@ -253,7 +255,7 @@ def test_other_top_level_tables_are_left_to_their_owners() -> None:
     assert load_entity_policy(data).version == POLICY.version
 
 
-# --- TRUST_PURCHASE ---------------------------------------------------------------------------------
+# --- TRUST_PURCHASE -------------------------------------------------------------------------------
 
 
 def test_trust_purchase_needs_rights_and_a_good_after_sales_record() -> None:
@@ -301,7 +303,8 @@ def test_orders_outside_the_window_do_not_count() -> None:
 
 
 def test_a_rate_applies_only_above_the_buyer_allowance() -> None:
-    # 3 for-cause refunds in 40 orders is 7.5% > 6%, but 3 buyers is within the allowance (eBay's AND).
+    # 3 for-cause refunds in 40 orders is 7.5% > 6%, but 3 buyers is within the allowance
+    # (eBay's AND).
     three = loyal_orders(37) + [order(f"r{i}", buyer=f"r{i}", refund="DEFECT") for i in range(3)]
     r = evaluate(facts(three)).result(TP)
     assert r.held
@@ -352,7 +355,7 @@ def test_a_host_cannot_hold_trust_purchase() -> None:
     )
 
 
-# --- QUALITY_MERCHANT -------------------------------------------------------------------------------
+# --- QUALITY_MERCHANT -----------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("kind", ["SHOP", "HOST"])
@@ -369,7 +372,8 @@ def test_quality_merchant_needs_enough_buyers_before_the_repurchase_rate_counts(
 
 
 def test_quality_merchant_repurchase_hint() -> None:
-    # 60 loyal buyers plus 90 one-off buyers: 60 / 150 = 40% < 45%; needs 68 - 60 = 8 more returning.
+    # 60 loyal buyers plus 90 one-off buyers: 60 / 150 = 40% < 45%; needs 68 - 60 = 8 more
+    # returning.
     one_off = [order(f"n{i}", buyer=f"n{i}", rating=5) for i in range(90)]
     r = evaluate(facts(loyal_orders(120, 60) + one_off)).result(QM)
     assert (
@@ -402,7 +406,7 @@ def test_quality_merchant_false_ads_bind_hosts() -> None:
     assert r.held
 
 
-# --- OFFICIAL_AUTHENTICITY ----------------------------------------------------------------------------
+# --- OFFICIAL_AUTHENTICITY ------------------------------------------------------------------------
 
 
 def test_authenticity_is_for_jewellery_shops_with_inspections() -> None:
@@ -447,7 +451,7 @@ def test_authenticity_pass_rate_with_failure_allowance() -> None:
     assert "about 10 more inspections passed" in missing(r)  # 2 / 0.05 = 40 inspections
 
 
-# --- grace period and hysteresis -----------------------------------------------------------------------
+# --- grace period and hysteresis ------------------------------------------------------------------
 
 GOOD = facts(loyal_orders(40))
 THIN = facts(loyal_orders(20))  # below 30 delivered orders: a soft failure
@@ -546,7 +550,7 @@ def test_badge_state_round_trips_through_a_plain_dict() -> None:
     assert BadgeState.from_dict(state.to_dict()) == state
 
 
-# --- boost -------------------------------------------------------------------------------------------
+# --- boost ----------------------------------------------------------------------------------------
 
 
 def held(*names: str, as_of: int = AS_OF) -> BadgeDecision:

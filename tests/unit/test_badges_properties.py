@@ -144,11 +144,12 @@ def make_entity(
 ) -> EntityFacts:
     """Decode generated integers into a record (``extra``: kind, weights of b0-b2, rights)."""
     extra, k = divmod(scramble(extra), len(KINDS))
-    weights = {}
+    weights: dict[str, float] = {}
     for b in BUYERS[:3]:
         extra, w = divmod(extra, len(WEIGHTS))
-        if WEIGHTS[w] is not None:
-            weights[b] = WEIGHTS[w]
+        weight = WEIGHTS[w]
+        if weight is not None:
+            weights[b] = weight
     rights = tuple(r for i, r in enumerate(RIGHTS) if extra >> i & 1)
     kind, category = KINDS[k]
     return EntityFacts(
@@ -231,7 +232,8 @@ def test_a_for_cause_refund_never_helps(
         if window_start < o.placed_at <= AS_OF and o.refunded_at is None
     ]
     base_orders = list(f.orders)
-    if eligible and data.draw(st.booleans()):
+    # bool(): with the list itself on the left of `and`, mypy expects the draw to return a list
+    if bool(eligible) and data.draw(st.booleans()):
         i = data.draw(st.sampled_from(eligible))
     else:
         base_orders.append(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import tomllib
 
 import pytest
 from hypothesis import given, settings
@@ -151,8 +152,6 @@ def test_weight_is_bounded_order_independent_and_deterministic(specs, interacted
 
 
 def test_policy_rejects_bad_values_by_key():
-    import tomllib
-
     doc = tomllib.loads(default_policy_text())
     doc["buyers"]["min_weight"] = 0
     with pytest.raises(ValueError, match="buyers.min_weight"):

@@ -109,7 +109,7 @@ def metrics(
     return compute_metrics(facts, policy, as_of, **kw)
 
 
-# --- empty record, windows, as_of -------------------------------------------------------------------
+# --- empty record, windows, as_of -----------------------------------------------------------------
 
 
 def test_an_empty_record_has_no_rates_and_the_prior_review_score() -> None:
@@ -215,7 +215,7 @@ def test_only_confirmed_false_ad_reports_in_the_window_count() -> None:
     assert m.confirmed_false_ads == 1
 
 
-# --- repurchase --------------------------------------------------------------------------------------
+# --- repurchase -----------------------------------------------------------------------------------
 
 
 def test_repurchase_counts_distinct_days_in_platform_time() -> None:
@@ -268,7 +268,7 @@ def test_regular_share_needs_levels_and_accepts_strings_or_enums() -> None:
     assert is_regular("REGULAR") and is_regular(Level.REGULAR) and not is_regular(Level.STRANGER)
 
 
-# --- after-sales rates -------------------------------------------------------------------------------
+# --- after-sales rates ----------------------------------------------------------------------------
 
 
 def test_refund_for_cause_return_and_complaint_rates() -> None:
@@ -309,7 +309,7 @@ def test_for_cause_refund_buyers_are_distinct() -> None:
     assert m.for_cause_refunds == 3 and m.for_cause_refund_buyers == 1
 
 
-# --- anti-gaming weights -----------------------------------------------------------------------------
+# --- anti-gaming weights --------------------------------------------------------------------------
 
 
 def test_low_weight_buyers_are_excluded_and_others_count_fractionally() -> None:
@@ -355,7 +355,7 @@ def test_inspections_count_each_inspection_by_as_of() -> None:
     assert m.inspection_pass_rate == pytest.approx(2 / 3)
 
 
-# --- the single pass against a plain reference --------------------------------------------------------
+# --- the single pass against a plain reference ----------------------------------------------------
 
 
 def reference(f: EntityFacts, p: EntityPolicy, as_of: int) -> dict[str, Any]:

@@ -23,7 +23,8 @@ def test_every_error_is_in_the_table_with_its_code_and_exit_status() -> None:
         and issubclass(cls, errors.TrustgraphError)
         and cls is not errors.TrustgraphError
     }
-    # Subclasses share their parent's row (ExportError is a BadInput, StoreAuthFailed a StoreUnavailable...).
+    # Subclasses share their parent's row (ExportError is a BadInput, StoreAuthFailed a
+    # StoreUnavailable...).
     assert all(any(issubclass(cls, row) for row in listed) for cls in tree)
     for cls, code, status, _ in errors.TABLE:
         assert cls.code == code and cls.exit_status == status, cls

@@ -25,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -92,6 +92,7 @@ def _order(draw: st.DrawFn, order_id: str, first: int, spread: int) -> OrderFact
     if draw(booleans):  # a plain good order, so that satisfied orders are common
         review = draw(good_reviews)
         delivered: int | None = placed + draw(later)
+        complaints: tuple[Complaint, ...]
         refund, complaints = None, ()
     else:  # any outcome timeline, often with parts after as_of
         review, refund = draw(reviews), draw(refunds)
@@ -147,8 +148,9 @@ def _latest_time(facts: PairFacts) -> int:
 @st.composite
 def scored(draw: st.DrawFn, follows: bool = True) -> tuple[PairFacts, int, dict[str, float]]:
     facts = draw(pair_facts(follows))
-    # Half the time just after the last order (everything visible), half anywhere.
-    if facts.orders and draw(booleans):
+    # Half the time just after the last order (everything visible), half anywhere. (bool(): with
+    # the tuple itself on the left of `and`, mypy would expect the draw to return a tuple too.)
+    if bool(facts.orders) and draw(booleans):
         as_of = max(o.placed_at for o in facts.orders) + draw(later)
     else:
         as_of = draw(as_ofs)
@@ -164,10 +166,20 @@ causes = st.sampled_from(CAUSES)
 gaps = st.integers(0, 400 * DAY)
 
 
-def _satisfied_order(draw: st.DrawFn, as_of: int, others: tuple[OrderFact, ...]) -> OrderFact:
+T = TypeVar("T")
+
+
+class Draw(Protocol):
+    """A draw function: a composite's ``st.DrawFn`` or ``st.DataObject.draw``. (``st.DrawFn``
+    itself also declares ``__signature__``, which a bound method does not have.)"""
+
+    def __call__(self, strategy: st.SearchStrategy[T], label: object = None) -> T: ...
+
+
+def _satisfied_order(draw: Draw, as_of: int, others: tuple[OrderFact, ...]) -> OrderFact:
     # Half the time next to an existing order of the same item (same period, same month), to
     # meet the same-item rule and the monthly cap; offsets count back from as_of.
-    if others and draw(booleans):
+    if bool(others) and draw(booleans):
         twin = others[draw(order_counts) % len(others)]
         placed, item = min(as_of, twin.placed_at + draw(small)), twin.item_id
     else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from graph_api import events as ev
 from graph_api.ingest import GraphChecks, plan_batch
 
@@ -80,7 +82,8 @@ def test_duplicates_within_one_batch():
 
 
 def test_second_order_placed_for_one_order_is_rejected():
-    order = dict(orderId="o1", buyerId="b", hostId="h", shopId="s", amount=5)
+    # JSON fields, unpacked into valid(): Any, as a dict[str, str | int] could pass an int `at`
+    order: dict[str, Any] = dict(orderId="o1", buyerId="b", hostId="h", shopId="s", amount=5)
     _, result = plan([valid("e1", "ORDER_PLACED", **order), valid("e2", "ORDER_PLACED", **order)])
     assert [r.code for r in result.rejected] == [ev.DUPLICATE_ORDER]
     checks = GraphChecks(event_hashes={}, orders=frozenset({"o1"}), reports=frozenset())

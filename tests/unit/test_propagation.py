@@ -45,7 +45,7 @@ def test_coincides_with_networkx_pagerank(seed):
     distribution on the pre-trusted set and damping 1 - alpha."""
     edges = random_edges(seed)
     pre = {"t0": 2.0, "t3": 1.0}
-    g = nx.DiGraph()
+    g: nx.DiGraph[str] = nx.DiGraph()
     for e in edges:
         if e.weight > 0:
             g.add_edge(f"B:{e.buyer}", f"T:{e.target}", weight=e.weight)
@@ -86,7 +86,7 @@ def test_a_colluding_ring_earns_little():
     edges = [Edge(f"h{b}", f"shop{s}", 0.8) for b in range(40) for s in rng.sample(range(5), 2)]
     edges += [Edge(f"s{k}", "S", 1.0) for k in range(30)] + [Edge("s0", "shop3", 0.5)]
     buyers_of = {t: sum(1 for e in edges if e.target == t) for t in {e.target for e in edges}}
-    assert max(buyers_of, key=buyers_of.get) == "S"  # by head count the ring's shop leads
+    assert max(buyers_of, key=lambda t: buyers_of[t]) == "S"  # by head count the ring's shop leads
     r = propagate(edges, ["shop0"])
     assert r.ranking()[-1][0] == "S"
     assert r.targets["S"] < min(v for k, v in r.targets.items() if k != "S") / 5

@@ -16,7 +16,8 @@ def test_exported_schema_matches_the_code():
 def test_the_operations_clients_rely_on_keep_their_names():
     text = sdl()
     for needle in (
-        "trust(buyerId: ID!, hostId: ID = null, shopId: ID = null, asOf: DateTime = null): TrustRelation!",
+        "trust(buyerId: ID!, hostId: ID = null, shopId: ID = null, asOf: DateTime = null): "
+        "TrustRelation!",
         "trustBatch(buyerId: ID!, hostIds: [ID!] = null, shopIds: [ID!] = null): TrustBatch!",
         "recordEvents(events: [EventInput!]!): RecordEventsResult!",
         "enum TrustLevel",

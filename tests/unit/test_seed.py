@@ -7,6 +7,7 @@ import re
 from collections import Counter, defaultdict
 from datetime import datetime
 from functools import cache
+from typing import Any
 
 import pytest
 
@@ -149,7 +150,7 @@ def problems(ev: dict) -> list[str]:
     return out
 
 
-# --- shared streams (generated once per test session: the generator is deterministic) --------------
+# --- shared streams (generated once per test session: the generator is deterministic) -------------
 
 
 @cache
@@ -197,7 +198,7 @@ def test_every_event_is_well_formed():
 def test_times_are_non_decreasing_and_inside_the_period():
     events, _ = stream()
     times = [datetime.fromisoformat(e["at"]) for e in events]
-    assert all(a <= b for a, b in zip(times, times[1:]))
+    assert all(a <= b for a, b in zip(times, times[1:], strict=False))
     assert times[0] >= datetime.fromisoformat("2021-06-01T00:00:00+08:00")
     assert times[-1] < datetime.fromisoformat("2021-11-28T00:00:00+08:00")  # 180 days
 
@@ -316,6 +317,10 @@ def test_calibration_repurchase_and_rights_uplift(seed):
     for _ in events:
         pass
     assert rep.complete
+    # a complete report has measured its rates: the bounds below need them to be numbers
+    assert rep.repurchase_rate is not None and rep.rights_uplift is not None
+    assert rep.shop_repurchase_with_rights is not None
+    assert rep.shop_repurchase_without_rights is not None
     assert 0.62 <= rep.repurchase_rate <= 0.78
     assert 1.05 <= rep.rights_uplift <= 1.25
     assert rep.shop_repurchase_with_rights > rep.shop_repurchase_without_rights
@@ -331,7 +336,7 @@ def test_measured_repurchase_matches_its_definition():
     assert rep.repurchase_rate == pytest.approx(sum(len(d) >= 2 for d in days.values()) / len(days))
 
 
-# --- planted bad actors -----------------------------------------------------------------------------
+# --- planted bad actors ---------------------------------------------------------------------------
 
 
 def test_ground_truth_is_known_before_streaming_and_non_empty():
@@ -346,12 +351,12 @@ def test_ground_truth_is_known_before_streaming_and_non_empty():
 def test_brushing_rings_buy_only_at_their_shop_with_no_other_history():
     events, rep = stream(seed=5, buyers=4000)
     assert rep.rings
-    ring_of = {b: r for r in rep.rings for b in r["buyerIds"]}
-    orders: dict[str, str] = {}
+    ring_of: dict[str, dict[str, Any]] = {b: r for r in rep.rings for b in r["buyerIds"]}
+    orders: dict[str, str | None] = {}
     registered_at: dict[str, str] = {}
     order_days = defaultdict(set)
     for e in events:
-        b = e.get("buyerId")
+        b: str | None = e.get("buyerId")
         if e["type"] == "BUYER_REGISTERED" and b in ring_of:
             registered_at[b] = e["at"]
         elif e["type"] == "ORDER_PLACED":
@@ -374,13 +379,13 @@ def test_brushing_rings_buy_only_at_their_shop_with_no_other_history():
 def test_refund_heavy_shops_and_false_advertisers_stand_out():
     events, rep = stream()
     shop_of: dict[str, str] = {}
-    orders = Counter()
-    refunds_for_cause = Counter()
-    fake_complaints = Counter()
+    orders: Counter[str] = Counter()
+    refunds_for_cause: Counter[str] = Counter()
+    fake_complaints: Counter[str] = Counter()
     reports_by_host: dict[str, str] = {}
-    confirmed = Counter()
-    host_orders = Counter()
-    penalties = Counter()
+    confirmed: Counter[str] = Counter()
+    host_orders: Counter[str] = Counter()
+    penalties: Counter[str] = Counter()
     for e in events:
         t = e["type"]
         if t == "ORDER_PLACED":

@@ -3,7 +3,9 @@ from pathlib import Path
 import pytest
 
 from graph_api.errors import ConfigError
+from graph_api.policy import load_policy
 from graph_api.settings import load_settings
+from scoring.policy import default_policy_text
 
 
 def test_defaults_use_the_local_neo4j():
@@ -44,9 +46,6 @@ def test_bad_settings_name_the_variable(name, value):
 
 
 def test_policy_is_chosen_by_configuration(tmp_path):
-    from graph_api.policy import load_policy
-    from scoring.policy import default_policy_text
-
     assert load_policy(load_settings({})).version == "v1"
     mine = tmp_path / "mine.toml"
     mine.write_text(default_policy_text().replace('version = "v1"', 'version = "v1-strict"', 1))
