@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import time
@@ -28,11 +27,12 @@ from bench.graph import OUT, ROOT, settings_for_bench
 from bench.report import write_report
 from graph_api.research import find_rings, pretrusted_targets, trust_edges
 from graph_api.research.export import ExportFilter, export
+from graph_api.research.rings import ring_candidates
 from graph_api.settings import Settings, load_settings
 from graph_api.store import Store
 from scoring.policy import default_policy
 from scoring.propagation import propagate
-from scoring.rings import Candidate, detect_rings
+from scoring.rings import detect_rings
 
 
 def _status_mb(field: str) -> float:
@@ -53,13 +53,7 @@ def _peak_mb() -> float:
 
 
 def _worker(measure: str, args: list[str], settings: Settings) -> dict[str, Any]:
-    env = dict(os.environ)
-    env.update(
-        NEO4J_URI=settings.bolt_uri,
-        NEO4J_USER=settings.neo4j_user,
-        NEO4J_PASSWORD=settings.neo4j_password,
-        NEO4J_DATABASE=settings.neo4j_database,
-    )
+    env = settings.child_environment()
     done = subprocess.run(
         [sys.executable, "-m", "bench.research", measure, *args],
         cwd=ROOT,
@@ -194,17 +188,8 @@ def _measure_rings(truth_path: str) -> dict[str, Any]:
     with Store(load_settings()) as store:
         as_of = graph_clock(store)
         t0 = time.perf_counter()
-        rows = store.rows("research/ring_candidates")
+        candidates = ring_candidates(store)  # the read of its input, decoded
         t1 = time.perf_counter()
-        candidates = [
-            Candidate(
-                r["buyerId"],
-                float(r["weight"]),
-                tuple(r["signals"]),
-                tuple((s, h, t) for s, h, t in r["orders"]),
-            )
-            for r in rows
-        ]
         rings = detect_rings(candidates, policy.rings, as_of)
         t2 = time.perf_counter()
         assert len(find_rings(store, policy, as_of)) == len(

@@ -300,14 +300,7 @@ def bench_service(store, settings, buyers: int, seed: int, requests: int) -> dic
 
     port = 38000
     key = "bench-admin-key-0123456789"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "TRUSTGRAPH_"))}
-    env.update(
-        NEO4J_URI=settings.bolt_uri,
-        NEO4J_USER=settings.neo4j_user,
-        NEO4J_PASSWORD=settings.neo4j_password,
-        NEO4J_DATABASE=settings.neo4j_database,
-        TRUSTGRAPH_API_KEYS=f"{key}:ADMIN",
-    )
+    env = settings.child_environment(TRUSTGRAPH_API_KEYS=f"{key}:ADMIN")
     proc = subprocess.Popen(
         [sys.executable, "-m", "graph_api.cli", "serve", "--port", str(port), "--no-neo4j"],
         env=env,

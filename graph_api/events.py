@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from graph_api.errors import InvalidField
+from graph_api.json_fields import json_fields
 
 # --- rejection codes (stable: clients match on them) -------------------------------------------
 NOT_AN_OBJECT = "NOT_AN_OBJECT"
@@ -82,13 +83,7 @@ class Rejection:
     message: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "index": self.index,
-            "eventId": self.event_id,
-            "code": self.code,
-            "field": self.field,
-            "message": self.message,
-        }
+        return json_fields(self, "index", "event_id", "code", "field", "message")
 
 
 # --- field checks: each takes (field name, raw value) and returns the normalised value --------

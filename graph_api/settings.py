@@ -70,6 +70,27 @@ class Settings:
     def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **changes)
 
+    def child_environment(
+        self, base: Mapping[str, str] | None = None, **extra: str
+    ) -> dict[str, str]:
+        """The environment of a child process (a ``trustgraph`` command, a benchmark worker) that
+        uses the same Neo4j as these settings and nothing else of this configuration: ``base``
+        (default: this process's environment) without its ``NEO4J_*`` and ``TRUSTGRAPH_*``
+        variables, then the connection, then ``extra`` (``TRUSTGRAPH_API_KEYS=...``, say)."""
+        env = {
+            k: v
+            for k, v in (os.environ if base is None else base).items()
+            if not k.startswith(("NEO4J_", "TRUSTGRAPH_"))
+        }
+        env.update(
+            NEO4J_URI=self.bolt_uri,
+            NEO4J_USER=self.neo4j_user,
+            NEO4J_PASSWORD=self.neo4j_password,
+            NEO4J_DATABASE=self.neo4j_database,
+        )
+        env.update(extra)
+        return env
+
 
 def _int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> int:
     raw = env.get(name)

@@ -96,14 +96,7 @@ def cli(neo4j_settings: Settings):
     """A function: run ``trustgraph ARGS`` (``python -m graph_api.cli``) as a user would, against
     the tests' Neo4j by NEO4J_URI etc., without the caller's own NEO4J_/TRUSTGRAPH_ settings;
     returns the finished process (text output captured)."""
-    s = neo4j_settings
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "TRUSTGRAPH_"))}
-    env.update(
-        NEO4J_URI=s.bolt_uri,
-        NEO4J_USER=s.neo4j_user,
-        NEO4J_PASSWORD=s.neo4j_password,
-        NEO4J_DATABASE=s.neo4j_database,
-    )
+    env = neo4j_settings.child_environment()
 
     def run(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

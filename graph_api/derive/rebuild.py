@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from graph_api.derive.passes import Writes, evaluate_standings, score_buyers, standing_records
+from graph_api.json_fields import json_fields
 from graph_api.store import BuyerRecord, EntityRecord, Store
 from scoring.pair_trust import HOST, LEVELS, SHOP
 from scoring.policy import Policy
@@ -59,10 +60,7 @@ class RescoreSummary:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "asOf": self.as_of,
-            "policyVersion": self.policy_version,
-            "buyers": self.buyers,
-            "buyersWithPairs": self.buyers_with_pairs,
+            **json_fields(self, "as_of", "policy_version", "buyers", "buyers_with_pairs"),
             "pairs": {k: self.pairs.get(k, 0) for k in (HOST, SHOP)},
             "levels": {
                 k: {lv: self.levels.get(k, Counter()).get(lv, 0) for lv in LEVELS}

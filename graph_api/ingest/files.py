@@ -19,6 +19,7 @@ from graph_api.errors import ImportFileError
 from graph_api.events import Rejection
 from graph_api.ingest.ingester import Ingester
 from graph_api.ingest.plan import BatchResult
+from graph_api.json_fields import json_fields
 
 
 @dataclass
@@ -52,12 +53,9 @@ class ImportSummary:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "path": self.path,
-            "lines": self.lines,
-            "accepted": self.accepted,
-            "duplicates": self.duplicates,
-            "rejected": self.rejected,
-            "rejectedPath": self.rejected_path,
+            **json_fields(
+                self, "path", "lines", "accepted", "duplicates", "rejected", "rejected_path"
+            ),
             "seconds": round(self.seconds, 3),
             "eventsPerSecond": round(self.events_per_second),
             "rejectionCodes": self.rejection_codes,

@@ -12,7 +12,12 @@ def find_rings(store: Store, policy: Policy, as_of: int | None = None) -> list[R
     """Brushing rings in the graph (scoring/rings.py), from the stored buyer weights and signals
     (so after a rescore), as of ``as_of`` (default: the graph's clock)."""
     at = as_of if as_of is not None else (store.latest_event_at() or 0)
-    candidates = [
+    return detect_rings(ring_candidates(store), policy.rings, at)
+
+
+def ring_candidates(store: Store) -> list[Candidate]:
+    """The buyers ring detection looks at (``research/ring_candidates``), with their orders."""
+    return [
         Candidate(
             r["buyerId"],
             float(r["weight"]),
@@ -21,7 +26,6 @@ def find_rings(store: Store, policy: Policy, as_of: int | None = None) -> list[R
         )
         for r in store.rows("research/ring_candidates")
     ]
-    return detect_rings(candidates, policy.rings, at)
 
 
 def apply_rings(store: Store, rings: list[Ring]) -> int:

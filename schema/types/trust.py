@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, NewType
 
 import strawberry
+from strawberry.types.scalar import ScalarDefinition
 
 from schema.types.common import Reason, reasons, to_datetime
 from schema.types.enums import TargetKind, TrustLevel
@@ -89,37 +90,26 @@ TargetKindColumn = NewType("TargetKindColumn", list)
 TrustLevelColumn = NewType("TrustLevelColumn", list)
 FloatColumn = NewType("FloatColumn", list)
 DateTimeColumn = NewType("DateTimeColumn", list)
+
+
+def _column(name: str, description: str) -> ScalarDefinition:
+    # A column is a JSON array, passed through as it is (graphql-core would complete every item
+    # of a typed list: docs/api.md, "Why columns").
+    return strawberry.scalar(name=name, serialize=list, parse_value=list, description=description)
+
+
 COLUMN_SCALARS = {
-    IdColumn: strawberry.scalar(
-        name="IdColumn",
-        serialize=list,
-        parse_value=list,
-        description="A column of ids: a JSON array of strings.",
+    IdColumn: _column("IdColumn", "A column of ids: a JSON array of strings."),
+    TargetKindColumn: _column(
+        "TargetKindColumn", 'A column of target kinds: a JSON array of "HOST" or "SHOP".'
     ),
-    TargetKindColumn: strawberry.scalar(
-        name="TargetKindColumn",
-        serialize=list,
-        parse_value=list,
-        description='A column of target kinds: a JSON array of "HOST" or "SHOP".',
+    TrustLevelColumn: _column(
+        "TrustLevelColumn",
+        'A column of trust levels: a JSON array of "STRANGER", "ACQUAINTANCE" or "REGULAR".',
     ),
-    TrustLevelColumn: strawberry.scalar(
-        name="TrustLevelColumn",
-        serialize=list,
-        parse_value=list,
-        description='A column of trust levels: a JSON array of "STRANGER", '
-        '"ACQUAINTANCE" or "REGULAR".',
-    ),
-    FloatColumn: strawberry.scalar(
-        name="FloatColumn",
-        serialize=list,
-        parse_value=list,
-        description="A column of numbers: a JSON array of floats.",
-    ),
-    DateTimeColumn: strawberry.scalar(
-        name="DateTimeColumn",
-        serialize=list,
-        parse_value=list,
-        description="A column of times: a JSON array of ISO-8601 UTC strings or null.",
+    FloatColumn: _column("FloatColumn", "A column of numbers: a JSON array of floats."),
+    DateTimeColumn: _column(
+        "DateTimeColumn", "A column of times: a JSON array of ISO-8601 UTC strings or null."
     ),
 }
 

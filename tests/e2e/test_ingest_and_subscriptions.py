@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
 import sys
 import time
@@ -166,15 +165,8 @@ async def _subscribe(
 def other_process(service_settings):
     """A second service, as its own process (`trustgraph serve`), on the same Neo4j."""
     port = _free_port()
-    s = service_settings
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "TRUSTGRAPH_"))}
-    env.update(
-        NEO4J_URI=s.bolt_uri,
-        NEO4J_USER=s.neo4j_user,
-        NEO4J_PASSWORD=s.neo4j_password,
-        NEO4J_DATABASE=s.neo4j_database,
-        TRUSTGRAPH_API_KEYS=",".join(f"{k}:{role}" for role, k in KEYS.items()),
-    )
+    keys = ",".join(f"{k}:{role}" for role, k in KEYS.items())
+    env = service_settings.child_environment(TRUSTGRAPH_API_KEYS=keys)
     proc = subprocess.Popen(
         [sys.executable, "-m", "graph_api.cli", "serve", "--port", str(port)],
         env=env,

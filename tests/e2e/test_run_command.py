@@ -3,7 +3,6 @@ scores it, serves the API and prints a first query, which then answers."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -20,14 +19,7 @@ pytestmark = pytest.mark.integration
 def test_up_loads_the_demo_serves_and_prints_a_first_query(neo4j_settings, _session_store):
     _session_store.wipe()
     port = _free_port()
-    s = neo4j_settings
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "TRUSTGRAPH_"))}
-    env.update(
-        NEO4J_URI=s.bolt_uri,
-        NEO4J_USER=s.neo4j_user,
-        NEO4J_PASSWORD=s.neo4j_password,
-        NEO4J_DATABASE=s.neo4j_database,
-    )
+    env = neo4j_settings.child_environment()
     proc = subprocess.Popen(
         [sys.executable, "-m", "graph_api.cli", "up", "--demo-buyers", "600", "--port", str(port)],
         env=env,

@@ -14,13 +14,7 @@ pytestmark = pytest.mark.integration
 
 
 def run(settings, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "TRUSTGRAPH_"))}
-    env.update(
-        NEO4J_URI=settings.bolt_uri,
-        NEO4J_USER=settings.neo4j_user,
-        NEO4J_PASSWORD=settings.neo4j_password,
-        NEO4J_DATABASE=settings.neo4j_database,
-    )
+    env = settings.child_environment()
     proc = subprocess.run(
         [sys.executable, "-m", "graph_api.cli", *args],
         env=env,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -113,14 +112,7 @@ def test_filters(platform):
 
 
 def test_cli_export(platform, tmp_path):
-    s = platform.settings
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "TRUSTGRAPH_"))}
-    env.update(
-        NEO4J_URI=s.bolt_uri,
-        NEO4J_USER=s.neo4j_user,
-        NEO4J_PASSWORD=s.neo4j_password,
-        NEO4J_DATABASE=s.neo4j_database,
-    )
+    env = platform.settings.child_environment()
     out = tmp_path / "x.graphml"
     proc = subprocess.run(
         [sys.executable, "-m", "graph_api.cli", "export", "--format", "graphml", "--out", str(out)],

@@ -19,6 +19,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("scoring", "cypher"),
     (
         "graph_api.errors",
+        "graph_api.json_fields",
         "graph_api.auth",
         "graph_api.settings",
         "graph_api.events",

@@ -55,3 +55,16 @@ def test_policy_is_chosen_by_configuration(tmp_path):
     mine.write_text("version = 'x'\n")
     with pytest.raises(ConfigError, match="trust"):
         load_policy(load_settings({"TRUSTGRAPH_POLICY": str(mine)}))
+
+
+def test_a_child_process_gets_the_connection_and_nothing_else():
+    s = load_settings({"NEO4J_URI": "bolt://db:7687", "NEO4J_PASSWORD": "pw"})
+    parent = {"PATH": "/bin", "TRUSTGRAPH_POLICY": "mine.toml", "NEO4J_USER": "someone"}
+    assert s.child_environment(parent, TRUSTGRAPH_API_KEYS="k" * 16 + ":ADMIN") == {
+        "PATH": "/bin",
+        "NEO4J_URI": "bolt://db:7687",
+        "NEO4J_USER": "neo4j",
+        "NEO4J_PASSWORD": "pw",
+        "NEO4J_DATABASE": "neo4j",
+        "TRUSTGRAPH_API_KEYS": "k" * 16 + ":ADMIN",
+    }
