@@ -10,10 +10,8 @@ from typing import Any
 
 import pytest
 
-from graph_api import seed as seedmod
-from graph_api.derive.rebuild import rescore_all
-from graph_api.ingest import Ingester
-from scoring.policy import default_policy
+from graph_api.seed import SeedConfig
+from tests.platforms import seed_platform
 
 pytestmark = pytest.mark.integration
 
@@ -41,14 +39,8 @@ def _operation_name(query: str) -> str:
 
 @pytest.fixture(scope="module")
 def demo(_session_store):
-    store = _session_store
-    store.wipe()
-    events, _ = seedmod.generate(
-        seedmod.SeedConfig(seed=7, buyers=2000, start="2021-06-01", days=180)
-    )
-    assert not Ingester(store, 5000).ingest(list(events)).rejected
-    rescore_all(store, default_policy(), store.latest_event_at())
-    return store
+    seed_platform(_session_store, SeedConfig(seed=7, buyers=2000, start="2021-06-01", days=180))
+    return _session_store
 
 
 @pytest.mark.parametrize(

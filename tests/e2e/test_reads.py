@@ -8,11 +8,9 @@ from typing import Any
 
 import pytest
 
-from graph_api import seed as seedmod
-from graph_api.derive.rebuild import rescore_all
-from graph_api.ingest import Ingester
-from scoring.policy import default_policy
+from graph_api.seed import SeedConfig
 from tests.e2e.conftest import Client, Server
+from tests.platforms import seed_platform
 
 pytestmark = pytest.mark.integration
 
@@ -20,11 +18,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def platform(_session_store) -> dict[str, Any]:
     store = _session_store
-    store.wipe()
-    events, report = seedmod.generate(seedmod.SeedConfig(seed=3, buyers=400, days=90))
-    result = Ingester(store, 5000).ingest(list(events))
-    assert not result.rejected
-    rescore_all(store, default_policy(), store.latest_event_at())
+    _, report = seed_platform(store, SeedConfig(seed=3, buyers=400, days=90))
     records, _, _ = store.driver.execute_query(
         "MATCH (b:Buyer)-[t:TRUST]->(h:Host) WHERE t.level = 'REGULAR' "
         "RETURN b.id AS b, h.id AS h ORDER BY b.id, h.id LIMIT 1",

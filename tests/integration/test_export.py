@@ -12,23 +12,17 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from graph_api import seed as seedmod
-from graph_api.derive.rebuild import rescore_all
-from graph_api.ingest import Ingester
 from graph_api.research.export import ExportError, ExportFilter, export, to_networkx
-from scoring.policy import default_policy
+from graph_api.seed import SeedConfig
+from tests.platforms import seed_platform
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def platform(_session_store):
-    store = _session_store
-    store.wipe()
-    events, report = seedmod.generate(seedmod.SeedConfig(seed=5, buyers=300, days=60))
-    assert not Ingester(store, 5000).ingest(list(events)).rejected
-    rescore_all(store, default_policy(), store.latest_event_at())
-    return store
+    seed_platform(_session_store, SeedConfig(seed=5, buyers=300, days=60))
+    return _session_store
 
 
 def same(a: nx.MultiDiGraph, b: nx.MultiDiGraph) -> None:

@@ -12,25 +12,19 @@ import matplotlib.image
 import pytest
 
 import graph_api.research.funnel as funnel_mod
-from graph_api import seed as seedmod
-from graph_api.derive.rebuild import rescore_all
-from graph_api.ingest import Ingester
 from graph_api.research.funnel import compute_funnel, pair_paths
 from graph_api.research.report import CHARTS, funnel_dict
+from graph_api.seed import SeedConfig
 from scoring.policy import default_policy
+from tests.platforms import seed_platform
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def seeded(_session_store):
-    store = _session_store
-    store.wipe()
-    events, _ = seedmod.generate(seedmod.SeedConfig(seed=5, buyers=400, days=150))
-    assert not Ingester(store, 5000).ingest(list(events)).rejected
-    clock = store.latest_event_at()
-    rescore_all(store, default_policy(), clock)
-    return store, clock
+    clock, _ = seed_platform(_session_store, SeedConfig(seed=5, buyers=400, days=150))
+    return _session_store, clock
 
 
 def _stored_levels(store) -> dict[tuple[str, str, str], str]:

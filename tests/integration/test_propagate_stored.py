@@ -8,13 +8,11 @@ import statistics
 
 import pytest
 
-from graph_api import seed as seedmod
-from graph_api.derive.rebuild import rescore_all
 from graph_api.errors import NoAnchor
-from graph_api.ingest import Ingester
 from graph_api.research import pretrusted_targets, propagate_stored
-from scoring.policy import default_policy
+from graph_api.seed import SeedConfig
 from scoring.propagation import Edge, local_trust, propagate
+from tests.platforms import seed_platform
 
 pytestmark = pytest.mark.integration
 
@@ -22,11 +20,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def seeded(_session_store):
     store = _session_store
-    store.wipe()
-    events, truth = seedmod.generate(seedmod.SeedConfig(seed=11, buyers=1000, days=150))
-    assert not Ingester(store, 5000).ingest(list(events)).rejected
-    clock = store.latest_event_at()
-    rescore_all(store, default_policy(), clock)
+    clock, truth = seed_platform(store, SeedConfig(seed=11, buyers=1000, days=150))
     ring_buyers = truth.ring_buyers  # filled in as the events are generated
     assert ring_buyers
     return store, clock, ring_buyers

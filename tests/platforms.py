@@ -1,0 +1,22 @@
+"""Seeded platforms for integration and end-to-end tests: one way to put a generated platform in
+the tests' Neo4j and score it."""
+
+from __future__ import annotations
+
+from graph_api.derive import rescore_all
+from graph_api.ingest import Ingester
+from graph_api.seed import SeedConfig, SeedReport, generate
+from graph_api.store import Store
+from scoring.policy import default_policy
+
+
+def seed_platform(store: Store, config: SeedConfig) -> tuple[int, SeedReport]:
+    """Empty the graph, ingest the platform of ``config`` (no event may be rejected) and rescore
+    it at its clock. Returns the clock and the generator's report (its ground truth)."""
+    store.wipe()
+    events, report = generate(config)
+    assert not Ingester(store, 5000).ingest(list(events)).rejected
+    clock = store.latest_event_at()
+    assert clock is not None
+    rescore_all(store, default_policy(), clock)
+    return clock, report
