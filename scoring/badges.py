@@ -576,53 +576,47 @@ def decide_badges(
             life = Reason(
                 "NOT_ELIGIBLE", f"{b.name} not granted: {len(failed)} of {len(checks)} rules fail"
             )
-            results.append(
-                BadgeResult(b.name, True, False, None, None, None, (life, *rule_reasons), missing)
-            )
-            continue
-        if hard:
+        elif hard:
             life = Reason(
                 "LOST_HARD_RULE",
                 f"{b.name} lost at once, without grace: "
                 f"{', '.join(c.rule for c in hard)} must hold while the badge is shown",
             )
-            results.append(
-                BadgeResult(b.name, True, False, None, None, None, (life, *rule_reasons), missing)
-            )
-            continue
-        failing_since = prev.failing_since if prev.failing_since is not None else as_of
-        ends = failing_since + grace_ms
-        tz = policy.metrics.day_offset_hours
-        if as_of < ends:
-            code = "GRACE_STARTED" if prev.failing_since is None else "IN_GRACE"
-            life = Reason(
-                code,
-                f"{b.name} kept in its {b.grace_days}-day grace period: "
-                f"failing since {_date(failing_since, tz)}, lost on "
-                f"{_date(ends, tz)} unless its rules pass again",
-            )
-            held.append(HeldBadge(b.name, prev.since, failing_since))
-            results.append(
-                BadgeResult(
-                    b.name,
-                    True,
-                    True,
-                    prev.since,
-                    failing_since,
-                    ends,
-                    (life, *rule_reasons),
-                    missing,
-                )
-            )
         else:
+            failing_since = prev.failing_since if prev.failing_since is not None else as_of
+            ends = failing_since + grace_ms
+            tz = policy.metrics.day_offset_hours
+            if as_of < ends:
+                code = "GRACE_STARTED" if prev.failing_since is None else "IN_GRACE"
+                life = Reason(
+                    code,
+                    f"{b.name} kept in its {b.grace_days}-day grace period: "
+                    f"failing since {_date(failing_since, tz)}, lost on "
+                    f"{_date(ends, tz)} unless its rules pass again",
+                )
+                held.append(HeldBadge(b.name, prev.since, failing_since))
+                results.append(
+                    BadgeResult(
+                        b.name,
+                        True,
+                        True,
+                        prev.since,
+                        failing_since,
+                        ends,
+                        (life, *rule_reasons),
+                        missing,
+                    )
+                )
+                continue
             life = Reason(
                 "LOST_GRACE_EXPIRED",
                 f"{b.name} lost: failing since {_date(failing_since, tz)}, "
                 f"beyond its {b.grace_days}-day grace period",
             )
-            results.append(
-                BadgeResult(b.name, True, False, None, None, None, (life, *rule_reasons), missing)
-            )
+        # Not held (never granted, or lost): ``life`` says why, ``missing`` what to fix.
+        results.append(
+            BadgeResult(b.name, True, False, None, None, None, (life, *rule_reasons), missing)
+        )
     return BadgeDecision(
         entity_id=metrics.entity_id,
         kind=metrics.kind,

@@ -18,9 +18,9 @@ is PageRank with personalization and dangling distribution ``p`` and damping ``1
 ``networkx.pagerank``. Personalized trust "seen from one buyer" is the same walk restarting at
 that buyer: the hosts and shops that buyers like them trust.
 
-Pure: edges in, scores out. Two implementations with one contract: :func:`propagate_reference`
-(plain Python, the readable definition) and :func:`propagate` (scipy sparse, for graphs with
-millions of edges); the tests compare them.
+Pure: edges in, scores out. Two implementations of one contract, :func:`propagate`: scipy sparse
+(the default, for graphs with millions of edges) and plain Python (``reference=True``, or
+:func:`propagate_reference`: the readable definition); the tests compare them.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import SupportsFloat, SupportsIndex
 
 import numpy as np
@@ -171,7 +172,7 @@ def _check(edges: Sequence[Edge], alpha: float) -> None:
             raise ValueError(f"edge {e.buyer}->{e.target}: weight must be finite and >= 0")
 
 
-def propagate_reference(
+def propagate(
     edges: Sequence[Edge],
     pretrusted: Mapping[str, float] | Iterable[str],
     *,
@@ -179,21 +180,42 @@ def propagate_reference(
     seeds_are_buyers: bool = False,
     tol: float = 1e-12,
     max_iter: int = 1000,
+    reference: bool = False,
 ) -> PropagationResult:
-    """The definition, in plain Python (see the module docstring). ``pretrusted`` names targets
-    (or buyers, with ``seeds_are_buyers``), optionally with weights."""
+    """Trust from ``pretrusted`` (targets, or buyers with ``seeds_are_buyers``, optionally with
+    weights): the fixed point of the module docstring, iterated until the change is below
+    ``n * tol`` or for ``max_iter`` rounds. With scipy sparse matrices, O(edges) per iteration
+    in C; with ``reference``, in plain Python (the readable definition)."""
     _check(edges, alpha)
     keys, index = _nodes(edges)
-    n = len(keys)
-    if n == 0:
+    if not keys:
         return PropagationResult({}, {}, 0, True)
     p = _restart(keys, index, pretrusted, seeds_are_buyers)
+    links = [
+        (index["B:" + e.buyer], index["T:" + e.target], e.weight) for e in edges if e.weight > 0
+    ]
+    iterate = _iterate_reference if reference else _iterate_sparse
+    t, iterations, converged = iterate(p, links, alpha, tol, max_iter)
+    targets, buyers = _split(keys, t)
+    return PropagationResult(targets, buyers, iterations, converged)
+
+
+# The definition, in plain Python: the same contract as :func:`propagate` (the tests compare them).
+propagate_reference = partial(propagate, reference=True)
+
+# The positive edges, as (buyer index, target index, weight).
+_Links = list[tuple[int, int, float]]
+
+
+def _iterate_reference(
+    p: list[float], links: _Links, alpha: float, tol: float, max_iter: int
+) -> tuple[list[float], int, bool]:
+    """The iteration in plain Python: ``(t, iterations, converged)``."""
+    n = len(p)
     out: list[list[tuple[int, float]]] = [[] for _ in range(n)]
-    for e in edges:
-        if e.weight > 0:
-            bi, ti = index["B:" + e.buyer], index["T:" + e.target]
-            out[bi].append((ti, e.weight))
-            out[ti].append((bi, e.weight))
+    for bi, ti, w in links:
+        out[bi].append((ti, w))
+        out[ti].append((bi, w))
     totals = [math.fsum(w for _, w in row) for row in out]
     t = p[:]
     for it in range(1, max_iter + 1):
@@ -210,40 +232,26 @@ def propagate_reference(
         delta = sum(abs(a - b) for a, b in zip(nxt, t, strict=True))
         t = nxt
         if delta < n * tol:
-            targets, buyers = _split(keys, t)
-            return PropagationResult(targets, buyers, it, True)
-    targets, buyers = _split(keys, t)
-    return PropagationResult(targets, buyers, max_iter, False)
+            return t, it, True
+    return t, max_iter, False
 
 
-def propagate(
-    edges: Sequence[Edge],
-    pretrusted: Mapping[str, float] | Iterable[str],
-    *,
-    alpha: float = 0.15,
-    seeds_are_buyers: bool = False,
-    tol: float = 1e-12,
-    max_iter: int = 1000,
-) -> PropagationResult:
-    """The same fixed point with scipy sparse matrices: O(edges) per iteration in C."""
+def _iterate_sparse(
+    p_list: list[float], links: _Links, alpha: float, tol: float, max_iter: int
+) -> tuple[list[float], int, bool]:
+    """The same iteration with scipy sparse matrices."""
     # scipy.sparse takes about 0.1 s to import and only this function needs it: the CLI and the
     # service import this module at start and should not pay for it. (numpy is at the top: the
     # Neo4j driver imports it anyway.)
     from scipy import sparse  # noqa: PLC0415
 
-    _check(edges, alpha)
-    keys, index = _nodes(edges)
-    n = len(keys)
-    if n == 0:
-        return PropagationResult({}, {}, 0, True)
-    p = np.array(_restart(keys, index, pretrusted, seeds_are_buyers))
+    n = len(p_list)
+    p = np.array(p_list)
     rows, cols, vals = [], [], []
-    for e in edges:
-        if e.weight > 0:
-            bi, ti = index["B:" + e.buyer], index["T:" + e.target]
-            rows += [bi, ti]
-            cols += [ti, bi]
-            vals += [e.weight, e.weight]
+    for bi, ti, w in links:
+        rows += [bi, ti]
+        cols += [ti, bi]
+        vals += [w, w]
     m = sparse.csr_matrix(
         (
             np.array(vals, dtype=float),
@@ -262,7 +270,5 @@ def propagate(
         delta = float(np.abs(nxt - t).sum())
         t = nxt
         if delta < n * tol:
-            targets, buyers = _split(keys, t.tolist())
-            return PropagationResult(targets, buyers, it, True)
-    targets, buyers = _split(keys, t.tolist())
-    return PropagationResult(targets, buyers, max_iter, False)
+            return t.tolist(), it, True
+    return t.tolist(), max_iter, False

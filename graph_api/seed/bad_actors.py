@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from graph_api.seed.config import SeedConfig
 from graph_api.seed.marketplace import Marketplace
-from graph_api.seed.timeline import DAY, Timeline
+from graph_api.seed.timeline import DAY, Timeline, event
 
 
 def plant_bad_shops_and_hosts(
@@ -51,17 +51,7 @@ def emit_penalty(
     timeline: Timeline, t: int, key: str, target: str, severity: int, code: str
 ) -> None:
     """A VIOLATION_PENALIZED of the shop or host ``target`` (``key`` is "shopId" or "hostId")."""
-    timeline.emit(
-        t,
-        {
-            "eventId": None,
-            "type": "VIOLATION_PENALIZED",
-            "at": None,
-            key: target,
-            "severity": severity,
-            "code": code,
-        },
-    )
+    timeline.emit(t, event("VIOLATION_PENALIZED", **{key: target}, severity=severity, code=code))
 
 
 def penalise_violations(market: Marketplace, timeline: Timeline, rng: random.Random) -> None:
@@ -70,6 +60,12 @@ def penalise_violations(market: Marketplace, timeline: Timeline, rng: random.Ran
     penalised as reports are confirmed: :class:`FalseAdReports`.)"""
     rnd = rng.random
     days = market.days
+
+    def penalise(day: int, key: str, target: str, severity: int, code: str) -> None:
+        """A penalty on ``day``, issued during office hours (09:00-17:00)."""
+        t = day * DAY + 3600 * 9 + int(rnd() * 3600 * 8)
+        emit_penalty(timeline, t, key, target, severity, code)
+
     for s in range(len(market.shop_ids)):
         span = days - market.shop_day[s]
         if market.shop_bad[s] and span > 10:
@@ -78,38 +74,17 @@ def penalise_violations(market: Marketplace, timeline: Timeline, rng: random.Ran
                 market.shop_day[s] + 10 + int(rnd() * (span - 10)) for _ in range(n)
             )
             for i, d in enumerate(penalty_days):
-                emit_penalty(
-                    timeline,
-                    d * DAY + 3600 * 9 + int(rnd() * 3600 * 8),
-                    "shopId",
-                    market.shop_ids[s],
-                    min(3, i + 1),
-                    "COUNTERFEIT",
-                )
+                penalise(d, "shopId", market.shop_ids[s], min(3, i + 1), "COUNTERFEIT")
         elif span > 1 and rnd() < 0.1:
             d = market.shop_day[s] + 1 + int(rnd() * (span - 1))
             code = "FAKE_SHIPPING" if rnd() < 0.6 else "LATE_SHIPPING"
-            emit_penalty(
-                timeline,
-                d * DAY + 3600 * 9 + int(rnd() * 3600 * 8),
-                "shopId",
-                market.shop_ids[s],
-                1,
-                code,
-            )
+            penalise(d, "shopId", market.shop_ids[s], 1, code)
     for h in range(len(market.host_ids)):
         span = days - market.host_day[h]
         if not market.host_false_ad[h] and span > 1 and rnd() < 0.05:
             d = market.host_day[h] + 1 + int(rnd() * (span - 1))
             code = "VULGAR_CONTENT" if rnd() < 0.5 else "FALSE_AD"
-            emit_penalty(
-                timeline,
-                d * DAY + 3600 * 9 + int(rnd() * 3600 * 8),
-                "hostId",
-                market.host_ids[h],
-                1,
-                code,
-            )
+            penalise(d, "hostId", market.host_ids[h], 1, code)
 
 
 class FalseAdReports:
@@ -133,21 +108,11 @@ class FalseAdReports:
         self.n_reports += 1
         rid = f"r{self.n_reports:06d}"
         timeline.emit(
-            t,
-            {
-                "eventId": None,
-                "type": "FALSE_AD_REPORTED",
-                "at": None,
-                "reportId": rid,
-                "buyerId": buyer_id,
-                "hostId": market.host_ids[h],
-            },
+            t, event("FALSE_AD_REPORTED", reportId=rid, buyerId=buyer_id, hostId=market.host_ids[h])
         )
         if rnd() < (0.75 if market.host_false_ad[h] else 0.2):
             t_conf = t + 3600 + int(rnd() * 3 * DAY)
-            timeline.emit(
-                t_conf, {"eventId": None, "type": "FALSE_AD_CONFIRMED", "at": None, "reportId": rid}
-            )
+            timeline.emit(t_conf, event("FALSE_AD_CONFIRMED", reportId=rid))
             self.host_confirmed[h] += 1
             # Automatic warning, then penalties that escalate for repeat offenders (累犯从严).
             if self.host_confirmed[h] % 4 == 0:

@@ -16,7 +16,7 @@ from graph_api.seed.buyers import Buyer
 from graph_api.seed.config import SeedConfig
 from graph_api.seed.marketplace import Marketplace
 from graph_api.seed.orders import Orders
-from graph_api.seed.timeline import DAY, Timeline, evening_sec
+from graph_api.seed.timeline import DAY, Timeline, evening_sec, event
 
 
 class BrushingRings:
@@ -107,29 +107,11 @@ class BrushingRings:
 
     def _order(self, i: int, r: int, t: int) -> None:
         rnd = self.rng.random
-        market, orders, emit = self.market, self.orders, self.timeline.emit
-        b = self.buyers[i]
+        orders = self.orders
         s, h = self.targets[r]
-        cat = market.shop_cat[s]
-        oid = orders.new_id()
         amount = float(5 + int(rnd() * 25)) + 0.9
-        item = f"{market.shop_ids[s]}-i{int(rnd() * 3):03d}"
-        emit(
-            t,
-            {
-                "eventId": None,
-                "type": "ORDER_PLACED",
-                "at": None,
-                "orderId": oid,
-                "buyerId": b.id,
-                "hostId": market.host_ids[h],
-                "shopId": market.shop_ids[s],
-                "amount": amount,
-                "category": cat,
-                "itemId": item,
-            },
-        )
-        orders.track(b, s, t // DAY, cat)
+        item = f"{self.market.shop_ids[s]}-i{int(rnd() * 3):03d}"
+        oid = orders.new_order(t, self.buyers[i], h, s, amount, item)
         t_del = t + DAY + int(rnd() * DAY)
-        emit(t_del, {"eventId": None, "type": "ORDER_DELIVERED", "at": None, "orderId": oid})
+        self.timeline.emit(t_del, event("ORDER_DELIVERED", orderId=oid))
         orders.review(oid, t_del + 1800 + int(rnd() * 20 * 3600), 5)

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from graph_api.seed.calibration import ZIPF
 from graph_api.seed.config import SeedConfig
 from graph_api.seed.sampling import NORM, NORM_SIZE, cumulative
-from graph_api.seed.timeline import DAY, Timeline
+from graph_api.seed.timeline import DAY, Timeline, event
 from graph_api.seed.world import (
     CATEGORIES,
     DEFAULT_MENU,
@@ -139,14 +139,9 @@ class Marketplace:
             name = f"{HOST_NAMES_1[int(rnd() * 12)]} {HOST_NAMES_2[int(rnd() * 12)]} {h + 1}"
             timeline.emit(
                 t,
-                {
-                    "eventId": None,
-                    "type": "HOST_REGISTERED",
-                    "at": None,
-                    "hostId": self.host_ids[h],
-                    "name": name,
-                    "category": self.host_cat[h],
-                },
+                event(
+                    "HOST_REGISTERED", hostId=self.host_ids[h], name=name, category=self.host_cat[h]
+                ),
             )
         for s in range(n_shops):
             t = self.shop_day[s] * DAY + int(rnd() * 240)
@@ -155,14 +150,9 @@ class Marketplace:
             )
             timeline.emit(
                 t,
-                {
-                    "eventId": None,
-                    "type": "SHOP_REGISTERED",
-                    "at": None,
-                    "shopId": self.shop_ids[s],
-                    "name": name,
-                    "category": self.shop_cat[s],
-                },
+                event(
+                    "SHOP_REGISTERED", shopId=self.shop_ids[s], name=name, category=self.shop_cat[s]
+                ),
             )
         links = self.links
         for h in range(n_hosts):
@@ -170,13 +160,7 @@ class Marketplace:
                 day = max(self.host_day[h], self.shop_day[s])
                 timeline.emit(
                     day * DAY + 250 + int(rnd() * 50),
-                    {
-                        "eventId": None,
-                        "type": "HOST_SELLS_FOR_SHOP",
-                        "at": None,
-                        "hostId": self.host_ids[h],
-                        "shopId": self.shop_ids[s],
-                    },
+                    event("HOST_SELLS_FOR_SHOP", hostId=self.host_ids[h], shopId=self.shop_ids[s]),
                 )
                 timeline.activate(day, ("link", h, s))
         self.link_day = {
@@ -238,13 +222,7 @@ class Marketplace:
         rights = [RIGHTS[i] for i in range(6) if mask >> i & 1]
         timeline.emit(
             day * DAY + 5 + int(rnd() * 290),
-            {
-                "eventId": None,
-                "type": "SHOP_RIGHTS_CHANGED",
-                "at": None,
-                "shopId": self.shop_ids[s],
-                "rights": rights,
-            },
+            event("SHOP_RIGHTS_CHANGED", shopId=self.shop_ids[s], rights=rights),
         )
         timeline.activate(day, ("rights", s, mask))
 

@@ -22,7 +22,7 @@ from graph_api.seed.buyers import BAD, SATISFIED, Buyer
 from graph_api.seed.calibration import FORGIVE, PLAIN_LOYALTY, RIGHTS_CONVERSION, RIGHTS_LOYALTY
 from graph_api.seed.marketplace import Marketplace
 from graph_api.seed.sampling import NORM, NORM_SIZE, cumulative, pick
-from graph_api.seed.timeline import DAY, Timeline
+from graph_api.seed.timeline import DAY, Timeline, event
 from graph_api.seed.world import (
     CATEGORIES,
     FORGIVING_RIGHTS,
@@ -53,6 +53,28 @@ class Orders:
     def new_id(self) -> str:
         self.n_orders += 1
         return f"o{self.n_orders:07d}"
+
+    def new_order(self, t: int, b: Buyer, h: int, s: int, amount: float, item: str) -> str:
+        """A new order of ``b`` at shop ``s`` in ``h``'s room at ``t``: its ORDER_PLACED, counted
+        and recorded in the buyer's relation to the shop (:meth:`track`); its id."""
+        market = self.market
+        oid = self.new_id()
+        cat = market.shop_cat[s]
+        self.emit(
+            t,
+            event(
+                "ORDER_PLACED",
+                orderId=oid,
+                buyerId=b.id,
+                hostId=market.host_ids[h],
+                shopId=market.shop_ids[s],
+                amount=amount,
+                category=cat,
+                itemId=item,
+            ),
+        )
+        self.track(b, s, t // DAY, cat)
+        return oid
 
     def place(self, b: Buyer, h: int, rel: list, t: int, gate: bool) -> bool:
         """Place an order in ``h``'s room at ``t`` and schedule its outcome. With ``gate``, the
@@ -86,30 +108,14 @@ class Orders:
         bad_shop = market.shop_bad[s]
         false_ad = market.host_false_ad[h]
 
-        oid = self.new_id()
         x = prof.price * math.exp(prof.price_sigma * NORM[int(rnd() * NORM_SIZE)])
         amount = float(int(x)) + 0.9 if x < 300 else float(int(x))  # prices like 89.9, 1299.0
         item = f"{market.shop_ids[s]}-i{int(rnd() * rnd() * market.shop_items[s]):03d}"
-        emit(
-            t,
-            {
-                "eventId": None,
-                "type": "ORDER_PLACED",
-                "at": None,
-                "orderId": oid,
-                "buyerId": b.id,
-                "hostId": market.host_ids[h],
-                "shopId": market.shop_ids[s],
-                "amount": amount,
-                "category": cat,
-                "itemId": item,
-            },
-        )
+        oid = self.new_order(t, b, h, s, amount, item)
         if b.late_reg:
             b.late_reg = False
             t_reg = min(t + 300 + int(rnd() * 6 * 3600), self.horizon - 1)
-            emit(t_reg, {"eventId": None, "type": "BUYER_REGISTERED", "at": None, "buyerId": b.id})
-        self.track(b, s, t // DAY, cat)
+            emit(t_reg, event("BUYER_REGISTERED", buyerId=b.id))
         rel[2] += 1
 
         outcome = 0  # 0 good, 1 neutral (remorse), 2 bad (for cause)
@@ -126,17 +132,7 @@ class Orders:
             fail = 0.3 if bad_shop else 0.025
             t_insp = t + 12 * hour + int(rnd() * 36 * hour)
             passed = rnd() >= fail
-            emit(
-                t_insp,
-                {
-                    "eventId": None,
-                    "type": "INSPECTION_RECORDED",
-                    "at": None,
-                    "orderId": oid,
-                    "kind": inspect,
-                    "passed": passed,
-                },
-            )
+            emit(t_insp, event("INSPECTION_RECORDED", orderId=oid, kind=inspect, passed=passed))
             t_ship = t_insp + hour + int(rnd() * 6 * hour)
             if not passed:
                 # Caught before shipping: refunded, the platform protected the buyer.
@@ -165,7 +161,7 @@ class Orders:
         delivered_at = t_ship + ship_days * DAY - int(rnd() * 10 * hour)
         if delivered_at <= t_ship:
             delivered_at = t_ship + hour
-        emit(delivered_at, {"eventId": None, "type": "ORDER_DELIVERED", "at": None, "orderId": oid})
+        emit(delivered_at, event("ORDER_DELIVERED", orderId=oid))
         if late and rnd() < 0.2:
             self._complaint(
                 oid,
@@ -247,43 +243,15 @@ class Orders:
     def refund(self, oid: str, t: int, reason: str, returned: bool, cat: str) -> None:
         if t < self.horizon:
             self.cat_refunds[cat] += 1
-        self.emit(
-            t,
-            {
-                "eventId": None,
-                "type": "ORDER_REFUNDED",
-                "at": None,
-                "orderId": oid,
-                "reason": reason,
-                "returned": returned,
-            },
-        )
+        self.emit(t, event("ORDER_REFUNDED", orderId=oid, reason=reason, returned=returned))
 
     def review(self, oid: str, t: int, rating: int) -> None:
         if t < self.horizon:
             self.stars[rating] += 1
-        self.emit(
-            t,
-            {
-                "eventId": None,
-                "type": "REVIEW_POSTED",
-                "at": None,
-                "orderId": oid,
-                "rating": rating,
-            },
-        )
+        self.emit(t, event("REVIEW_POSTED", orderId=oid, rating=rating))
 
     def _complaint(self, oid: str, t: int, reason: str) -> None:
-        self.emit(
-            t,
-            {
-                "eventId": None,
-                "type": "COMPLAINT_FILED",
-                "at": None,
-                "orderId": oid,
-                "reason": reason,
-            },
-        )
+        self.emit(t, event("COMPLAINT_FILED", orderId=oid, reason=reason))
 
     def track(self, b: Buyer, s: int, day: int, cat: str) -> None:
         """Count the order and record it in the buyer's relation to the shop (the report's

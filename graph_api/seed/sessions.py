@@ -24,7 +24,7 @@ from graph_api.seed.calibration import CHURN, CHURN_BAD, EXPLORE, RIGHTS_CONVERS
 from graph_api.seed.marketplace import Marketplace
 from graph_api.seed.orders import Orders
 from graph_api.seed.sampling import NORM, NORM_SIZE, cumulative, pick
-from graph_api.seed.timeline import DAY, FIRST_SESSION_SEC, HOUR_TABLE, Timeline
+from graph_api.seed.timeline import DAY, FIRST_SESSION_SEC, HOUR_TABLE, Timeline, event
 
 # Minutes watched per session: lognormal, median 8.
 WATCH = tuple(8.0 * math.exp(z) for z in NORM)
@@ -60,7 +60,7 @@ class Sessions:
         b = self.buyers[i]
         t = b.reg_day * DAY + b.reg_sec
         if not b.late_reg:
-            self.emit(t, {"eventId": None, "type": "BUYER_REGISTERED", "at": None, "buyerId": b.id})
+            self.emit(t, event("BUYER_REGISTERED", buyerId=b.id))
         if b.ring >= 0:
             return
         rnd = self.rnd
@@ -72,7 +72,7 @@ class Sessions:
             day >= self.timeline.days and b.late_reg
         ):  # no session left to order in: register on time
             b.late_reg = False
-            self.emit(t, {"eventId": None, "type": "BUYER_REGISTERED", "at": None, "buyerId": b.id})
+            self.emit(t, event("BUYER_REGISTERED", buyerId=b.id))
         self.timeline.schedule_session(i, day, min_sec)
 
     def visit(self, i: int, day: int, min_sec: int) -> None:
@@ -91,15 +91,7 @@ class Sessions:
                 if h < 0:  # no host is open yet: come back later
                     if b.late_reg:
                         b.late_reg = False
-                        self.emit(
-                            day * DAY + min_sec,
-                            {
-                                "eventId": None,
-                                "type": "BUYER_REGISTERED",
-                                "at": None,
-                                "buyerId": b.id,
-                            },
-                        )
+                        self.emit(day * DAY + min_sec, event("BUYER_REGISTERED", buyerId=b.id))
                     timeline.schedule_session(i, day + 1 + int(rnd() * 7))
                     return
         elif len(rels) == 1:
@@ -169,10 +161,7 @@ class Sessions:
                     break
         if b.late_reg:  # no order was possible after all: register now
             b.late_reg = False
-            emit(
-                min(t_end, timeline.horizon - 1),
-                {"eventId": None, "type": "BUYER_REGISTERED", "at": None, "buyerId": bid},
-            )
+            emit(min(t_end, timeline.horizon - 1), event("BUYER_REGISTERED", buyerId=bid))
 
         # Watching is recorded when the buyer leaves the room.
         ev = {
@@ -205,36 +194,14 @@ class Sessions:
             p_follow = 0.06 + 0.04 * (sess if sess < 5 else 5) + (0.25 if rel[2] else 0.0)
             if not (b.bad and rel[4]) and rnd() < p_follow:
                 rel[5] = 1
-                emit(
-                    t_after,
-                    {
-                        "eventId": None,
-                        "type": "FOLLOWED",
-                        "at": None,
-                        "buyerId": bid,
-                        "hostId": hid,
-                    },
-                )
+                emit(t_after, event("FOLLOWED", buyerId=bid, hostId=hid))
         elif rnd() < (0.3 if b.bad and rel[4] else 0.003):
             rel[5] = 0
-            emit(
-                t_after,
-                {"eventId": None, "type": "UNFOLLOWED", "at": None, "buyerId": bid, "hostId": hid},
-            )
+            emit(t_after, event("UNFOLLOWED", buyerId=bid, hostId=hid))
             if tier and rnd() < 0.7:
                 rel[6] = 0
                 rel[7] = 0.0
-                emit(
-                    t_after + 1,
-                    {
-                        "eventId": None,
-                        "type": "FAN_CLUB_TIER_SET",
-                        "at": None,
-                        "buyerId": bid,
-                        "hostId": hid,
-                        "tier": 0,
-                    },
-                )
+                emit(t_after + 1, event("FAN_CLUB_TIER_SET", buyerId=bid, hostId=hid, tier=0))
         elif tier:
             # Club points count from joining (a point a visit, two an order); tiers climb with them
             # and never fall on their own.
@@ -243,30 +210,10 @@ class Sessions:
             new = 1 + bisect(TIER_AT, club)
             if new > tier:
                 rel[6] = new if new < 20 else 20
-                emit(
-                    t_after + 1,
-                    {
-                        "eventId": None,
-                        "type": "FAN_CLUB_TIER_SET",
-                        "at": None,
-                        "buyerId": bid,
-                        "hostId": hid,
-                        "tier": rel[6],
-                    },
-                )
+                emit(t_after + 1, event("FAN_CLUB_TIER_SET", buyerId=bid, hostId=hid, tier=rel[6]))
         elif rel[1] >= JOIN_AT and rnd() < 0.25:
             rel[6] = 1
-            emit(
-                t_after + 1,
-                {
-                    "eventId": None,
-                    "type": "FAN_CLUB_TIER_SET",
-                    "at": None,
-                    "buyerId": bid,
-                    "hostId": hid,
-                    "tier": 1,
-                },
-            )
+            emit(t_after + 1, event("FAN_CLUB_TIER_SET", buyerId=bid, hostId=hid, tier=1))
 
         # The next visit, unless the buyer drifts away. (Timeline.schedule_session, inlined.)
         if rnd() >= (CHURN + CHURN_BAD if b.bad else CHURN):

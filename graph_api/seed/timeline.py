@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect
 from collections.abc import Callable
+from typing import Any
 
 from graph_api.seed.sampling import cumulative
 from graph_api.seed.world import HOUR_WEIGHTS
@@ -21,6 +22,12 @@ FIRST_SESSION_SEC = 600  # shop rights change at 00:00-00:05, before any session
 _HOUR_CUM = cumulative(HOUR_WEIGHTS)
 # The hour of a session start: ``HOUR_TABLE[int(random() * 1024)]``.
 HOUR_TABLE = tuple(bisect(_HOUR_CUM, (i + 0.5) / 1024 * _HOUR_CUM[-1]) for i in range(1024))
+
+
+def event(kind: str, /, **fields: Any) -> dict[str, Any]:
+    """A new event of type ``kind`` in the import format, its ``fields`` in the order given;
+    ``at`` is set when it is emitted and ``eventId`` when it is yielded."""
+    return {"eventId": None, "type": kind, "at": None, **fields}
 
 
 def evening_sec(rnd: Callable[[], float]) -> int:
