@@ -16,6 +16,19 @@ TRUST = "TRUST"  # the log's kinds of change
 BADGE = "BADGE"
 
 
+def _about(change: str, as_of: int, kind: str, target_id: str) -> dict[str, Any]:
+    """What every change-log row says: its kind, its time, and the shop or host it is about (as
+    hostId or shopId too: what subscriptions filter on)."""
+    return {
+        "kind": change,
+        "asOf": as_of,
+        "targetKind": kind,
+        "targetId": target_id,
+        "hostId": target_id if kind == HOST else None,
+        "shopId": target_id if kind == SHOP else None,
+    }
+
+
 @dataclass(frozen=True)
 class TrustChange:
     buyer_id: str
@@ -29,14 +42,8 @@ class TrustChange:
 
     def log_row(self) -> dict[str, Any]:
         return {
-            "kind": TRUST,
-            "asOf": self.as_of,
+            **_about(TRUST, self.as_of, self.target_kind, self.target_id),
             "buyerId": self.buyer_id,
-            "targetKind": self.target_kind,
-            "targetId": self.target_id,
-            # hostId and shopId: what subscriptions filter on
-            "hostId": self.target_id if self.target_kind == HOST else None,
-            "shopId": self.target_id if self.target_kind == SHOP else None,
             "oldLevel": self.old_level,
             "newLevel": self.new_level,
             "score": self.score,
@@ -56,12 +63,7 @@ class BadgeChange:
 
     def log_row(self) -> dict[str, Any]:
         return {
-            "kind": BADGE,
-            "asOf": self.as_of,
-            "targetKind": self.kind,
-            "targetId": self.entity_id,
-            "hostId": self.entity_id if self.kind == HOST else None,
-            "shopId": self.entity_id if self.kind == SHOP else None,
+            **_about(BADGE, self.as_of, self.kind, self.entity_id),
             "oldBadges": list(self.old_badges),
             "newBadges": list(self.new_badges),
             "multiplier": self.multiplier,

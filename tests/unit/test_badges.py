@@ -8,9 +8,7 @@ retuning a default moves the docs, not the meaning of a test.
 from __future__ import annotations
 
 import copy
-import tomllib
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,7 +24,6 @@ from scoring.badges import (
 from scoring.entity_metrics import EntityMetrics, compute_metrics
 from scoring.entity_policy import EntityPolicy, PolicyError, load_entity_policy
 from scoring.facts import (
-    MS_PER_DAY,
     Complaint,
     EntityFacts,
     Inspection,
@@ -34,11 +31,7 @@ from scoring.facts import (
     Penalty,
     TimedValue,
 )
-
-POLICY_FILE = Path(__file__).resolve().parents[2] / "scoring" / "policies" / "v1.toml"
-RAW = tomllib.loads(POLICY_FILE.read_text(encoding="utf-8"))
-DAY = MS_PER_DAY
-AS_OF = 1_637_683_200_000  # 2021-11-24 00:00 +08:00
+from tests.unit.entity_constants import AS_OF, DAY, RAW
 
 PINNED: dict[str, Any] = {
     "metrics__window_days": 90,

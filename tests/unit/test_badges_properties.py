@@ -18,7 +18,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import tomllib
-from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -28,7 +27,6 @@ from scoring.entity_metrics import EntityMetrics, compute_metrics
 from scoring.entity_policy import EntityPolicy, load_entity_policy
 from scoring.facts import (
     FOR_CAUSE_REASONS,
-    MS_PER_DAY,
     Complaint,
     EntityFacts,
     Inspection,
@@ -36,10 +34,7 @@ from scoring.facts import (
     Penalty,
     TimedValue,
 )
-
-POLICY_FILE = Path(__file__).resolve().parents[2] / "scoring" / "policies" / "v1.toml"
-DAY = MS_PER_DAY
-AS_OF = 1_637_683_200_000  # 2021-11-24 00:00 +08:00
+from tests.unit.entity_constants import AS_OF, DAY, POLICY_FILE
 
 
 def _policy() -> EntityPolicy:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import copy
 import enum
-import tomllib
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +18,6 @@ from scoring.entity_metrics import EntityMetrics, compute_metrics, is_regular
 from scoring.entity_policy import EntityPolicy, load_entity_policy
 from scoring.facts import (
     FOR_CAUSE_REASONS,
-    MS_PER_DAY,
     Complaint,
     EntityFacts,
     Inspection,
@@ -28,12 +25,9 @@ from scoring.facts import (
     Penalty,
     TimedValue,
 )
+from tests.unit.entity_constants import AS_OF, DAY, RAW
 
-POLICY_FILE = Path(__file__).resolve().parents[2] / "scoring" / "policies" / "v1.toml"
-RAW = tomllib.loads(POLICY_FILE.read_text(encoding="utf-8"))
-DAY = MS_PER_DAY
 HOUR = 3_600_000
-AS_OF = 1_637_683_200_000  # 2021-11-24 00:00 +08:00, the day 信任购 launched
 
 
 def make_policy(**overrides: Any) -> EntityPolicy:
