@@ -539,33 +539,52 @@ def _evidence_reasons(
                 )
             )
         out.append(("SPEND", f"{ev.spend:.0f} yuan spent on satisfied orders"))
-    good, bad = policy.positive.good_review_min_stars, policy.negative.bad_review_max_stars
-    # Counted evidence, in display order: (code, count, noun, what follows "<count> <nouns>").
-    counted = (
-        ("GOOD_REVIEWS", ev.good_reviews, "review", f"of {good} stars or more"),
-        ("PENDING_ORDERS", ev.pending, "order", "not delivered yet (neutral)"),
-        (
-            "NO_FAULT_REFUNDS",
-            ev.neutral_refunds,
-            "refund",
-            "for buyer remorse or other reasons (neutral)",
-        ),
-        (
-            "REFUNDS_FOR_CAUSE",
-            ev.refunds_for_cause,
-            "refund",
-            f"for cause ({', '.join(ev.refund_reasons)})",
-        ),
-        ("COMPLAINTS", ev.complaints, "complaint", "for cause"),
-        ("BAD_REVIEWS", ev.bad_reviews, "review", f"of {bad} stars or fewer"),
-        (
-            "CONFIRMED_REPORTS",
-            ev.reports,
-            "false-advertising report",
-            "by this buyer confirmed against the host",
-        ),
-    )
-    out.extend((code, f"{_plural(n, noun)} {rest}") for code, n, noun, rest in counted if n)
+    if ev.good_reviews:
+        out.append(
+            (
+                "GOOD_REVIEWS",
+                f"{_plural(ev.good_reviews, 'review')} of "
+                f"{policy.positive.good_review_min_stars} stars or more",
+            )
+        )
+    if ev.pending:
+        out.append(
+            ("PENDING_ORDERS", f"{_plural(ev.pending, 'order')} not delivered yet (neutral)")
+        )
+    if ev.neutral_refunds:
+        out.append(
+            (
+                "NO_FAULT_REFUNDS",
+                f"{_plural(ev.neutral_refunds, 'refund')} for buyer remorse or other "
+                "reasons (neutral)",
+            )
+        )
+    if ev.refunds_for_cause:
+        out.append(
+            (
+                "REFUNDS_FOR_CAUSE",
+                f"{_plural(ev.refunds_for_cause, 'refund')} for cause "
+                f"({', '.join(ev.refund_reasons)})",
+            )
+        )
+    if ev.complaints:
+        out.append(("COMPLAINTS", f"{_plural(ev.complaints, 'complaint')} for cause"))
+    if ev.bad_reviews:
+        out.append(
+            (
+                "BAD_REVIEWS",
+                f"{_plural(ev.bad_reviews, 'review')} of "
+                f"{policy.negative.bad_review_max_stars} stars or fewer",
+            )
+        )
+    if ev.reports:
+        out.append(
+            (
+                "CONFIRMED_REPORTS",
+                f"{_plural(ev.reports, 'false-advertising report')} by this buyer "
+                "confirmed against the host",
+            )
+        )
     if ev.watch_minutes:
         out.append(("WATCH_TIME", f"{ev.watch_minutes:.0f} minutes watched"))
     if ev.comments:

@@ -52,13 +52,13 @@ def build_pair_facts(record: BuyerRecord) -> list[PairFacts]:
     tiers: dict[str, list[TimedValue]] = {}
     for i in record.interactions:
         if i.kind == WATCHED:
-            watches.setdefault(i.host_id, []).append(TimedValue(i.at, float(i.value or 0.0)))
+            watches.setdefault(i.host_id, []).append(TimedValue(i.at, i.value))
         elif i.kind == COMMENTED:
             comments.setdefault(i.host_id, []).append(i.at)
         elif i.kind == FOLLOW_CHANGE:
-            follows.setdefault(i.host_id, []).append(TimedValue(i.at, float(i.value or 0.0)))
+            follows.setdefault(i.host_id, []).append(TimedValue(i.at, i.value))
         elif i.kind == TIER_CHANGE:
-            tiers.setdefault(i.host_id, []).append(TimedValue(i.at, float(i.value or 0.0)))
+            tiers.setdefault(i.host_id, []).append(TimedValue(i.at, i.value))
     reports: dict[str, list[int]] = {}
     for host_id, confirmed_at in record.confirmed_reports:
         reports.setdefault(host_id, []).append(confirmed_at)

@@ -7,7 +7,7 @@ that is what keeps the two paths equal (tests/integration/test_incremental.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,7 +71,16 @@ def standing_records(
     reader: FactReader, kind: str, entity_ids: Sequence[str], policy: Policy, as_of: int
 ) -> list[EntityRecord]:
     """The facts of these shops or hosts over the policy's windows."""
-    return reader.entity_records(kind, entity_ids, as_of, *standing.facts_since(policy, as_of))
+    return list(standing_record_stream(reader, kind, entity_ids, policy, as_of))
+
+
+def standing_record_stream(
+    reader: FactReader, kind: str, entity_ids: Sequence[str], policy: Policy, as_of: int
+) -> Iterator[EntityRecord]:
+    """:func:`standing_records`, decoded as they are iterated (see ``FactReader``)."""
+    return reader.entity_record_stream(
+        kind, entity_ids, as_of, *standing.facts_since(policy, as_of)
+    )
 
 
 def evaluate_standings(

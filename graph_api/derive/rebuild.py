@@ -15,13 +15,18 @@ from __future__ import annotations
 import gc
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from graph_api.derive.passes import Writes, evaluate_standings, score_buyers, standing_records
+from graph_api.derive.passes import (
+    Writes,
+    evaluate_standings,
+    score_buyers,
+    standing_record_stream,
+)
 from graph_api.json_fields import json_fields
 from graph_api.store import BuyerRecord, EntityRecord, Store
 from scoring.pair_trust import HOST, LEVELS, SHOP
@@ -131,7 +136,7 @@ def _rebuild(
     progress: Callable[[int], object] | None,
     summary: RescoreSummary,
 ) -> None:
-    def score_page(ids: list[str], records: list[BuyerRecord]) -> Writes:
+    def score_page(ids: list[str], records: Iterable[BuyerRecord]) -> Writes:
         writes, weights, trusts = score_buyers(records, ids, policy, as_of)
         summary.buyers += len(ids)
         summary.buyers_with_pairs += len({t.buyer_id for t in trusts})
@@ -145,14 +150,16 @@ def _rebuild(
         store,
         "features/buyer_ids",
         batch_buyers,
-        lambda ids: store.buyer_records(ids, as_of),
+        lambda ids: store.buyer_record_stream(ids, as_of),
         score_page,
         progress,
     )
 
     for kind, ids_query in ((SHOP, "features/shop_ids"), (HOST, "features/host_ids")):
 
-        def evaluate_page(ids: list[str], records: list[EntityRecord], kind: str = kind) -> Writes:
+        def evaluate_page(
+            ids: list[str], records: Iterable[EntityRecord], kind: str = kind
+        ) -> Writes:
             writes, results = evaluate_standings(records, kind, policy, as_of)
             for r in results:
                 summary.standings[kind] += 1
@@ -161,8 +168,8 @@ def _rebuild(
                 summary.tiers[f"{kind}:{r.record['tier']}"] += 1
             return writes
 
-        def read_page(ids: list[str], kind: str = kind) -> list[EntityRecord]:
-            return standing_records(store, kind, ids, policy, as_of)
+        def read_page(ids: list[str], kind: str = kind) -> Iterator[EntityRecord]:
+            return standing_record_stream(store, kind, ids, policy, as_of)
 
         _pipeline(store, ids_query, batch_entities, read_page, evaluate_page, progress)
 
@@ -171,19 +178,21 @@ def _pipeline(
     store: Store,
     ids_query: str,
     size: int,
-    read: Callable[[list[str]], list[R]],
-    compute: Callable[[list[str], list[R]], Writes],
+    read: Callable[[list[str]], Iterable[R]],
+    compute: Callable[[list[str], Iterable[R]], Writes],
     progress: Callable[[int], object] | None,
 ) -> None:
     """Page through the ids of ``ids_query`` (keyset paging, id order); per page read the facts,
-    compute (in this thread) and write, with the next read and the previous write in flight."""
+    compute (in this thread) and write, with the next read and the previous write in flight.
+    ``read`` returns the records as a stream (see ``FactReader``): the reading thread only waits
+    on the socket, and decoding runs here, where the scoring holds the GIL anyway."""
 
-    def read_next(after: str) -> tuple[list[str], list[R]]:
+    def read_next(after: str) -> tuple[list[str], Iterable[R]]:
         ids = [r["id"] for r in store.rows(ids_query, after=after, limit=size)]
-        return ids, (read(ids) if ids else [])
+        return ids, (read(ids) if ids else ())
 
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="trustgraph-rescore") as pool:
-        reading: Future[tuple[list[str], list[R]]] = pool.submit(read_next, "")
+        reading: Future[tuple[list[str], Iterable[R]]] = pool.submit(read_next, "")
         writing: Future[None] | None = None
         while True:
             ids, rows = reading.result()

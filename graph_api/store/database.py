@@ -36,21 +36,25 @@ T = TypeVar("T")
 
 class FactReader:
     """The feature queries, decoded into typed records (:mod:`graph_api.store.records`): the same
-    for a plain read and inside a write transaction (which sees its own writes and holds locks)."""
+    for a plain read and inside a write transaction (which sees its own writes and holds locks).
+
+    The ``*_stream`` forms read at once and decode as the caller iterates: the rebuild reads the
+    next page in a thread that should only wait on the socket, and decodes where it scores."""
 
     def rows(self, name: str, **params: Any) -> list[dict[str, Any]]:
         raise NotImplementedError
 
-    def buyer_records(self, buyer_ids: Sequence[str], as_of: int) -> list[BuyerRecord]:
+    def buyer_record_stream(self, buyer_ids: Sequence[str], as_of: int) -> Iterator[BuyerRecord]:
         """The facts of these buyers (those with any), as of ``as_of`` for their shops' rights."""
-        return [
-            buyer_record(r)
-            for r in self.rows("features/pair_facts", buyerIds=list(buyer_ids), asOf=as_of)
-        ]
+        rows = self.rows("features/pair_facts", buyerIds=list(buyer_ids), asOf=as_of)
+        return map(buyer_record, rows)
 
-    def entity_records(
+    def buyer_records(self, buyer_ids: Sequence[str], as_of: int) -> list[BuyerRecord]:
+        return list(self.buyer_record_stream(buyer_ids, as_of))
+
+    def entity_record_stream(
         self, kind: str, entity_ids: Sequence[str], as_of: int, since: int, violation_since: int
-    ) -> list[EntityRecord]:
+    ) -> Iterator[EntityRecord]:
         """The facts of these shops (``kind`` SHOP) or hosts (HOST): orders placed in (since,
         as_of], penalties in (violation_since, as_of]."""
         rows = self.rows(
@@ -60,7 +64,12 @@ class FactReader:
             since=since,
             violationSince=violation_since,
         )
-        return [entity_record(r, kind) for r in rows]
+        return (entity_record(r, kind) for r in rows)
+
+    def entity_records(
+        self, kind: str, entity_ids: Sequence[str], as_of: int, since: int, violation_since: int
+    ) -> list[EntityRecord]:
+        return list(self.entity_record_stream(kind, entity_ids, as_of, since, violation_since))
 
 
 _ENTITY_FACTS = {SHOP: "features/shop_facts", HOST: "features/host_facts"}

@@ -11,10 +11,10 @@ does not depend on the order in which Neo4j listed things.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from scoring.facts import Complaint, Inspection, OrderFact, Penalty
-from scoring.pair_trust import HOST, SHOP
+from scoring.pair_trust import HOST
 
 # Interaction kinds of ``features/pair_facts`` (the relationship types, as the query names them).
 WATCHED = "WATCHED"
@@ -23,14 +23,14 @@ FOLLOW_CHANGE = "FOLLOW_CHANGE"  # value 1: followed, 0: unfollowed
 TIER_CHANGE = "TIER_CHANGE"  # value: the fan-club tier from then on
 
 
-@dataclass(frozen=True, slots=True)
-class Interaction:
-    """One of a buyer's interactions with a host's live room."""
+class Interaction(NamedTuple):
+    """One of a buyer's interactions with a host's live room. (A NamedTuple: a buyer has hundreds,
+    and a frozen dataclass costs several times more to build.)"""
 
     host_id: str
     kind: str  # WATCHED, COMMENTED, FOLLOW_CHANGE, TIER_CHANGE
     at: int
-    value: float | None  # minutes watched, 1/0 for a follow change, the tier; None for a comment
+    value: float  # minutes watched, 1/0 for a follow change, the tier; 0 for a comment
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,51 +83,64 @@ class EntityRecord:
     standing: StoredStanding | None
 
 
-def _outcomes(reviews: list[Any], complaints: list[Any], inspections: list[Any]) -> dict[str, Any]:
-    """An order's outcomes as OrderFact fields, from ``[[at, rating, reviewId]]``, ``[[at,
-    reason]]`` and ``[[at, kind, passed]]``. The latest review counts; on a tie in time the highest
-    review id (deterministic)."""
+Outcomes = tuple[int | None, int | None, tuple[Complaint, ...], tuple[Inspection, ...]]
+
+
+def _outcomes(reviews: list[Any], complaints: list[Any], inspections: list[Any]) -> Outcomes:
+    """An order's (rating, reviewed_at, complaints, inspections), the last four OrderFact fields,
+    from ``[[at, rating, reviewId]]``, ``[[at, reason]]`` and ``[[at, kind, passed]]``. The latest
+    review counts; on a tie in time the highest review id (deterministic)."""
     rating = reviewed_at = None
     if reviews:
         at, stars, _ = max(reviews, key=lambda r: (r[0], r[2]))
         rating, reviewed_at = stars, at
-    return {
-        "rating": rating,
-        "reviewed_at": reviewed_at,
-        "complaints": tuple(
-            sorted(
-                (Complaint(at, reason) for at, reason in complaints), key=lambda c: (c.at, c.reason)
-            )
-        ),
-        "inspections": tuple(
-            sorted(
-                (Inspection(at, kind, passed) for at, kind, passed in inspections),
-                key=lambda i: (i.at, i.kind, i.passed),
-            )
-        ),
-    }
+    # Most orders have neither: skip the sorting machinery for them.
+    found: tuple[Complaint, ...] = ()
+    if complaints:
+        found = tuple(sorted((Complaint(at, why) for at, why in complaints), key=_complaint_key))
+    checked: tuple[Inspection, ...] = ()
+    if inspections:
+        checked = tuple(
+            sorted((Inspection(at, k, ok) for at, k, ok in inspections), key=_inspection_key)
+        )
+    return rating, reviewed_at, found, checked
+
+
+def _complaint_key(c: Complaint) -> tuple[int, str]:
+    return (c.at, c.reason)
+
+
+def _inspection_key(i: Inspection) -> tuple[int, str, bool]:
+    return (i.at, i.kind, i.passed)
 
 
 def _order_key(o: OrderFact) -> tuple[int, str]:
     return (o.placed_at, o.order_id)
 
 
-# The positions of an order's list in each feature query (the .cypher files say the same), then
-# the outcome lists: reviews, complaints, inspections.
-_BUYER_ORDER = ("order_id", "host_id", "shop_id", "placed_at", "amount", "item_id", "category",
-                "delivered_at", "refunded_at", "refund_reason", "returned")  # fmt: skip
-_ENTITY_ORDER = ("order_id", "buyer_id", "placed_at", "amount", "delivered_at", "refunded_at",
-                 "refund_reason", "returned")  # fmt: skip
+# An order's list, by position (the .cypher files say the same), is decoded straight into
+# OrderFact's fields in their order, without building keyword dicts: a rebuild decodes millions.
 
 
-def _order(row: list[Any], columns: tuple[str, ...], **known: Any) -> OrderFact:
-    """One order's list, by the positions of ``columns``; ``known``: the fields the query leaves
-    out because the record says them (the buyer of a buyer's order, the shop of a shop's)."""
-    n = len(columns)
-    fields: dict[str, Any] = dict(zip(columns, row[:n], strict=True))
-    fields["amount"] = float(fields["amount"])
-    reviews, complaints, inspections = row[n:]
-    return OrderFact(**fields, **known, **_outcomes(reviews, complaints, inspections))
+def _buyer_order(row: list[Any], buyer_id: str) -> OrderFact:
+    """``features/pair_facts``: [orderId, hostId, shopId, placedAt, amount, itemId, category,
+    deliveredAt, refundedAt, refundReason, returned, reviews, complaints, inspections]."""
+    rating, reviewed_at, complaints, inspections = _outcomes(row[11], row[12], row[13])
+    return OrderFact(
+        row[0], buyer_id, row[1], row[2], row[3], float(row[4]), row[5], row[6], row[7], row[8],
+        row[9], row[10], rating, reviewed_at, complaints, inspections,
+    )  # fmt: skip
+
+
+def _entity_order(row: list[Any], host_id: str, shop_id: str) -> OrderFact:
+    """``features/shop_facts``, ``host_facts``: [orderId, buyerId, placedAt, amount, deliveredAt,
+    refundedAt, refundReason, returned, reviews, complaints, inspections]. The entity is the shop
+    or the host; the other side is left empty (metrics do not read it)."""
+    rating, reviewed_at, complaints, inspections = _outcomes(row[8], row[9], row[10])
+    return OrderFact(
+        row[0], row[1], host_id, shop_id, row[2], float(row[3]), None, None, row[4], row[5],
+        row[6], row[7], rating, reviewed_at, complaints, inspections,
+    )  # fmt: skip
 
 
 def buyer_record(row: dict[str, Any]) -> BuyerRecord:
@@ -137,13 +150,9 @@ def buyer_record(row: dict[str, Any]) -> BuyerRecord:
         buyer_id=buyer_id,
         registered_at=row.get("registeredAt"),
         ring_id=row.get("ringId"),
-        orders=tuple(
-            sorted(
-                (_order(o, _BUYER_ORDER, buyer_id=buyer_id) for o in row["orders"]), key=_order_key
-            )
-        ),
+        orders=tuple(sorted((_buyer_order(o, buyer_id) for o in row["orders"]), key=_order_key)),
         interactions=tuple(
-            Interaction(h, kind, at, None if value is None else float(value))
+            Interaction(h, kind, at, 0.0 if value is None else float(value))
             for h, kind, at, value in row["interactions"]
         ),
         confirmed_reports=tuple((h, at) for h, at in row["reports"]),
@@ -155,19 +164,14 @@ def entity_record(row: dict[str, Any], kind: str) -> EntityRecord:
     """One record of ``features/shop_facts`` (``kind`` SHOP) or ``host_facts`` (HOST)."""
     entity_id = row["id"]
     stored = row["standing"]
-    # The entity's side of each order is the entity; the other side is not read (metrics do not
-    # need it), so it stays empty.
-    side = {
-        "host_id": entity_id if kind == HOST else "",
-        "shop_id": entity_id if kind == SHOP else "",
-    }
+    host_id, shop_id = (entity_id, "") if kind == HOST else ("", entity_id)
     return EntityRecord(
         entity_id=entity_id,
         kind=kind,
         category=row["category"],
         registered_at=row["registeredAt"],
         orders=tuple(
-            sorted((_order(o, _ENTITY_ORDER, **side) for o in row["orders"]), key=_order_key)
+            sorted((_entity_order(o, host_id, shop_id) for o in row["orders"]), key=_order_key)
         ),
         buyers=tuple(
             EntityBuyer(b, None if w is None else float(w), level) for b, w, level in row["buyers"]

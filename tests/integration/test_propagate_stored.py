@@ -1,5 +1,5 @@
-"""Trust propagation over the stored graph (graph_api/research.py, `trustgraph propagate`) on a
-seeded platform in the real Neo4j, with planted brushing rings."""
+"""Trust propagation over the stored graph (graph_api/research/propagation.py, `trustgraph
+propagate`) on a seeded platform in the real Neo4j, with planted brushing rings."""
 
 from __future__ import annotations
 
