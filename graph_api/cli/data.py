@@ -104,6 +104,9 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
         shops=args.shops,
         start=args.start,
         days=args.days,
+        attacks=args.attacks,
+        attack_accounts=args.attack_accounts,
+        attack_size=args.attack_size,
     )
     if args.out:
         events, report = seedmod.generate(config)

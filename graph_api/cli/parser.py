@@ -9,9 +9,21 @@ from collections.abc import Callable
 from graph_api.cli import data, research
 from graph_api.errors import InvalidField
 from graph_api.events import parse_at
+from graph_api.seed.config import ATTACK_FAMILIES, ATTACK_SIZES
 
 DESCRIPTION = "The ``trustgraph`` command line."
 DERIVE_MODES = ("incremental", "rebuild", "none")
+
+
+def _families(text: str) -> tuple[str, ...]:
+    """``--attacks a,b``: known attack families, each once."""
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    unknown = [n for n in names if n not in ATTACK_FAMILIES]
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown attack family {unknown[0]!r}; known: {', '.join(ATTACK_FAMILIES)}"
+        )
+    return tuple(dict.fromkeys(names))
 
 
 def _bounded_int(lo: int, hi: int) -> Callable[[str], int]:
@@ -109,6 +121,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reset", action="store_true", help="delete everything in the graph first")
     p.add_argument(
         "--truth", default=None, help="write the planted bad actors and calibration as JSON here"
+    )
+    p.add_argument(
+        "--attacks",
+        type=_families,
+        default=(),
+        help="plant these red-team attack families, comma-separated: "
+        + ", ".join(ATTACK_FAMILIES)
+        + " (default none)",
+    )
+    p.add_argument(
+        "--attack-accounts",
+        type=_bounded_int(1, 10_000),
+        default=None,
+        help="accounts per attack family (default: from --attack-size)",
+    )
+    p.add_argument(
+        "--attack-size",
+        choices=tuple(ATTACK_SIZES),
+        default="small",
+        help="small (12 accounts per family, 6 review bombers; default) or large (40 and 15)",
     )
     p.add_argument(
         "--derive",

@@ -24,6 +24,7 @@ The modules, one job each:
   orders          orders and their outcomes (inspection, delivery, refund, complaint, review)
   bad_actors      refund-heavy shops, false-advertising hosts, penalties, false-ad reports
   brushing_rings  brushing rings and their fake orders
+  attacks         the red team's attack families (--attacks), own random draws and ids
   report          SeedReport, the measured rates and their definitions
   generator       the simulation's build order, the day loop, generate()
   jsonl           write_jsonl

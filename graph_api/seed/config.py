@@ -7,10 +7,25 @@ expects. Sizes left as ``None`` derive from ``buyers``, so one number scales the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 from graph_api.errors import SeedConfigError
+
+# The attack families of ``attacks`` (graph_api.seed.attacks plants them) and the sizes of
+# ``attack_size``: accounts per family, and review-bombing accounts.
+ATTACK_FAMILIES = (
+    "aged_sleepers",
+    "camouflage",
+    "refund_hiding",
+    "slow_trickle",
+    "patient_throwaways",
+    "review_bombing",
+)
+ATTACK_SIZES = {"small": (12, 6), "large": (40, 15)}
+ATTACK_MIN_DAYS = 180  # aged accounts need two months of history and 2-4 months of orders
+ATTACK_FIELDS = ("attacks", "attack_accounts", "attack_size")
 
 
 @dataclass(frozen=True)
@@ -21,6 +36,10 @@ class SeedConfig:
     (``brushing_rings * ring_size`` of them). Bad-actor counts default to at least 1 each when
     ``buyers >= 500`` and to 0 below (rings also need ``days >= 7``; at most half of the hosts
     or shops are bad).
+
+    ``attacks`` names the red team's attack families to plant (none by default; see
+    :mod:`graph_api.seed.attacks`), ``attack_size`` sizes them (``small``: 12 accounts per family
+    and 6 review bombers, ``large``: 40 and 15) and ``attack_accounts``, if given, sets both counts.
     """
 
     seed: int = 7
@@ -33,6 +52,9 @@ class SeedConfig:
     ring_size: int = 8
     refund_heavy_shops: int | None = None
     false_ad_hosts: int | None = None
+    attacks: tuple[str, ...] = ()
+    attack_accounts: int | None = None
+    attack_size: str = "small"
 
     def __post_init__(self) -> None:
         def need(name: str, ok: bool, expected: str) -> None:
@@ -82,6 +104,39 @@ class SeedConfig:
             self.n_false_ad_hosts <= self.n_hosts // 2,
             f"at most half of the {self.n_hosts} hosts",
         )
+        self._check_attacks(need)
+
+    def _check_attacks(self, need: Callable[[str, bool, str], None]) -> None:
+        known = ", ".join(ATTACK_FAMILIES)
+        need("attacks", isinstance(self.attacks, tuple), f"a tuple of attack families ({known})")
+        for family in self.attacks:
+            need("attacks", family in ATTACK_FAMILIES, f"attack families among: {known}")
+        need("attacks", len(set(self.attacks)) == len(self.attacks), "each family at most once")
+        need("attack_size", self.attack_size in ATTACK_SIZES, "one of: " + ", ".join(ATTACK_SIZES))
+        value = self.attack_accounts
+        need(
+            "attack_accounts",
+            value is None
+            or (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 10_000),
+            "an integer in 1..10000 or None",
+        )
+        need(
+            "days",
+            not self.attacks or self.days >= ATTACK_MIN_DAYS,
+            f"at least {ATTACK_MIN_DAYS} days when attacks are planted",
+        )
+
+    @property
+    def n_attack_accounts(self) -> int:
+        if self.attack_accounts is not None:
+            return self.attack_accounts
+        return ATTACK_SIZES[self.attack_size][0]
+
+    @property
+    def n_bombers(self) -> int:
+        if self.attack_accounts is not None:
+            return self.attack_accounts
+        return ATTACK_SIZES[self.attack_size][1]
 
     @property
     def n_hosts(self) -> int:

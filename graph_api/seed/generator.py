@@ -25,10 +25,11 @@ from datetime import date, timedelta
 from operator import itemgetter
 from typing import Any
 
+from graph_api.seed.attacks import Attacks
 from graph_api.seed.bad_actors import FalseAdReports, penalise_violations, plant_bad_shops_and_hosts
 from graph_api.seed.brushing_rings import BrushingRings
 from graph_api.seed.buyers import in_registration_order, organic_buyers
-from graph_api.seed.config import SeedConfig
+from graph_api.seed.config import ATTACK_FIELDS, SeedConfig
 from graph_api.seed.marketplace import Marketplace
 from graph_api.seed.orders import Orders
 from graph_api.seed.report import SeedReport, complete_report
@@ -67,9 +68,16 @@ class _Simulation:
         report.rings = rings.ground_truth()
         self.sessions = Sessions(self.buyers, market, timeline, orders, false_ads, rng)
 
+        # The red team's attacks, if asked for: their own random draws and ids, so that the
+        # organic platform above is the same with and without them.
+        self.attacks = Attacks(config, market, timeline) if config.attacks else None
+        report.attacks = self.attacks.truth if self.attacks is not None else []
+
     def run(self) -> Iterator[dict]:
         rep = self.report
         timeline, market, sessions, rings = self.timeline, self.market, self.sessions, self.rings
+        attacks = self.attacks
+        n_attack = 0
         counts: Counter[str] = Counter()
         seed = self.config.seed
         n = 0
@@ -78,6 +86,8 @@ class _Simulation:
         for d in range(timeline.days):
             timeline.day = d
             timeline.today = timeline.pending.pop(d, [])
+            if attacks is not None:
+                attacks.decide(d)
             for action in timeline.activations.pop(d, ()):
                 market.apply(action)
             while next_reg < len(buyers) and buyers[next_reg].reg_day == d:
@@ -88,15 +98,21 @@ class _Simulation:
             rings.place_orders(d)
             today = timeline.today
             today.sort(key=_at)  # stable: events at the same second keep their causal order
+            if attacks is not None and attacks.watching:
+                attacks.observe(today)
             prefix = (self.start + timedelta(days=d)).isoformat() + "T"
             base = d * DAY
             for ev in today:
-                n += 1
-                ev["eventId"] = f"seed{seed}-{n}"
+                if ev["eventId"] is None:
+                    n += 1
+                    ev["eventId"] = f"seed{seed}-{n}"
+                else:  # an attack's event: numbered apart, so organic ids do not shift
+                    n_attack += 1
+                    ev["eventId"] = f"seed{seed}-x{n_attack}"
                 ev["at"] = prefix + TIMES[ev["at"] - base]
                 yield ev
             counts.update(map(_type, today))
-            rep.events = n
+            rep.events = n + n_attack
             rep.event_counts = dict(counts)
             timeline.today = []
         complete_report(rep, self.buyers, market, self.orders)
@@ -110,7 +126,11 @@ def generate(config: SeedConfig | None = None) -> tuple[Iterator[dict[str, Any]]
     the same config gives identical streams.
     """
     config = config or SeedConfig()
-    report = SeedReport(seed=config.seed, config=asdict(config))
+    fields = asdict(config)
+    if not config.attacks:  # the report of a platform without attacks is as it always was
+        for name in ATTACK_FIELDS:
+            del fields[name]
+    report = SeedReport(seed=config.seed, config=fields)
     sim = _Simulation(config, report)
     report.buyers, report.hosts, report.shops = config.buyers, config.n_hosts, config.n_shops
     return sim.run(), report

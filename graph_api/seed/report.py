@@ -58,6 +58,10 @@ class SeedReport:
     rings: list[dict[str, Any]] = field(default_factory=list)
     refund_heavy_shops: list[str] = field(default_factory=list)
     false_ad_hosts: list[str] = field(default_factory=list)
+    # The planted attacks (graph_api.seed.attacks): family, buyerIds, shopId, hostId, yuanSpent
+    # (and victimShopId / victimHostId for review bombing). Refund hiding's target and orders are
+    # filled in on its decision day, 60 days before the end.
+    attacks: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ring_buyers(self) -> set[str]:
@@ -66,6 +70,8 @@ class SeedReport:
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["review_stars"] = {str(k): v for k, v in sorted(self.review_stars.items())}
+        if not self.attacks:  # as before attacks existed
+            del out["attacks"]
         return out
 
     def summary(self) -> str:
@@ -91,6 +97,12 @@ class SeedReport:
             f"refund-heavy shops {', '.join(self.refund_heavy_shops) or '-'}, "
             f"false-advertising hosts {', '.join(self.false_ad_hosts) or '-'}",
         ]
+        for a in self.attacks:
+            lines.append(
+                f"    attack {a['family']}: {len(a['buyerIds'])} accounts on shop {a['shopId']} "
+                f"via host {a['hostId']}, {a['yuanSpent']:,.2f} yuan"
+                + (f", victim shop {a['victimShopId']}" if "victimShopId" in a else "")
+            )
         for ring in self.rings:
             lines.append(
                 f"    ring {ring['ring']}: shop {ring['shopId']} via host {ring['hostId']}, "
