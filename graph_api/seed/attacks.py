@@ -416,8 +416,8 @@ class Attacks:
             orders = self.shop_orders.get(shop_id, 0)
             refunds = len(self.shop_refunds.get(shop_id, ()))
             complaints = len(self.shop_complaints.get(shop_id, ()))
-            if not orders or not market.shop_rights[s] or orders < min_del:
-                continue
+            if not orders or not market.shop_rights[s] or orders < min_del or s in self.used:
+                continue  # each family on a shop of its own: the results must not mix
             complaint_ok = complaints <= rule.complaint_buyer_allowance or complaints / orders <= (
                 rule.max_complaint_rate or 1.0
             )
