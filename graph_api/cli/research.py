@@ -73,6 +73,7 @@ def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     """The funnel as PNG charts, a Markdown summary and JSON (graph_api/research/report.py)."""
     kind = args.kind.upper() if args.kind else None
+    category = check.category(args.category)
     with trustgraph(settings) as tg:
         if tg.clock() is None:
             say("the graph holds no events: nothing to report (trustgraph seed loads a platform)")
@@ -82,13 +83,12 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
                 period=args.period.upper(),
                 since=args.since,
                 until=args.until,
-                category=args.category,
+                category=category,
                 kind=kind,
                 horizon_days=args.horizon_days,
                 progress=bar.update,
             )
         version = tg.policy_version
-    category = check.category(args.category)
     try:
         written = write_report(
             funnel,

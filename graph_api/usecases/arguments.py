@@ -12,9 +12,8 @@ from datetime import datetime
 
 from graph_api import events
 from graph_api.errors import BadInput, InvalidField
+from graph_api.research.export import KINDS as CENTER_KINDS
 from scoring.pair_trust import HOST, SHOP
-
-CENTER_KINDS = ("BUYER", HOST, SHOP)
 
 
 def check_id(value: str, argument: str) -> str:

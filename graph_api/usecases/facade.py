@@ -83,10 +83,6 @@ class Trustgraph:
         """The graph's clock: the time of the latest recorded event (None on an empty graph)."""
         return self.store.latest_event_at()
 
-    def _clock_or_zero(self) -> int:
-        """The clock, 0 on an empty graph (where every research answer is empty)."""
-        return self.clock() or 0
-
     @property
     def policy_version(self) -> str:
         return self.policy.version
@@ -200,7 +196,7 @@ class Trustgraph:
             raise BadInput("policy", f"is longer than {MAX_POLICY_CHARS:,} characters")
         check.between(examples, 0, 100, "examples")
         candidate = parse_candidate(policy_text, source)
-        at = as_of if as_of is not None else self._clock_or_zero()
+        at = as_of if as_of is not None else self._reads.clock()
         return simulate(
             self.store, self.policy, candidate, at, examples=examples, progress=progress
         )
@@ -222,7 +218,7 @@ class Trustgraph:
         check.window(since, until)
         check.between(horizon_days, 1, 365, "horizonDays")
         category = check.category(category)
-        clock = self._clock_or_zero()
+        clock = self._reads.clock()
         result = compute_funnel(
             self.store,
             self.policy,
@@ -256,7 +252,7 @@ class Trustgraph:
         buyer = check.check_id(from_buyer, "fromBuyer") if from_buyer is not None else None
         return propagate_stored(
             self.store,
-            self._clock_or_zero(),
+            self._reads.clock(),
             pretrusted=anchors,
             from_buyer=buyer,
             alpha=alpha,
