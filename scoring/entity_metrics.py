@@ -148,6 +148,14 @@ def compute_metrics(
     ``review_score = (C*m + sum(w*stars)) / (C + sum(w))`` with prior mean ``m`` and prior weight
     ``C`` (a Bayesian average): a shop with three 5-star reviews scores near ``m``, not 5.0.
 
+    Claims
+    ------
+    For-cause refunds, complaints and reviews are the buyer's word against the shop's. They count
+    with the buyer's *claim weight* ``facts.claim_weights.get(buyer, w)`` (policy v2: lower for an
+    account without a history on the platform), and not at all below ``min_buyer_weight``, while
+    the order itself still counts ``w`` in the denominators: a crowd of one-order accounts cannot
+    file a shop out of its badge (review bombing).
+
     Complexity: O(orders + complaints + inspections + reports + penalties), one pass.
     """
     mp = policy.metrics
@@ -157,6 +165,7 @@ def compute_metrics(
     offset = mp.day_offset_hours * 3_600_000
     min_w = mp.min_buyer_weight
     bw = facts.buyer_weights
+    cws = facts.claim_weights
     for_cause = FOR_CAUSE_REASONS
 
     first_day: dict[str, int] = {}  # buyer -> first day seen; -1 once a second day is seen
@@ -203,29 +212,37 @@ def compute_metrics(
         if t <= as_start:
             continue
         as_n += w
+        cw = w
+        if cws:
+            c_w = cws.get(b)
+            if c_w is not None:
+                cw = min(w, c_w) if c_w >= min_w else 0.0
         r = o.refunded_at
         if r is not None and r <= as_of:
             refunds += w
-            if o.refund_reason in for_cause:
-                fc_refunds += w
+            if o.refund_reason in for_cause and cw > 0.0:
+                fc_refunds += cw
                 fc_buyers.add(b)
             if o.returned:
                 returns += w
-        if o.complaints:
+        if o.complaints and cw > 0.0:
             for c in o.complaints:
                 if c.at <= as_of and c.reason in for_cause:
-                    complained += w
+                    complained += cw
                     cp_buyers.add(b)
                     break
         s = o.rating
-        if s is not None:
+        if s is not None and cw > 0.0:
             ra = o.reviewed_at
             if ra is None or ra <= as_of:
-                rev_n += w
-                rev_sum += w * s
+                rev_n += cw
+                rev_sum += cw * s
 
     def weight(b: str) -> float:  # only for buyers seen in the window, hence not excluded
         return min(1.0, bw.get(b, 1.0))
+
+    def claim_weight(b: str) -> float:  # only for buyers whose claims counted
+        return min(weight(b), cws.get(b, 1.0))
 
     buyers = repeat = 0.0
     if bw:
@@ -283,12 +300,12 @@ def compute_metrics(
         refund_rate=_rate(refunds, as_n),
         for_cause_refunds=fc_refunds,
         for_cause_refund_rate=_rate(fc_refunds, as_n),
-        for_cause_refund_buyers=sum(weight(b) for b in sorted(fc_buyers)),
+        for_cause_refund_buyers=sum(claim_weight(b) for b in sorted(fc_buyers)),
         returns=returns,
         return_rate=_rate(returns, as_n),
         complaint_orders=complained,
         complaint_rate=_rate(complained, as_n),
-        complaint_buyers=sum(weight(b) for b in sorted(cp_buyers)),
+        complaint_buyers=sum(claim_weight(b) for b in sorted(cp_buyers)),
         reviews=rev_n,
         review_average=(rev_sum / rev_n) if rev_n > 0 else None,
         review_score=(prior_w * mp.review_prior_mean + rev_sum) / (prior_w + rev_n)

@@ -126,3 +126,6 @@ class EntityFacts:
     buyer_weights: dict[str, float] = field(
         default_factory=dict
     )  # anti-gaming weight per buyer (default 1)
+    # How much each buyer's claims (for-cause refunds, complaints, reviews) count, where that is
+    # not its weight (policy v2: accounts without a history, scoring.buyer_weight).
+    claim_weights: dict[str, float] = field(default_factory=dict)

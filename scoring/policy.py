@@ -9,6 +9,7 @@ names the key path of anything missing, unknown, of the wrong type or out of ran
     [trust.*]                      pair trust            scoring.trust_policy
     [buyers]                       throwaway-account weights   scoring.buyer_weight
     [rings]                        brushing-ring detection     scoring.rings
+    [lockstep]                     lockstep groups (v2)        scoring.lockstep
     [metrics] [badges.*] [boost]   shop and host rules   scoring.entity_policy
 
 Parsing is pure (text in, values out); reading the file is the caller's business.
@@ -22,13 +23,14 @@ from importlib import resources
 
 from scoring.buyer_weight import BuyerWeightPolicy, load_buyer_weight_policy
 from scoring.entity_policy import EntityPolicy, load_entity_policy
+from scoring.lockstep import LockstepPolicy, load_lockstep_policy
 from scoring.policy_reader import PolicyError, PolicyTable
 from scoring.rings import RingPolicy, load_ring_policy
 from scoring.trust_policy import TrustPolicy, load_trust_policy
 
-DEFAULT_POLICY = "v1.toml"
+DEFAULT_POLICY = "v2.toml"
 _KNOWN_TABLES = frozenset(
-    {"version", "description", "trust", "buyers", "rings", "metrics", "badges", "boost"}
+    {"version", "description", "trust", "buyers", "rings", "lockstep", "metrics", "badges", "boost"}
 )
 
 
@@ -39,6 +41,7 @@ class Policy:
     buyers: BuyerWeightPolicy
     entity: EntityPolicy
     rings: RingPolicy
+    lockstep: LockstepPolicy | None = None  # None: no lockstep detection (v1)
 
 
 def parse_policy(text: str, source: str = "policy") -> Policy:
@@ -53,11 +56,17 @@ def parse_policy(text: str, source: str = "policy") -> Policy:
         trust = load_trust_policy(document)
         buyers = load_buyer_weight_policy(document)
         rings = load_ring_policy(document)
+        lockstep = load_lockstep_policy(document)
         entity = load_entity_policy(document)
     except PolicyError as exc:
         raise exc.in_source(source) from None
     return Policy(
-        version=str(document["version"]), trust=trust, buyers=buyers, entity=entity, rings=rings
+        version=str(document["version"]),
+        trust=trust,
+        buyers=buyers,
+        entity=entity,
+        rings=rings,
+        lockstep=lockstep,
     )
 
 

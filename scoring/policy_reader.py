@@ -274,7 +274,9 @@ class PolicyTable:
         """
         hints = typing.get_type_hints(cls)
         names = [f.name for f in dataclasses.fields(cls) if f.init and f.name not in given]
-        self._reject_unknown(names)
+        # A field in ``given`` may still be a key of the table: the caller read it (an optional
+        # key, say), so it is known.
+        self._reject_unknown([*names, *(g for g in given if g in self._data)])
         values: dict[str, object] = dict(given)
         for name in names:
             kind = hints[name]

@@ -3,7 +3,7 @@
 //   orders:     [orderId, buyerId, placedAt, amount, deliveredAt, refundedAt, refundReason,
 //                returned, reviews [[at, rating, reviewId]], complaints [[at, reason]],
 //                inspections [[at, kind, passed]]] for orders placed in ($since, $asOf]
-//   buyers:     [buyerId, weight, level] for the buyers of those orders: the anti-gaming weight
+//   buyers:     [buyerId, weight, level, credibility] for the buyers of those orders: the anti-gaming weight
 //               stored on the Buyer and the level of the buyer's TRUST toward this host
 //   penalties:  [at, severity, code] in ($violationSince, $asOf]
 //   reports:    confirmation times of confirmed false-ad reports against it (hosts; [] for shops)
@@ -24,7 +24,7 @@ CALL (x) {
 CALL (x, buyerNodes) {
   UNWIND buyerNodes AS b
   OPTIONAL MATCH (b)-[t:TRUST]->(x)
-  RETURN collect([b.id, b.weight, t.level]) AS buyers
+  RETURN collect([b.id, b.weight, t.level, b.credibility]) AS buyers
 }
 CALL (x) {
   MATCH (p:Penalty)-[:PENALIZES]->(x)

@@ -159,18 +159,20 @@ def cmd_propagate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_rings(args: argparse.Namespace, settings: Settings) -> int:
-    """Find brushing rings (scoring/rings.py); with --truth, score them against a seed's planted
-    rings; with --apply, mark their members so that the next rescore caps their weight."""
+    """Find brushing rings (scoring/rings.py) and lockstep groups (scoring/lockstep.py); with
+    --truth, score them against a seed's planted rings and attack accounts; with --apply, mark
+    their members so that the next rescore caps their weight."""
     planted: list[str] | None = None
     if args.truth:
         try:
             truth = json.loads(Path(args.truth).read_text())
             planted = [b for ring in truth["rings"] for b in ring["buyerIds"]]
+            planted += [b for attack in truth.get("attacks", ()) for b in attack["buyerIds"]]
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise BadInput("truth", f"cannot read the ground truth {args.truth}: {exc}") from exc
     with trustgraph(settings) as tg:
-        rings, marked = tg.rings(apply=args.apply)
-    found = sorted({b for r in rings for b in r.members})
+        rings, groups, marked = tg.rings(apply=args.apply)
+    found = sorted({b for r in rings for b in r.members} | {b for g in groups for b in g.members})
     result: dict[str, Any] = {
         "rings": [
             {
@@ -183,6 +185,19 @@ def cmd_rings(args: argparse.Namespace, settings: Settings) -> int:
             }
             for r in rings
         ],
+        "groups": [
+            {
+                "id": g.id,
+                "targetKind": g.target_kind,
+                "targetId": g.target_id,
+                "size": len(g.members),
+                "expected": round(g.expected, 3),
+                "pValue": g.p_value,
+                "reason": g.reason(),
+                "members": list(g.members),
+            }
+            for g in groups
+        ],
         "buyersFlagged": len(found),
         "applied": marked,
     }
@@ -193,7 +208,7 @@ def cmd_rings(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(result, indent=2))
         return 0
     print(
-        f"{len(rings)} rings, {len(found):,} buyers flagged"
+        f"{len(rings)} rings, {len(groups)} lockstep groups, {len(found):,} buyers flagged"
         + (
             f"; {marked:,} marked (run trustgraph rescore to apply their weight)"
             if args.apply
@@ -202,6 +217,8 @@ def cmd_rings(args: argparse.Namespace, settings: Settings) -> int:
     )
     for r in rings:
         print(f"  {r.id}: {len(r.members)} accounts, score {r.score:.2f}")
+    for g in groups:
+        print(f"  {g.id}: {g.reason()}")
     if planted is not None:
         print(
             f"against {args.truth}: precision {result['precision']:.3f}, recall "

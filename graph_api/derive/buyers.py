@@ -111,13 +111,21 @@ def weigh_buyer(
     """The buyer's anti-gaming weight from all of its orders and interactions."""
     orders = [o for p in pairs if p.target_kind == SHOP for o in p.orders]
     interactions = [i.at for i in record.interactions]
+    sessions = [(i.host_id, i.at, i.value) for i in record.interactions if i.kind == WATCHED]
     weight = buyer_weight(
-        record.buyer_id, record.registered_at, orders, interactions, policy.buyers, as_of
+        record.buyer_id,
+        record.registered_at,
+        orders,
+        interactions,
+        policy.buyers,
+        as_of,
+        watch_sessions=sessions,
     )
     ring = record.ring_id
     if ring is not None and weight.weight > policy.rings.member_weight:
         # A member of a detected brushing ring (scoring/rings.py): its evidence counts at most
-        # rings.member_weight, whatever the account's own signals say.
+        # rings.member_weight, whatever the account's own signals say; so do its claims.
+        cap = policy.rings.member_weight
         return BuyerWeight(
             weight.buyer_id,
             policy.rings.member_weight,
@@ -126,10 +134,11 @@ def weigh_buyer(
                 *weight.reasons,
                 (
                     "RING",
-                    f"member of the brushing ring {ring} "
+                    f"member of the {'lockstep group' if ring.startswith('lockstep/') else 'brushing ring'} {ring} "
                     f"(weight at most {policy.rings.member_weight:g})",
                 ),
             ),
+            min(cap, weight.claim_weight),
         )
     return weight
 
@@ -177,6 +186,7 @@ def weight_row(w: BuyerWeight, as_of: int) -> dict[str, Any]:
         "weight": w.weight,
         "signals": list(w.signals),
         "reasons": [message for _, message in w.reasons],
+        "credibility": w.credibility,
         "asOf": as_of,
     }
 

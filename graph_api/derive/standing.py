@@ -44,10 +44,13 @@ def facts_since(policy: Policy, as_of: int) -> tuple[int, int]:
 def entity_facts(record: EntityRecord) -> tuple[EntityFacts, dict[str, str]]:
     """EntityFacts and the stored level of each buyer's trust toward the entity."""
     weights: dict[str, float] = {}
+    claims: dict[str, float] = {}
     levels: dict[str, str] = {}
     for b in record.buyers:
         if b.weight is not None and b.weight < 1.0:
             weights[b.buyer_id] = b.weight
+        if b.credibility is not None and b.credibility < (1.0 if b.weight is None else b.weight):
+            claims[b.buyer_id] = b.credibility
         if b.level is not None:
             levels[b.buyer_id] = b.level
     facts = EntityFacts(
@@ -60,6 +63,7 @@ def entity_facts(record: EntityRecord) -> tuple[EntityFacts, dict[str, str]]:
         rights=record.rights,
         registered_at=record.registered_at,
         buyer_weights=dict(sorted(weights.items())),
+        claim_weights=dict(sorted(claims.items())),
     )
     return facts, levels
 

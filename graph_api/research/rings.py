@@ -1,9 +1,10 @@
-"""Brushing rings over the stored graph: read the candidates, detect
-(:mod:`scoring.rings`), mark."""
+"""Brushing rings and lockstep groups over the stored graph: read the weighed accounts, detect
+(:mod:`scoring.rings`, :mod:`scoring.lockstep`), mark."""
 
 from __future__ import annotations
 
 from graph_api.store import Store
+from scoring.lockstep import Account, LockstepGroup, detect_lockstep
 from scoring.policy import Policy
 from scoring.rings import Candidate, Ring, detect_rings
 
@@ -11,8 +12,21 @@ from scoring.rings import Candidate, Ring, detect_rings
 def find_rings(store: Store, policy: Policy, as_of: int | None = None) -> list[Ring]:
     """Brushing rings in the graph (scoring/rings.py), from the stored buyer weights and signals
     (so after a rescore), as of ``as_of`` (default: the graph's clock)."""
+    return find_groups(store, policy, as_of)[0]
+
+
+def find_groups(
+    store: Store, policy: Policy, as_of: int | None = None
+) -> tuple[list[Ring], list[LockstepGroup]]:
+    """Brushing rings and, if the policy has ``[lockstep]``, lockstep groups (over every account
+    with a weight below 1, in rolling windows over the whole history), from one read."""
     at = as_of if as_of is not None else (store.latest_event_at() or 0)
-    return detect_rings(ring_candidates(store), policy.rings, at)
+    candidates = ring_candidates(store)
+    rings = detect_rings(candidates, policy.rings, at)
+    if policy.lockstep is None:
+        return rings, []
+    accounts = [Account(c.buyer_id, c.weight, c.orders) for c in candidates]
+    return rings, detect_lockstep(accounts, policy.lockstep, at)
 
 
 def ring_candidates(store: Store) -> list[Candidate]:
@@ -28,9 +42,19 @@ def ring_candidates(store: Store) -> list[Candidate]:
     ]
 
 
-def apply_rings(store: Store, rings: list[Ring]) -> int:
-    """Mark ring members on their Buyer nodes (replacing an earlier detection); a rescore then
-    caps their weight. Returns the number of buyers marked."""
-    rows = [{"buyerId": b, "ringId": r.id} for r in rings for b in r.members]
+def apply_rings(
+    store: Store, rings: list[Ring], groups: list[LockstepGroup] | tuple[()] = ()
+) -> int:
+    """Mark ring and lockstep-group members on their Buyer nodes (replacing an earlier
+    detection; a buyer in several is marked with the first: rings, then groups by id); a rescore
+    then caps their weight. Returns the number of buyers marked."""
+    marks: dict[str, str] = {}
+    for r in rings:
+        for b in r.members:
+            marks.setdefault(b, r.id)
+    for g in groups:
+        for b in g.members:
+            marks.setdefault(b, g.id)
+    rows = [{"buyerId": b, "ringId": i} for b, i in sorted(marks.items())]
     store.write_all([("research/clear_rings", [{}]), ("research/mark_rings", rows)])
     return len(rows)

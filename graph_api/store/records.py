@@ -64,6 +64,7 @@ class EntityBuyer:
     buyer_id: str
     weight: float | None  # the stored anti-gaming weight (None: never weighed, counts 1.0)
     level: str | None  # the buyer's stored trust level toward the shop or host
+    credibility: float | None = None  # how much its claims count (None: as much as ``weight``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +175,8 @@ def entity_record(row: dict[str, Any], kind: str) -> EntityRecord:
             sorted((_entity_order(o, host_id, shop_id) for o in row["orders"]), key=_order_key)
         ),
         buyers=tuple(
-            EntityBuyer(b, None if w is None else float(w), level) for b, w, level in row["buyers"]
+            EntityBuyer(b, None if w is None else float(w), level, None if c is None else float(c))
+            for b, w, level, c in row["buyers"]
         ),
         penalties=tuple(
             sorted(

@@ -1,4 +1,5 @@
-"""Throwaway-account weights: each signal, their sum, the floor, as-of, and determinism."""
+"""Throwaway-account weights under policy v1: each signal, their sum, the floor, the month of
+history that wipes them, as-of, and determinism. (v2's lifetime weights: test_lifetime_weight.)"""
 
 from __future__ import annotations
 
@@ -9,11 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scoring.buyer_weight import SIGNALS, buyer_weight, load_buyer_weight_policy
+from scoring.buyer_weight import SIGNALS as ALL_SIGNALS
+from scoring.buyer_weight import buyer_weight, load_buyer_weight_policy
 from scoring.facts import MS_PER_DAY, Complaint, OrderFact
-from scoring.policy import default_policy, default_policy_text
+from scoring.policy import default_policy_text, parse_policy
+from tests.unit.entity_constants import POLICY_FILE
 
-POLICY = default_policy().buyers
+V1 = parse_policy(POLICY_FILE.read_text(encoding="utf-8"))
+POLICY = V1.buyers
+SIGNALS = tuple(s for s in ALL_SIGNALS if s != "OUT_OF_ROOM")  # v1 has no OUT_OF_ROOM
 T0 = 1_700_000_000_000
 
 
@@ -70,7 +75,7 @@ def test_a_brushing_account_shows_every_signal_and_ends_at_the_floor():
     w = weigh(orders, registered=-1, interactions=())
     assert w.signals == SIGNALS
     assert w.weight == POLICY.min_weight
-    assert w.weight < default_policy().entity.metrics.min_buyer_weight
+    assert w.weight < V1.entity.metrics.min_buyer_weight
 
 
 @pytest.mark.parametrize(
@@ -93,7 +98,7 @@ def test_each_signal_alone_costs_its_penalty(signal, kwargs, orders):
 
 
 def test_no_single_signal_excludes_a_buyer_from_metrics():
-    cut = default_policy().entity.metrics.min_buyer_weight
+    cut = V1.entity.metrics.min_buyer_weight
     for s in SIGNALS:
         assert 1.0 - getattr(POLICY, f"{s.lower()}_penalty") > cut
 

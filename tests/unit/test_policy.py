@@ -7,7 +7,7 @@ from scoring.policy import default_policy, default_policy_text, parse_policy
 
 def test_shipped_policy_parses_with_one_version():
     policy = default_policy()
-    assert policy.version == policy.trust.version == policy.entity.version == "v1"
+    assert policy.version == policy.trust.version == policy.entity.version == "v2"
     assert {b.name for b in policy.entity.badges} >= {
         "TRUST_PURCHASE",
         "QUALITY_MERCHANT",

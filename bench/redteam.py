@@ -1,0 +1,289 @@
+"""The red-team benchmark (issue 11): every attack family of ``trustgraph seed --attacks`` planted
+on seeded platforms, each at two sizes, against the policy in force (v1) and the default (v2).
+
+For each platform size and attack size, one world with every family (each on a shop of its own,
+so their results do not mix) and its control (the same seed without attacks). Each world is
+imported into an empty graph and derived as a user would: ``rescore``, ``rings --apply``,
+``rescore`` again, under v1 and then under v2. Measured, per family:
+
+* what it bought: badges and boost tier of its target against the control, and the best level
+  any of its accounts reached (review bombing: the badges its victim lost against the control);
+* detection over attack accounts: an account is *flagged* when its evidence no longer counts in
+  shop and host metrics (weight below ``metrics.min_buyer_weight``, a ring or lockstep cap
+  included); precision and recall per family and overall;
+* cost: yuan spent per badge bought;
+
+and over the legitimate population (organic buyers, entities that are neither attacked nor
+victims): pairs whose level differs between v1 and v2, and badge holders under v1 that lose a
+badge under v2 (as ``trustgraph simulate`` would count them).
+
+    python -m bench.redteam [--buyers 3000,20000] [--attack-sizes small,large] [--seed 7]
+
+It writes the ``redteam`` section of bench/out/results.json and rewrites docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.graph import OUT, ROOT, fresh, settings_for_bench
+from bench.report import write_report
+from graph_api.derive.passes import evaluate_standings, score_buyers, standing_records
+from graph_api.derive.rebuild import rescore_all
+from graph_api.ingest import Ingester, import_jsonl
+from graph_api.research.rings import apply_rings, find_groups
+from graph_api.seed import SeedConfig, generate, write_jsonl
+from graph_api.seed.config import ATTACK_FAMILIES
+from graph_api.store import Store
+from scoring.policy import Policy, default_policy, parse_policy
+
+LEVELS = ("STRANGER", "ACQUAINTANCE", "REGULAR")
+V1 = ROOT / "scoring" / "policies" / "v1.toml"
+
+
+def world(buyers: int, seed: int, attack_size: str | None) -> tuple[Path, dict[str, Any]]:
+    """The seeded file and its truth (cached under bench/out)."""
+    name = f"redteam-seed{seed}-buyers{buyers}-{attack_size or 'control'}"
+    path, truth_path = OUT / f"{name}.jsonl", OUT / f"{name}.truth.json"
+    if not path.exists() or not truth_path.exists():
+        OUT.mkdir(parents=True, exist_ok=True)
+        attacks = ATTACK_FAMILIES if attack_size else ()
+        config = SeedConfig(
+            seed=seed, buyers=buyers, attacks=attacks, attack_size=attack_size or "small"
+        )
+        events, report = generate(config)
+        write_jsonl(events, str(path.with_suffix(".tmp")))
+        path.with_suffix(".tmp").rename(path)
+        truth_path.write_text(json.dumps(report.to_dict()))
+    return path, json.loads(truth_path.read_text())
+
+
+def derive(store: Store, policy: Policy, as_of: int) -> dict[str, Any]:
+    """Derive as a user would (rescore, rings --apply, rescore) and read back what it decided:
+    per buyer its weight, per pair its level, per shop and host its badges and tier."""
+    rescore_all(store, policy, as_of)
+    rings, groups = find_groups(store, policy, as_of)
+    apply_rings(store, rings, groups)
+    rescore_all(store, policy, as_of)
+    weights: dict[str, float] = {}
+    levels: dict[tuple[str, str, str], str] = {}
+    for ids in store.id_pages("features/buyer_ids", 2000):
+        records = store.buyer_records(ids, as_of)
+        _, ws, trusts = score_buyers(records, ids, policy, as_of)
+        weights.update((w.buyer_id, w.weight) for w in ws)
+        levels.update(((t.buyer_id, t.target_kind, t.target_id), t.level) for t in trusts)
+    standings: dict[tuple[str, str], dict[str, Any]] = {}
+    for kind, ids_query in (("SHOP", "features/shop_ids"), ("HOST", "features/host_ids")):
+        for ids in store.id_pages(ids_query, 200):
+            records = standing_records(store, kind, ids, policy, as_of)
+            _, results = evaluate_standings(records, kind, policy, as_of)
+            for r in results:
+                standings[(kind, r.entity_id)] = {
+                    "badges": sorted(r.record["badges"]),
+                    "tier": r.record["tier"],
+                }
+    return {
+        "weights": weights,
+        "levels": levels,
+        "standings": standings,
+        "groups": len(groups),
+        "rings": len(rings),
+        "min_weight": policy.entity.metrics.min_buyer_weight,
+    }
+
+
+def load(store: Store, path: Path) -> int:
+    fresh(store)
+    import_jsonl(Ingester(store, 5000), path, OUT / "redteam.rejected.jsonl")
+    return store.latest_event_at() or 0
+
+
+TIERS = ("SUPPRESSED", "NORMAL", "STANDARD", "PREFERRED")
+
+
+def _tier_rank(tier: str | None) -> int:
+    return TIERS.index(tier) if tier in TIERS else 1
+
+
+def family_results(
+    truth: dict[str, Any], attacked: dict[str, Any], control: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """What each family bought under one policy, against the control under the same policy."""
+    rows = []
+    min_w = attacked["min_weight"]
+    for a in truth["attacks"]:
+        family, accounts = a["family"], a["buyerIds"]
+        flagged = [b for b in accounts if attacked["weights"].get(b, 1.0) < min_w]
+        best = max(
+            (
+                LEVELS.index(lv)
+                for (b, _, _), lv in attacked["levels"].items()
+                if b in set(accounts)
+            ),
+            default=0,
+        )
+        row: dict[str, Any] = {
+            "family": family,
+            "accounts": len(accounts),
+            "flagged": len(flagged),
+            "yuan": a["yuanSpent"],
+            "best_level": LEVELS[best],
+            "regular_accounts": len(
+                {b for (b, _, _), lv in attacked["levels"].items() if lv == "REGULAR"}
+                & set(accounts)
+            ),
+        }
+        if family == "review_bombing":
+            lost = []
+            for kind, key in (("SHOP", "victimShopId"), ("HOST", "victimHostId")):
+                before = set(control["standings"].get((kind, a[key]), {}).get("badges", ()))
+                after = set(attacked["standings"].get((kind, a[key]), {}).get("badges", ()))
+                lost += [f"{kind}:{b}" for b in sorted(before - after)]
+            row.update(target=f"{a['victimShopId']}/{a['victimHostId']}", badges_lost=lost)
+            row["bought"] = len(lost)
+        else:
+            gained, tier_up = [], False
+            for kind, key in (("SHOP", "shopId"), ("HOST", "hostId")):
+                before = control["standings"].get((kind, a[key]), {"badges": [], "tier": None})
+                after = attacked["standings"].get((kind, a[key]), {"badges": [], "tier": None})
+                gained += [
+                    f"{kind}:{b}" for b in sorted(set(after["badges"]) - set(before["badges"]))
+                ]
+                tier_up |= _tier_rank(after["tier"]) > _tier_rank(before["tier"])
+            row.update(target=f"{a['shopId']}/{a['hostId']}", badges_gained=gained, tier_up=tier_up)
+            row["bought"] = len(gained)
+        row["yuan_per_badge"] = round(a["yuanSpent"] / row["bought"], 2) if row["bought"] else None
+        rows.append(row)
+    return rows
+
+
+def detection(truth: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
+    attack = {b for a in truth["attacks"] for b in a["buyerIds"]}
+    rings = {b for r in truth.get("rings", ()) for b in r["buyerIds"]}
+    flagged = {b for b, w in state["weights"].items() if w < state["min_weight"]}
+    hit = len(flagged & attack)
+    # Planted brushing rings are attackers too (the older, naive family): not false positives.
+    false = len(flagged - attack - rings)
+    return {
+        "flagged": len(flagged),
+        "attack_accounts": len(attack),
+        "attack_flagged": hit,
+        "organic_flagged": false,
+        "precision": round(hit / (hit + false), 4) if hit + false else 1.0,
+        "recall": round(hit / len(attack), 4) if attack else 1.0,
+    }
+
+
+def collateral(truth: dict[str, Any], v1: dict[str, Any], v2: dict[str, Any]) -> dict[str, Any]:
+    """Legitimate pairs whose level moves from v1 to v2, and legitimate badge holders under v1
+    that lose a badge under v2."""
+    bad = {b for a in truth["attacks"] for b in a["buyerIds"]}
+    bad |= {b for r in truth.get("rings", ()) for b in r["buyerIds"]}
+    touched = set()
+    for a in truth["attacks"]:
+        for key in ("shopId", "victimShopId"):
+            if a.get(key):
+                touched.add(("SHOP", a[key]))
+        for key in ("hostId", "victimHostId"):
+            if a.get(key):
+                touched.add(("HOST", a[key]))
+    pairs = moved = 0
+    shifts: Counter[str] = Counter()
+    for key, level in v1["levels"].items():
+        if key[0] in bad or (key[1], key[2]) in touched:
+            continue
+        pairs += 1
+        after = v2["levels"].get(key, "STRANGER")
+        if after != level:
+            moved += 1
+            shifts[f"{level}->{after}"] += 1
+    holders = lost = 0
+    for key, s in v1["standings"].items():
+        if key in touched or not s["badges"]:
+            continue
+        holders += 1
+        if set(s["badges"]) - set(v2["standings"].get(key, {}).get("badges", ())):
+            lost += 1
+    return {
+        "pairs": pairs,
+        "pairs_moved": moved,
+        "pairs_moved_share": round(moved / pairs, 4) if pairs else 0.0,
+        "shifts": dict(shifts),
+        "badge_holders": holders,
+        "holders_losing": lost,
+        "holders_losing_share": round(lost / holders, 4) if holders else 0.0,
+    }
+
+
+def run_case(store: Store, buyers: int, attack_size: str, seed: int) -> dict[str, Any]:
+    policies = {"v1": parse_policy(V1.read_text(), str(V1)), "v2": default_policy()}
+    started = time.perf_counter()
+    control_path, _ = world(buyers, seed, None)
+    attacked_path, truth = world(buyers, seed, attack_size)
+    controls = {}
+    as_of = load(store, control_path)
+    for name, policy in policies.items():
+        controls[name] = derive(store, policy, as_of)
+    attacked = {}
+    as_of = load(store, attacked_path)
+    for name, policy in policies.items():
+        attacked[name] = derive(store, policy, as_of)
+    case: dict[str, Any] = {
+        "buyers": buyers,
+        "attack_size": attack_size,
+        "seed": seed,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    for name in policies:
+        case[name] = {
+            "families": family_results(truth, attacked[name], controls[name]),
+            "detection": detection(truth, attacked[name]),
+            "groups": attacked[name]["groups"],
+            "rings": attacked[name]["rings"],
+        }
+    case["collateral"] = collateral(truth, attacked["v1"], attacked["v2"])
+    return case
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--buyers", default="3000,20000", help="platform sizes, comma-separated")
+    parser.add_argument("--attack-sizes", default="small,large")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--report", default=str(ROOT / "docs" / "benchmarks.md"))
+    args = parser.parse_args()
+    sizes = [int(x) for x in args.buyers.split(",") if x.strip()]
+    attack_sizes = [x.strip() for x in args.attack_sizes.split(",") if x.strip()]
+    settings, launcher = settings_for_bench()
+    results_path = OUT / "results.json"
+    results: dict[str, Any] = json.loads(results_path.read_text()) if results_path.exists() else {}
+    cases = []
+    try:
+        with Store(settings) as store:
+            for buyers in sizes:
+                for attack_size in attack_sizes:
+                    case = run_case(store, buyers, attack_size, args.seed)
+                    cases.append(case)
+                    print(json.dumps(case["v2"]["detection"]), file=sys.stderr)
+    finally:
+        if launcher is not None:
+            launcher.stop()
+    results["redteam"] = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cases": cases,
+    }
+    OUT.mkdir(parents=True, exist_ok=True)
+    results_path.write_text(json.dumps(results, indent=2, sort_keys=True))
+    if "machine" in results:
+        write_report(results, Path(args.report))
+
+
+if __name__ == "__main__":
+    main()
