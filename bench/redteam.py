@@ -28,7 +28,9 @@ import argparse
 import json
 import sys
 import time
+import tracemalloc
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -38,11 +40,14 @@ from bench.report import write_report
 from graph_api.derive.passes import evaluate_standings, score_buyers, standing_records
 from graph_api.derive.rebuild import rescore_all
 from graph_api.ingest import Ingester, import_jsonl
-from graph_api.research.rings import apply_rings, find_groups
+from graph_api.research.rings import apply_rings, find_groups, ring_candidates
 from graph_api.seed import SeedConfig, generate, write_jsonl
 from graph_api.seed.config import ATTACK_FAMILIES
 from graph_api.store import Store
+from scoring.fraudar import dense_blocks, detect_dense
+from scoring.lockstep import Account, detect_lockstep
 from scoring.policy import Policy, default_policy, parse_policy
+from scoring.rings import Candidate, detect_rings
 
 LEVELS = ("STRANGER", "ACQUAINTANCE", "REGULAR")
 V1 = ROOT / "scoring" / "policies" / "v1.toml"
@@ -72,18 +77,31 @@ def derive(store: Store, policy: Policy, as_of: int) -> dict[str, Any]:
     rings, groups = find_groups(store, policy, as_of)
     apply_rings(store, rings, groups)
     rescore_all(store, policy, as_of)
+    blocks = dense_blocks(
+        (
+            (c.buyer_id, f"{kind}:{target}", 1.0)
+            for c in ring_candidates(store)
+            for shop, host, _ in c.orders
+            for kind, target in (("SHOP", shop), ("HOST", host))
+        ),
+        blocks=10,
+    )
     weights: dict[str, float] = {}
+    signals: dict[str, list[str]] = {}
+    groups_of: dict[str, str] = {}
     levels: dict[tuple[str, str, str], str] = {}
     for ids in store.id_pages("features/buyer_ids", 2000):
         records = store.buyer_records(ids, as_of)
+        groups_of.update((r.buyer_id, r.ring_id) for r in records if r.ring_id is not None)
         _, ws, trusts = score_buyers(records, ids, policy, as_of)
         weights.update((w.buyer_id, w.weight) for w in ws)
+        signals.update((w.buyer_id, list(w.signals)) for w in ws if w.signals)
         levels.update(((t.buyer_id, t.target_kind, t.target_id), t.level) for t in trusts)
     standings: dict[tuple[str, str], dict[str, Any]] = {}
     for kind, ids_query in (("SHOP", "features/shop_ids"), ("HOST", "features/host_ids")):
         for ids in store.id_pages(ids_query, 200):
-            records = standing_records(store, kind, ids, policy, as_of)
-            _, results = evaluate_standings(records, kind, policy, as_of)
+            facts = standing_records(store, kind, ids, policy, as_of)
+            _, results = evaluate_standings(facts, kind, policy, as_of)
             for r in results:
                 standings[(kind, r.entity_id)] = {
                     "badges": sorted(r.record["badges"]),
@@ -91,9 +109,12 @@ def derive(store: Store, policy: Policy, as_of: int) -> dict[str, Any]:
                 }
     return {
         "weights": weights,
+        "signals": signals,
+        "groups_of": groups_of,
         "levels": levels,
         "standings": standings,
         "groups": len(groups),
+        "blocks": [(b.accounts, b.columns, round(b.density, 3)) for b in blocks],
         "rings": len(rings),
         "min_weight": policy.entity.metrics.min_buyer_weight,
     }
@@ -105,7 +126,7 @@ def load(store: Store, path: Path) -> int:
     return store.latest_event_at() or 0
 
 
-TIERS = ("SUPPRESSED", "NORMAL", "STANDARD", "PREFERRED")
+TIERS = ("SUPPRESSED", "NONE", "STANDARD", "PREFERRED")
 
 
 def _tier_rank(tier: str | None) -> int:
@@ -170,8 +191,12 @@ def detection(truth: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
     flagged = {b for b, w in state["weights"].items() if w < state["min_weight"]}
     hit = len(flagged & attack)
     # Planted brushing rings are attackers too (the older, naive family): not false positives.
-    false = len(flagged - attack - rings)
+    organic = sorted(flagged - attack - rings)
+    false = len(organic)
     return {
+        "organic_examples": {
+            b: [*state["signals"].get(b, []), state["groups_of"].get(b, "")] for b in organic[:10]
+        },
         "flagged": len(flagged),
         "attack_accounts": len(attack),
         "attack_flagged": hit,
@@ -222,6 +247,15 @@ def collateral(truth: dict[str, Any], v1: dict[str, Any], v2: dict[str, Any]) ->
     }
 
 
+def _family(truth: dict[str, Any], buyer: str) -> str:
+    for a in truth["attacks"]:
+        if buyer in a["buyerIds"]:
+            return str(a["family"])
+    if any(buyer in r["buyerIds"] for r in truth.get("rings", ())):
+        return "ring"
+    return "organic"
+
+
 def run_case(store: Store, buyers: int, attack_size: str, seed: int) -> dict[str, Any]:
     policies = {"v1": parse_policy(V1.read_text(), str(V1)), "v2": default_policy()}
     started = time.perf_counter()
@@ -246,10 +280,69 @@ def run_case(store: Store, buyers: int, attack_size: str, seed: int) -> dict[str
             "families": family_results(truth, attacked[name], controls[name]),
             "detection": detection(truth, attacked[name]),
             "groups": attacked[name]["groups"],
+            "blocks": [
+                {
+                    "density": d,
+                    "columns": list(cols[:4]),
+                    "accounts": dict(Counter(_family(truth, a) for a in accounts)),
+                }
+                for accounts, cols, d in attacked[name]["blocks"]
+            ],
             "rings": attacked[name]["rings"],
         }
     case["collateral"] = collateral(truth, attacked["v1"], attacked["v2"])
     return case
+
+
+def platform_accounts(buyers: int, seed: int, prefix: str = "") -> list[Account]:
+    """Every buyer with orders of a seeded platform as a detection input, each weighing just below
+    every detector's ``max_member_weight``: the worst case, in which every account is looked at
+    (an honest platform has far fewer weighed accounts)."""
+    orders: dict[str, list[tuple[str, str, int]]] = {}
+    events, _ = generate(SeedConfig(seed=seed, buyers=buyers))
+    for e in events:
+        if e["type"] == "ORDER_PLACED":
+            orders.setdefault(prefix + e["buyerId"], []).append(
+                (prefix + e["shopId"], prefix + e["hostId"], int(e["at"]))
+            )
+    return [Account(b, 0.049, tuple(o)) for b, o in orders.items()]
+
+
+def _timed(row: dict[str, Any], name: str, fn: Callable[..., object], *args: object) -> None:
+    """Run ``fn(*args)`` twice: timed, then traced for its peak memory (MB; tracing slows Python
+    down, so the two are not measured in one run), into ``row``."""
+    started = time.perf_counter()
+    fn(*args)
+    row[f"{name}_seconds"] = round(time.perf_counter() - started, 2)
+    tracemalloc.start()
+    fn(*args)
+    row[f"{name}_peak_mb"] = round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
+    tracemalloc.stop()
+
+
+def scaling(buyers: int, seed: int) -> dict[str, Any]:
+    """Detection time and peak memory over every account of a platform and of twice it (a second
+    platform beside it, as the research section builds its 2x graph)."""
+    policy = default_policy()
+    assert policy.lockstep is not None and policy.dense is not None
+    one = platform_accounts(buyers, seed)
+    two = one + platform_accounts(buyers, seed + 1, "x")
+    runs = []
+    for label, accounts in (("1x", one), ("2x", two)):
+        as_of = max(t for a in accounts for _, _, t in a.orders)
+        edges = sum(len(a.orders) for a in accounts)
+        row: dict[str, Any] = {"graph": label, "accounts": len(accounts), "orders": edges}
+        candidates = [Candidate(a.buyer_id, a.weight, ("NEW_ACCOUNT",), a.orders) for a in accounts]
+        _timed(row, "rings", detect_rings, candidates, policy.rings, as_of)
+        _timed(row, "lockstep", detect_lockstep, accounts, policy.lockstep, as_of)
+        _timed(row, "dense", detect_dense, accounts, policy.dense, as_of)
+        runs.append(row)
+        print(json.dumps(row), file=sys.stderr)
+    ratios = {
+        name: round(runs[1][f"{name}_seconds"] / max(runs[0][f"{name}_seconds"], 1e-9), 2)
+        for name in ("rings", "lockstep", "dense")
+    }
+    return {"buyers": buyers, "seed": seed, "runs": runs, "ratios": ratios}
 
 
 def main() -> None:
@@ -257,6 +350,13 @@ def main() -> None:
     parser.add_argument("--buyers", default="3000,20000", help="platform sizes, comma-separated")
     parser.add_argument("--attack-sizes", default="small,large")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--scale-buyers",
+        type=int,
+        default=330_000,
+        help="platform size of the detection-scaling run (330,000 buyers: the research graph's "
+        "1.0M trust edges), 0 to skip",
+    )
     parser.add_argument("--report", default=str(ROOT / "docs" / "benchmarks.md"))
     args = parser.parse_args()
     sizes = [int(x) for x in args.buyers.split(",") if x.strip()]
@@ -279,6 +379,8 @@ def main() -> None:
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "cases": cases,
     }
+    if args.scale_buyers:
+        results["redteam"]["scaling"] = scaling(args.scale_buyers, args.seed)
     OUT.mkdir(parents=True, exist_ok=True)
     results_path.write_text(json.dumps(results, indent=2, sort_keys=True))
     if "machine" in results:

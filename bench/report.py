@@ -34,6 +34,8 @@ def write_report(results: dict[str, Any], path: Path) -> None:
         lines += _incremental_report(results["incremental"])
     if "research" in results:
         lines += _research_report(results["research"])
+    if "redteam" in results:
+        lines += _redteam_report(results["redteam"])
     if "service" in results:
         lines += _service_report(results["service"])
         plans = [
@@ -368,3 +370,61 @@ def _research_report(rs: dict[str, Any]) -> list[str]:
             f"{e['bytes'] / 2**20:,.0f} MiB | {e['peak_rss_mb']:,.0f} MB |"
         )
     return lines + [""]
+
+
+def _redteam_report(r: dict[str, Any]) -> list[str]:
+    """The red-team section (bench/redteam.py): what each attack family bought under v1 and v2."""
+    lines = [
+        "## Red team: attack families against v1 and v2",
+        "",
+        f"`python -m bench.redteam`, {r['date']}. Every family of `trustgraph seed --attacks` on "
+        "one seeded platform",
+        "(each on a shop of its own) against its control (the same seed without attacks), "
+        "derived as a user would",
+        "(rescore, `rings --apply`, rescore). Flagged: weight below `metrics.min_buyer_weight`.",
+        "",
+    ]
+    for c in r["cases"]:
+        lines += [
+            f"### {c['buyers']:,} buyers, {c['attack_size']} attacks (seed {c['seed']}, "
+            f"{c['seconds']:.0f} s)",
+            "",
+            "| family | accounts | yuan | v1: bought | v1: REGULAR accounts | v2: flagged "
+            "| v2: bought | v2: best level |",
+            "| --- | ---: | ---: | --- | ---: | ---: | --- | --- |",
+        ]
+        for f1, f2 in zip(c["v1"]["families"], c["v2"]["families"], strict=True):
+            lines.append(
+                f"| {f1['family']} | {f1['accounts']} | {f1['yuan']:,.0f} | {_bought(f1)} "
+                f"| {f1['regular_accounts']} | {f2['flagged']} | {_bought(f2)} "
+                f"| {f2['best_level']} |"
+            )
+        for name in ("v1", "v2"):
+            d = c[name]["detection"]
+            lines.append(
+                f"- {name} detection: {d['attack_flagged']} of {d['attack_accounts']} attack "
+                f"accounts flagged, {d['organic_flagged']} organic; "
+                f"precision {d['precision']:.3f}, recall {d['recall']:.3f} "
+                f"({c[name]['rings']} rings, {c[name]['groups']} "
+                "lockstep groups)"
+            )
+        col = c["collateral"]
+        lines += [
+            f"- collateral of v2 against v1: {col['pairs_moved']:,} of {col['pairs']:,} legitimate "
+            f"pairs change level ({col['pairs_moved_share']:.2%}: {col['shifts']}); "
+            f"{col['holders_losing']} of {col['badge_holders']} legitimate badge holders lose a "
+            f"badge ({col['holders_losing_share']:.1%})",
+            "",
+        ]
+    return lines
+
+
+def _bought(f: dict[str, Any]) -> str:
+    """What a family bought: badges gained (or, for review bombing, taken), a higher tier."""
+    got = f.get("badges_lost", f.get("badges_gained", []))
+    text = ", ".join(got) if got else "nothing"
+    if f.get("tier_up"):
+        text += " + higher tier"
+    if f["bought"]:
+        text += f" ({f['yuan_per_badge']:,.0f} yuan per badge)"
+    return text

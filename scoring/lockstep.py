@@ -12,9 +12,11 @@ the same time window, here with one page per group and the window rolling over t
 Algorithm, deterministic, over every weighed account (``Account``) as of ``as_of``:
 
 1. an account *depends* on a target (a shop, or a host's live room) when at least
-   ``min_dependence`` of its orders went there and its individual weight is below 1 (some
-   signal of :mod:`scoring.buyer_weight` fired: an honest buyer's loyalty is not suspicious on
-   its own, the groups look for the accounts a script would produce);
+   ``min_dependence`` of its orders went there and its individual weight is below
+   ``max_member_weight`` (signals of :mod:`scoring.buyer_weight` fired: an honest buyer's loyalty
+   is not suspicious on its own, and an honest newcomer with one weak signal who happened to
+   arrive in the same month must not be swept into the group; the groups look for the accounts a
+   script would produce, and turn "suspect" into "excluded");
 2. its *arrival* at the target is its first order there;
 3. for each target and each window of ``window_days`` starting at an arrival, the group is the
    dependent accounts that arrived in it; the platform's flow of dependent arrivals in the same
@@ -50,6 +52,7 @@ class LockstepPolicy:
     min_size: int = 5
     max_p_value: float = 1e-6
     prior_arrivals: float = 1.0
+    max_member_weight: float = 0.5
 
     def __post_init__(self) -> None:
         check_range(self.window_days, "lockstep.window_days", gt=0)
@@ -57,6 +60,7 @@ class LockstepPolicy:
         check_range(self.min_size, "lockstep.min_size", ge=2)
         check_range(self.max_p_value, "lockstep.max_p_value", gt=0, lt=1)
         check_range(self.prior_arrivals, "lockstep.prior_arrivals", gt=0)
+        check_range(self.max_member_weight, "lockstep.max_member_weight", gt=0, le=1)
 
 
 def load_lockstep_policy(document: Mapping[str, object]) -> LockstepPolicy | None:
@@ -120,14 +124,14 @@ def _arrivals(
     """(kind, target) -> sorted (arrival, buyer) of the accounts that depend on it."""
     found: dict[tuple[str, str], list[tuple[int, str]]] = {}
     for a in accounts:
-        if a.weight >= 1.0:
+        if a.weight >= policy.max_member_weight:
             continue
         orders = [o for o in a.orders if o[2] <= as_of]
         if not orders:
             continue
         n = len(orders)
         for kind, index in (("SHOP", 0), ("HOST", 1)):
-            counts = Counter(o[index] for o in orders)
+            counts: Counter[str] = Counter(str(o[index]) for o in orders)
             target, count = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))
             if count / n >= policy.min_dependence:
                 arrival = min(o[2] for o in orders if o[index] == target)

@@ -10,6 +10,7 @@ names the key path of anything missing, unknown, of the wrong type or out of ran
     [buyers]                       throwaway-account weights   scoring.buyer_weight
     [rings]                        brushing-ring detection     scoring.rings
     [lockstep]                     lockstep groups (v2)        scoring.lockstep
+    [dense]                        FRAUDAR dense blocks (v2)   scoring.fraudar
     [metrics] [badges.*] [boost]   shop and host rules   scoring.entity_policy
 
 Parsing is pure (text in, values out); reading the file is the caller's business.
@@ -23,6 +24,7 @@ from importlib import resources
 
 from scoring.buyer_weight import BuyerWeightPolicy, load_buyer_weight_policy
 from scoring.entity_policy import EntityPolicy, load_entity_policy
+from scoring.fraudar import DensePolicy, load_dense_policy
 from scoring.lockstep import LockstepPolicy, load_lockstep_policy
 from scoring.policy_reader import PolicyError, PolicyTable
 from scoring.rings import RingPolicy, load_ring_policy
@@ -30,7 +32,18 @@ from scoring.trust_policy import TrustPolicy, load_trust_policy
 
 DEFAULT_POLICY = "v2.toml"
 _KNOWN_TABLES = frozenset(
-    {"version", "description", "trust", "buyers", "rings", "lockstep", "metrics", "badges", "boost"}
+    {
+        "version",
+        "description",
+        "trust",
+        "buyers",
+        "rings",
+        "lockstep",
+        "dense",
+        "metrics",
+        "badges",
+        "boost",
+    }
 )
 
 
@@ -42,6 +55,7 @@ class Policy:
     entity: EntityPolicy
     rings: RingPolicy
     lockstep: LockstepPolicy | None = None  # None: no lockstep detection (v1)
+    dense: DensePolicy | None = None  # None: no dense-block detection (v1)
 
 
 def parse_policy(text: str, source: str = "policy") -> Policy:
@@ -57,6 +71,7 @@ def parse_policy(text: str, source: str = "policy") -> Policy:
         buyers = load_buyer_weight_policy(document)
         rings = load_ring_policy(document)
         lockstep = load_lockstep_policy(document)
+        dense = load_dense_policy(document)
         entity = load_entity_policy(document)
     except PolicyError as exc:
         raise exc.in_source(source) from None
@@ -67,6 +82,7 @@ def parse_policy(text: str, source: str = "policy") -> Policy:
         entity=entity,
         rings=rings,
         lockstep=lockstep,
+        dense=dense,
     )
 
 

@@ -188,11 +188,7 @@ def cmd_rings(args: argparse.Namespace, settings: Settings) -> int:
         "groups": [
             {
                 "id": g.id,
-                "targetKind": g.target_kind,
-                "targetId": g.target_id,
                 "size": len(g.members),
-                "expected": round(g.expected, 3),
-                "pValue": g.p_value,
                 "reason": g.reason(),
                 "members": list(g.members),
             }

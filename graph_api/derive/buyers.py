@@ -134,13 +134,19 @@ def weigh_buyer(
                 *weight.reasons,
                 (
                     "RING",
-                    f"member of the {'lockstep group' if ring.startswith('lockstep/') else 'brushing ring'} {ring} "
+                    f"member of the {_group_word(ring)} {ring} "
                     f"(weight at most {policy.rings.member_weight:g})",
                 ),
             ),
             min(cap, weight.claim_weight),
         )
     return weight
+
+
+def _group_word(group_id: str) -> str:
+    if group_id.startswith("lockstep/"):
+        return "lockstep group"
+    return "dense block" if group_id.startswith("dense/") else "brushing ring"
 
 
 def base_rate(kind: str, rights: Sequence[str], policy: Policy) -> float:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from graph_api.store import Store
+from scoring.fraudar import DenseGroup, detect_dense
 from scoring.lockstep import Account, LockstepGroup, detect_lockstep
 from scoring.policy import Policy
 from scoring.rings import Candidate, Ring, detect_rings
@@ -15,18 +16,25 @@ def find_rings(store: Store, policy: Policy, as_of: int | None = None) -> list[R
     return find_groups(store, policy, as_of)[0]
 
 
+Group = LockstepGroup | DenseGroup
+
+
 def find_groups(
     store: Store, policy: Policy, as_of: int | None = None
-) -> tuple[list[Ring], list[LockstepGroup]]:
-    """Brushing rings and, if the policy has ``[lockstep]``, lockstep groups (over every account
-    with a weight below 1, in rolling windows over the whole history), from one read."""
+) -> tuple[list[Ring], list[Group]]:
+    """Brushing rings and, as the policy asks (``[lockstep]``, ``[dense]``), lockstep groups (in
+    rolling windows over the whole history) and FRAUDAR's dense blocks, over every weighed
+    account, from one read."""
     at = as_of if as_of is not None else (store.latest_event_at() or 0)
     candidates = ring_candidates(store)
     rings = detect_rings(candidates, policy.rings, at)
-    if policy.lockstep is None:
-        return rings, []
     accounts = [Account(c.buyer_id, c.weight, c.orders) for c in candidates]
-    return rings, detect_lockstep(accounts, policy.lockstep, at)
+    groups: list[Group] = []
+    if policy.lockstep is not None:
+        groups += detect_lockstep(accounts, policy.lockstep, at)
+    if policy.dense is not None:
+        groups += detect_dense(accounts, policy.dense, at)
+    return rings, groups
 
 
 def ring_candidates(store: Store) -> list[Candidate]:
@@ -42,9 +50,7 @@ def ring_candidates(store: Store) -> list[Candidate]:
     ]
 
 
-def apply_rings(
-    store: Store, rings: list[Ring], groups: list[LockstepGroup] | tuple[()] = ()
-) -> int:
+def apply_rings(store: Store, rings: list[Ring], groups: list[Group] | tuple[()] = ()) -> int:
     """Mark ring and lockstep-group members on their Buyer nodes (replacing an earlier
     detection; a buyer in several is marked with the first: rings, then groups by id); a rescore
     then caps their weight. Returns the number of buyers marked."""

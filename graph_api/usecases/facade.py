@@ -23,7 +23,7 @@ from graph_api.policy import parse_candidate
 from graph_api.research.export import ExportFilter, ExportSummary, export
 from graph_api.research.funnel import compute_funnel
 from graph_api.research.propagation import GlobalTrust, propagate_stored
-from graph_api.research.rings import apply_rings, find_groups
+from graph_api.research.rings import Group, apply_rings, find_groups
 from graph_api.research.simulate import Simulation, simulate
 from graph_api.settings import Limits
 from graph_api.store import Store
@@ -32,7 +32,6 @@ from graph_api.usecases.reads import JourneyStep, Page, Reads, TrustColumns
 from scoring.funnel import Funnel
 from scoring.pair_trust import HOST, SHOP, PairTrust
 from scoring.policy import Policy
-from scoring.lockstep import LockstepGroup
 from scoring.rings import Ring
 
 Progress = Callable[[int], object]
@@ -260,7 +259,7 @@ class Trustgraph:
             progress=progress,
         )
 
-    def rings(self, *, apply: bool = False) -> tuple[list[Ring], list[LockstepGroup], int]:
+    def rings(self, *, apply: bool = False) -> tuple[list[Ring], list[Group], int]:
         """Brushing rings and lockstep groups in the graph, and how many accounts were marked
         (``apply``)."""
         rings, groups = find_groups(self.store, self.policy)

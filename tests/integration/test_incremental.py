@@ -113,9 +113,11 @@ def test_a_batch_is_scored_before_the_call_returns(store):
     ingester = Ingester(store, 100, deriver=Deriver(store, POLICY))
     setup = [
         {
+            # recorded when b1 left the room, 15 minutes after ordering: the order was placed
+            # while watching (policy v2's OUT_OF_ROOM)
             "eventId": "w",
             "type": "WATCHED",
-            "at": at(0),
+            "at": at(0.11),
             "buyerId": "b1",
             "hostId": "h1",
             "minutes": 30,
@@ -257,9 +259,10 @@ def test_a_brushing_ring_earns_its_shop_no_badge_and_no_boost(store):
 
 
 def test_a_weight_change_reaches_every_shop_and_host_of_the_buyer(store):
-    """A buyer with no live-room history buys at s1 through h1 (down-weighted), then watches
-    another host's live room: its weight rises, and s1's and h1's metrics, which no event of the
-    second batch names, are rescored with the new weight."""
+    """A buyer with no live-room history buys at s1 through h1 (down-weighted below the metrics'
+    cut-off: no interaction, a new account, an order from outside the room), then watches
+    another host's live room: its weight rises above the cut-off, and s1's and h1's metrics,
+    which no event of the second batch names, are rescored with the new weight."""
     ingester = Ingester(store, 100, deriver=Deriver(store, POLICY))
     ingester.ingest(
         [
@@ -276,10 +279,8 @@ def test_a_weight_change_reaches_every_shop_and_host_of_the_buyer(store):
             },
         ]
     )
-    weighted = standing(store, "SHOP", "s1")["explanation"]["metrics"]["orders"]
-    assert weighted == pytest.approx(
-        1 - POLICY.buyers.no_interaction_penalty - POLICY.buyers.new_account_penalty
-    )
+    metrics = standing(store, "SHOP", "s1")["explanation"]["metrics"]
+    assert (metrics["orders"], metrics["excluded_orders"]) == (0.0, 1)
     result = ingester.ingest(
         [
             {
@@ -295,4 +296,7 @@ def test_a_weight_change_reaches_every_shop_and_host_of_the_buyer(store):
     assert result.derived[0].shops == 1  # s1, reached through the buyer
     for kind, entity in (("SHOP", "s1"), ("HOST", "h1")):
         metrics = standing(store, kind, entity)["explanation"]["metrics"]
-        assert metrics["orders"] == pytest.approx(1 - POLICY.buyers.new_account_penalty)
+        assert POLICY.buyers.out_of_room_penalty is not None
+        assert metrics["orders"] == pytest.approx(
+            1 - POLICY.buyers.new_account_penalty - POLICY.buyers.out_of_room_penalty
+        )

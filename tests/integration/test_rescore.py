@@ -16,7 +16,8 @@ from graph_api.derive.standing import evaluate, facts_since
 from graph_api.ingest import Ingester
 from scoring.facts import Complaint, OrderFact, PairFacts, TimedValue
 from scoring.pair_trust import platform_trust, score_pair
-from scoring.policy import default_policy
+from scoring.policy import default_policy, parse_policy
+from tests.unit.entity_constants import POLICY_FILE as V1_FILE
 
 pytestmark = pytest.mark.integration
 
@@ -129,8 +130,10 @@ def test_rescore_twice_is_identical_and_plausible(seeded, derived_state, capsys)
 
 def test_feature_query_matches_hand_built_facts(store):
     """Four satisfied orders in three months from one host and shop, plus interactions: the
-    TRUST written by rescore is what score_pair gives for the same facts built by hand."""
-    policy = default_policy()
+    TRUST written by rescore is what score_pair gives for the same facts built by hand.
+    Under policy v1, where this buyer weighs 1 (its orders span a month), so score_pair's
+    default weight applies: the query is under test here, the weight in test_lifetime_weight."""
+    policy = parse_policy(V1_FILE.read_text(encoding="utf-8"), str(V1_FILE))
     rights = ["OFFICIAL_INSPECTION", "REFUND_WITHOUT_RETURN"]
     events = [
         {"eventId": "e-b", "type": "BUYER_REGISTERED", "at": at(0), "buyerId": "b1"},

@@ -69,6 +69,7 @@ def test_a_history_clears_the_new_account_signals_but_not_out_of_room():
     orders = [order(1, 60), order(2, 80), order(3, 100)]
     w = weigh(orders, registered=-1, interaction_days=[2, 9, 20, 33, 47])
     assert w.signals == ("OUT_OF_ROOM",)
+    assert BUYERS.out_of_room_penalty is not None
     assert w.weight == round(1 - BUYERS.out_of_room_penalty, 12)
 
 

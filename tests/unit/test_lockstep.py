@@ -7,11 +7,12 @@ import dataclasses
 import pytest
 
 from scoring.facts import MS_PER_DAY
-from scoring.lockstep import Account, detect_lockstep
+from scoring.lockstep import Account, LockstepPolicy, detect_lockstep
 from scoring.policy import default_policy
 
-POLICY = default_policy().lockstep
-assert POLICY is not None
+_LOCKSTEP = default_policy().lockstep
+assert _LOCKSTEP is not None
+POLICY: LockstepPolicy = _LOCKSTEP
 T0 = 1_700_000_000_000
 DAY = MS_PER_DAY
 
