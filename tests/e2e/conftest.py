@@ -25,7 +25,7 @@ KEYS = {
     "ADMIN": "adm-key-0123456789abcdef",
 }
 # What a role's key is bound to (only MERCHANT keys are): the shop and host of the tests' tiny
-# platforms (tests/e2e/test_roles.py, test_hints.py).
+# platforms (tests/e2e/test_roles.py, test_hints_by_role.py).
 BINDINGS = {"MERCHANT": "shop/s1+host/h1"}
 # TRUSTGRAPH_API_KEYS for all of them.
 API_KEYS = ",".join(

@@ -1,5 +1,5 @@
 """The role matrix, operation by role, over real HTTP (schema/permissions.py has the table). Who
-sees exact hints on the fields everyone may read is tested in test_hints.py."""
+sees exact hints on the fields everyone may read is tested in test_hints_by_role.py."""
 
 from __future__ import annotations
 
