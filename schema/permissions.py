@@ -2,16 +2,24 @@
 
 The matrix (also in docs/api.md, and tested operation by role in tests/e2e):
 
-    field                                         PUBLIC  RECOMMENDER  RESEARCHER  INGEST  ADMIN
-    shop, host, badges (public facts, badge,        yes      yes          yes        yes     yes
-      boost, metrics), shop.hosts, clock, policy
-    trust, trustBatch, trustChanged                  -       yes          yes         -      yes
-    buyer, journey, host.buyers, host.fanClub,       -        -           yes         -      yes
-      buyer.relations, neighbourhood, funnel,
-      trustRanking
-    recordEvents                                     -        -            -         yes     yes
-    simulatePolicy                                   -        -            -          -      yes
-    badgeChanged                                    yes      yes          yes        yes     yes
+    field                                  PUBLIC  MERCHANT  RECOMMENDER  RESEARCHER  INGEST  ADMIN
+    shop, host, badges (public facts,       yes     yes        yes         yes       yes    yes
+      badge, boost, metrics), shop.hosts,
+      clock, policy, badgeChanged
+    exact hints: badge details' missing      -     own (1)      -           -         -     yes
+      and failed rules, nextLevel (2)
+    trust, trustBatch, trustChanged          -       -         yes         yes        -     yes
+    buyer, journey, host.buyers,             -       -          -          yes        -     yes
+      host.fanClub, buyer.relations,
+      neighbourhood, funnel, trustRanking
+    recordEvents                             -       -          -           -        yes    yes
+    simulatePolicy                           -       -          -           -         -     yes
+
+(1) For the shops and hosts its key is bound to (``key:MERCHANT=shop/<id>+host/<id>``); for any
+other shop or host a MERCHANT sees what PUBLIC sees. (2) Whoever may read the field and is not
+shown the exact hints gets the coarse ones (``schema/hints.py``): the rule that fails and the
+direction of the fix, no figures. That is decided per shop or host, in the resolvers
+(``Caller.sees_exact_hints``), not by :func:`require`, since the field itself is public.
 
 No key at all where a role is needed is UNAUTHENTICATED; a key whose role is not allowed is
 FORBIDDEN. ADMIN may do everything.

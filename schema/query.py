@@ -58,7 +58,10 @@ class Query:
         answer = await run_sync(
             info.context.trustgraph.trust, str(buyer_id), _opt(host_id), _opt(shop_id), as_of
         )
-        return TrustRelation.of(answer.trust, answer.weight)
+        ctx = info.context
+        return TrustRelation.of(
+            answer.trust, answer.weight, ctx.caller, ctx.trustgraph.policy.trust
+        )
 
     @strawberry.field(
         description=(
@@ -121,7 +124,7 @@ class Query:
                 id=strawberry.ID(e["entityId"]),
                 kind=TargetKind(e["kind"]),
                 name=e["name"],
-                badge=badge_of(e["standing"]),
+                badge=badge_of(e["standing"], e["kind"], e["entityId"]),
                 boost=boost_of(e["standing"]),
             )
             for e in found
@@ -175,7 +178,9 @@ class Query:
                 )
                 for s in steps
             ],
-            current=TrustRelation.of(current, weight),
+            current=TrustRelation.of(
+                current, weight, info.context.caller, info.context.trustgraph.policy.trust
+            ),
         )
 
     @strawberry.field(

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from starlette.concurrency import run_in_threadpool
 from strawberry.dataloader import DataLoader
 
-from graph_api.auth import Role
+from graph_api.auth import Caller, Role
 from graph_api.settings import Settings
 from graph_api.usecases import ChangeFeed, Trustgraph
 
@@ -45,10 +45,14 @@ class Context:
     trustgraph: Trustgraph  # the use cases (graph_api.usecases.facade)
     feed: ChangeFeed
     settings: Settings
-    role: Role
+    caller: Caller  # the key's role and, for a MERCHANT, its shops and hosts
     request_id: str
     loaders: Loaders
     request: Any = None
     response: Any = None
     connection_params: Any = None  # a WebSocket's connection_init payload (strawberry sets it)
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def role(self) -> Role:
+        return self.caller.role

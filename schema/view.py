@@ -15,11 +15,11 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 
-from graph_api.auth import ROLE_SCOPE_KEY, KeyTable, Role, bearer
+from graph_api.auth import CALLER_SCOPE_KEY, PUBLIC_CALLER, Caller, KeyTable, bearer
 from schema.errors import classify
 from schema.runtime import Context
 
-ContextFactory = Callable[[Request | WebSocket, Any, Role], Context]
+ContextFactory = Callable[[Request | WebSocket, Any, Caller], Context]
 
 
 class GraphQLView(GraphQL):
@@ -40,7 +40,7 @@ class GraphQLView(GraphQL):
     # strawberry's GraphQL view is generic in its context but typed for None here:
     # ours is a Context.
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:  # type: ignore[override]
-        return self._context(request, response, request.scope.get(ROLE_SCOPE_KEY, Role.PUBLIC))
+        return self._context(request, response, request.scope.get(CALLER_SCOPE_KEY, PUBLIC_CALLER))
 
     async def process_result(self, request: Request, result: Any) -> Any:
         """Every HTTP answer's errors carry a code, including those strawberry produces before
@@ -63,12 +63,12 @@ class GraphQLView(GraphQL):
         )
         if header is not None:
             key = bearer(str(header))
-            role = self._keys.role_of(key) if key else None
-            if role is None:
+            caller = self._keys.caller_of(key) if key else None
+            if caller is None:
                 raise ConnectionRejectionError(
                     {"message": "unknown API key", "code": "UNAUTHENTICATED"}
                 )
-            context.role = role
+            context.caller = caller
             # Each operation on the connection gets its own context from the connection's scope.
-            context.request.scope[ROLE_SCOPE_KEY] = role
+            context.request.scope[CALLER_SCOPE_KEY] = caller
         return await super().on_ws_connect(context)

@@ -25,7 +25,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
-from graph_api.auth import Role
+from graph_api.auth import Caller
 from graph_api.derive import Deriver
 from graph_api.errors import StoreUnavailable
 from graph_api.ingest import Ingester
@@ -59,13 +59,13 @@ class Service:
         self.metrics = Metrics()
         self.schema_applied = False
 
-    def context(self, request: Request | WebSocket, response: Any, role: Role) -> Context:
+    def context(self, request: Request | WebSocket, response: Any, caller: Caller) -> Context:
         """The context of one GraphQL operation."""
         return Context(
             trustgraph=self.trustgraph,
             feed=self.feed,
             settings=self.settings,
-            role=role,
+            caller=caller,
             request_id=request_id_var.get() or "-",
             loaders=make_loaders(self.trustgraph),
             request=request,

@@ -1,6 +1,7 @@
 """The ASGI middleware every HTTP and WebSocket request goes through: a request id (the client's
 ``X-Request-ID`` or a new one, returned in the response and written in every log line), the API
-key turned into a role, the access log and the request metrics."""
+key turned into a caller (its role and, for a MERCHANT, the shops and hosts it is bound to), the
+access log and the request metrics."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import uuid
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from graph_api.auth import ROLE_SCOPE_KEY, KeyTable, bearer
+from graph_api.auth import CALLER_SCOPE_KEY, KeyTable, bearer
 from graph_api.errors import UNAUTHENTICATED
 from graph_api.service.logs import request_id_var
 from graph_api.service.metrics import Metrics
@@ -27,7 +28,8 @@ def _unauthenticated(message: str) -> JSONResponse:
 
 
 class RequestContextMiddleware:
-    """Request id, API key -> role, access log and metrics, for every HTTP and WebSocket request."""
+    """Request id, API key -> caller, access log and metrics, for every HTTP and WebSocket
+    request."""
 
     def __init__(self, app: ASGIApp, keys: KeyTable, metrics: Metrics) -> None:
         self.app = app
@@ -48,8 +50,8 @@ class RequestContextMiddleware:
         try:
             key = bearer(headers.get("authorization"))
             if key is not None:
-                role = self.keys.role_of(key) if key else None
-                if role is None:
+                caller = self.keys.caller_of(key) if key else None
+                if caller is None:
                     if scope["type"] == "http":
                         response = _unauthenticated(
                             "unknown API key: send Authorization: Bearer <key>, or no key "
@@ -61,7 +63,7 @@ class RequestContextMiddleware:
                         return
                     await send({"type": "websocket.close", "code": 4401})
                     return
-                scope[ROLE_SCOPE_KEY] = role
+                scope[CALLER_SCOPE_KEY] = caller
 
             async def send_with_id(message: Message) -> None:
                 if message["type"] == "http.response.start":

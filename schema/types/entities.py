@@ -146,7 +146,7 @@ def _entity_fields(e: dict[str, Any]) -> dict[str, Any]:
         name=e["name"],
         category=e["category"],
         registered_at=to_datetime(e["registeredAt"]),
-        badge=badge_of(st),
+        badge=badge_of(st, e["kind"], e["entityId"]),
         boost=boost_of(st),
         _standing=st,
     )

@@ -1,7 +1,9 @@
 """A shop's or host's standing as scored: its ``Badge`` (with per-badge ``BadgeDetail``), its
 traffic ``Boost`` and its ``Metrics``, made from the stored standing by ``badge_of``, ``boost_of``
 and ``metrics_of``. The standing's explanation (JSON text) is parsed lazily, once per standing,
-by ``Explanation``."""
+by ``Explanation``. A badge's hints (``BadgeDetail.missing``, and the sentences of the rules that
+fail) are exact for ADMIN and the shop's or host's own MERCHANT, coarse for everyone else
+(``schema/hints.py``)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,9 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
+from strawberry.types import Info
 
+from schema.hints import badge_reasons
 from schema.types.common import Reason, reasons, to_datetime
 from schema.types.enums import BadgeKind, BoostTier
 
@@ -23,9 +27,22 @@ class BadgeDetail:
     since: datetime | None
     failing_since: datetime | None
     grace_period_ends_at: datetime | None
-    reasons: list[Reason]
+    reasons: list[Reason] = strawberry.field(
+        description=(
+            "The lifecycle reason first, then every rule evaluated (<RULE>_MET or "
+            "<RULE>_NOT_MET). A rule that fails is described with its figures to ADMIN and to "
+            "the shop's or host's own MERCHANT key; to every other caller only by which rule "
+            "fails (a fixed sentence per rule, no count, rate, threshold or date)."
+        )
+    )
     missing: list[Reason] = strawberry.field(
-        description="What to fix, for a badge not held or held in grace."
+        description=(
+            "What to fix, for a badge not held or held in grace, one <RULE>_MISSING per failing "
+            'rule. Exact ("needs 9 more delivered orders in 90 days") for ADMIN and for the '
+            "shop's or host's own MERCHANT key; coarse for every other caller: the same codes, "
+            'with a fixed sentence per rule that gives the direction only ("needs more '
+            'delivered orders"), never a count, rate, threshold, gap or date.'
+        )
     )
 
 
@@ -60,14 +77,17 @@ class Badge:
     as_of: datetime | None
     policy_version: str | None
     _explanation: strawberry.Private[Explanation]
+    _kind: strawberry.Private[str]  # whose badge: SHOP or HOST, and its id (who sees exact hints)
+    _entity_id: strawberry.Private[str]
 
     @strawberry.field(
         description=(
-            "Every badge of the policy: held or not, since when, the "
-            "rules that fired, what is missing."
+            "Every badge of the policy: held or not, since when, the rules that fired, what is "
+            "missing (exact for ADMIN and the shop's or host's own MERCHANT, coarse otherwise)."
         )
     )
-    def details(self) -> list[BadgeDetail]:
+    def details(self, info: Info) -> list[BadgeDetail]:
+        exact = info.context.caller.sees_exact_hints(self._kind, self._entity_id)
         return [
             BadgeDetail(
                 badge=BadgeKind(b["badge"]),
@@ -76,8 +96,8 @@ class Badge:
                 since=to_datetime(b["since"]),
                 failing_since=to_datetime(b["failingSince"]),
                 grace_period_ends_at=to_datetime(b["gracePeriodEndsAt"]),
-                reasons=reasons(b["reasons"]),
-                missing=reasons(b["missing"]),
+                reasons=badge_reasons(b["reasons"], exact),
+                missing=badge_reasons(b["missing"], exact),
             )
             for b in self._explanation.get()["badges"]
             if b["badge"] in BadgeKind.__members__
@@ -167,7 +187,8 @@ def _exp(standing: dict[str, Any]) -> Explanation:
     return exp
 
 
-def badge_of(standing: dict[str, Any] | None) -> Badge:
+def badge_of(standing: dict[str, Any] | None, kind: str, entity_id: str) -> Badge:
+    """The badge of the shop or host ``kind``/``entity_id`` from its stored standing."""
     if not standing or standing.get("asOf") is None:
         return Badge(
             eligible=False,
@@ -177,6 +198,8 @@ def badge_of(standing: dict[str, Any] | None) -> Badge:
             as_of=None,
             policy_version=None,
             _explanation=_NOT_SCORED,
+            _kind=kind,
+            _entity_id=entity_id,
         )
     return Badge(
         eligible=bool(standing["eligible"]),
@@ -186,6 +209,8 @@ def badge_of(standing: dict[str, Any] | None) -> Badge:
         as_of=to_datetime(standing["asOf"]),
         policy_version=standing["policyVersion"],
         _explanation=_exp(standing),
+        _kind=kind,
+        _entity_id=entity_id,
     )
 
 

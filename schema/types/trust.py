@@ -1,6 +1,8 @@
 """Pair trust, what recommenders read: ``TrustRelation`` (one buyer toward one host or shop, with
 the evidence behind the score) and ``TrustBatch`` (stored trust toward many targets, as columns),
-with the JSON-array column scalars that ``schema.build_schema`` maps (``COLUMN_SCALARS``)."""
+with the JSON-array column scalars that ``schema.build_schema`` maps (``COLUMN_SCALARS``). What
+a relation says about its next level is exact for ADMIN only (and the target's own MERCHANT,
+which reads no trust today), coarse for everyone else (``schema/hints.py``)."""
 
 from __future__ import annotations
 
@@ -10,11 +12,14 @@ from typing import TYPE_CHECKING, NewType
 import strawberry
 from strawberry.types.scalar import ScalarDefinition
 
-from schema.types.common import Reason, reasons, to_datetime
+from graph_api.auth import Caller
+from schema.hints import pair_next_level, pair_reasons
+from schema.types.common import Reason, to_datetime
 from schema.types.enums import TargetKind, TrustLevel
 
 if TYPE_CHECKING:
     from scoring.pair_trust import PairTrust
+    from scoring.trust_policy import TrustPolicy
 
 
 @strawberry.type(
@@ -50,15 +55,31 @@ class TrustRelation:
     buyer_weight: float = strawberry.field(
         description="The buyer's anti-gaming weight (1 for an account with a history)."
     )
-    reasons: list[Reason]
+    reasons: list[Reason] = strawberry.field(
+        description=(
+            "The evidence behind the score and the level reached. LEVEL_STRANGER says what "
+            "ACQUAINTANCE needs: with the figures for ADMIN, otherwise only which requirements "
+            "fall short (score, evidence, satisfied orders, months), without numbers."
+        )
+    )
     next_level: str | None = strawberry.field(
-        description="What would move the pair up a level; null at REGULAR."
+        description=(
+            'What would move the pair up a level; null at REGULAR. Exact for ADMIN ("3 more '
+            'satisfied orders to become REGULAR"); coarse for every other caller: which of the '
+            "next level's requirements fall short, without numbers (\"more satisfied orders to "
+            'become REGULAR").'
+        )
     )
     as_of: datetime
     policy_version: str
 
     @classmethod
-    def of(cls, t: PairTrust, weight: float) -> TrustRelation:
+    def of(
+        cls, t: PairTrust, weight: float, caller: Caller, policy: TrustPolicy | None
+    ) -> TrustRelation:
+        """The relation as ``caller`` may see it; ``policy`` is the trust policy in force (the
+        coarse hints compare the pair with its thresholds)."""
+        exact = caller.sees_exact_hints(t.target_kind, t.target_id)
         return cls(
             buyer_id=strawberry.ID(t.buyer_id),
             target_id=strawberry.ID(t.target_id),
@@ -75,8 +96,8 @@ class TrustRelation:
             satisfied_orders=t.satisfied_orders,
             distinct_months=t.distinct_months,
             buyer_weight=weight,
-            reasons=reasons(t.reasons),
-            next_level=t.next_level,
+            reasons=pair_reasons(t, policy, exact),
+            next_level=pair_next_level(t, policy, exact),
             as_of=to_datetime(t.as_of),
             policy_version=t.policy_version,
         )

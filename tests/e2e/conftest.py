@@ -18,11 +18,19 @@ from graph_api.service.app import create_app
 from graph_api.settings import Settings
 
 KEYS = {
+    "MERCHANT": "mer-key-0123456789abcdef",
     "RECOMMENDER": "rec-key-0123456789abcdef",
     "RESEARCHER": "res-key-0123456789abcdef",
     "INGEST": "ing-key-0123456789abcdef",
     "ADMIN": "adm-key-0123456789abcdef",
 }
+# What a role's key is bound to (only MERCHANT keys are): the shop and host of the tests' tiny
+# platforms (tests/e2e/test_roles.py, test_hints_by_role.py).
+BINDINGS = {"MERCHANT": "shop/s1+host/h1"}
+# TRUSTGRAPH_API_KEYS for all of them.
+API_KEYS = ",".join(
+    f"{k}:{role}" + (f"={BINDINGS[role]}" if role in BINDINGS else "") for role, k in KEYS.items()
+)
 
 
 def _free_port() -> int:
@@ -107,7 +115,7 @@ class Client:
 
 @pytest.fixture(scope="session")
 def service_settings(neo4j_settings: Settings) -> Settings:
-    env = {"TRUSTGRAPH_API_KEYS": ",".join(f"{k}:{role}" for role, k in KEYS.items())}
+    env = {"TRUSTGRAPH_API_KEYS": API_KEYS}
     return neo4j_settings.with_overrides(api_keys=load_keys(env), change_poll_ms=100)
 
 

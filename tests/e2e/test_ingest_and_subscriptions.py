@@ -15,7 +15,7 @@ import pytest
 import websockets
 from websockets.typing import Subprotocol
 
-from tests.e2e.conftest import KEYS, _free_port
+from tests.e2e.conftest import API_KEYS, KEYS, _free_port
 
 pytestmark = pytest.mark.integration
 
@@ -165,8 +165,7 @@ async def _subscribe(
 def other_process(service_settings):
     """A second service, as its own process (`trustgraph serve`), on the same Neo4j."""
     port = _free_port()
-    keys = ",".join(f"{k}:{role}" for role, k in KEYS.items())
-    env = service_settings.child_environment(TRUSTGRAPH_API_KEYS=keys)
+    env = service_settings.child_environment(TRUSTGRAPH_API_KEYS=API_KEYS)
     proc = subprocess.Popen(
         [sys.executable, "-m", "graph_api.cli", "serve", "--port", str(port)],
         env=env,

@@ -1,4 +1,5 @@
-"""The role matrix, operation by role, over real HTTP (schema/permissions.py has the table)."""
+"""The role matrix, operation by role, over real HTTP (schema/permissions.py has the table). Who
+sees exact hints on the fields everyone may read is tested in test_hints_by_role.py."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from scoring.policy import default_policy, default_policy_text
 
 pytestmark = pytest.mark.integration
 
-ALL: set[str | None] = {None, "RECOMMENDER", "RESEARCHER", "INGEST", "ADMIN"}
+ROLES: list[str | None] = [None, "MERCHANT", "RECOMMENDER", "RESEARCHER", "INGEST", "ADMIN"]
+ALL: set[str | None] = set(ROLES)
 
 
 def _simulate_query() -> str:
@@ -33,6 +35,10 @@ OPERATIONS: dict[str, tuple[str, set[str | None]]] = {
     "host": ('{ host(id: "h1") { id badge { badges } } }', ALL),
     "shop.hosts": ('{ shop(id: "s1") { hosts { id } } }', ALL),
     "badges": ('{ badges(shopIds: ["s1"], hostIds: ["h1"]) { id } }', ALL),
+    "badge.details": (
+        '{ shop(id: "s1") { badge { details { reasons { code } missing { code message } } } } }',
+        ALL,
+    ),
     "clock": ("{ clock }", ALL),
     "policy": ("{ policy { version } }", ALL),
     "host.buyers": ('{ host(id: "h1") { buyers(first: 5) { totalCount } } }', EXPLORERS),
@@ -92,7 +98,7 @@ def tiny(_session_store):
 
 
 @pytest.mark.parametrize("operation", sorted(OPERATIONS))
-@pytest.mark.parametrize("role", [None, "RECOMMENDER", "RESEARCHER", "INGEST", "ADMIN"])
+@pytest.mark.parametrize("role", ROLES)
 def test_role_matrix(client, tiny, operation, role):
     query, allowed = OPERATIONS[operation]
     body = client.post(query, role=role).json()
@@ -104,11 +110,13 @@ def test_role_matrix(client, tiny, operation, role):
         assert codes == ["UNAUTHENTICATED" if role is None else "FORBIDDEN"], body
 
 
-def test_public_callers_never_see_buyer_ids(client, tiny):
-    """What PUBLIC may read carries no buyer-level data: nothing in the answers names b1."""
+@pytest.mark.parametrize("role", [None, "MERCHANT"])
+def test_public_callers_never_see_buyer_ids(client, tiny, role):
+    """What PUBLIC (and so MERCHANT, even for its own shop) may read carries no buyer-level data:
+    nothing in the answers names b1."""
     for operation, (query, allowed) in OPERATIONS.items():
         if None in allowed:
-            assert "b1" not in client.post(query).text, operation
+            assert "b1" not in client.post(query, role=role).text, operation
 
 
 def test_simulate_policy_rejects_a_bad_policy_by_key(client, tiny):
