@@ -1,0 +1,101 @@
+"""The red team on the real Neo4j, read through the service: every attack family of
+``trustgraph seed --attacks`` planted on one seeded platform (each on a shop of its own), derived
+as a user would (rescore, rings --apply, rescore), against its control (the same seed without
+attacks). Per family, read over GraphQL as a front end and a recommender would: no badge and no
+higher tier bought, no attack account REGULAR, the bombing victim's badges kept, and the family's
+accounts flagged (their weight below the metrics' cut-off)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from graph_api.derive import rescore_all
+from graph_api.research.rings import apply_rings, find_groups
+from graph_api.seed import SeedConfig, generate
+from graph_api.seed.config import ATTACK_FAMILIES
+from scoring.policy import default_policy
+from tests.platforms import seed_platform
+
+pytestmark = pytest.mark.integration
+
+POLICY = default_policy()
+CONFIG = SeedConfig(seed=7, buyers=3000)
+TIERS = ("SUPPRESSED", "NONE", "STANDARD", "PREFERRED")
+
+CARDS = """query($s: [ID!], $h: [ID!]) {
+  badges(shopIds: $s, hostIds: $h) { id kind badge { badges } boost { tier } }
+}"""
+BATCH = """query($b: ID!, $h: [ID!], $s: [ID!]) {
+  trustBatch(buyerId: $b, hostIds: $h, shopIds: $s) { targetIds levels }
+}"""
+WEIGHT = """query($b: ID!, $s: ID) { trust(buyerId: $b, shopId: $s) { buyerWeight } }"""
+
+
+def derive_as_a_user_would(store: Any) -> None:
+    clock = store.latest_event_at()
+    rings, groups = find_groups(store, POLICY, clock)
+    apply_rings(store, rings, groups)
+    rescore_all(store, POLICY, clock)
+
+
+def cards(client: Any, shops: list[str], hosts: list[str]) -> dict[tuple[str, str], Any]:
+    found = client.gql(CARDS, {"s": shops, "h": hosts}, role=None)["badges"]
+    return {(c["kind"], c["id"]): c for c in found if c}
+
+
+@pytest.fixture(scope="module")
+def worlds(client, _session_store) -> dict[str, Any]:
+    """The control's and the attacked platform's cards of every attack target and victim, and
+    the attacked platform (left in the graph for the per-account reads)."""
+    attacked_config = SeedConfig(seed=7, buyers=3000, attacks=ATTACK_FAMILIES)
+    events, report = generate(attacked_config)
+    for _ in events:  # the ground truth (which shops and hosts) fills in as they are drawn
+        pass
+    attacks = report.to_dict()["attacks"]
+    shops = sorted({a[k] for a in attacks for k in ("shopId", "victimShopId") if a.get(k)})
+    hosts = sorted({a[k] for a in attacks for k in ("hostId", "victimHostId") if a.get(k)})
+    seed_platform(_session_store, CONFIG)
+    derive_as_a_user_would(_session_store)
+    control = cards(client, shops, hosts)
+    seed_platform(_session_store, attacked_config)  # stays in the graph for the reads
+    derive_as_a_user_would(_session_store)
+    attacked = cards(client, shops, hosts)
+    return {"attacks": {a["family"]: a for a in attacks}, "attacked": attacked, "control": control}
+
+
+def badges(world: dict[tuple[str, str], Any], kind: str, entity: str) -> set[str]:
+    card = world.get((kind, entity))
+    return set(card["badge"]["badges"]) if card else set()
+
+
+def tier(world: dict[tuple[str, str], Any], kind: str, entity: str) -> int:
+    card = world.get((kind, entity))
+    return TIERS.index(card["boost"]["tier"]) if card else TIERS.index("NONE")
+
+
+@pytest.mark.parametrize("family", [f for f in ATTACK_FAMILIES if f != "review_bombing"])
+def test_no_family_buys_a_badge_a_tier_or_a_regular(client, worlds, family):
+    attack = worlds["attacks"][family]
+    for kind, entity in (("SHOP", attack["shopId"]), ("HOST", attack["hostId"])):
+        bought = badges(worlds["attacked"], kind, entity) - badges(worlds["control"], kind, entity)
+        assert not bought, f"{family} bought {bought} for {kind} {entity}"
+        assert tier(worlds["attacked"], kind, entity) <= tier(worlds["control"], kind, entity)
+    flagged = 0
+    for buyer in attack["buyerIds"]:
+        batch = client.gql(
+            BATCH, {"b": buyer, "h": [attack["hostId"]], "s": [attack["shopId"]]}, "RECOMMENDER"
+        )["trustBatch"]
+        assert "REGULAR" not in batch["levels"], f"{family} account {buyer} is REGULAR"
+        weight = client.gql(WEIGHT, {"b": buyer, "s": attack["shopId"]}, "RECOMMENDER")["trust"]
+        flagged += weight["buyerWeight"] < POLICY.entity.metrics.min_buyer_weight
+    assert flagged >= 0.9 * len(attack["buyerIds"]), f"{family}: {flagged} flagged"
+
+
+def test_review_bombing_takes_no_badge_from_a_clean_shop(worlds):
+    attack = worlds["attacks"]["review_bombing"]
+    assert badges(worlds["control"], "SHOP", attack["victimShopId"]), "a victim with a badge"
+    for kind, entity in (("SHOP", attack["victimShopId"]), ("HOST", attack["victimHostId"])):
+        lost = badges(worlds["control"], kind, entity) - badges(worlds["attacked"], kind, entity)
+        assert not lost, f"review bombing took {lost} from {kind} {entity}"
