@@ -15,7 +15,8 @@ What a batch touches (docs/trust-model.md, "Kept current"):
 * shops and hosts: every one an event names, the host and shop of every order an order event
   refers to, the host of every confirmed report; then, after the buyers are rescored, every
   shop and host toward which a touched buyer's level changed (its share of regulars moved), and
-  all of them for a buyer whose weight changed (its orders count differently).
+  all of them for a buyer whose weight or credibility changed (its orders or claims count
+  differently).
 
 Each pass runs in one write transaction that first takes the write locks of what it rescores
 (in id order, so that two batches cannot deadlock), then reads the facts: a concurrent batch that
@@ -184,12 +185,15 @@ def _trust_changes(
     before: list[dict[str, Any]], weights: list[BuyerWeight], trusts: list[PairTrust], as_of: int
 ) -> tuple[list[TrustChange], dict[str, set[str]]]:
     """The level changes of a buyer pass, and the shops and hosts they cascade to."""
-    old_weight = {r["buyerId"]: r["weight"] for r in before}
+    # What a shop's or host's metrics read of a buyer: its weight, and how much its claims count.
+    old_weight = {r["buyerId"]: (r["weight"], r["credibility"]) for r in before}
     old_level = {
         (r["buyerId"], kind, target): level for r in before for kind, target, level in r["trust"]
     }
     cascade: dict[str, set[str]] = {SHOP: set(), HOST: set()}
-    reweighted = {w.buyer_id for w in weights if old_weight.get(w.buyer_id) != w.weight}
+    reweighted = {
+        w.buyer_id for w in weights if old_weight.get(w.buyer_id) != (w.weight, w.credibility)
+    }
     changes: list[TrustChange] = []
     for p in trusts:
         previous = old_level.get((p.buyer_id, p.target_kind, p.target_id))

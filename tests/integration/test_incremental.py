@@ -300,3 +300,55 @@ def test_a_weight_change_reaches_every_shop_and_host_of_the_buyer(store):
         assert metrics["orders"] == pytest.approx(
             1 - POLICY.buyers.new_account_penalty - POLICY.buyers.out_of_room_penalty
         )
+
+
+def test_a_credibility_change_reaches_the_shop_the_buyer_complained_about(store):
+    """A buyer who ordered while watching (weight 1) but has no history yet complains about
+    the order: the claim counts little. Two more days in live rooms give it a history: its
+    weight stays 1, its credibility rises, and the shop's complaint metrics, which no event of
+    that batch names, are rescored; the incremental state still equals a full rebuild."""
+    ingester = Ingester(store, 100, deriver=Deriver(store, POLICY))
+
+    def watched(eid: str, day: float, host: str) -> dict[str, Any]:
+        return {
+            "eventId": eid,
+            "type": "WATCHED",
+            "at": at(day),
+            "buyerId": "b1",
+            "hostId": host,
+            "minutes": 30,
+        }
+
+    ingester.ingest(
+        [
+            {"eventId": "reg", "type": "BUYER_REGISTERED", "at": at(0), "buyerId": "b1"},
+            {
+                "eventId": "o1",
+                "type": "ORDER_PLACED",
+                "at": at(4),
+                "orderId": "o1",
+                "buyerId": "b1",
+                "hostId": "h1",
+                "shopId": "s1",
+                "amount": 120.0,
+            },
+            watched("w1", 4.01, "h1"),  # left the room 15 minutes after ordering
+            {"eventId": "d1", "type": "ORDER_DELIVERED", "at": at(6), "orderId": "o1"},
+            {
+                "eventId": "c1",
+                "type": "COMPLAINT_FILED",
+                "at": at(7),
+                "orderId": "o1",
+                "reason": "NOT_AS_DESCRIBED",
+            },
+        ]
+    )
+    metrics = standing(store, "SHOP", "s1")["explanation"]["metrics"]
+    unproven = POLICY.buyers.unproven_claim_factor  # a claim without a history behind it
+    assert (metrics["orders"], metrics["complaint_orders"]) == (1.0, unproven)
+    ingester.ingest([watched("w2", 9, "h2"), watched("w3", 12, "h2")])
+    metrics = standing(store, "SHOP", "s1")["explanation"]["metrics"]
+    assert (metrics["orders"], metrics["complaint_orders"]) == (1.0, 1.0)
+    before = standing(store, "SHOP", "s1")
+    rescore_all(store, POLICY, store.latest_event_at())
+    assert standing(store, "SHOP", "s1") == before
