@@ -103,9 +103,11 @@ def derive(store: Store, policy: Policy, as_of: int) -> dict[str, Any]:
             facts = standing_records(store, kind, ids, policy, as_of)
             _, results = evaluate_standings(facts, kind, policy, as_of)
             for r in results:
+                metrics = json.loads(r.record["explanation"])["metrics"]
                 standings[(kind, r.entity_id)] = {
                     "badges": sorted(r.record["badges"]),
                     "tier": r.record["tier"],
+                    "dependent_share": metrics.get("dependent_share"),
                 }
     return {
         "weights": weights,
@@ -178,7 +180,14 @@ def family_results(
                     f"{kind}:{b}" for b in sorted(set(after["badges"]) - set(before["badges"]))
                 ]
                 tier_up |= _tier_rank(after["tier"]) > _tier_rank(before["tier"])
-            row.update(target=f"{a['shopId']}/{a['hostId']}", badges_gained=gained, tier_up=tier_up)
+            row.update(
+                target=f"{a['shopId']}/{a['hostId']}",
+                badges_gained=gained,
+                tier_up=tier_up,
+                target_dependent_share=attacked["standings"]
+                .get(("SHOP", a["shopId"]), {})
+                .get("dependent_share"),
+            )
             row["bought"] = len(gained)
         row["yuan_per_badge"] = round(a["yuanSpent"] / row["bought"], 2) if row["bought"] else None
         rows.append(row)
@@ -230,10 +239,12 @@ def collateral(truth: dict[str, Any], v1: dict[str, Any], v2: dict[str, Any]) ->
             moved += 1
             shifts[f"{level}->{after}"] += 1
     holders = lost = 0
+    shares = []
     for key, s in v1["standings"].items():
         if key in touched or not s["badges"]:
             continue
         holders += 1
+        shares.append(v2["standings"].get(key, {}).get("dependent_share") or 0.0)
         if set(s["badges"]) - set(v2["standings"].get(key, {}).get("badges", ())):
             lost += 1
     return {
@@ -244,6 +255,11 @@ def collateral(truth: dict[str, Any], v1: dict[str, Any], v2: dict[str, Any]) ->
         "badge_holders": holders,
         "holders_losing": lost,
         "holders_losing_share": round(lost / holders, 4) if holders else 0.0,
+        # v2's share of new or single-target accounts in the legitimate holders' evidence
+        "holders_dependent_share_max": round(max(shares, default=0.0), 4),
+        "holders_dependent_share_median": round(sorted(shares)[len(shares) // 2], 4)
+        if shares
+        else 0.0,
     }
 
 

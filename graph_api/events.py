@@ -58,6 +58,8 @@ SHOP_RIGHTS = (
     "OFFICIAL_INSPECTION",
 )
 INSPECTION_KINDS = ("AUTHENTICITY", "DEVICE")
+# The platform's verdict on a dispute about an order (平台介入): the buyer's claim upheld, or not.
+RULINGS = ("FOR_BUYER", "FOR_SELLER")
 
 ID_MAX_LEN = 128
 # Ids are opaque to trustgraph but must be safe to log, index and show: printable ASCII
@@ -243,11 +245,19 @@ EVENT_TYPES: Mapping[str, Spec] = {
         {"hostId": _id, "shopId": _id},
     ),
     "INSPECTION_RECORDED": ({**_ORDER, "kind": _enum(INSPECTION_KINDS), "passed": _bool}, {}),
+    "DISPUTE_RULED": ({**_ORDER, "ruling": _enum(RULINGS)}, {}),
 }
 
 # Event types that name an existing order (checked against the graph at write time).
 ORDER_REFERENCING = frozenset(
-    {"ORDER_DELIVERED", "ORDER_REFUNDED", "REVIEW_POSTED", "COMPLAINT_FILED", "INSPECTION_RECORDED"}
+    {
+        "ORDER_DELIVERED",
+        "ORDER_REFUNDED",
+        "REVIEW_POSTED",
+        "COMPLAINT_FILED",
+        "INSPECTION_RECORDED",
+        "DISPUTE_RULED",
+    }
 )
 _ENVELOPE = ("eventId", "type", "at")
 

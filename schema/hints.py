@@ -61,6 +61,10 @@ BADGE_RULES: dict[str, tuple[str, str]] = {
         "needs fewer for-cause complaints",
     ),
     "REVIEW_SCORE": ("review score below what the badge needs", "needs better reviews"),
+    "DEPENDENT_SHARE": (
+        "more of its orders from new or single-target accounts than the badge allows",
+        "needs more orders from established buyers who also buy elsewhere",
+    ),
     "VIOLATION_SEVERITY": (
         "a violation above the severity the badge allows",
         "needs time without a violation above the severity the badge allows",

@@ -38,6 +38,7 @@ class EventInput:
     passed: bool | None = None
     severity: int | None = None
     code: str | None = None
+    ruling: str | None = None
 
 
 _JSON_NAMES = {

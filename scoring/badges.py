@@ -374,6 +374,25 @@ def _checks(
                 as_days,
             )
         )
+    if b.max_dependent_share is not None:
+        share = m.dependent_share
+        cap = b.max_dependent_share
+        msg = (
+            f"{_pct(share or 0.0)} of {_n(m.delivered_orders)} delivered orders in {days} days "
+            f"from new or single-target accounts (maximum {_pct(cap)})"
+        )
+        if share is None or share <= cap + _EPS:
+            out.append(_Check("DEPENDENT_SHARE", True, False, msg))
+        else:
+            # dependent / (delivered + k) <= cap: the orders of established buyers that would
+            # bring the share down to the cap.
+            hint = (
+                f"needs {_more(m.delivered_orders, m.dependent_delivered_orders / cap)} more "
+                f"delivered orders in {days} days from established buyers who also buy elsewhere"
+                if cap > 0
+                else "needs no orders from new or single-target accounts"
+            )
+            out.append(_Check("DEPENDENT_SHARE", False, False, msg, hint))
     if b.min_review_score is not None:
         target = b.min_review_score
         avg = "none" if m.review_average is None else f"{m.review_average:.2f}"

@@ -172,6 +172,10 @@ class BuyerWeight:
     # How much the buyer's claims against a shop or host count (see ``unproven_claim_factor``);
     # None: as much as its evidence, ``weight``.
     credibility: float | None = None
+    # How many shops and hosts the account bought from (as of): 1 is a single-target account,
+    # whose orders a shop's or host's badge may count only up to a share (policy v2).
+    shops: int = 0
+    hosts: int = 0
 
     @property
     def claim_weight(self) -> float:
@@ -231,10 +235,11 @@ def buyer_weight(
     )
     if not placed:
         return BuyerWeight(buyer_id, 1.0, (), ())
+    n_shops, n_hosts = len({o.shop_id for o in placed}), len({o.host_id for o in placed})
     first, last = placed[0].placed_at, placed[-1].placed_at
     span = policy.established_span_days
     if span is not None and last - first >= span * MS_PER_DAY:
-        return BuyerWeight(buyer_id, 1.0, (), ())
+        return BuyerWeight(buyer_id, 1.0, (), (), None, n_shops, n_hosts)
     interaction_days = {t // MS_PER_DAY for t in interaction_times if t <= as_of}
     history = policy.history_days is not None and len(interaction_days) >= policy.history_days
     fired: list[tuple[str, float, str]] = []
@@ -310,4 +315,6 @@ def buyer_weight(
         tuple(code for code, _, _ in fired),
         tuple((code, f"{message} (-{p:g})") for code, p, message in fired),
         credibility,
+        n_shops,
+        n_hosts,
     )

@@ -65,6 +65,10 @@ class EntityMetrics:
     inspections_passed: float
     inspection_pass_rate: float | None
     confirmed_false_ads: int
+    # Of the delivered orders, those from new (registered inside the evidence window) or
+    # single-target accounts (every order at this entity), weighted, and their share.
+    dependent_delivered_orders: float
+    dependent_share: float | None
     # after-sales window
     after_sales_orders: float
     refunds: float
@@ -154,7 +158,10 @@ def compute_metrics(
     with the buyer's *claim weight* ``facts.claim_weights.get(buyer, w)`` (policy v2: lower for an
     account without a history on the platform), and not at all below ``min_buyer_weight``, while
     the order itself still counts ``w`` in the denominators: a crowd of one-order accounts cannot
-    file a shop out of its badge (review bombing).
+    file a shop out of its badge (review bombing). A platform ruling on the order's dispute
+    (``DISPUTE_RULED``, by ``as_of``) replaces the claim's credibility with a verdict: FOR_BUYER
+    counts the claims at the buyer's full weight ``w`` (verified, not claimed), FOR_SELLER not at
+    all.
 
     Complexity: O(orders + complaints + inspections + reports + penalties), one pass.
     """
@@ -169,8 +176,12 @@ def compute_metrics(
     for_cause = FOR_CAUSE_REASONS
 
     first_day: dict[str, int] = {}  # buyer -> first day seen; -1 once a second day is seen
-    fc_buyers: set[str] = set()
-    cp_buyers: set[str] = set()
+    single = facts.single_target_buyers
+    registered = facts.buyer_registered
+    dependent = 0.0
+    # buyer -> the weight its claims counted with (a ruling can make one order count more)
+    fc_buyers: dict[str, float] = {}
+    cp_buyers: dict[str, float] = {}
     raw = excluded = 0
     n = delivered = 0.0
     insp = insp_ok = 0.0
@@ -197,6 +208,8 @@ def compute_metrics(
         d = o.delivered_at
         if d is not None and d <= as_of:
             delivered += w
+            if b in single or registered.get(b, start) > start:
+                dependent += w
         day = (t + offset) // MS_PER_DAY
         fd = first_day.get(b)
         if fd is None:
@@ -213,7 +226,10 @@ def compute_metrics(
             continue
         as_n += w
         cw = w
-        if cws:
+        ruled = o.ruling is not None and (o.ruled_at is None or o.ruled_at <= as_of)
+        if ruled:
+            cw = w if o.ruling == "FOR_BUYER" else 0.0
+        elif cws:
             c_w = cws.get(b)
             if c_w is not None:
                 cw = min(w, c_w) if c_w >= min_w else 0.0
@@ -222,14 +238,14 @@ def compute_metrics(
             refunds += w
             if o.refund_reason in for_cause and cw > 0.0:
                 fc_refunds += cw
-                fc_buyers.add(b)
+                fc_buyers[b] = max(cw, fc_buyers.get(b, 0.0))
             if o.returned:
                 returns += w
         if o.complaints and cw > 0.0:
             for c in o.complaints:
                 if c.at <= as_of and c.reason in for_cause:
                     complained += cw
-                    cp_buyers.add(b)
+                    cp_buyers[b] = max(cw, cp_buyers.get(b, 0.0))
                     break
         s = o.rating
         if s is not None and cw > 0.0:
@@ -240,9 +256,6 @@ def compute_metrics(
 
     def weight(b: str) -> float:  # only for buyers seen in the window, hence not excluded
         return min(1.0, bw.get(b, 1.0))
-
-    def claim_weight(b: str) -> float:  # only for buyers whose claims counted
-        return min(weight(b), cws.get(b, 1.0))
 
     buyers = repeat = 0.0
     if bw:
@@ -295,17 +308,19 @@ def compute_metrics(
         inspections_passed=insp_ok,
         inspection_pass_rate=_rate(insp_ok, insp),
         confirmed_false_ads=false_ads,
+        dependent_delivered_orders=dependent,
+        dependent_share=_rate(dependent, delivered),
         after_sales_orders=as_n,
         refunds=refunds,
         refund_rate=_rate(refunds, as_n),
         for_cause_refunds=fc_refunds,
         for_cause_refund_rate=_rate(fc_refunds, as_n),
-        for_cause_refund_buyers=sum(claim_weight(b) for b in sorted(fc_buyers)),
+        for_cause_refund_buyers=sum(fc_buyers[b] for b in sorted(fc_buyers)),
         returns=returns,
         return_rate=_rate(returns, as_n),
         complaint_orders=complained,
         complaint_rate=_rate(complained, as_n),
-        complaint_buyers=sum(claim_weight(b) for b in sorted(cp_buyers)),
+        complaint_buyers=sum(cp_buyers[b] for b in sorted(cp_buyers)),
         reviews=rev_n,
         review_average=(rev_sum / rev_n) if rev_n > 0 else None,
         review_score=(prior_w * mp.review_prior_mean + rev_sum) / (prior_w + rev_n)

@@ -72,6 +72,7 @@ class BadgePolicy:
     min_inspections: float | None = None
     min_inspection_pass_rate: float | None = None
     inspection_failure_allowance: float = 0.0
+    max_dependent_share: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +170,7 @@ def _badge(name: str, t: PolicyTable) -> BadgePolicy:
         min_inspection_pass_rate=t.optional("min_inspection_pass_rate", t.number, ge=0, le=1),
         inspection_failure_allowance=t.optional("inspection_failure_allowance", t.number, ge=0)
         or 0.0,
+        max_dependent_share=t.optional("max_dependent_share", t.number, ge=0, le=1),
     )
     # Pairs that only make sense together: half a rule is a policy bug, not a lenient rule.
     pairs = (

@@ -60,6 +60,9 @@ class OrderFact:
     reviewed_at: int | None = None
     complaints: tuple[Complaint, ...] = ()
     inspections: tuple[Inspection, ...] = ()
+    # The platform's verdict on a dispute about the order: FOR_BUYER or FOR_SELLER (and when).
+    ruling: str | None = None
+    ruled_at: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,3 +132,7 @@ class EntityFacts:
     # How much each buyer's claims (for-cause refunds, complaints, reviews) count, where that is
     # not its weight (policy v2: accounts without a history, scoring.buyer_weight).
     claim_weights: dict[str, float] = field(default_factory=dict)
+    # Buyers whose orders all went to this shop or host (policy v2's dependent share), and the
+    # registration time of buyers who have one.
+    single_target_buyers: frozenset[str] = frozenset()
+    buyer_registered: dict[str, int] = field(default_factory=dict)

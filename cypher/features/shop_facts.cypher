@@ -2,8 +2,9 @@
 // ONE record per shop, as of $asOf. shop_facts and host_facts are twins (no dynamic labels).
 //   orders:     [orderId, buyerId, placedAt, amount, deliveredAt, refundedAt, refundReason,
 //                returned, reviews [[at, rating, reviewId]], complaints [[at, reason]],
-//                inspections [[at, kind, passed]]] for orders placed in ($since, $asOf]
-//   buyers:     [buyerId, weight, level, credibility] for the buyers of those orders: the anti-gaming weight
+//                inspections [[at, kind, passed]], ruling, ruledAt] for orders placed in ($since, $asOf]
+//   buyers:     [buyerId, weight, level, credibility, shopCount, registeredAt] for the buyers of those
+//               orders: the anti-gaming weight
 //               stored on the Buyer and the level of the buyer's TRUST toward this shop
 //   penalties:  [at, severity, code] in ($violationSince, $asOf]
 //   reports:    confirmation times of confirmed false-ad reports against it (hosts; [] for shops)
@@ -18,13 +19,14 @@ CALL (x) {
   RETURN collect([o.id, b.id, o.placedAt, o.amount, o.deliveredAt, o.refundedAt, o.refundReason, o.returned,
                   COLLECT { MATCH (rv:Review)-[:REVIEWS]->(o) RETURN [rv.at, rv.rating, rv.id] },
                   COLLECT { MATCH (c:Complaint)-[:ABOUT]->(o) RETURN [c.at, c.reason] },
-                  COLLECT { MATCH (i:Inspection)-[:INSPECTS]->(o) RETURN [i.at, i.kind, i.passed] }]) AS orders,
+                  COLLECT { MATCH (i:Inspection)-[:INSPECTS]->(o) RETURN [i.at, i.kind, i.passed] },
+                  o.ruling, o.ruledAt]) AS orders,
          collect(DISTINCT b) AS buyerNodes
 }
 CALL (x, buyerNodes) {
   UNWIND buyerNodes AS b
   OPTIONAL MATCH (b)-[t:TRUST]->(x)
-  RETURN collect([b.id, b.weight, t.level, b.credibility]) AS buyers
+  RETURN collect([b.id, b.weight, t.level, b.credibility, b.shopCount, b.registeredAt]) AS buyers
 }
 CALL (x) {
   MATCH (p:Penalty)-[:PENALIZES]->(x)

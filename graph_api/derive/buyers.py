@@ -139,6 +139,8 @@ def weigh_buyer(
                 ),
             ),
             min(cap, weight.claim_weight),
+            weight.shops,
+            weight.hosts,
         )
     return weight
 
@@ -193,6 +195,8 @@ def weight_row(w: BuyerWeight, as_of: int) -> dict[str, Any]:
         "signals": list(w.signals),
         "reasons": [message for _, message in w.reasons],
         "credibility": w.credibility,
+        "shops": w.shops,
+        "hosts": w.hosts,
         "asOf": as_of,
     }
 

@@ -185,14 +185,20 @@ def _trust_changes(
     before: list[dict[str, Any]], weights: list[BuyerWeight], trusts: list[PairTrust], as_of: int
 ) -> tuple[list[TrustChange], dict[str, set[str]]]:
     """The level changes of a buyer pass, and the shops and hosts they cascade to."""
-    # What a shop's or host's metrics read of a buyer: its weight, and how much its claims count.
-    old_weight = {r["buyerId"]: (r["weight"], r["credibility"]) for r in before}
+    # What a shop's or host's metrics read of a buyer: its weight, how much its claims count, and
+    # whether it is a single-target account (one shop, one host).
+    old_weight = {
+        r["buyerId"]: (r["weight"], r["credibility"], r["shops"] == 1, r["hosts"] == 1)
+        for r in before
+    }
     old_level = {
         (r["buyerId"], kind, target): level for r in before for kind, target, level in r["trust"]
     }
     cascade: dict[str, set[str]] = {SHOP: set(), HOST: set()}
     reweighted = {
-        w.buyer_id for w in weights if old_weight.get(w.buyer_id) != (w.weight, w.credibility)
+        w.buyer_id
+        for w in weights
+        if old_weight.get(w.buyer_id) != (w.weight, w.credibility, w.shops == 1, w.hosts == 1)
     }
     changes: list[TrustChange] = []
     for p in trusts:

@@ -46,7 +46,13 @@ def entity_facts(record: EntityRecord) -> tuple[EntityFacts, dict[str, str]]:
     weights: dict[str, float] = {}
     claims: dict[str, float] = {}
     levels: dict[str, str] = {}
+    single: set[str] = set()
+    registered: dict[str, int] = {}
     for b in record.buyers:
+        if b.targets == 1:
+            single.add(b.buyer_id)
+        if b.registered_at is not None:
+            registered[b.buyer_id] = b.registered_at
         if b.weight is not None and b.weight < 1.0:
             weights[b.buyer_id] = b.weight
         if b.credibility is not None and b.credibility < (1.0 if b.weight is None else b.weight):
@@ -64,6 +70,8 @@ def entity_facts(record: EntityRecord) -> tuple[EntityFacts, dict[str, str]]:
         registered_at=record.registered_at,
         buyer_weights=dict(sorted(weights.items())),
         claim_weights=dict(sorted(claims.items())),
+        single_target_buyers=frozenset(single),
+        buyer_registered=dict(sorted(registered.items())),
     )
     return facts, levels
 

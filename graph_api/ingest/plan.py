@@ -56,6 +56,7 @@ _WRITE_ORDER: tuple[tuple[str, str], ...] = (
     ("REVIEW_POSTED", "ingest/review_posted"),
     ("COMPLAINT_FILED", "ingest/complaint_filed"),
     ("INSPECTION_RECORDED", "ingest/inspection_recorded"),
+    ("DISPUTE_RULED", "ingest/dispute_ruled"),
     ("FALSE_AD_REPORTED", "ingest/false_ad_reported"),
     ("FALSE_AD_CONFIRMED", "ingest/false_ad_confirmed"),
     ("FOLLOW", "ingest/follow_changed"),

@@ -65,6 +65,8 @@ class EntityBuyer:
     weight: float | None  # the stored anti-gaming weight (None: never weighed, counts 1.0)
     level: str | None  # the buyer's stored trust level toward the shop or host
     credibility: float | None = None  # how much its claims count (None: as much as ``weight``)
+    targets: int | None = None  # shops (of a shop's buyer) or hosts (of a host's) it bought from
+    registered_at: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,12 +137,12 @@ def _buyer_order(row: list[Any], buyer_id: str) -> OrderFact:
 
 def _entity_order(row: list[Any], host_id: str, shop_id: str) -> OrderFact:
     """``features/shop_facts``, ``host_facts``: [orderId, buyerId, placedAt, amount, deliveredAt,
-    refundedAt, refundReason, returned, reviews, complaints, inspections]. The entity is the shop
-    or the host; the other side is left empty (metrics do not read it)."""
+    refundedAt, refundReason, returned, reviews, complaints, inspections, ruling, ruledAt]. The
+    entity is the shop or the host; the other side is left empty (metrics do not read it)."""
     rating, reviewed_at, complaints, inspections = _outcomes(row[8], row[9], row[10])
     return OrderFact(
         row[0], row[1], host_id, shop_id, row[2], float(row[3]), None, None, row[4], row[5],
-        row[6], row[7], rating, reviewed_at, complaints, inspections,
+        row[6], row[7], rating, reviewed_at, complaints, inspections, row[11], row[12],
     )  # fmt: skip
 
 
@@ -175,8 +177,15 @@ def entity_record(row: dict[str, Any], kind: str) -> EntityRecord:
             sorted((_entity_order(o, host_id, shop_id) for o in row["orders"]), key=_order_key)
         ),
         buyers=tuple(
-            EntityBuyer(b, None if w is None else float(w), level, None if c is None else float(c))
-            for b, w, level, c in row["buyers"]
+            EntityBuyer(
+                b,
+                None if w is None else float(w),
+                level,
+                None if c is None else float(c),
+                None if n is None else int(n),
+                None if reg is None else int(reg),
+            )
+            for b, w, level, c, n, reg in row["buyers"]
         ),
         penalties=tuple(
             sorted(

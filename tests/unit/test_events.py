@@ -44,6 +44,7 @@ VALID: dict[str, dict] = {
     "FALSE_AD_CONFIRMED": {"reportId": "r1"},
     "VIOLATION_PENALIZED": {"hostId": "h1", "severity": 2, "code": "FALSE_AD"},
     "INSPECTION_RECORDED": {"orderId": "o1", "kind": "AUTHENTICITY", "passed": True},
+    "DISPUTE_RULED": {"orderId": "o1", "ruling": "FOR_BUYER"},
 }
 
 
@@ -210,6 +211,7 @@ def test_enums():
     rejected(make("INSPECTION_RECORDED", kind="XRAY"), ev.OUT_OF_RANGE, "kind")
     rejected(make("ORDER_REFUNDED", returned="no"), ev.MALFORMED_FIELD, "returned")
     rejected(make("INSPECTION_RECORDED", passed=1), ev.MALFORMED_FIELD, "passed")
+    rejected(make("DISPUTE_RULED", ruling="MAYBE"), ev.OUT_OF_RANGE, "ruling")
 
 
 def test_rights_are_a_canonical_set():

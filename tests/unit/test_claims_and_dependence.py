@@ -1,0 +1,85 @@
+"""Policy v2 in shop and host metrics: claims counted by credibility or by the platform's ruling,
+and the share of a badge's evidence from new or single-target accounts (scoring/entity_metrics.py,
+scoring/badges.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from scoring.badges import decide_badges
+from scoring.entity_metrics import compute_metrics
+from scoring.facts import Complaint, EntityFacts
+from scoring.policy import default_policy
+from tests.unit.entity_constants import AS_OF, DAY
+from tests.unit.test_entity_metrics import order
+
+POLICY = default_policy().entity
+CUT = POLICY.metrics.min_buyer_weight
+
+
+def complaint(oid: str, buyer: str, **rest: object):
+    return order(
+        oid,
+        buyer=buyer,
+        refund="NOT_AS_DESCRIBED",
+        returned=False,
+        rating=1,
+        complaints=(Complaint(AS_OF - 6 * DAY, "NOT_AS_DESCRIBED"),),
+        **rest,
+    )
+
+
+def shop(*orders, **fields) -> EntityFacts:
+    return EntityFacts("s1", "SHOP", "tea", orders=tuple(orders), **fields)
+
+
+def test_claims_without_credibility_leave_the_rates_and_keep_the_order_counted():
+    orders = [order(f"o{i}", buyer=f"h{i}", rating=5) for i in range(20)]
+    bombs = [complaint(f"x{i}", f"bomber{i}") for i in range(6)]
+    facts = shop(*orders, *bombs, claim_weights={f"bomber{i}": CUT / 2 for i in range(6)})
+    m = compute_metrics(facts, POLICY, AS_OF)
+    assert m.after_sales_orders == 26  # the bombers' orders still count as orders
+    assert m.for_cause_refunds == m.complaint_orders == 0.0
+    assert m.for_cause_refund_buyers == m.complaint_buyers == 0.0
+    assert m.review_score > 4.0  # their 1-star reviews are claims too
+    believed = compute_metrics(shop(*orders, *bombs), POLICY, AS_OF)
+    assert believed.for_cause_refunds == believed.complaint_orders == 6.0
+
+
+def test_a_ruling_replaces_credibility_with_a_verdict():
+    upheld = dataclasses.replace(complaint("x1", "b1"), ruling="FOR_BUYER", ruled_at=AS_OF - DAY)
+    rejected = dataclasses.replace(complaint("x2", "b2"), ruling="FOR_SELLER", ruled_at=AS_OF - DAY)
+    later = dataclasses.replace(complaint("x3", "b3"), ruling="FOR_SELLER", ruled_at=AS_OF + DAY)
+    facts = shop(upheld, rejected, later, claim_weights={"b1": 0.0, "b2": 1.0, "b3": 1.0})
+    m = compute_metrics(facts, POLICY, AS_OF)
+    # b1: upheld though not credible; b2: rejected; b3: ruled after as_of, so its claim counts
+    assert (m.for_cause_refunds, m.complaint_orders, m.complaint_buyers) == (2.0, 2.0, 2.0)
+
+
+def test_dependent_share_counts_new_or_single_target_accounts():
+    old = AS_OF - 400 * DAY
+    orders = [order(f"o{i}", buyer=f"b{i}") for i in range(10)]
+    facts = shop(
+        *orders,
+        single_target_buyers=frozenset({"b0", "b1"}),
+        buyer_registered={**{f"b{i}": old for i in range(10)}, "b2": AS_OF - 20 * DAY},
+    )
+    m = compute_metrics(facts, POLICY, AS_OF)
+    assert (m.dependent_delivered_orders, m.dependent_share) == (3.0, 0.3)
+
+
+def test_a_badge_filled_by_dependent_accounts_is_not_granted():
+    rule = POLICY.badge("TRUST_PURCHASE")
+    assert rule.max_dependent_share is not None
+    orders = [order(f"o{i}", buyer=f"b{i}", rating=5) for i in range(40)]
+    rights = frozenset({"REFUND_WITHOUT_RETURN"})
+    crowd = shop(*orders, single_target_buyers=frozenset(f"b{i}" for i in range(40)))
+    m = compute_metrics(crowd, POLICY, AS_OF)
+    decision = decide_badges(m, None, POLICY, AS_OF, category="tea", rights=rights)
+    trust = next(b for b in decision.badges if b.badge == "TRUST_PURCHASE")
+    assert not trust.held
+    assert any(r.code == "DEPENDENT_SHARE_MISSING" for r in trust.missing)
+    mixed = shop(*orders, single_target_buyers=frozenset({"b0"}))
+    m = compute_metrics(mixed, POLICY, AS_OF)
+    decision = decide_badges(m, None, POLICY, AS_OF, category="tea", rights=rights)
+    assert next(b for b in decision.badges if b.badge == "TRUST_PURCHASE").held
