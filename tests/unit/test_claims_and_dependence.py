@@ -17,7 +17,7 @@ POLICY = default_policy().entity
 CUT = POLICY.metrics.min_buyer_weight
 
 
-def complaint(oid: str, buyer: str, **rest: object):
+def complaint(oid: str, buyer: str):
     return order(
         oid,
         buyer=buyer,
@@ -25,7 +25,6 @@ def complaint(oid: str, buyer: str, **rest: object):
         returned=False,
         rating=1,
         complaints=(Complaint(AS_OF - 6 * DAY, "NOT_AS_DESCRIBED"),),
-        **rest,
     )
 
 
