@@ -352,3 +352,69 @@ def test_a_credibility_change_reaches_the_shop_the_buyer_complained_about(store)
     before = standing(store, "SHOP", "s1")
     rescore_all(store, POLICY, store.latest_event_at())
     assert standing(store, "SHOP", "s1") == before
+
+
+def test_a_platform_ruling_replaces_the_claim_and_reaches_the_shop(store):
+    """A complaint and a for-cause refund count against s1; the platform rules for the seller:
+    the shop's for-cause metrics drop them, through ingestion, and a rebuild agrees."""
+    ingester = Ingester(store, 100, deriver=Deriver(store, POLICY))
+    ingester.ingest(
+        [
+            {"eventId": "reg", "type": "BUYER_REGISTERED", "at": at(0), "buyerId": "b1"},
+            *(
+                {
+                    "eventId": f"w{d}",
+                    "type": "WATCHED",
+                    "at": at(d),
+                    "buyerId": "b1",
+                    "hostId": "h1",
+                    "minutes": 30,
+                }
+                for d in (1, 2, 4.01)
+            ),
+            {
+                "eventId": "o1",
+                "type": "ORDER_PLACED",
+                "at": at(4),
+                "orderId": "o1",
+                "buyerId": "b1",
+                "hostId": "h1",
+                "shopId": "s1",
+                "amount": 120.0,
+            },
+            {"eventId": "d1", "type": "ORDER_DELIVERED", "at": at(6), "orderId": "o1"},
+            {
+                "eventId": "c1",
+                "type": "COMPLAINT_FILED",
+                "at": at(7),
+                "orderId": "o1",
+                "reason": "NOT_AS_DESCRIBED",
+            },
+            {
+                "eventId": "r1",
+                "type": "ORDER_REFUNDED",
+                "at": at(8),
+                "orderId": "o1",
+                "reason": "NOT_AS_DESCRIBED",
+                "returned": False,
+            },
+        ]
+    )
+    metrics = standing(store, "SHOP", "s1")["explanation"]["metrics"]
+    assert (metrics["complaint_orders"], metrics["for_cause_refunds"]) == (1.0, 1.0)
+    ruling = {
+        "eventId": "v1",
+        "type": "DISPUTE_RULED",
+        "at": at(9),
+        "orderId": "o1",
+        "ruling": "FOR_SELLER",
+    }
+    result = ingester.ingest([ruling])
+    assert result.derived[0].shops == 1
+    metrics = standing(store, "SHOP", "s1")["explanation"]["metrics"]
+    assert (metrics["complaint_orders"], metrics["for_cause_refunds"]) == (0.0, 0.0)
+    assert metrics["refunds"] == 1.0  # the refund happened; it is no longer held against s1
+    assert not ingester.ingest([ruling]).rejected  # a replay changes nothing
+    before = standing(store, "SHOP", "s1")
+    rescore_all(store, POLICY, store.latest_event_at())
+    assert standing(store, "SHOP", "s1") == before
