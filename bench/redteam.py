@@ -47,6 +47,7 @@ from graph_api.store import Store
 from scoring.fraudar import dense_blocks, detect_dense
 from scoring.lockstep import Account, detect_lockstep
 from scoring.policy import Policy, default_policy, parse_policy
+from scoring.propagation import is_pretrusted
 from scoring.rings import Candidate, detect_rings
 
 LEVELS = ("STRANGER", "ACQUAINTANCE", "REGULAR")
@@ -101,6 +102,7 @@ def derive(store: Store, policy: Policy, as_of: int) -> dict[str, Any]:
     for kind, ids_query in (("SHOP", "features/shop_ids"), ("HOST", "features/host_ids")):
         for ids in store.id_pages(ids_query, 200):
             facts = standing_records(store, kind, ids, policy, as_of)
+            registered = {f.entity_id: f.registered_at for f in facts}
             _, results = evaluate_standings(facts, kind, policy, as_of)
             for r in results:
                 metrics = json.loads(r.record["explanation"])["metrics"]
@@ -108,6 +110,7 @@ def derive(store: Store, policy: Policy, as_of: int) -> dict[str, Any]:
                     "badges": sorted(r.record["badges"]),
                     "tier": r.record["tier"],
                     "dependent_share": metrics.get("dependent_share"),
+                    "pretrusted": is_pretrusted(kind, metrics, registered[r.entity_id], as_of),
                 }
     return {
         "weights": weights,
@@ -172,7 +175,7 @@ def family_results(
             row.update(target=f"{a['victimShopId']}/{a['victimHostId']}", badges_lost=lost)
             row["bought"] = len(lost)
         else:
-            gained, tier_up = [], False
+            gained, tier_up, seat = [], False, False
             for kind, key in (("SHOP", "shopId"), ("HOST", "hostId")):
                 before = control["standings"].get((kind, a[key]), {"badges": [], "tier": None})
                 after = attacked["standings"].get((kind, a[key]), {"badges": [], "tier": None})
@@ -180,10 +183,12 @@ def family_results(
                     f"{kind}:{b}" for b in sorted(set(after["badges"]) - set(before["badges"]))
                 ]
                 tier_up |= _tier_rank(after["tier"]) > _tier_rank(before["tier"])
+                seat |= bool(after.get("pretrusted")) and not before.get("pretrusted")
             row.update(
                 target=f"{a['shopId']}/{a['hostId']}",
                 badges_gained=gained,
                 tier_up=tier_up,
+                pretrusted_seat=seat,
                 target_dependent_share=attacked["standings"]
                 .get(("SHOP", a["shopId"]), {})
                 .get("dependent_share"),
