@@ -54,15 +54,22 @@ LEVELS = ("STRANGER", "ACQUAINTANCE", "REGULAR")
 V1 = ROOT / "scoring" / "policies" / "v1.toml"
 
 
-def world(buyers: int, seed: int, attack_size: str | None) -> tuple[Path, dict[str, Any]]:
+def world(
+    buyers: int, seed: int, attack_size: str | None, adapt: tuple[str, ...] = ()
+) -> tuple[Path, dict[str, Any]]:
     """The seeded file and its truth (cached under bench/out)."""
     name = f"redteam-seed{seed}-buyers{buyers}-{attack_size or 'control'}"
+    name += "".join(f"-{a}" for a in adapt)
     path, truth_path = OUT / f"{name}.jsonl", OUT / f"{name}.truth.json"
     if not path.exists() or not truth_path.exists():
         OUT.mkdir(parents=True, exist_ok=True)
         attacks = ATTACK_FAMILIES if attack_size else ()
         config = SeedConfig(
-            seed=seed, buyers=buyers, attacks=attacks, attack_size=attack_size or "small"
+            seed=seed,
+            buyers=buyers,
+            attacks=attacks,
+            attack_size=attack_size or "small",
+            attack_adapt=adapt,
         )
         events, report = generate(config)
         write_jsonl(events, str(path.with_suffix(".tmp")))
@@ -277,11 +284,13 @@ def _family(truth: dict[str, Any], buyer: str) -> str:
     return "organic"
 
 
-def run_case(store: Store, buyers: int, attack_size: str, seed: int) -> dict[str, Any]:
+def run_case(
+    store: Store, buyers: int, attack_size: str, seed: int, adapt: tuple[str, ...] = ()
+) -> dict[str, Any]:
     policies = {"v1": parse_policy(V1.read_text(), str(V1)), "v2": default_policy()}
     started = time.perf_counter()
     control_path, _ = world(buyers, seed, None)
-    attacked_path, truth = world(buyers, seed, attack_size)
+    attacked_path, truth = world(buyers, seed, attack_size, adapt)
     controls = {}
     as_of = load(store, control_path)
     for name, policy in policies.items():
@@ -291,8 +300,10 @@ def run_case(store: Store, buyers: int, attack_size: str, seed: int) -> dict[str
     for name, policy in policies.items():
         attacked[name] = derive(store, policy, as_of)
     case: dict[str, Any] = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "buyers": buyers,
         "attack_size": attack_size,
+        "adapt": list(adapt),
         "seed": seed,
         "seconds": round(time.perf_counter() - started, 1),
     }
@@ -372,6 +383,12 @@ def main() -> None:
     parser.add_argument("--attack-sizes", default="small,large")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
+        "--adapt-buyers",
+        default="3000",
+        help="platform sizes on which the families are also run adapted to v2 (in_room: every "
+        "attack order placed while watching its room), comma-separated; empty to skip",
+    )
+    parser.add_argument(
         "--scale-buyers",
         type=int,
         default=330_000,
@@ -386,6 +403,7 @@ def main() -> None:
     results_path = OUT / "results.json"
     results: dict[str, Any] = json.loads(results_path.read_text()) if results_path.exists() else {}
     cases = []
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     try:
         with Store(settings) as store:
             for buyers in sizes:
@@ -393,15 +411,31 @@ def main() -> None:
                     case = run_case(store, buyers, attack_size, args.seed)
                     cases.append(case)
                     print(json.dumps(case["v2"]["detection"]), file=sys.stderr)
+            for buyers in [int(x) for x in args.adapt_buyers.split(",") if x.strip()]:
+                for attack_size in attack_sizes:
+                    case = run_case(store, buyers, attack_size, args.seed, ("in_room",))
+                    cases.append(case)
+                    print(json.dumps(case["v2"]["detection"]), file=sys.stderr)
     finally:
         if launcher is not None:
             launcher.stop()
+
+    # A run of some cases keeps the others' last results (each case carries its own date).
+    def key(c: dict[str, Any]) -> tuple[Any, ...]:
+        return (c["buyers"], c["attack_size"], tuple(c.get("adapt", ())), c["seed"])
+
+    fresh_keys = {key(c) for c in cases}
+    previous = results.get("redteam", {})
+    kept = [c for c in previous.get("cases", []) if key(c) not in fresh_keys]
     results["redteam"] = {
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "cases": cases,
+        "date": stamp,
+        "cases": sorted(kept + cases, key=lambda c: (bool(c.get("adapt")), key(c))),
     }
     if args.scale_buyers:
         results["redteam"]["scaling"] = scaling(args.scale_buyers, args.seed)
+        results["redteam"]["scaling"]["date"] = stamp
+    elif "scaling" in previous:
+        results["redteam"]["scaling"] = previous["scaling"]
     OUT.mkdir(parents=True, exist_ok=True)
     results_path.write_text(json.dumps(results, indent=2, sort_keys=True))
     if "machine" in results:

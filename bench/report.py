@@ -386,8 +386,9 @@ def _redteam_report(r: dict[str, Any]) -> list[str]:
     ]
     for c in r["cases"]:
         lines += [
-            f"### {c['buyers']:,} buyers, {c['attack_size']} attacks (seed {c['seed']}, "
-            f"{c['seconds']:.0f} s)",
+            f"### {c['buyers']:,} buyers, {c['attack_size']} attacks"
+            + "".join(f", adapted: {a}" for a in c.get("adapt", ()))
+            + f" (seed {c['seed']}, {c['seconds']:.0f} s)",
             "",
             "| family | accounts | yuan | v1: bought | v1: REGULAR accounts | v2: flagged "
             "| v2: bought | v2: best level |",

@@ -107,6 +107,7 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
         attacks=args.attacks,
         attack_accounts=args.attack_accounts,
         attack_size=args.attack_size,
+        attack_adapt=args.attack_adapt,
     )
     if args.out:
         events, report = seedmod.generate(config)

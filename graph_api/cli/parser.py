@@ -9,7 +9,7 @@ from collections.abc import Callable
 from graph_api.cli import data, research
 from graph_api.errors import InvalidField
 from graph_api.events import parse_at
-from graph_api.seed.config import ATTACK_FAMILIES, ATTACK_SIZES
+from graph_api.seed.config import ATTACK_ADAPTATIONS, ATTACK_FAMILIES, ATTACK_SIZES
 
 DESCRIPTION = "The ``trustgraph`` command line."
 DERIVE_MODES = ("incremental", "rebuild", "none")
@@ -22,6 +22,17 @@ def _families(text: str) -> tuple[str, ...]:
     if unknown:
         raise argparse.ArgumentTypeError(
             f"unknown attack family {unknown[0]!r}; known: {', '.join(ATTACK_FAMILIES)}"
+        )
+    return tuple(dict.fromkeys(names))
+
+
+def _adaptations(text: str) -> tuple[str, ...]:
+    """``--attack-adapt a,b``: known adaptations, each once."""
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    unknown = [n for n in names if n not in ATTACK_ADAPTATIONS]
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown adaptation {unknown[0]!r}; known: {', '.join(ATTACK_ADAPTATIONS)}"
         )
     return tuple(dict.fromkeys(names))
 
@@ -141,6 +152,14 @@ def build_parser() -> argparse.ArgumentParser:
         choices=tuple(ATTACK_SIZES),
         default="small",
         help="small (12 accounts per family, 6 review bombers; default) or large (40 and 15)",
+    )
+    p.add_argument(
+        "--attack-adapt",
+        type=_adaptations,
+        default=(),
+        help="adapt every attack family to a published defence, comma-separated: "
+        + ", ".join(ATTACK_ADAPTATIONS)
+        + " (in_room: every attack order placed while watching its live room; default none)",
     )
     p.add_argument(
         "--derive",

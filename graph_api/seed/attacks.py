@@ -21,6 +21,10 @@ registered months before they buy. The families (:data:`FAMILIES`):
 * ``review_bombing``: one-order accounts at a clean competitor: delivered, complaint, refund
   without return, 1 star, a false-advertising report against its host.
 
+Adaptations (``attack_adapt``) apply to every family: ``in_room`` watches the order's live room
+around every attack order (a session of 10-40 minutes that covers it), so that no order is
+placed from outside the room.
+
 Everything here draws from its own ``random.Random`` (derived from the seed), and uses its own id
 ranges (``bx...`` buyers, ``ox...`` orders, ``rx...`` reports, ``hx``/``sx`` for the new host and
 shop), so that the organic platform is the same event for event with and without attacks. The
@@ -126,6 +130,11 @@ class Attacks:
             shop_id, cat, items = s, self.slow_cat, 40
         host_id = self.market.host_ids[h] if isinstance(h, int) else h
         item = f"{shop_id}-i{int(rnd() * items):03d}"
+        if "in_room" in self.config.attack_adapt:
+            # In the room while ordering: the session is recorded when the bot leaves.
+            stay = 5 + int(rnd() * 30)
+            before = 5 + int(rnd() * 10)
+            self._emit(t + stay * 60, "WATCHED", buyerId=bid, hostId=host_id, minutes=stay + before)
         self._emit(
             t,
             "ORDER_PLACED",

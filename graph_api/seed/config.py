@@ -24,8 +24,12 @@ ATTACK_FAMILIES = (
     "review_bombing",
 )
 ATTACK_SIZES = {"small": (12, 6), "large": (40, 15)}
+# Adaptations of every family to published defences (``attack_adapt``): ``in_room`` places each
+# attack order inside a watch session of the order's live room (a bot sits in the room while it
+# orders), against policy v2's OUT_OF_ROOM.
+ATTACK_ADAPTATIONS = ("in_room",)
 ATTACK_MIN_DAYS = 180  # aged accounts need two months of history and 2-4 months of orders
-ATTACK_FIELDS = ("attacks", "attack_accounts", "attack_size")
+ATTACK_FIELDS = ("attacks", "attack_accounts", "attack_size", "attack_adapt")
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ class SeedConfig:
     ``attacks`` names the red team's attack families to plant (none by default; see
     :mod:`graph_api.seed.attacks`), ``attack_size`` sizes them (``small``: 12 accounts per family
     and 6 review bombers, ``large``: 40 and 15) and ``attack_accounts``, if given, sets both counts.
+    ``attack_adapt`` names adaptations of every family (:data:`ATTACK_ADAPTATIONS`).
     """
 
     seed: int = 7
@@ -55,6 +60,7 @@ class SeedConfig:
     attacks: tuple[str, ...] = ()
     attack_accounts: int | None = None
     attack_size: str = "small"
+    attack_adapt: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         def need(name: str, ok: bool, expected: str) -> None:
@@ -113,6 +119,14 @@ class SeedConfig:
             need("attacks", family in ATTACK_FAMILIES, f"attack families among: {known}")
         need("attacks", len(set(self.attacks)) == len(self.attacks), "each family at most once")
         need("attack_size", self.attack_size in ATTACK_SIZES, "one of: " + ", ".join(ATTACK_SIZES))
+        adaptations = ", ".join(ATTACK_ADAPTATIONS)
+        need(
+            "attack_adapt",
+            isinstance(self.attack_adapt, tuple)
+            and all(a in ATTACK_ADAPTATIONS for a in self.attack_adapt),
+            f"a tuple of adaptations among: {adaptations}",
+        )
+        need("attack_adapt", not self.attack_adapt or bool(self.attacks), "() without attacks")
         value = self.attack_accounts
         need(
             "attack_accounts",

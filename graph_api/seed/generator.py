@@ -130,6 +130,8 @@ def generate(config: SeedConfig | None = None) -> tuple[Iterator[dict[str, Any]]
     if not config.attacks:  # the report of a platform without attacks is as it always was
         for name in ATTACK_FIELDS:
             del fields[name]
+    elif not config.attack_adapt:  # nor that of attacks without adaptations
+        del fields["attack_adapt"]
     report = SeedReport(seed=config.seed, config=fields)
     sim = _Simulation(config, report)
     report.buyers, report.hosts, report.shops = config.buyers, config.n_hosts, config.n_shops

@@ -196,3 +196,30 @@ def test_config_checks() -> None:
         SeedConfig(attacks=("camouflage",), days=30)
     assert SeedConfig(attack_size="large").n_attack_accounts == 40
     assert SeedConfig(attack_accounts=3).n_bombers == 3
+
+
+def test_the_in_room_adaptation_watches_the_room_around_every_attack_order():
+    config = SeedConfig(seed=5, buyers=600, attacks=ATTACK_FAMILIES, attack_adapt=("in_room",))
+    events, report = generate(config)
+    events = list(events)
+    attackers = {b for a in report.attacks for b in a["buyerIds"]}
+    sessions: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
+    for e in events:
+        if e["type"] == "WATCHED" and e["buyerId"] in attackers:
+            left = datetime.fromisoformat(e["at"]).timestamp()
+            sessions[(e["buyerId"], e["hostId"])].append((left - 60 * e["minutes"], left))
+    orders = [e for e in events if e["type"] == "ORDER_PLACED" and e["buyerId"] in attackers]
+    assert orders
+    for o in orders:
+        t = datetime.fromisoformat(o["at"]).timestamp()
+        assert any(a <= t <= b for a, b in sessions[(o["buyerId"], o["hostId"])]), o
+    plain, _ = platform()
+    organic = [e for e in events if e["eventId"] and "-x" not in e["eventId"]]
+    assert organic == [e for e in plain if "-x" not in e["eventId"]]  # the same organic platform
+
+
+def test_an_adaptation_needs_attacks_and_a_known_name():
+    with pytest.raises(SeedConfigError, match="attack_adapt"):
+        SeedConfig(buyers=600, attack_adapt=("in_room",))
+    with pytest.raises(SeedConfigError, match="attack_adapt"):
+        SeedConfig(buyers=600, attacks=("camouflage",), attack_adapt=("teleport",))
