@@ -36,9 +36,10 @@ from pathlib import Path
 from typing import Any
 
 from bench.graph import OUT, ROOT, fresh, settings_for_bench
-from bench.report import write_report
+from bench.report import redteam_report, write_report
 from graph_api.derive.passes import evaluate_standings, score_buyers, standing_records
 from graph_api.derive.rebuild import rescore_all
+from graph_api.events import parse_at
 from graph_api.ingest import Ingester, import_jsonl
 from graph_api.research.rings import apply_rings, find_groups, ring_candidates
 from graph_api.seed import SeedConfig, generate, write_jsonl
@@ -335,7 +336,7 @@ def platform_accounts(buyers: int, seed: int, prefix: str = "") -> list[Account]
     for e in events:
         if e["type"] == "ORDER_PLACED":
             orders.setdefault(prefix + e["buyerId"], []).append(
-                (prefix + e["shopId"], prefix + e["hostId"], int(e["at"]))
+                (prefix + e["shopId"], prefix + e["hostId"], parse_at(e["at"]))
             )
     return [Account(b, 0.049, tuple(o)) for b, o in orders.items()]
 
@@ -375,6 +376,25 @@ def scaling(buyers: int, seed: int) -> dict[str, Any]:
         for name in ("rings", "lockstep", "dense")
     }
     return {"buyers": buyers, "seed": seed, "runs": runs, "ratios": ratios}
+
+
+def splice_section(report: Path, lines: list[str]) -> None:
+    """Put the red-team section (``lines``, starting with its ``## `` title) into ``report`` in
+    place of its previous version, or before the service section, or at the end."""
+    text = report.read_text(encoding="utf-8") if report.exists() else "# Benchmarks\n\n"
+    title = lines[0]
+    old = text.split("\n")
+    start = next((i for i, line in enumerate(old) if line == title), None)
+    if start is not None:
+        end = next((i for i in range(start + 1, len(old)) if old[i].startswith("## ")), len(old))
+        new = old[:start] + lines + old[end:]
+    else:
+        at = next(
+            (i for i, line in enumerate(old) if line.startswith("## The GraphQL service")),
+            len(old),
+        )
+        new = old[:at] + lines + old[at:]
+    report.write_text("\n".join(new).rstrip("\n") + "\n", encoding="utf-8")
 
 
 def main() -> None:
@@ -431,15 +451,20 @@ def main() -> None:
         "date": stamp,
         "cases": sorted(kept + cases, key=lambda c: (bool(c.get("adapt")), key(c))),
     }
+    if "scaling" in previous:
+        results["redteam"]["scaling"] = previous["scaling"]
+    OUT.mkdir(parents=True, exist_ok=True)
+    results_path.write_text(json.dumps(results, indent=2, sort_keys=True))  # the cases, kept
     if args.scale_buyers:
         results["redteam"]["scaling"] = scaling(args.scale_buyers, args.seed)
         results["redteam"]["scaling"]["date"] = stamp
-    elif "scaling" in previous:
-        results["redteam"]["scaling"] = previous["scaling"]
     OUT.mkdir(parents=True, exist_ok=True)
     results_path.write_text(json.dumps(results, indent=2, sort_keys=True))
-    if "machine" in results:
-        write_report(results, Path(args.report))
+    report = Path(args.report)
+    if "machine" in results and "ingest" in results:
+        write_report(results, report)  # every section's last results are here
+    else:  # only this section's: replace it in the report, keep the others as they are
+        splice_section(report, redteam_report(results["redteam"]))
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ def write_report(results: dict[str, Any], path: Path) -> None:
     if "research" in results:
         lines += _research_report(results["research"])
     if "redteam" in results:
-        lines += _redteam_report(results["redteam"])
+        lines += redteam_report(results["redteam"])
     if "service" in results:
         lines += _service_report(results["service"])
         plans = [
@@ -372,7 +372,7 @@ def _research_report(rs: dict[str, Any]) -> list[str]:
     return lines + [""]
 
 
-def _redteam_report(r: dict[str, Any]) -> list[str]:
+def redteam_report(r: dict[str, Any]) -> list[str]:
     """The red-team section (bench/redteam.py): what each attack family bought under v1 and v2."""
     lines = [
         "## Red team: attack families against v1 and v2",
@@ -417,6 +417,42 @@ def _redteam_report(r: dict[str, Any]) -> list[str]:
             f"badge ({col['holders_losing_share']:.1%})",
             "",
         ]
+    if "scaling" in r:
+        lines += _scaling_report(r["scaling"])
+    return lines
+
+
+def _scaling_report(sc: dict[str, Any]) -> list[str]:
+    """Detection time and peak memory over every account of a platform and of twice it."""
+    lines = [
+        f"### Detection over every account ({sc['buyers']:,}-buyer platforms, seed {sc['seed']}"
+        + (f", {sc['date']}" if "date" in sc else "")
+        + ")",
+        "",
+        "The worst case: every account with orders is looked at (weighed just below every "
+        "detector's `max_member_weight`); 2x is a second platform beside the first, as the "
+        "research section builds its 2x graph. Pure detection, in one Python process (the read of "
+        "the accounts from Neo4j is not included).",
+        "",
+        "| graph | accounts | orders | rings | lockstep | dense (FRAUDAR) |",
+        "| --- | ---: | ---: | --- | --- | --- |",
+    ]
+    for r in sc["runs"]:
+        cells = [
+            f"{r[f'{name}_seconds']:.1f} s, {r[f'{name}_peak_mb']:,.0f} MB"
+            for name in ("rings", "lockstep", "dense")
+        ]
+        lines.append(
+            f"| {r['graph']} | {r['accounts']:,} | {r['orders']:,} | " + " | ".join(cells) + " |"
+        )
+    ratios = sc["ratios"]
+    lines += [
+        "",
+        "Time ratio 2x / 1x: "
+        + ", ".join(f"{name} {ratios[name]:.2f}" for name in ("rings", "lockstep", "dense"))
+        + " (target at most 2.2).",
+        "",
+    ]
     return lines
 
 

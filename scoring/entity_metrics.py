@@ -65,8 +65,9 @@ class EntityMetrics:
     inspections_passed: float
     inspection_pass_rate: float | None
     confirmed_false_ads: int
-    # Of the delivered orders, those from new (registered inside the evidence window) or
-    # single-target accounts (every order at this entity), weighted, and their share.
+    # Of the delivered orders, those from single-target accounts (every order at this entity)
+    # and new ones (a first order here within buyers.new_account_days of registering, passed as
+    # ``facts.new_buyers``), weighted, and their share.
     dependent_delivered_orders: float
     dependent_share: float | None
     # after-sales window
@@ -177,7 +178,7 @@ def compute_metrics(
 
     first_day: dict[str, int] = {}  # buyer -> first day seen; -1 once a second day is seen
     single = facts.single_target_buyers
-    registered = facts.buyer_registered
+    new = facts.new_buyers
     dependent = 0.0
     # buyer -> the weight its claims counted with (a ruling can make one order count more)
     fc_buyers: dict[str, float] = {}
@@ -208,7 +209,7 @@ def compute_metrics(
         d = o.delivered_at
         if d is not None and d <= as_of:
             delivered += w
-            if b in single or registered.get(b, start) > start:
+            if b in single or b in new:
                 dependent += w
         day = (t + offset) // MS_PER_DAY
         fd = first_day.get(b)

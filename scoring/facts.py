@@ -132,7 +132,7 @@ class EntityFacts:
     # How much each buyer's claims (for-cause refunds, complaints, reviews) count, where that is
     # not its weight (policy v2: accounts without a history, scoring.buyer_weight).
     claim_weights: dict[str, float] = field(default_factory=dict)
-    # Buyers whose orders all went to this shop or host (policy v2's dependent share), and the
-    # registration time of buyers who have one.
+    # Buyers whose orders all went to this shop or host, and buyers whose first order here came
+    # within days of registering (policy v2's dependent share).
     single_target_buyers: frozenset[str] = frozenset()
-    buyer_registered: dict[str, int] = field(default_factory=dict)
+    new_buyers: frozenset[str] = frozenset()

@@ -41,8 +41,11 @@ def facts_since(policy: Policy, as_of: int) -> tuple[int, int]:
     return as_of - days * MS_PER_DAY, as_of - mp.violation_window_days * MS_PER_DAY
 
 
-def entity_facts(record: EntityRecord) -> tuple[EntityFacts, dict[str, str]]:
-    """EntityFacts and the stored level of each buyer's trust toward the entity."""
+def entity_facts(
+    record: EntityRecord, new_account_days: float = 0.0
+) -> tuple[EntityFacts, dict[str, str]]:
+    """EntityFacts and the stored level of each buyer's trust toward the entity. A buyer is new
+    here when its first order in the record came within ``new_account_days`` of registering."""
     weights: dict[str, float] = {}
     claims: dict[str, float] = {}
     levels: dict[str, str] = {}
@@ -59,6 +62,11 @@ def entity_facts(record: EntityRecord) -> tuple[EntityFacts, dict[str, str]]:
             claims[b.buyer_id] = b.credibility
         if b.level is not None:
             levels[b.buyer_id] = b.level
+    first: dict[str, int] = {}
+    for o in record.orders:  # sorted by time: the first seen is the first order
+        first.setdefault(o.buyer_id, o.placed_at)
+    fresh = new_account_days * MS_PER_DAY
+    new = {b for b, at in first.items() if b in registered and at - registered[b] < fresh}
     facts = EntityFacts(
         entity_id=record.entity_id,
         kind=record.kind,
@@ -71,7 +79,7 @@ def entity_facts(record: EntityRecord) -> tuple[EntityFacts, dict[str, str]]:
         buyer_weights=dict(sorted(weights.items())),
         claim_weights=dict(sorted(claims.items())),
         single_target_buyers=frozenset(single),
-        buyer_registered=dict(sorted(registered.items())),
+        new_buyers=frozenset(new),
     )
     return facts, levels
 
@@ -112,7 +120,7 @@ def evaluate(
     record: EntityRecord, policy: Policy, as_of: int
 ) -> tuple[dict[str, Any], EntityMetrics, BadgeDecision, Boost]:
     """Metrics, badges and boost of one shop or host as of ``as_of``, and the Standing row."""
-    facts, levels = entity_facts(record)
+    facts, levels = entity_facts(record, policy.buyers.new_account_days)
     kind = record.kind
     metrics = compute_metrics(facts, policy.entity, as_of, levels=levels)
     previous = previous_state(record.standing, as_of)

@@ -248,7 +248,11 @@ def test_a_brushing_ring_earns_its_shop_no_badge_and_no_boost(store):
     since, violation_since = facts_since(POLICY, as_of)
     record = store.entity_records("SHOP", ["ring-shop"], as_of, since, violation_since)[0]
     record = dataclasses.replace(
-        record, buyers=tuple(dataclasses.replace(b, weight=None) for b in record.buyers)
+        record,
+        buyers=tuple(
+            dataclasses.replace(b, weight=None, targets=None, registered_at=None)
+            for b in record.buyers
+        ),
     )
     assert evaluate(record, POLICY, as_of)[0]["badges"] == ["TRUST_PURCHASE"]
 

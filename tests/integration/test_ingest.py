@@ -184,6 +184,13 @@ EVERY_TYPE: list[dict[str, Any]] = [
         "severity": 1,
         "code": "FAKE_SHIPPING",
     },
+    {
+        "eventId": "e11b",
+        "type": "DISPUTE_RULED",
+        "at": at(6.5),
+        "orderId": "o1",
+        "ruling": "FOR_BUYER",
+    },
 ]
 
 
@@ -216,7 +223,7 @@ def test_every_event_type_is_written_and_read_back(store):
               (o)<-[:INSPECTS]-(i:Inspection)
         RETURN o.amount AS amount, o.itemId AS item, o.placedAt AS placed, o.category AS category,
                o.deliveredAt IS NOT NULL AS delivered, o.refundReason AS reason,
-               o.returned AS returned,
+               o.returned AS returned, o.ruling AS ruling,
                rv.rating AS rating, c.reason AS complaint, i.kind AS kind, i.passed AS passed,
                b.registeredAt IS NOT NULL AS registered""",
     )
@@ -228,6 +235,7 @@ def test_every_event_type_is_written_and_read_back(store):
         "delivered": True,
         "reason": "NOT_AS_DESCRIBED",
         "returned": False,
+        "ruling": "FOR_BUYER",
         "rating": 2,
         "complaint": "NOT_AS_DESCRIBED",
         "kind": "AUTHENTICITY",

@@ -56,12 +56,9 @@ def test_a_ruling_replaces_credibility_with_a_verdict():
 
 
 def test_dependent_share_counts_new_or_single_target_accounts():
-    old = AS_OF - 400 * DAY
     orders = [order(f"o{i}", buyer=f"b{i}") for i in range(10)]
     facts = shop(
-        *orders,
-        single_target_buyers=frozenset({"b0", "b1"}),
-        buyer_registered={**{f"b{i}": old for i in range(10)}, "b2": AS_OF - 20 * DAY},
+        *orders, single_target_buyers=frozenset({"b0", "b1"}), new_buyers=frozenset({"b1", "b2"})
     )
     m = compute_metrics(facts, POLICY, AS_OF)
     assert (m.dependent_delivered_orders, m.dependent_share) == (3.0, 0.3)

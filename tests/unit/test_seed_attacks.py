@@ -200,8 +200,8 @@ def test_config_checks() -> None:
 
 def test_the_in_room_adaptation_watches_the_room_around_every_attack_order():
     config = SeedConfig(seed=5, buyers=600, attacks=ATTACK_FAMILIES, attack_adapt=("in_room",))
-    events, report = generate(config)
-    events = list(events)
+    stream, report = generate(config)
+    events = list(stream)
     attackers = {b for a in report.attacks for b in a["buyerIds"]}
     sessions: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
     for e in events:
