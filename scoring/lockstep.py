@@ -156,7 +156,9 @@ def detect_lockstep(
         if len(arr) < policy.min_size:
             continue
         times = [t for t, _ in arr]
-        flagged: set[str] = set()
+        # Flagged windows cover arr[i0:j0] ranges met in increasing order, so the accounts of a
+        # window not yet in a group are those from ``covered`` on: linear, not window x window.
+        covered = 0
         for i, (start, _) in enumerate(arr):
             j = bisect_left(times, start + window, lo=i)
             size = j - i
@@ -170,10 +172,10 @@ def detect_lockstep(
             p = _poisson_tail(size, expected)
             if p > policy.max_p_value:
                 continue
-            members = tuple(sorted(b for _, b in arr[i:j] if b not in flagged))
+            members = tuple(sorted(b for _, b in arr[max(i, covered) : j]))
             if len(members) < policy.min_size:
                 continue
-            flagged.update(members)
+            covered = j
             groups.append(
                 LockstepGroup(kind, target, start, arr[j - 1][0], members, round(expected, 6), p)
             )
