@@ -462,6 +462,8 @@ def _bought(f: dict[str, Any]) -> str:
     text = ", ".join(got) if got else "nothing"
     if f.get("tier_up"):
         text += " + higher tier"
+    if f.get("pretrusted_seat"):
+        text += " + pre-trusted seat"
     if f["bought"]:
         text += f" ({f['yuan_per_badge']:,.0f} yuan per badge)"
     return text
