@@ -8,9 +8,9 @@ imported into an empty graph and derived as a user would: ``rescore``, ``rings -
 
 * what it bought: badges and boost tier of its target against the control, and the best level
   any of its accounts reached (review bombing: the badges its victim lost against the control);
-* detection over attack accounts: an account is *flagged* when its evidence no longer counts in
-  shop and host metrics (weight below ``metrics.min_buyer_weight``, a ring or lockstep cap
-  included); precision and recall per family and overall;
+* detection over attack accounts (those that placed an order): an account is *flagged* when its
+  evidence no longer counts in shop and host metrics (weight below ``metrics.min_buyer_weight``,
+  a ring or group cap included); precision and recall per family and overall;
 * cost: yuan spent per badge bought;
 
 and over the legitimate population (organic buyers, entities that are neither attacked nor
@@ -98,10 +98,13 @@ def derive(store: Store, policy: Policy, as_of: int) -> dict[str, Any]:
     weights: dict[str, float] = {}
     signals: dict[str, list[str]] = {}
     groups_of: dict[str, str] = {}
+    ordered: set[str] = set()  # buyers with at least one order: an account that never ordered
+    # (refund hiding needed fewer orders than it had accounts) attacked nothing
     levels: dict[tuple[str, str, str], str] = {}
     for ids in store.id_pages("features/buyer_ids", 2000):
         records = store.buyer_records(ids, as_of)
         groups_of.update((r.buyer_id, r.ring_id) for r in records if r.ring_id is not None)
+        ordered.update(r.buyer_id for r in records if r.orders)
         _, ws, trusts = score_buyers(records, ids, policy, as_of)
         weights.update((w.buyer_id, w.weight) for w in ws)
         signals.update((w.buyer_id, list(w.signals)) for w in ws if w.signals)
@@ -124,6 +127,7 @@ def derive(store: Store, policy: Policy, as_of: int) -> dict[str, Any]:
         "weights": weights,
         "signals": signals,
         "groups_of": groups_of,
+        "ordered": ordered,
         "levels": levels,
         "standings": standings,
         "groups": len(groups),
@@ -153,7 +157,8 @@ def family_results(
     rows = []
     min_w = attacked["min_weight"]
     for a in truth["attacks"]:
-        family, accounts = a["family"], a["buyerIds"]
+        family = a["family"]
+        accounts = [b for b in a["buyerIds"] if b in attacked["ordered"]]
         flagged = [b for b in accounts if attacked["weights"].get(b, 1.0) < min_w]
         best = max(
             (
@@ -208,7 +213,7 @@ def family_results(
 
 
 def detection(truth: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
-    attack = {b for a in truth["attacks"] for b in a["buyerIds"]}
+    attack = {b for a in truth["attacks"] for b in a["buyerIds"]} & state["ordered"]
     rings = {b for r in truth.get("rings", ()) for b in r["buyerIds"]}
     flagged = {b for b, w in state["weights"].items() if w < state["min_weight"]}
     hit = len(flagged & attack)
