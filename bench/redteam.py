@@ -46,7 +46,7 @@ from graph_api.seed import SeedConfig, generate, write_jsonl
 from graph_api.seed.config import ATTACK_FAMILIES
 from graph_api.store import Store
 from scoring.fraudar import dense_blocks, detect_dense
-from scoring.lockstep import Account, detect_lockstep
+from scoring.lockstep import Account, detect_lockstep, gc_paused
 from scoring.policy import Policy, default_policy, parse_policy
 from scoring.propagation import is_pretrusted
 from scoring.rings import Candidate, detect_rings
@@ -349,9 +349,10 @@ def platform_accounts(buyers: int, seed: int, prefix: str = "") -> list[Account]
 def _timed(row: dict[str, Any], name: str, fn: Callable[..., object], *args: object) -> None:
     """Run ``fn(*args)`` twice: timed, then traced for its peak memory (MB; tracing slows Python
     down, so the two are not measured in one run), into ``row``."""
-    started = time.perf_counter()
-    fn(*args)
-    row[f"{name}_seconds"] = round(time.perf_counter() - started, 2)
+    with gc_paused():  # as graph_api.research.rings.find_groups runs them
+        started = time.perf_counter()
+        fn(*args)
+        row[f"{name}_seconds"] = round(time.perf_counter() - started, 2)
     tracemalloc.start()
     fn(*args)
     row[f"{name}_peak_mb"] = round(tracemalloc.get_traced_memory()[1] / 2**20, 1)

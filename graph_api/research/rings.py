@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from graph_api.store import Store
 from scoring.fraudar import DenseGroup, detect_dense
-from scoring.lockstep import Account, LockstepGroup, detect_lockstep
+from scoring.lockstep import Account, LockstepGroup, detect_lockstep, gc_paused
 from scoring.policy import Policy
 from scoring.rings import Candidate, Ring, detect_rings
 
@@ -27,13 +27,14 @@ def find_groups(
     account, from one read."""
     at = as_of if as_of is not None else (store.latest_event_at() or 0)
     candidates = ring_candidates(store)
-    rings = detect_rings(candidates, policy.rings, at)
-    accounts = [Account(c.buyer_id, c.weight, c.orders) for c in candidates]
-    groups: list[Group] = []
-    if policy.lockstep is not None:
-        groups += detect_lockstep(accounts, policy.lockstep, at)
-    if policy.dense is not None:
-        groups += detect_dense(accounts, policy.dense, at)
+    with gc_paused():
+        rings = detect_rings(candidates, policy.rings, at)
+        accounts = [Account(c.buyer_id, c.weight, c.orders) for c in candidates]
+        groups: list[Group] = []
+        if policy.lockstep is not None:
+            groups += detect_lockstep(accounts, policy.lockstep, at)
+        if policy.dense is not None:
+            groups += detect_dense(accounts, policy.dense, at)
     return rings, groups
 
 
