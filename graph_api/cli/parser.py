@@ -15,26 +15,24 @@ DESCRIPTION = "The ``trustgraph`` command line."
 DERIVE_MODES = ("incremental", "rebuild", "none")
 
 
-def _families(text: str) -> tuple[str, ...]:
-    """``--attacks a,b``: known attack families, each once."""
-    names = tuple(n.strip() for n in text.split(",") if n.strip())
-    unknown = [n for n in names if n not in ATTACK_FAMILIES]
-    if unknown:
-        raise argparse.ArgumentTypeError(
-            f"unknown attack family {unknown[0]!r}; known: {', '.join(ATTACK_FAMILIES)}"
-        )
-    return tuple(dict.fromkeys(names))
+def _names_among(known: tuple[str, ...], what: str) -> Callable[[str], tuple[str, ...]]:
+    """A parser of ``a,b`` lists of ``known`` names, each kept once (``what`` names one in the
+    error: "attack family", "adaptation")."""
+
+    def parse(text: str) -> tuple[str, ...]:
+        names = tuple(n.strip() for n in text.split(",") if n.strip())
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise argparse.ArgumentTypeError(
+                f"unknown {what} {unknown[0]!r}; known: {', '.join(known)}"
+            )
+        return tuple(dict.fromkeys(names))
+
+    return parse
 
 
-def _adaptations(text: str) -> tuple[str, ...]:
-    """``--attack-adapt a,b``: known adaptations, each once."""
-    names = tuple(n.strip() for n in text.split(",") if n.strip())
-    unknown = [n for n in names if n not in ATTACK_ADAPTATIONS]
-    if unknown:
-        raise argparse.ArgumentTypeError(
-            f"unknown adaptation {unknown[0]!r}; known: {', '.join(ATTACK_ADAPTATIONS)}"
-        )
-    return tuple(dict.fromkeys(names))
+_families = _names_among(ATTACK_FAMILIES, "attack family")  # --attacks
+_adaptations = _names_among(ATTACK_ADAPTATIONS, "adaptation")  # --attack-adapt
 
 
 def _bounded_int(lo: int, hi: int) -> Callable[[str], int]:

@@ -21,6 +21,7 @@ Pairs scored:
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -126,21 +127,15 @@ def weigh_buyer(
         # A member of a detected brushing ring (scoring/rings.py): its evidence counts at most
         # rings.member_weight, whatever the account's own signals say; so do its claims.
         cap = policy.rings.member_weight
-        return BuyerWeight(
-            weight.buyer_id,
-            policy.rings.member_weight,
-            (*weight.signals, "RING"),
-            (
+        return dataclasses.replace(
+            weight,
+            weight=cap,
+            signals=(*weight.signals, "RING"),
+            reasons=(
                 *weight.reasons,
-                (
-                    "RING",
-                    f"member of the {_group_word(ring)} {ring} "
-                    f"(weight at most {policy.rings.member_weight:g})",
-                ),
+                ("RING", f"member of the {_group_word(ring)} {ring} (weight at most {cap:g})"),
             ),
-            min(cap, weight.claim_weight),
-            weight.shops,
-            weight.hosts,
+            credibility=min(cap, weight.claim_weight),
         )
     return weight
 
