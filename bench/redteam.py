@@ -1,10 +1,11 @@
 """The red-team benchmark (issue 11): every attack family of ``trustgraph seed --attacks`` planted
-on seeded platforms, each at two sizes, against the policy in force (v1) and the default (v2).
+on seeded platforms, each at two sizes, against the policy before the defences (v1), the first
+release of the defences (v2) and the default (v3).
 
 For each platform size and attack size, one world with every family (each on a shop of its own,
 so their results do not mix) and its control (the same seed without attacks). Each world is
 imported into an empty graph and derived as a user would: ``rescore``, ``rings --apply``,
-``rescore`` again, under v1 and then under v2. Measured, per family:
+``rescore`` again, under each policy. Measured, per family:
 
 * what it bought: badges and boost tier of its target against the control, and the best level
   any of its accounts reached (review bombing: the badges its victim lost against the control);
@@ -14,8 +15,9 @@ imported into an empty graph and derived as a user would: ``rescore``, ``rings -
 * cost: yuan spent per badge bought;
 
 and over the legitimate population (organic buyers, entities that are neither attacked nor
-victims): pairs whose level differs between v1 and v2, and badge holders under v1 that lose a
-badge under v2 (as ``trustgraph simulate`` would count them).
+victims): pairs whose level differs between v1 and the default, and badge holders under v1 that
+lose a badge under the default (as ``trustgraph simulate`` would count them); the same against
+v2.
 
     python -m bench.redteam [--buyers 3000,20000] [--attack-sizes small,large] [--seed 7]
 
@@ -52,7 +54,8 @@ from scoring.propagation import is_pretrusted
 from scoring.rings import Candidate, detect_rings
 
 LEVELS = ("STRANGER", "ACQUAINTANCE", "REGULAR")
-V1 = ROOT / "scoring" / "policies" / "v1.toml"
+POLICIES = ROOT / "scoring" / "policies"
+EARLIER = ("v1", "v2")  # compared with the default (v3)
 
 
 def world(
@@ -233,9 +236,11 @@ def detection(truth: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def collateral(truth: dict[str, Any], v1: dict[str, Any], v2: dict[str, Any]) -> dict[str, Any]:
-    """Legitimate pairs whose level moves from v1 to v2, and legitimate badge holders under v1
-    that lose a badge under v2."""
+def collateral(
+    truth: dict[str, Any], before: dict[str, Any], after: dict[str, Any]
+) -> dict[str, Any]:
+    """Legitimate pairs whose level moves from one policy (``before``) to another (``after``),
+    and legitimate badge holders under ``before`` that lose a badge under ``after``."""
     bad = {b for a in truth["attacks"] for b in a["buyerIds"]}
     bad |= {b for r in truth.get("rings", ()) for b in r["buyerIds"]}
     touched = set()
@@ -248,22 +253,22 @@ def collateral(truth: dict[str, Any], v1: dict[str, Any], v2: dict[str, Any]) ->
                 touched.add(("HOST", a[key]))
     pairs = moved = 0
     shifts: Counter[str] = Counter()
-    for key, level in v1["levels"].items():
+    for key, level in before["levels"].items():
         if key[0] in bad or (key[1], key[2]) in touched:
             continue
         pairs += 1
-        after = v2["levels"].get(key, "STRANGER")
-        if after != level:
+        now = after["levels"].get(key, "STRANGER")
+        if now != level:
             moved += 1
-            shifts[f"{level}->{after}"] += 1
+            shifts[f"{level}->{now}"] += 1
     holders = lost = 0
     shares = []
-    for key, s in v1["standings"].items():
+    for key, s in before["standings"].items():
         if key in touched or not s["badges"]:
             continue
         holders += 1
-        shares.append(v2["standings"].get(key, {}).get("dependent_share") or 0.0)
-        if set(s["badges"]) - set(v2["standings"].get(key, {}).get("badges", ())):
+        shares.append(after["standings"].get(key, {}).get("dependent_share") or 0.0)
+        if set(s["badges"]) - set(after["standings"].get(key, {}).get("badges", ())):
             lost += 1
     return {
         "pairs": pairs,
@@ -273,7 +278,7 @@ def collateral(truth: dict[str, Any], v1: dict[str, Any], v2: dict[str, Any]) ->
         "badge_holders": holders,
         "holders_losing": lost,
         "holders_losing_share": round(lost / holders, 4) if holders else 0.0,
-        # v2's share of new or single-target accounts in the legitimate holders' evidence
+        # the share of new or single-target accounts in the legitimate holders' evidence
         "holders_dependent_share_max": round(max(shares, default=0.0), 4),
         "holders_dependent_share_median": round(sorted(shares)[len(shares) // 2], 4)
         if shares
@@ -293,7 +298,12 @@ def _family(truth: dict[str, Any], buyer: str) -> str:
 def run_case(
     store: Store, buyers: int, attack_size: str, seed: int, adapt: tuple[str, ...] = ()
 ) -> dict[str, Any]:
-    policies = {"v1": parse_policy(V1.read_text(), str(V1)), "v2": default_policy()}
+    policies = {
+        name: parse_policy((POLICIES / f"{name}.toml").read_text(), f"{name}.toml")
+        for name in EARLIER
+    }
+    default = default_policy()
+    policies[default.version] = default
     started = time.perf_counter()
     control_path, _ = world(buyers, seed, None)
     attacked_path, truth = world(buyers, seed, attack_size, adapt)
@@ -328,7 +338,10 @@ def run_case(
             ],
             "rings": attacked[name]["rings"],
         }
-    case["collateral"] = collateral(truth, attacked["v1"], attacked["v2"])
+    case["policies"] = list(policies)
+    case["collateral"] = {
+        name: collateral(truth, attacked[name], attacked[default.version]) for name in EARLIER
+    }
     return case
 
 
@@ -388,9 +401,9 @@ def splice_section(report: Path, lines: list[str]) -> None:
     """Put the red-team section (``lines``, starting with its ``## `` title) into ``report`` in
     place of its previous version, or before the service section, or at the end."""
     text = report.read_text(encoding="utf-8") if report.exists() else "# Benchmarks\n\n"
-    title = lines[0]
     old = text.split("\n")
-    start = next((i for i, line in enumerate(old) if line == title), None)
+    # The title names the policies compared, which change: the section is found by its start.
+    start = next((i for i, line in enumerate(old) if line.startswith("## Red team")), None)
     if start is not None:
         end = next((i for i in range(start + 1, len(old)) if old[i].startswith("## ")), len(old))
         new = old[:start] + lines + old[end:]
@@ -411,8 +424,9 @@ def main() -> None:
     parser.add_argument(
         "--adapt-buyers",
         default="3000",
-        help="platform sizes on which the families are also run adapted to v2 (in_room: every "
-        "attack order placed while watching its room), comma-separated; empty to skip",
+        help="platform sizes on which the families are also run adapted to v2's defences "
+        "(in_room: every attack order placed while watching its room), comma-separated; empty "
+        "to skip",
     )
     parser.add_argument(
         "--scale-buyers",
@@ -436,12 +450,12 @@ def main() -> None:
                 for attack_size in attack_sizes:
                     case = run_case(store, buyers, attack_size, args.seed)
                     cases.append(case)
-                    print(json.dumps(case["v2"]["detection"]), file=sys.stderr)
+                    print(json.dumps(case[case["policies"][-1]]["detection"]), file=sys.stderr)
             for buyers in [int(x) for x in args.adapt_buyers.split(",") if x.strip()]:
                 for attack_size in attack_sizes:
                     case = run_case(store, buyers, attack_size, args.seed, ("in_room",))
                     cases.append(case)
-                    print(json.dumps(case["v2"]["detection"]), file=sys.stderr)
+                    print(json.dumps(case[case["policies"][-1]]["detection"]), file=sys.stderr)
     finally:
         if launcher is not None:
             launcher.stop()

@@ -373,9 +373,11 @@ def _research_report(rs: dict[str, Any]) -> list[str]:
 
 
 def redteam_report(r: dict[str, Any]) -> list[str]:
-    """The red-team section (bench/redteam.py): what each attack family bought under v1 and v2."""
+    """The red-team section (bench/redteam.py): what each attack family bought under each policy
+    (v1, before the defences; v2; the default)."""
+    last = r["cases"][0].get("policies", ["v1", "v2"]) if r["cases"] else ["v1", "v2"]
     lines = [
-        "## Red team: attack families against v1 and v2",
+        "## Red team: attack families against " + ", ".join(last),
         "",
         f"`python -m bench.redteam`, {r['date']}. Every family of `trustgraph seed --attacks` on "
         "one seeded platform",
@@ -385,22 +387,26 @@ def redteam_report(r: dict[str, Any]) -> list[str]:
         "",
     ]
     for c in r["cases"]:
+        names = c.get("policies", ["v1", "v2"])
+        *earlier, default = names
         lines += [
             f"### {c['buyers']:,} buyers, {c['attack_size']} attacks"
             + "".join(f", adapted: {a}" for a in c.get("adapt", ()))
             + f" (seed {c['seed']}, {c['seconds']:.0f} s)",
             "",
-            "| family | accounts | yuan | v1: bought | v1: REGULAR accounts | v2: flagged "
-            "| v2: bought | v2: best level |",
-            "| --- | ---: | ---: | --- | ---: | ---: | --- | --- |",
+            "| family | accounts | yuan | "
+            + " | ".join(f"{n}: bought" for n in earlier)
+            + f" | {default}: flagged | {default}: bought | {default}: best level |",
+            "| --- | ---: | ---: | " + " | ".join("---" for _ in earlier) + " | ---: | --- | --- |",
         ]
-        for f1, f2 in zip(c["v1"]["families"], c["v2"]["families"], strict=True):
+        for rows in zip(*(c[n]["families"] for n in names), strict=True):
+            first, *_, now = rows
             lines.append(
-                f"| {f1['family']} | {f1['accounts']} | {f1['yuan']:,.0f} | {_bought(f1)} "
-                f"| {f1['regular_accounts']} | {f2['flagged']} | {_bought(f2)} "
-                f"| {f2['best_level']} |"
+                f"| {first['family']} | {first['accounts']} | {first['yuan']:,.0f} | "
+                + " | ".join(_bought(f) for f in rows[:-1])
+                + f" | {now['flagged']} | {_bought(now)} | {now['best_level']} |"
             )
-        for name in ("v1", "v2"):
+        for name in names:
             d = c[name]["detection"]
             lines.append(
                 f"- {name} detection: {d['attack_flagged']} of {d['attack_accounts']} attack "
@@ -409,14 +415,17 @@ def redteam_report(r: dict[str, Any]) -> list[str]:
                 f"({c[name]['rings']} rings, {c[name]['groups']} "
                 "lockstep groups and dense blocks)"
             )
-        col = c["collateral"]
-        lines += [
-            f"- collateral of v2 against v1: {col['pairs_moved']:,} of {col['pairs']:,} legitimate "
-            f"pairs change level ({col['pairs_moved_share']:.2%}: {col['shifts']}); "
-            f"{col['holders_losing']} of {col['badge_holders']} legitimate badge holders lose a "
-            f"badge ({col['holders_losing_share']:.1%})",
-            "",
-        ]
+        collateral = c["collateral"]
+        if "pairs" in collateral:  # a case of the two-policy benchmark
+            collateral = {earlier[0]: collateral}
+        for name, col in collateral.items():
+            lines.append(
+                f"- collateral of {default} against {name}: {col['pairs_moved']:,} of "
+                f"{col['pairs']:,} legitimate pairs change level ({col['pairs_moved_share']:.2%}: "
+                f"{col['shifts']}); {col['holders_losing']} of {col['badge_holders']} legitimate "
+                f"badge holders lose a badge ({col['holders_losing_share']:.1%})"
+            )
+        lines.append("")
     if "scaling" in r:
         lines += _scaling_report(r["scaling"])
     return lines

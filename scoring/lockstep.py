@@ -9,26 +9,40 @@ lockstep shape of CopyCatch (Beutel et al., "CopyCatch: stopping group attacks b
 lockstep behavior in social networks", WWW 2013): a group of users acting on the same pages in
 the same time window, here with one page per group and the window rolling over the whole history.
 
-Algorithm, deterministic, over every weighed account (``Account``) as of ``as_of``:
+Algorithm, deterministic, over the accounts (``Account``) as of ``as_of``:
 
-1. an account *depends* on a target (a shop, or a host's live room) when at least
-   ``min_dependence`` of its orders went there and its individual weight is below
-   ``max_member_weight`` (signals of :mod:`scoring.buyer_weight` fired: an honest buyer's loyalty
-   is not suspicious on its own, and an honest newcomer with one weak signal who happened to
-   arrive in the same month must not be swept into the group; the groups look for the accounts a
-   script would produce, and turn "suspect" into "excluded");
-2. its *arrival* at the target is its first order there;
-3. for each target and each window of ``window_days`` starting at an arrival, the group is the
-   dependent accounts that arrived in it; the platform's flow of dependent arrivals in the same
-   window, spread over the targets in proportion to each target's arrivals outside the window
-   (plus ``prior_arrivals`` as a prior, so a brand-new shop is not "expected" to get nothing),
-   gives the count expected by chance;
-4. a group of at least ``min_size`` accounts whose Poisson tail P(X >= size | expected) is at
-   most ``max_p_value`` is flagged, with a reason that names the target, the window, the size and
-   the expectation.
+1. *pages*: an account depends on a page when at least ``min_dependence`` of its orders went
+   there. With ``pages = "targets"`` (policy v2) the pages are shops and hosts, and only
+   accounts weighing below ``max_member_weight`` are looked at (signals of
+   :mod:`scoring.buyer_weight` fired). With ``pages = "signature"`` (v3) every buyer is looked
+   at, whatever its weight, and each account has the pages of its *dependence signature*: the
+   (shop, host) pair it mostly buys at, plus the shop when its orders there went through
+   several of the shop's rooms (the host, through several of the host's shops); an account with
+   no such pair has its shop and host pages. A script buys through one pair, or through every
+   room of the shop it serves; an honest loyal buyer usually buys through one room, and the flow
+   of honest accounts into one pair is a trickle, so a job stands out against it, while the
+   loyal buyers of a busy room do not swell its shop's page (measured on the seeded platforms:
+   with shop and host pages over every buyer, honest launch months and popular rooms were
+   flagged by the hundred; with signature pages, none);
+2. its *arrival* at the page is its first order there;
+3. for each page and each window of ``window_days`` starting at an arrival, the group is the
+   dependent accounts that arrived in it. The count expected by chance is the platform's flow of
+   dependent arrivals in the same window times the page's share of the flow *over the page's
+   own life* (from its first arrival on, outside the window, plus ``prior_arrivals`` as a prior,
+   so that a brand-new shop is not "expected" to get nothing; a room that opened in the fifth
+   month is not measured against months in which it did not exist);
+4. a group of at least ``min_size`` accounts, at least ``min_excess_ratio`` times its expectation
+   (the platform's own flow is overdispersed: an honest room's launch month reached four times
+   its expectation on the seeded platforms, every planted job ten times or more), whose Poisson
+   tail P(X >= size | expected) is at most ``max_p_value`` is flagged;
+5. its members are the *core* of the window: the run of consecutive arrivals with the smallest
+   Poisson tail against its own span's expectation (a brushing job takes a week, so the honest
+   newcomers of the other three weeks of the window are not swept in with it). The reason names
+   the page, the core's dates, its size and its expectation.
 
 Flagged accounts weigh at most ``rings.member_weight`` once applied (``trustgraph rings
---apply``), as ring members do. O(A log A) for A arrivals.
+--apply``), as ring members do. O(A log A) for A arrivals, plus a scan of each flagged window
+(at most about 10,000 runs each).
 """
 
 from __future__ import annotations
@@ -42,16 +56,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from scoring.facts import MS_PER_DAY
-from scoring.policy_reader import PolicyTable, check_range
+from scoring.policy_reader import PolicyError, PolicyTable, check_range
 
 __all__ = [
+    "PAGES",
     "Account",
     "LockstepGroup",
     "LockstepPolicy",
+    "dependence_pages",
     "detect_lockstep",
     "gc_paused",
     "load_lockstep_policy",
 ]
+
+
+PAGES = ("targets", "signature")  # what an account can depend on (module docstring, step 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +80,9 @@ class LockstepPolicy:
     min_size: int = 5
     max_p_value: float = 1e-6
     prior_arrivals: float = 1.0
-    max_member_weight: float = 0.5
+    max_member_weight: float | None = 0.5  # None: every buyer, whatever its weight (v3)
+    pages: str = "targets"
+    min_excess_ratio: float = 1.0
 
     def __post_init__(self) -> None:
         check_range(self.window_days, "lockstep.window_days", gt=0)
@@ -69,15 +90,30 @@ class LockstepPolicy:
         check_range(self.min_size, "lockstep.min_size", ge=2)
         check_range(self.max_p_value, "lockstep.max_p_value", gt=0, lt=1)
         check_range(self.prior_arrivals, "lockstep.prior_arrivals", gt=0)
-        check_range(self.max_member_weight, "lockstep.max_member_weight", gt=0, le=1)
+        if self.max_member_weight is not None:
+            check_range(self.max_member_weight, "lockstep.max_member_weight", gt=0, le=1)
+        if self.pages not in PAGES:
+            raise PolicyError("lockstep.pages", f"must be one of {', '.join(PAGES)}")
+        check_range(self.min_excess_ratio, "lockstep.min_excess_ratio", ge=1)
 
 
 def load_lockstep_policy(document: Mapping[str, object]) -> LockstepPolicy | None:
     """The ``[lockstep]`` table of a parsed policy file, or None when it has none (policy v1:
-    no lockstep detection). Every key required, none unknown."""
+    no lockstep detection). No key unknown; ``max_member_weight`` (none: every buyer),
+    ``pages`` (``targets``) and ``min_excess_ratio`` (1) are optional (v3's), the others
+    required."""
     root = PolicyTable(document)
     table = root.optional("lockstep", root.table)
-    return None if table is None else table.build(LockstepPolicy)
+    if table is None:
+        return None
+    pages = table.optional("pages", table.string, PAGES)
+    ratio = table.optional("min_excess_ratio", table.number, ge=1)
+    return table.build(
+        LockstepPolicy,
+        max_member_weight=table.optional("max_member_weight", table.number, gt=0, le=1),
+        pages="targets" if pages is None else pages,
+        min_excess_ratio=1.0 if ratio is None else ratio,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,23 +127,29 @@ class Account:
 
 @dataclass(frozen=True)
 class LockstepGroup:
-    target_kind: str  # SHOP or HOST
-    target_id: str
+    target_kind: str  # SHOP, HOST or PAIR
+    target_id: str  # a shop's or host's id; for a PAIR, "shop/host"
     window_start: int  # the first arrival of the group
     window_end: int  # the last arrival
     members: tuple[str, ...]  # sorted
-    expected: float  # arrivals expected in the window by chance
+    expected: float  # arrivals expected in [window_start, window_end] by chance
     p_value: float
 
     @property
     def id(self) -> str:
         return f"lockstep/{self.target_kind.lower()}/{self.target_id}/{self.window_start}"
 
+    def page(self) -> str:
+        if self.target_kind == "PAIR":
+            shop, _, host = self.target_id.partition("/")
+            return f"shop {shop} through host {host}"
+        return f"{self.target_kind.lower()} {self.target_id}"
+
     def reason(self) -> str:
         days = (self.window_end - self.window_start) / MS_PER_DAY
         return (
-            f"{len(self.members)} accounts that buy mostly at {self.target_kind.lower()} "
-            f"{self.target_id} first bought there within {days:.0f} days "
+            f"{len(self.members)} accounts that buy mostly at {self.page()} "
+            f"first bought there within {days:.0f} days "
             f"(expected {self.expected:.1f} by the platform's flow, p = {self.p_value:.1e})"
         )
 
@@ -141,65 +183,145 @@ def _poisson_tail(k: int, lam: float) -> float:
     return min(1.0, total)
 
 
+def _top(counts: Counter[str]) -> tuple[str, int]:
+    """The most frequent key, ties broken by the smallest (deterministic)."""
+    return min(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def dependence_pages(
+    orders: list[tuple[str, str, int]], policy: LockstepPolicy
+) -> Iterator[tuple[str, str, int]]:
+    """(kind, page, arrival) of each page the account depends on (module docstring, step 1)."""
+    n = len(orders)
+    least = policy.min_dependence * n
+    shop, shops = _top(Counter(o[0] for o in orders))
+    host, hosts = _top(Counter(o[1] for o in orders))
+    if policy.pages == "signature":
+        pair, pairs = _top(Counter(f"{o[0]}/{o[1]}" for o in orders))
+        if pairs >= least:
+            yield "PAIR", pair, min(o[2] for o in orders if f"{o[0]}/{o[1]}" == pair)
+            # A dependence on a shop spread over several of its rooms (or on a room over
+            # several shops) is the shop's (room's) page as well: a job placed through every
+            # room of one shop still shows there, where one room's loyal buyers do not.
+            if shops >= least and shops > pairs:
+                yield "SHOP", shop, min(o[2] for o in orders if o[0] == shop)
+            if hosts >= least and hosts > pairs:
+                yield "HOST", host, min(o[2] for o in orders if o[1] == host)
+            return
+    if shops >= least:
+        yield "SHOP", shop, min(o[2] for o in orders if o[0] == shop)
+    if hosts >= least:
+        yield "HOST", host, min(o[2] for o in orders if o[1] == host)
+
+
 def _arrivals(
     accounts: Iterable[Account], policy: LockstepPolicy, as_of: int
 ) -> dict[tuple[str, str], list[tuple[int, str]]]:
-    """(kind, target) -> sorted (arrival, buyer) of the accounts that depend on it."""
+    """(kind, page) -> sorted (arrival, buyer) of the accounts that depend on it."""
     found: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    # (An account may arrive on two pages of the flow, its pair and its shop: the flow counts
+    # arrivals on pages, and each page's share is of that flow.)
+    limit = policy.max_member_weight
     for a in accounts:
-        if a.weight >= policy.max_member_weight:
+        if limit is not None and a.weight >= limit:
             continue
         orders = [o for o in a.orders if o[2] <= as_of]
-        if not orders:
-            continue
-        n = len(orders)
-        for kind, index in (("SHOP", 0), ("HOST", 1)):
-            counts: Counter[str] = Counter(str(o[index]) for o in orders)
-            target, count = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-            if count / n >= policy.min_dependence:
-                arrival = min(o[2] for o in orders if o[index] == target)
-                found.setdefault((kind, target), []).append((arrival, a.buyer_id))
+        if orders:
+            for kind, page, arrival in dependence_pages(orders, policy):
+                found.setdefault((kind, page), []).append((arrival, a.buyer_id))
     for arrivals in found.values():
         arrivals.sort()
     return found
 
 
+class _Flow:
+    """The platform's dependent arrivals, sorted, to count them in any span."""
+
+    def __init__(self, arrivals: Mapping[tuple[str, str], list[tuple[int, str]]]) -> None:
+        self.times = sorted(t for arr in arrivals.values() for t, _ in arr)
+
+    def count(self, start: int, end: int) -> int:
+        """Arrivals in [start, end)."""
+        return bisect_left(self.times, end) - bisect_left(self.times, start)
+
+
+_MAX_RUNS = 100  # run starts (and ends) tried per flagged window: at most about 10,000 runs
+
+
+def _core(
+    arr: list[tuple[int, str]],
+    first: int,
+    end: int,
+    flow: _Flow,
+    share: float,
+    policy: LockstepPolicy,
+) -> tuple[int, int, float, float] | None:
+    """The run arr[a:z+1] within arr[first:end] of at least ``min_size`` arrivals with the
+    smallest Poisson tail against its own span's expectation, as (a, z, expected, p); None if the
+    window holds fewer than ``min_size`` arrivals from ``first`` on (module docstring, step 5)."""
+    window = policy.window_days * MS_PER_DAY
+    step = max(1, (end - first) // _MAX_RUNS)
+    best: tuple[float, int, int, float] | None = None
+    for a in range(first, end - policy.min_size + 1, step):
+        ends = range(end - 1, a + policy.min_size - 2, -step)
+        for z in ends:
+            size = z - a + 1
+            start, stop = arr[a][0], arr[z][0] + 1
+            others = max(0, flow.count(start, stop) - size)
+            prior = policy.prior_arrivals * max(stop - start, MS_PER_DAY) / window
+            expected = (others + prior) * share
+            p = _poisson_tail(size, expected)
+            if best is None or (p, a, -z) < (best[0], best[1], -best[2]):
+                best = (p, a, z, expected)
+    if best is None:
+        return None
+    p, a, z, expected = best
+    return a, z, expected, p
+
+
 def detect_lockstep(
     accounts: Iterable[Account], policy: LockstepPolicy, as_of: int
 ) -> list[LockstepGroup]:
-    """Lockstep groups among ``accounts`` as of ``as_of``, one per (target, first window that
-    flags), sorted by id. A group's members are not flagged again by a later window of the same
-    target: windows overlap, and the earliest window that flags names the job."""
+    """Lockstep groups among ``accounts`` as of ``as_of``, one per (page, window that flags),
+    sorted by id. A group's members are not flagged again by a later window of the same page:
+    windows overlap, and the earliest window that flags names the job."""
     arrivals = _arrivals(accounts, policy, as_of)
-    everything = sorted(t for arr in arrivals.values() for t, _ in arr)
-    total = len(everything)
+    flow = _Flow(arrivals)
+    total = len(flow.times)
     window = int(policy.window_days * MS_PER_DAY)
+    prior = policy.prior_arrivals
     groups: list[LockstepGroup] = []
     for (kind, target), arr in sorted(arrivals.items()):
         if len(arr) < policy.min_size:
             continue
         times = [t for t, _ in arr]
-        # Flagged windows cover arr[i0:j0] ranges met in increasing order, so the accounts of a
-        # window not yet in a group are those from ``covered`` on: linear, not window x window.
+        # The page's share of the flow over its own life: before its first arrival the flow
+        # went to pages that existed (a room opened in the fifth month got none of it).
+        before = bisect_left(flow.times, times[0])
+        # Flagged windows cover arr ranges met in increasing order, so the accounts of a window
+        # not yet in a group are those from ``covered`` on: linear, not window x window.
         covered = 0
         for i, (start, _) in enumerate(arr):
             j = bisect_left(times, start + window, lo=i)
             size = j - i
-            if size < policy.min_size:
+            if size < policy.min_size or j - max(i, covered) < policy.min_size:
                 continue
-            in_window = bisect_left(everything, start + window) - bisect_left(everything, start)
-            share = (len(arr) - size + policy.prior_arrivals) / (
-                total - in_window + policy.prior_arrivals
-            )
-            expected = max(0.0, in_window - size) * share + policy.prior_arrivals * share
-            p = _poisson_tail(size, expected)
-            if p > policy.max_p_value:
+            in_window = flow.count(start, start + window)
+            share = (len(arr) - size + prior) / (total - before - in_window + prior)
+            expected = (max(0, in_window - size) + prior) * share
+            if size < policy.min_excess_ratio * expected:
                 continue
-            members = tuple(sorted(b for _, b in arr[max(i, covered) : j]))
-            if len(members) < policy.min_size:
+            if _poisson_tail(size, expected) > policy.max_p_value:
                 continue
-            covered = j
+            core = _core(arr, max(i, covered), j, flow, share, policy)
+            if core is None or core[3] > policy.max_p_value:
+                continue
+            a, z, core_expected, p = core
+            covered = z + 1
+            members = tuple(sorted(b for _, b in arr[a : z + 1]))
             groups.append(
-                LockstepGroup(kind, target, start, arr[j - 1][0], members, round(expected, 6), p)
+                LockstepGroup(
+                    kind, target, arr[a][0], arr[z][0], members, round(core_expected, 6), p
+                )
             )
     return sorted(groups, key=lambda g: g.id)

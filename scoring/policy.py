@@ -1,16 +1,18 @@
 """The versioned policy: one TOML file holds every threshold, weight and window of scoring.
 
-``scoring/policies/v1.toml`` is the default, shipped with the package; another file can be
-chosen by configuration (``TRUSTGRAPH_POLICY``). Its top-level ``version`` is recorded in every
-trust, badge and boost decision. The file has four parts, each validated by its own loader,
-all reading it with one reader (``scoring.policy_reader``), whose one error, ``PolicyError``,
-names the key path of anything missing, unknown, of the wrong type or out of range:
+``scoring/policies/v3.toml`` is the default, shipped with the package beside the earlier
+versions (v1: before the anti-gaming defences; v2: lockstep groups among weighed accounts only);
+another file can be chosen by configuration (``TRUSTGRAPH_POLICY``). Its top-level ``version``
+is recorded in every trust, badge and boost decision. The file has parts, each validated by its
+own loader, all reading it with one reader (``scoring.policy_reader``), whose one error,
+``PolicyError``, names the key path of anything missing, unknown, of the wrong type or out of
+range:
 
     [trust.*]                      pair trust            scoring.trust_policy
     [buyers]                       throwaway-account weights   scoring.buyer_weight
     [rings]                        brushing-ring detection     scoring.rings
-    [lockstep]                     lockstep groups (v2)        scoring.lockstep
-    [dense]                        FRAUDAR dense blocks (v2)   scoring.fraudar
+    [lockstep]                     lockstep groups (v2, v3)    scoring.lockstep
+    [dense]                        FRAUDAR dense blocks (v2, v3) scoring.fraudar
     [metrics] [badges.*] [boost]   shop and host rules   scoring.entity_policy
 
 Parsing is pure (text in, values out); reading the file is the caller's business.
@@ -30,7 +32,7 @@ from scoring.policy_reader import PolicyError, PolicyTable
 from scoring.rings import RingPolicy, load_ring_policy
 from scoring.trust_policy import TrustPolicy, load_trust_policy
 
-DEFAULT_POLICY = "v2.toml"
+DEFAULT_POLICY = "v3.toml"
 _KNOWN_TABLES = frozenset(
     {
         "version",

@@ -1,5 +1,6 @@
-"""Brushing rings and lockstep groups over the stored graph: read the weighed accounts, detect
-(:mod:`scoring.rings`, :mod:`scoring.lockstep`), mark."""
+"""Brushing rings, lockstep groups and dense blocks over the stored graph: read the buyers and
+their orders, detect (:mod:`scoring.rings`, :mod:`scoring.lockstep`, :mod:`scoring.fraudar`),
+mark."""
 
 from __future__ import annotations
 
@@ -22,14 +23,15 @@ Group = LockstepGroup | DenseGroup
 def find_groups(
     store: Store, policy: Policy, as_of: int | None = None
 ) -> tuple[list[Ring], list[Group]]:
-    """Brushing rings and, as the policy asks (``[lockstep]``, ``[dense]``), lockstep groups (in
-    rolling windows over the whole history) and FRAUDAR's dense blocks, over every weighed
-    account, from one read."""
+    """Brushing rings (among the weighed accounts) and, as the policy asks (``[lockstep]``,
+    ``[dense]``), lockstep groups (in rolling windows over the whole history; policy v3: over
+    every buyer) and FRAUDAR's dense blocks, from one read of every buyer with an order."""
     at = as_of if as_of is not None else (store.latest_event_at() or 0)
-    candidates = ring_candidates(store)
+    everyone = detection_accounts(store)
     with gc_paused():
-        rings = detect_rings(candidates, policy.rings, at)
-        accounts = [Account(c.buyer_id, c.weight, c.orders) for c in candidates]
+        # An account with a month of history weighs 1 and cannot be a throwaway.
+        rings = detect_rings([c for c in everyone if c.weight < 1.0], policy.rings, at)
+        accounts = [Account(c.buyer_id, c.weight, c.orders) for c in everyone]
         groups: list[Group] = []
         if policy.lockstep is not None:
             groups += detect_lockstep(accounts, policy.lockstep, at)
@@ -38,8 +40,7 @@ def find_groups(
     return rings, groups
 
 
-def ring_candidates(store: Store) -> list[Candidate]:
-    """The buyers ring detection looks at (``research/ring_candidates``), with their orders."""
+def _candidates(store: Store, query: str) -> list[Candidate]:
     return [
         Candidate(
             r["buyerId"],
@@ -47,8 +48,20 @@ def ring_candidates(store: Store) -> list[Candidate]:
             tuple(r["signals"]),
             tuple((s, h, t) for s, h, t in r["orders"]),
         )
-        for r in store.rows("research/ring_candidates")
+        for r in store.rows(query)
     ]
+
+
+def ring_candidates(store: Store) -> list[Candidate]:
+    """The buyers ring detection looks at (``research/ring_candidates``: weighing below 1),
+    with their orders."""
+    return _candidates(store, "research/ring_candidates")
+
+
+def detection_accounts(store: Store) -> list[Candidate]:
+    """Every buyer with an order (``research/detection_accounts``), with its weight, signals and
+    orders: the input of every detector."""
+    return _candidates(store, "research/detection_accounts")
 
 
 def apply_rings(store: Store, rings: list[Ring], groups: list[Group] | tuple[()] = ()) -> int:

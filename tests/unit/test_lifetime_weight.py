@@ -45,8 +45,8 @@ def weigh(orders, *, registered: float = -100, interaction_days=(), sessions=(),
     )
 
 
-def test_the_default_policy_is_v2_and_has_no_month_that_wipes_signals():
-    assert POLICY.version == "v2"
+def test_the_default_policy_has_no_month_that_wipes_signals():
+    assert POLICY.version == "v3"
     assert BUYERS.established_span_days is None
     assert POLICY.lockstep is not None
 

@@ -1,4 +1,5 @@
-"""Lockstep groups (scoring/lockstep.py) on hand-built accounts."""
+"""Lockstep groups (scoring/lockstep.py) on hand-built accounts: policy v3's signature pages over
+every buyer (the default), and v2's shop and host pages over weighed accounts."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ import dataclasses
 import pytest
 
 from scoring.facts import MS_PER_DAY
-from scoring.lockstep import Account, LockstepPolicy, detect_lockstep
+from scoring.lockstep import Account, LockstepPolicy, dependence_pages, detect_lockstep
 from scoring.policy import default_policy
 
 _LOCKSTEP = default_policy().lockstep
 assert _LOCKSTEP is not None
 POLICY: LockstepPolicy = _LOCKSTEP
+V2 = dataclasses.replace(POLICY, pages="targets", max_member_weight=0.5, min_excess_ratio=1.0)
 T0 = 1_700_000_000_000
 DAY = MS_PER_DAY
 
@@ -40,14 +42,85 @@ def background(n: int = 300) -> list[Account]:
 AT = T0 + 200 * DAY
 
 
-def test_a_crowd_arriving_together_at_one_shop_is_a_group_with_a_reason():
-    crowd = [account(f"x{i}", 60 + i) for i in range(12)]
+def lockstep_pages(a: Account) -> list[tuple[str, str, int]]:
+    return list(dependence_pages(list(a.orders), POLICY))
+
+
+@pytest.mark.parametrize("weight", [0.4, 1.0])
+def test_a_crowd_arriving_together_through_one_room_is_a_group_whatever_it_weighs(weight):
+    # v3 looks at every buyer: a bot that sits in the room while it orders weighs 1.
+    crowd = [account(f"x{i}", 60 + i, weight=weight) for i in range(12)]
     groups = detect_lockstep(background() + crowd, POLICY, AT)
     members = {b for g in groups for b in g.members}
-    assert {a.buyer_id for a in crowd} <= members
-    assert not {b for b in members if b.startswith("o")}  # the flow is not a group
-    shop = next(g for g in groups if g.target_kind == "SHOP")
-    assert shop.target_id == "s1" and "12 accounts" in shop.reason() and "s1" in shop.reason()
+    assert members == {a.buyer_id for a in crowd}  # the flow is not a group
+    (pair,) = groups
+    assert (pair.target_kind, pair.target_id) == ("PAIR", "s1/h-s1")
+    assert pair.id == f"lockstep/pair/s1/h-s1/{T0 + 60 * DAY}"
+    assert "12 accounts" in pair.reason() and "shop s1 through host h-s1" in pair.reason()
+
+
+def test_v2_looks_at_weighed_accounts_only_with_shop_and_host_pages():
+    crowd = [account(f"x{i}", 60 + i) for i in range(12)]
+    honest = [account(f"y{i}", 60 + i, target="s2", weight=1.0) for i in range(12)]
+    groups = detect_lockstep(background() + crowd + honest, V2, AT)
+    assert {b for g in groups for b in g.members} == {a.buyer_id for a in crowd}
+    assert {(g.target_kind, g.target_id) for g in groups} == {("SHOP", "s1"), ("HOST", "h-s1")}
+
+
+@pytest.mark.parametrize("orders", [2, 4])
+def test_a_job_through_every_room_of_a_shop_shows_on_the_shops_page(orders):
+    # With two orders each through two rooms, each account's pair holds half of its orders (a
+    # pair page), and its shop all of them through two rooms (the shop's page as well); with
+    # four through four rooms, no pair holds half.
+    crowd = [
+        Account(
+            f"x{i}",
+            1.0,
+            tuple(
+                ("s1", f"h{(i + k) % 4}", T0 + int((60 + i + 7 * k) * DAY)) for k in range(orders)
+            ),
+        )
+        for i in range(12)
+    ]
+    groups = detect_lockstep(background() + crowd, POLICY, AT)
+    shop = [g for g in groups if (g.target_kind, g.target_id) == ("SHOP", "s1")]
+    assert len(shop) == 1 and set(shop[0].members) == {a.buyer_id for a in crowd}
+    assert {b for g in groups for b in g.members} == {a.buyer_id for a in crowd}
+
+
+def test_loyal_buyers_of_one_room_stay_on_its_pair_page():
+    # Twelve honest regulars of one room each, spread over the period, and a job elsewhere: the
+    # shop and host pages hold only accounts spread over several rooms or shops.
+    loyal = [account(f"l{i}", i * 14, target="s5") for i in range(12)]
+    pages = {(k, p) for k, p, _ in lockstep_pages(loyal[0])}
+    assert pages == {("PAIR", "s5/h-s5")}
+    assert detect_lockstep(background() + loyal, POLICY, AT) == []
+
+
+def test_the_members_are_the_core_of_the_window_not_every_newcomer_in_it():
+    # A one-week job inside a month in which the room also gets a newcomer every five days.
+    job = [account(f"x{i}", 60 + i * 0.5) for i in range(10)]
+    newcomers = [account(f"n{i}", 45 + 5 * i) for i in range(6)]
+    groups = detect_lockstep(background() + job + newcomers, POLICY, AT)
+    members = {b for g in groups for b in g.members}
+    assert {a.buyer_id for a in job} <= members
+    # Newcomers of the job's own days may stay (no one can tell them apart); the others may not.
+    assert not members & {"n0", "n1", "n2", "n5"}
+
+
+def test_a_room_that_opened_late_is_measured_over_its_own_life():
+    # A room opening on day 150 gets ten newcomers a month from then on, as popular rooms do;
+    # against the whole period's flow its first month would look like a crowd.
+    late = [account(f"l{i}", 150 + 3 * i, target="new") for i in range(10)]
+    assert detect_lockstep(background() + late, POLICY, AT) == []
+
+
+def test_a_crowd_within_the_flows_overdispersion_is_not_a_group():
+    # Eight arrivals where two are expected: a Poisson tail of about 1e-3, and four times the
+    # expectation, under v3's ratio of five.
+    busy = [account(f"b{i}", (i * 6.0) % 180, target="s9") for i in range(30)]
+    bump = [account(f"x{i}", 90 + i, target="s9") for i in range(6)]
+    assert detect_lockstep(background() + busy + bump, POLICY, AT) == []
 
 
 def test_camouflage_up_to_half_of_the_orders_does_not_hide_the_group():
@@ -56,12 +129,11 @@ def test_camouflage_up_to_half_of_the_orders_does_not_hide_the_group():
     assert {a.buyer_id for a in crowd} <= members
 
 
-def test_fully_weighed_accounts_spread_arrivals_and_small_crowds_are_not_groups():
-    honest = [account(f"x{i}", 60 + i, weight=1.0) for i in range(12)]
+@pytest.mark.parametrize("policy", [POLICY, V2], ids=["v3", "v2"])
+def test_spread_arrivals_and_small_crowds_are_not_groups(policy):
     spread = [account(f"y{i}", 60 + 25 * i, target="s2") for i in range(6)]
     small = [account(f"z{i}", 60 + i, target="s3") for i in range(POLICY.min_size - 1)]
-    groups = detect_lockstep(background() + honest + spread + small, POLICY, AT)
-    assert groups == []
+    assert detect_lockstep(background() + spread + small, policy, AT) == []
 
 
 def test_orders_after_as_of_are_ignored_and_input_order_does_not_matter():
@@ -76,3 +148,7 @@ def test_policy_ranges_are_checked():
         dataclasses.replace(POLICY, min_dependence=0.4)
     with pytest.raises(ValueError, match="lockstep.min_size"):
         dataclasses.replace(POLICY, min_size=1)
+    with pytest.raises(ValueError, match="lockstep.pages"):
+        dataclasses.replace(POLICY, pages="all")
+    with pytest.raises(ValueError, match="lockstep.min_excess_ratio"):
+        dataclasses.replace(POLICY, min_excess_ratio=0.9)

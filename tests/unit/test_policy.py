@@ -1,5 +1,7 @@
 """The shipped policy file parses, and a bad one is rejected with the key path."""
 
+from importlib import resources
+
 import pytest
 
 from scoring.policy import default_policy, default_policy_text, parse_policy
@@ -7,7 +9,7 @@ from scoring.policy import default_policy, default_policy_text, parse_policy
 
 def test_shipped_policy_parses_with_one_version():
     policy = default_policy()
-    assert policy.version == policy.trust.version == policy.entity.version == "v2"
+    assert policy.version == policy.trust.version == policy.entity.version == "v3"
     assert {b.name for b in policy.entity.badges} >= {
         "TRUST_PURCHASE",
         "QUALITY_MERCHANT",
@@ -23,3 +25,22 @@ def test_bad_policies_name_the_key():
         parse_policy(text.replace("half_life_days = 180", "half_life_days = -1"), "mine.toml")
     with pytest.raises(ValueError, match="not valid TOML"):
         parse_policy("version = ", "mine.toml")
+
+
+def test_every_shipped_version_parses_and_only_v3_looks_at_every_buyer():
+    found = {}
+    for name in ("v1.toml", "v2.toml", "v3.toml"):
+        text = resources.files("scoring").joinpath("policies", name).read_text(encoding="utf-8")
+        found[name] = parse_policy(text, name)
+    assert [p.version for p in found.values()] == ["v1", "v2", "v3"]
+    assert found["v1.toml"].lockstep is None
+    v2, v3 = found["v2.toml"].lockstep, found["v3.toml"].lockstep
+    assert v2 is not None and v3 is not None
+    assert (v2.pages, v2.max_member_weight, v2.min_excess_ratio) == ("targets", 0.5, 1.0)
+    assert (v3.pages, v3.max_member_weight, v3.min_excess_ratio) == ("signature", None, 5.0)
+    bad = default_policy_text().replace('pages = "signature"', 'pages = "everything"')
+    with pytest.raises(ValueError, match="lockstep.pages"):
+        parse_policy(bad, "mine.toml")
+    bad = default_policy_text().replace("min_excess_ratio = 5", "min_excess_ratio = 0.5")
+    with pytest.raises(ValueError, match="lockstep.min_excess_ratio"):
+        parse_policy(bad, "mine.toml")

@@ -46,10 +46,10 @@ def test_bad_settings_name_the_variable(name, value):
 
 
 def test_policy_is_chosen_by_configuration(tmp_path):
-    assert load_policy(load_settings({})).version == "v2"
+    assert load_policy(load_settings({})).version == "v3"
     mine = tmp_path / "mine.toml"
-    mine.write_text(default_policy_text().replace('version = "v2"', 'version = "v2-strict"', 1))
-    assert load_policy(load_settings({"TRUSTGRAPH_POLICY": str(mine)})).version == "v2-strict"
+    mine.write_text(default_policy_text().replace('version = "v3"', 'version = "v3-strict"', 1))
+    assert load_policy(load_settings({"TRUSTGRAPH_POLICY": str(mine)})).version == "v3-strict"
     with pytest.raises(ConfigError, match="TRUSTGRAPH_POLICY"):
         load_policy(load_settings({"TRUSTGRAPH_POLICY": str(tmp_path / "missing.toml")}))
     mine.write_text("version = 'x'\n")
