@@ -24,7 +24,9 @@ Algorithm, deterministic, over the accounts (``Account``) as of ``as_of``:
    loyal buyers of a busy room do not swell its shop's page (measured on the seeded platforms:
    with shop and host pages over every buyer, honest launch months and popular rooms were
    flagged by the hundred; with signature pages, none);
-2. its *arrival* at the page is its first order there;
+2. its *arrival* at the page is its first order there (at a pair: its first order at the
+   pair's shop or through its room, so that a room's fans who follow it to a new shop arrived
+   when they first bought through the room, not together on the new shop's first day);
 3. for each page and each window of ``window_days`` starting at an arrival, the group is the
    dependent accounts that arrived in it. The count expected by chance is the platform's flow of
    dependent arrivals in the same window times the page's share of the flow *over the page's
@@ -199,7 +201,10 @@ def dependence_pages(
     if policy.pages == "signature":
         pair, pairs = _top(Counter(f"{o[0]}/{o[1]}" for o in orders))
         if pairs >= least:
-            yield "PAIR", pair, min(o[2] for o in orders if f"{o[0]}/{o[1]}" == pair)
+            # Arriving at a pair is the first order at its shop or through its room: an honest
+            # room's fans who follow it to a shop it starts selling for arrived long before.
+            shop_of, _, host_of = pair.partition("/")
+            yield "PAIR", pair, min(o[2] for o in orders if o[0] == shop_of or o[1] == host_of)
             # A dependence on a shop spread over several of its rooms (or on a room over
             # several shops) is the shop's (room's) page as well: a job placed through every
             # room of one shop still shows there, where one room's loyal buyers do not.

@@ -1,9 +1,12 @@
 """The red team on the real Neo4j, read through the service: every attack family of
-``trustgraph seed --attacks`` planted on one seeded platform (each on a shop of its own), derived
-as a user would (rescore, rings --apply, rescore), against its control (the same seed without
-attacks). Per family, read over GraphQL as a front end and a recommender would: no badge and no
-higher tier bought, no attack account REGULAR, the bombing victim's badges kept, and the family's
-accounts flagged (their weight below the metrics' cut-off)."""
+``trustgraph seed --attacks`` planted on one seeded platform (each on a shop of its own), as
+published and adapted to the defences (``--attack-adapt in_room``: every attack order placed
+while a bot watches its room), derived as a user would (rescore, rings --apply, rescore), against
+its control (the same seed without attacks). Per family, read over GraphQL as a front end and a
+recommender would: no badge and no higher tier bought, no attack account REGULAR, the bombing
+victim's badges kept, and the family's accounts flagged (their weight below the metrics'
+cut-off) where the defences can tell them (ADAPTED_UNFLAGGED: families that, adapted, buy nothing
+but are not told apart from honest accounts)."""
 
 from __future__ import annotations
 
@@ -22,6 +25,11 @@ pytestmark = pytest.mark.integration
 
 POLICY = default_policy()
 CONFIG = SeedConfig(seed=7, buyers=3000)
+ADAPTATIONS = ((), ("in_room",))
+# Adapted to the room, these accounts buy nothing, but nothing tells them from honest ones: a
+# throwaway's two cheap orders and a bomber's one order are claims of accounts without a history,
+# and count a fifth (docs/trust-model.md, "Threat model", known limits).
+ADAPTED_UNFLAGGED = {"patient_throwaways", "review_bombing"}
 TIERS = ("SUPPRESSED", "NONE", "STANDARD", "PREFERRED")
 
 CARDS = """query($s: [ID!], $h: [ID!]) {
@@ -45,24 +53,50 @@ def cards(client: Any, shops: list[str], hosts: list[str]) -> dict[tuple[str, st
     return {(c["kind"], c["id"]): c for c in found if c}
 
 
-@pytest.fixture(scope="module")
-def worlds(client, _session_store) -> dict[str, Any]:
-    """The control's and the attacked platform's cards of every attack target and victim, and
-    the attacked platform (left in the graph for the per-account reads)."""
-    attacked_config = SeedConfig(seed=7, buyers=3000, attacks=ATTACK_FAMILIES)
-    events, report = generate(attacked_config)
+def attacked_config(adapt: tuple[str, ...]) -> SeedConfig:
+    return SeedConfig(seed=7, buyers=3000, attacks=ATTACK_FAMILIES, attack_adapt=adapt)
+
+
+def ground_truth(config: SeedConfig) -> list[dict[str, Any]]:
+    events, report = generate(config)
     for _ in events:  # the ground truth (which shops and hosts) fills in as they are drawn
         pass
-    attacks = report.to_dict()["attacks"]
+    return list(report.to_dict()["attacks"])
+
+
+def targets(attacks: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
     shops = sorted({a[k] for a in attacks for k in ("shopId", "victimShopId") if a.get(k)})
     hosts = sorted({a[k] for a in attacks for k in ("hostId", "victimHostId") if a.get(k)})
+    return shops, hosts
+
+
+@pytest.fixture(scope="module")
+def control(client, _session_store) -> dict[tuple[str, str], Any]:
+    """The control's cards of every attack target and victim of every adaptation."""
+    shops, hosts = targets(
+        [a for adapt in ADAPTATIONS for a in ground_truth(attacked_config(adapt))]
+    )
     seed_platform(_session_store, CONFIG)
     derive_as_a_user_would(_session_store)
-    control = cards(client, shops, hosts)
-    seed_platform(_session_store, attacked_config)  # stays in the graph for the reads
+    return cards(client, shops, hosts)
+
+
+@pytest.fixture(scope="module", params=ADAPTATIONS, ids=["as-published", "in_room"])
+def worlds(request, client, _session_store, control) -> dict[str, Any]:
+    """The attacked platform's cards of every attack target and victim, beside the control's,
+    and the attacked platform (left in the graph for the per-account reads)."""
+    adapt = request.param
+    config = attacked_config(adapt)
+    attacks = ground_truth(config)
+    seed_platform(_session_store, config)  # stays in the graph for the reads
     derive_as_a_user_would(_session_store)
-    attacked = cards(client, shops, hosts)
-    return {"attacks": {a["family"]: a for a in attacks}, "attacked": attacked, "control": control}
+    attacked = cards(client, *targets(attacks))
+    return {
+        "adapt": adapt,
+        "attacks": {a["family"]: a for a in attacks},
+        "attacked": attacked,
+        "control": control,
+    }
 
 
 def badges(world: dict[tuple[str, str], Any], kind: str, entity: str) -> set[str]:
@@ -90,6 +124,8 @@ def test_no_family_buys_a_badge_a_tier_or_a_regular(client, worlds, family):
         assert "REGULAR" not in batch["levels"], f"{family} account {buyer} is REGULAR"
         weight = client.gql(WEIGHT, {"b": buyer, "s": attack["shopId"]}, "RECOMMENDER")["trust"]
         flagged += weight["buyerWeight"] < POLICY.entity.metrics.min_buyer_weight
+    if worlds["adapt"] and family in ADAPTED_UNFLAGGED:
+        return
     assert flagged >= 0.9 * len(attack["buyerIds"]), f"{family}: {flagged} flagged"
 
 

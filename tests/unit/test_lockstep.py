@@ -88,6 +88,23 @@ def test_a_job_through_every_room_of_a_shop_shows_on_the_shops_page(orders):
     assert {b for g in groups for b in g.members} == {a.buyer_id for a in crowd}
 
 
+def test_a_rooms_fans_following_it_to_a_new_shop_are_not_a_crowd():
+    # Twelve fans of room h1 bought at its shop s1 over the whole period; on day 120 the room
+    # starts selling for s2 and they all buy there at once, then mostly there. They arrived at
+    # the pair (s2, h1) when they first bought through h1, long before.
+    fans = [
+        Account(
+            f"f{i}",
+            1.0,
+            (("s1", "h1", T0 + int(i * 9 * DAY)),)
+            + tuple(("s2", "h1", T0 + int((120 + i * 0.5 + 7 * k) * DAY)) for k in range(3)),
+        )
+        for i in range(12)
+    ]
+    assert {p for _, p, _ in lockstep_pages(fans[0])} == {"s2/h1", "h1"}
+    assert detect_lockstep(background() + fans, POLICY, AT) == []
+
+
 def test_loyal_buyers_of_one_room_stay_on_its_pair_page():
     # Twelve honest regulars of one room each, spread over the period, and a job elsewhere: the
     # shop and host pages hold only accounts spread over several rooms or shops.
