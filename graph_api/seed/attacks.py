@@ -18,17 +18,22 @@ registered months before they buy. The families (:data:`FAMILIES`):
 * ``slow_trickle``: a new shop and host (with a trust right open) and one order per account per
   week for six months (or as many weeks as the period allows).
 * ``patient_throwaways``: no interaction at all; two 9.9-yuan orders per account, 31+ days apart.
-* ``review_bombing``: one-order accounts at a clean competitor: delivered, complaint, refund
-  without return, 1 star, a false-advertising report against its host.
+* ``review_bombing``: 60 days before the end, the attacker reads the records of the
+  beneficiary's rivals and picks one that looks like a TRUST_PURCHASE holder (rights open,
+  enough orders, for-cause refunds under the rule; of its category if one does, the busiest);
+  one-order accounts registered weeks
+  before then buy there: delivered, complaint, refund without return, 1 star, a
+  false-advertising report against its host.
 
 Adaptations (``attack_adapt``) apply to every family: ``in_room`` watches the order's live room
 around every attack order (a session of 10-40 minutes that covers it), so that no order is
 placed from outside the room.
 
-Everything here draws from its own ``random.Random`` (derived from the seed), and uses its own id
-ranges (``bx...`` buyers, ``ox...`` orders, ``rx...`` reports, ``hx``/``sx`` for the new host and
-shop), so that the organic platform is the same event for event with and without attacks. The
-attack events carry a preset ``eventId`` marker and are numbered ``seed{seed}-x{n}``.
+Everything here draws from its own ``random.Random`` streams (one per family, derived from the
+seed), and uses its own id ranges (``bx...`` buyers, ``ox...`` orders, ``rx...`` reports,
+``hx``/``sx`` for the new host and shop), so that the organic platform is the same event for
+event with and without attacks. The attack events carry a preset ``eventId`` marker and are
+numbered ``seed{seed}-x{n}``.
 """
 
 from __future__ import annotations
@@ -63,8 +68,12 @@ class Attacks:
         self.config = config
         self.market = market
         self.timeline = timeline
-        self.rng = random.Random(attack_seed(config.seed))
-        self.rnd = self.rng.random
+        # One stream per family, so that an adaptation's extra draws (or another family) never
+        # move a family's targets: the in_room world attacks the shops the published one does.
+        self.streams = {
+            family: random.Random(f"{attack_seed(config.seed)}/{family}") for family in FAMILIES
+        }
+        self._use("aged_sleepers")
         self.n_buyers = 0
         self.n_orders = 0
         self.n_reports = 0
@@ -73,6 +82,9 @@ class Attacks:
         self.decision_day = config.days - REFUND_HIDING_WINDOW
         self.hiding: dict[str, Any] | None = None
         self.hiding_accounts: list[str] = []
+        self.bombing: dict[str, Any] | None = None
+        self.bombers: list[tuple[str, int]] = []  # (account, when it orders)
+        self.bombing_beneficiary = 0
         self.slow_cat = "tea"  # the category of slow trickle's new shop
         # refund hiding's view of the organic stream: per shop, orders placed since the window
         # opened and for-cause refunds (buyers) among them; complaints
@@ -82,7 +94,12 @@ class Attacks:
         self.shop_refunds: dict[str, set[str]] = {}
         self.shop_complaints: dict[str, set[str]] = {}
         for family in config.attacks:
+            self._use(family)
             getattr(self, "_" + family)()
+
+    def _use(self, family: str) -> None:
+        self.rng = self.streams[family]
+        self.rnd = self.rng.random
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -338,42 +355,59 @@ class Attacks:
         self._record("patient_throwaways", buyers, s, h, spent)
 
     def _review_bombing(self) -> None:
+        """Register the one-order accounts now (each 20-60 days before its order); the victim,
+        and with it the orders, wait for the decision day."""
         rnd = self.rnd
         days = self.config.days
-        market = self.market
         s, h = self._small_clean_shop()  # the beneficiary
-        cat = market.shop_cat[s]
+        first = self.decision_day
+        for _ in range(self.config.n_bombers):
+            t = (first + int(rnd() * max(1, days - 21 - first))) * DAY + self._sec()
+            self.bombers.append((self._buyer(max(0, t - DAY * (20 + int(rnd() * 40)))), t))
+        self.bombing = self._record("review_bombing", [b for b, _ in self.bombers], s, h, 0.0)
+        self.bombing_beneficiary = s
+
+    def _bomb(self) -> None:
+        """On the decision day: the victim is a rival whose public record looks like a
+        TRUST_PURCHASE holder's (rights open, enough orders in the window, its for-cause refunds
+        under the rule), as the badge on its card would tell: of the beneficiary's category if
+        one does, the busiest; its first-linked clean host is reported."""
+        assert self.bombing is not None
+        self._use("review_bombing")
+        market = self.market
+        s = self.bombing_beneficiary
+        rule = default_policy().entity.badge("TRUST_PURCHASE")
+        thr = rule.max_for_cause_refund_rate or 0.06
         rivals = [
             v
             for v in range(len(market.shop_ids))
             if v != s and v not in self.used and not market.shop_bad[v] and market.shop_day[v] == 0
         ]
-        same = [v for v in rivals if market.shop_cat[v] == cat] or rivals or [s]
-        same.sort(key=lambda v: (-market.shop_pop[v], v))
-        v = same[int(rnd() * min(3, len(same)))]
+        least = rule.min_delivered_orders or 0.0
+
+        def record(v: int) -> tuple[bool, bool, int]:
+            """(looks like a holder, a rival of the same category, orders in the window)."""
+            shop_id = market.shop_ids[v]
+            orders = self.shop_orders.get(shop_id, 0)
+            refunds = len(self.shop_refunds.get(shop_id, ()))
+            holder = bool(market.shop_rights[v]) and orders >= least and refunds <= thr * orders
+            return holder, market.shop_cat[v] == market.shop_cat[s], orders
+
+        v = max(rivals or [s], key=lambda x: (*record(x), -x))
         self.used.add(v)
         vh_all = [x for x in market.shop_hosts[v] if not market.host_false_ad[x]]
         vh_all = vh_all or list(market.shop_hosts[v])
         vh = min(vh_all, key=lambda x: (market.link_day[(x, v)], x))
-        buyers: list[str] = []
         spent = 0.0
-        first = max(30, market.link_day[(vh, v)] + 1)
-        for _ in range(self.config.n_bombers):
-            d = first + int(rnd() * (days - 21 - first))
-            t = d * DAY + self._sec()
-            bid = self._buyer(max(0, t - DAY * (20 + int(rnd() * 40))))
-            buyers.append(bid)
+        for bid, t in self.bombers:
             self.n_reports += 1
             spent += self._order(t, bid, vh, v, self._price(v), bomb=f"rx{self.n_reports:05d}")
-        self._record(
-            "review_bombing",
-            buyers,
-            s,
-            h,
-            spent,
+        self.bombing.update(
             victimShopId=market.shop_ids[v],
             victimHostId=market.host_ids[vh],
+            yuanSpent=round(spent, 2),
         )
+        self.bombers = []
 
     def _refund_hiding(self) -> None:
         """Register the aged accounts now; the target and the orders wait for the decision day."""
@@ -386,10 +420,12 @@ class Attacks:
 
     @property
     def watching(self) -> bool:
-        return self.hiding is not None and self.timeline.day < self.decision_day
+        planned = self.hiding is not None or self.bombing is not None
+        return planned and self.timeline.day < self.decision_day
 
     def observe(self, events: list[dict]) -> None:
-        """Read a day of the organic stream (refund hiding reads the shops' 60-day records)."""
+        """Read a day of the organic stream (refund hiding and review bombing read the shops'
+        60-day records)."""
         if self.timeline.day < self.decision_day - REFUND_HIDING_WINDOW:
             return
         for ev in events:
@@ -411,10 +447,20 @@ class Attacks:
                     )
 
     def decide(self, day: int) -> None:
-        """On the decision day: pick the shop that fails only the refund rule and plant the
-        satisfied orders that bring its rate under the threshold."""
-        if self.hiding is None or day != self.decision_day or self.hiding["shopId"]:
+        """On the decision day: refund hiding picks the shop that fails only the refund rule and
+        plants the satisfied orders that bring its rate under the threshold; review bombing picks
+        its victim and plants its orders."""
+        if day != self.decision_day:
             return
+        if self.hiding is not None and not self.hiding["shopId"]:
+            self._hide()
+        if self.bombing is not None and self.bombers:
+            self._bomb()
+
+    def _hide(self) -> None:
+        assert self.hiding is not None
+        day = self.decision_day
+        self._use("refund_hiding")
         market = self.market
         rule = default_policy().entity.badge("TRUST_PURCHASE")
         thr = rule.max_for_cause_refund_rate or 0.06

@@ -216,6 +216,11 @@ def test_the_in_room_adaptation_watches_the_room_around_every_attack_order():
     plain, _ = platform()
     organic = [e for e in events if e["eventId"] and "-x" not in e["eventId"]]
     assert organic == [e for e in plain if "-x" not in e["eventId"]]  # the same organic platform
+    # ... and the same targets: each family draws from its own stream, so the extra draws of the
+    # adaptation move no family's shop, host or victim.
+    keys = ("family", "shopId", "hostId", "victimShopId", "victimHostId")
+    adapted = [{k: a.get(k) for k in keys} for a in report.attacks]
+    assert adapted == [{k: a.get(k) for k in keys} for a in platform()[1].attacks]
 
 
 def test_an_adaptation_needs_attacks_and_a_known_name():
