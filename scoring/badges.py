@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
@@ -374,6 +374,19 @@ def _checks(
                 as_days,
             )
         )
+    if m.claim_burst:
+        # Say where the claims went: a shop reading its card must see why they do not count.
+        note = (
+            f"; the claims of {_plural(m.unproven_claimants, 'account')} without a history are "
+            f"left out as a burst ({m.unproven_claimants} of {m.unproven_buyers} claimed, against "
+            f"{_pct(m.proven_claim_rate or 0.0)} of the other buyers) until the platform rules"
+        )
+        out = [
+            replace(c, message=c.message + note)
+            if c.rule in ("FOR_CAUSE_REFUND_RATE", "COMPLAINT_RATE")
+            else c
+            for c in out
+        ]
     if b.max_dependent_share is not None:
         share = m.dependent_share
         cap = b.max_dependent_share

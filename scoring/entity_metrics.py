@@ -24,13 +24,14 @@ collapsed show a rate above 100%.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from scoring.entity_policy import EntityPolicy
 from scoring.facts import FOR_CAUSE_REASONS, MS_PER_DAY, EntityFacts, Penalty
 
-__all__ = ["EntityMetrics", "compute_metrics", "is_regular"]
+__all__ = ["EntityMetrics", "binomial_tail", "compute_metrics", "is_regular"]
 
 _REGULAR = "REGULAR"
 
@@ -88,6 +89,15 @@ class EntityMetrics:
     # violation window
     violations: tuple[Penalty, ...]  # sorted by (at, severity, code)
     max_violation_severity: int  # 0 when none
+    # The claim-burst test (policy v3): of the after-sales window's buyers without a history
+    # (claims counted below their weight), how many there were and how many claimed, the
+    # others' claim rate, the test's p-value (None: not tested), and whether their claims were
+    # left out as a burst.
+    unproven_buyers: int = 0
+    unproven_claimants: int = 0
+    proven_claim_rate: float | None = None
+    claim_burst_p_value: float | None = None
+    claim_burst: bool = False
 
     @property
     def inspections_failed(self) -> float:
@@ -99,6 +109,25 @@ def is_regular(level: object) -> bool:
     if level == _REGULAR:
         return True
     return getattr(level, "name", None) == _REGULAR or getattr(level, "value", None) == _REGULAR
+
+
+def binomial_tail(k: int, n: int, p: float) -> float:
+    """P(X >= k) for X ~ Binomial(n, p), summed in log space (no cancellation for tiny tails)."""
+    if k <= 0:
+        return 1.0
+    if k > n or p <= 0.0:
+        return 0.0
+    if p >= 1.0:
+        return 1.0
+    lp, lq = math.log(p), math.log1p(-p)
+    lgn = math.lgamma(n + 1)
+    total = 0.0
+    for i in range(k, n + 1):
+        term = math.exp(lgn - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * lp + (n - i) * lq)
+        total += term
+        if term < total * 1e-17:
+            break
+    return min(1.0, total)
 
 
 def _rate(num: float, den: float) -> float | None:
@@ -164,6 +193,14 @@ def compute_metrics(
     counts the claims at the buyer's full weight ``w`` (verified, not claimed), FOR_SELLER not at
     all.
 
+    A *burst* (policy v3, ``metrics.claim_burst_max_p_value``): the claims of accounts without a
+    history count a fifth, but a crowd of them still adds up (review bombing by accounts that
+    sit in the room). When more of the window's accounts without a history claim (a for-cause
+    refund or complaint) than the rate at which the entity's other buyers claim explains
+    (binomial tail at most the policy's p-value; the others' rate with one claim as a prior), the
+    claims and reviews of every account without a history are left out of the window's counts,
+    and the metrics say so; rulings still count.
+
     Complexity: O(orders + complaints + inspections + reports + penalties), one pass.
     """
     mp = policy.metrics
@@ -188,6 +225,13 @@ def compute_metrics(
     insp = insp_ok = 0.0
     as_n = refunds = fc_refunds = returns = complained = 0.0
     rev_n = rev_sum = 0.0
+    # What the claims of accounts without a history added, to take out again in a burst, and
+    # who placed after-sales orders and claimed, with and without a history.
+    u_fc_refunds = u_complained = u_rev_n = u_rev_sum = 0.0
+    unproven: set[str] = set()
+    proven: set[str] = set()
+    u_claimants: set[str] = set()
+    p_claimants: set[str] = set()
 
     for o in facts.orders:
         t = o.placed_at
@@ -227,6 +271,7 @@ def compute_metrics(
             continue
         as_n += w
         cw = w
+        doubted = False  # a claim of an account without a history, not ruled on
         ruled = o.ruling is not None and (o.ruled_at is None or o.ruled_at <= as_of)
         if ruled:
             cw = w if o.ruling == "FOR_BUYER" else 0.0
@@ -234,12 +279,18 @@ def compute_metrics(
             c_w = cws.get(b)
             if c_w is not None:
                 cw = min(w, c_w) if c_w >= min_w else 0.0
+                doubted = c_w < w
+        (unproven if doubted else proven).add(b)
+        claimed = False
         r = o.refunded_at
         if r is not None and r <= as_of:
             refunds += w
             if o.refund_reason in for_cause and cw > 0.0:
                 fc_refunds += cw
                 fc_buyers[b] = max(cw, fc_buyers.get(b, 0.0))
+                claimed = True
+                if doubted:
+                    u_fc_refunds += cw
             if o.returned:
                 returns += w
         if o.complaints and cw > 0.0:
@@ -247,13 +298,40 @@ def compute_metrics(
                 if c.at <= as_of and c.reason in for_cause:
                     complained += cw
                     cp_buyers[b] = max(cw, cp_buyers.get(b, 0.0))
+                    claimed = True
+                    if doubted:
+                        u_complained += cw
                     break
+        if claimed:
+            (u_claimants if doubted else p_claimants).add(b)
         s = o.rating
         if s is not None and cw > 0.0:
             ra = o.reviewed_at
             if ra is None or ra <= as_of:
                 rev_n += cw
                 rev_sum += cw * s
+                if doubted:
+                    u_rev_n += cw
+                    u_rev_sum += cw * s
+
+    # The burst test, over accounts (a buyer with a history on one order is proven on all).
+    unproven -= proven
+    u_claimants -= p_claimants
+    proven_rate: float | None = None
+    burst_p: float | None = None
+    burst = False
+    if mp.claim_burst_max_p_value is not None and len(u_claimants) >= 2:
+        proven_rate = (len(p_claimants) + 1) / (len(proven) + 2)
+        burst_p = binomial_tail(len(u_claimants), len(unproven), proven_rate)
+        burst = burst_p <= mp.claim_burst_max_p_value
+    if burst:
+        fc_refunds -= u_fc_refunds
+        complained -= u_complained
+        rev_n -= u_rev_n
+        rev_sum -= u_rev_sum
+        for b in u_claimants:
+            fc_buyers.pop(b, None)
+            cp_buyers.pop(b, None)
 
     def weight(b: str) -> float:  # only for buyers seen in the window, hence not excluded
         return min(1.0, bw.get(b, 1.0))
@@ -328,5 +406,10 @@ def compute_metrics(
         if prior_w + rev_n > 0
         else mp.review_prior_mean,
         violations=violations,
+        unproven_buyers=len(unproven),
+        unproven_claimants=len(u_claimants),
+        proven_claim_rate=proven_rate,
+        claim_burst_p_value=burst_p,
+        claim_burst=burst,
         max_violation_severity=max((p.severity for p in violations), default=0),
     )

@@ -45,6 +45,10 @@ class MetricsPolicy:
     min_buyer_weight: float
     review_prior_mean: float
     review_prior_weight: float
+    # Policy v3: a burst of claims from accounts without a history is left out when the chance
+    # that as many of them claim, at the rate the shop's other buyers claim, is at most this
+    # (scoring.entity_metrics, "Claims"); None: no burst test (v1, v2).
+    claim_burst_max_p_value: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +139,7 @@ def _metrics(t: PolicyTable) -> MetricsPolicy:
         min_buyer_weight=t.number("min_buyer_weight", ge=0, le=1),
         review_prior_mean=t.number("review_prior_mean", ge=1, le=5),
         review_prior_weight=t.number("review_prior_weight", ge=0),
+        claim_burst_max_p_value=t.optional("claim_burst_max_p_value", t.number, gt=0, lt=1),
     )
 
 

@@ -30,6 +30,13 @@ ADAPTATIONS = ((), ("in_room",))
 # throwaway's two cheap orders and a bomber's one order are claims of accounts without a history,
 # and count a fifth (docs/trust-model.md, "Threat model", known limits).
 ADAPTED_UNFLAGGED = {"patient_throwaways", "review_bombing"}
+# What the in_room adaptation still buys on this platform (docs/trust-model.md, "Threat model",
+# known limits), kept as strict expected failures: each turns into a failure the day a defence
+# stops it, so that this list and the docs are updated with it.
+STILL_BOUGHT_IN_ROOM = {
+    "camouflage": "12 in-room accounts at a busy room are within the room's own flow: REGULAR",
+    "refund_hiding": "the diluted host leaves SUPPRESSED",
+}
 TIERS = ("SUPPRESSED", "NONE", "STANDARD", "PREFERRED")
 
 CARDS = """query($s: [ID!], $h: [ID!]) {
@@ -110,7 +117,9 @@ def tier(world: dict[tuple[str, str], Any], kind: str, entity: str) -> int:
 
 
 @pytest.mark.parametrize("family", [f for f in ATTACK_FAMILIES if f != "review_bombing"])
-def test_no_family_buys_a_badge_a_tier_or_a_regular(client, worlds, family):
+def test_no_family_buys_a_badge_a_tier_or_a_regular(request, client, worlds, family):
+    if worlds["adapt"] and family in STILL_BOUGHT_IN_ROOM:
+        request.applymarker(pytest.mark.xfail(reason=STILL_BOUGHT_IN_ROOM[family], strict=True))
     attack = worlds["attacks"][family]
     for kind, entity in (("SHOP", attack["shopId"]), ("HOST", attack["hostId"])):
         bought = badges(worlds["attacked"], kind, entity) - badges(worlds["control"], kind, entity)

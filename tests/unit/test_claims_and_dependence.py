@@ -1,5 +1,6 @@
-"""Policy v2 in shop and host metrics: claims counted by credibility or by the platform's ruling,
-and the share of a badge's evidence from new or single-target accounts (scoring/entity_metrics.py,
+"""Policies v2 and v3 in shop and host metrics: claims counted by credibility or by the platform's
+ruling, a burst of claims from accounts without a history left out (v3), and the share of a
+badge's evidence from new or single-target accounts (scoring/entity_metrics.py,
 scoring/badges.py)."""
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 
 from scoring.badges import decide_badges
-from scoring.entity_metrics import compute_metrics
+from scoring.entity_metrics import binomial_tail, compute_metrics
 from scoring.facts import Complaint, EntityFacts
 from scoring.policy import default_policy
 from tests.unit.entity_constants import AS_OF, DAY
@@ -79,3 +80,55 @@ def test_a_badge_filled_by_dependent_accounts_is_not_granted():
     m = compute_metrics(mixed, POLICY, AS_OF)
     decision = decide_badges(m, None, POLICY, AS_OF, category="tea", rights=rights)
     assert next(b for b in decision.badges if b.badge == "TRUST_PURCHASE").held
+
+
+def bombing_shop(bombers: int, honest_new: int = 30, honest_new_claims: int = 0) -> EntityFacts:
+    """100 buyers with a history (2 of them claim), ``honest_new`` without one (some claim), and
+    ``bombers`` one-order accounts without a history that all claim; accounts without a history
+    claim at a fifth of their weight, as v3's credibility has it."""
+    proven = [order(f"o{i}", buyer=f"p{i}", rating=5) for i in range(98)]
+    proven += [complaint(f"c{i}", f"p{98 + i}") for i in range(2)]
+    new = [order(f"n{i}", buyer=f"n{i}", rating=5) for i in range(honest_new - honest_new_claims)]
+    new += [complaint(f"m{i}", f"m{i}") for i in range(honest_new_claims)]
+    bombs = [complaint(f"x{i}", f"bomber{i}") for i in range(bombers)]
+    doubted = [f"n{i}" for i in range(honest_new)] + [f"m{i}" for i in range(honest_new_claims)]
+    doubted += [f"bomber{i}" for i in range(bombers)]
+    return shop(*proven, *new, *bombs, claim_weights={b: 0.2 for b in doubted})
+
+
+def test_a_burst_of_claims_from_accounts_without_a_history_is_left_out_and_said():
+    m = compute_metrics(bombing_shop(6), POLICY, AS_OF)
+    assert m.claim_burst and m.unproven_claimants == 6 and m.unproven_buyers == 36
+    assert m.claim_burst_p_value is not None and m.claim_burst_p_value < 1e-3
+    assert (m.for_cause_refund_buyers, m.complaint_buyers) == (2.0, 2.0)  # the proven two
+    rights = frozenset({"REFUND_WITHOUT_RETURN"})
+    trust = next(
+        b
+        for b in decide_badges(m, None, POLICY, AS_OF, category="tea", rights=rights).badges
+        if b.badge == "TRUST_PURCHASE"
+    )
+    said = [r.message for r in trust.reasons if r.code.startswith("FOR_CAUSE_REFUND_RATE")]
+    assert said and "6 accounts without a history are left out as a burst" in said[0]
+    # Under v2 (no burst test) the six count a fifth each.
+    v2 = dataclasses.replace(
+        POLICY, metrics=dataclasses.replace(POLICY.metrics, claim_burst_max_p_value=None)
+    )
+    m2 = compute_metrics(bombing_shop(6), v2, AS_OF)
+    assert not m2.claim_burst and m2.for_cause_refund_buyers == 2.0 + 6 * 0.2
+
+
+def test_new_buyers_claiming_at_the_shops_own_rate_are_no_burst():
+    # 1 of 30 new buyers claims, against 2 of 100 with a history: the shop's own rate.
+    m = compute_metrics(bombing_shop(0, honest_new=30, honest_new_claims=1), POLICY, AS_OF)
+    assert not m.claim_burst and m.for_cause_refund_buyers == 2.0 + 0.2
+    # Two of them: still within the rate (p well above the policy's 1e-3).
+    m = compute_metrics(bombing_shop(0, honest_new=30, honest_new_claims=2), POLICY, AS_OF)
+    assert not m.claim_burst and m.claim_burst_p_value is not None
+    assert m.claim_burst_p_value > 1e-3
+
+
+def test_the_binomial_tail():
+    assert binomial_tail(0, 10, 0.3) == 1.0 and binomial_tail(11, 10, 0.3) == 0.0
+    assert abs(binomial_tail(1, 10, 0.5) - (1 - 0.5**10)) < 1e-12
+    assert abs(binomial_tail(10, 10, 0.5) - 0.5**10) < 1e-15
+    assert 0 < binomial_tail(60, 100, 0.01) < 1e-80  # a tiny tail, not 0 by cancellation
