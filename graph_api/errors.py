@@ -18,6 +18,10 @@
      +-- Unauthenticated             a field needs an API key and none (or an unknown one) was sent
      +-- Forbidden                   the key's role may not use the field
      +-- SubscriberTooSlow           a subscriber fell too far behind the change log and is closed
+     +-- BadRequest                  an HTTP request is not one GraphQL operation the service reads
+          |                          (not JSON, not UTF-8, a batch, nested too deep...); ``status``
+          |                          is its HTTP status
+          +-- PayloadTooLarge        its body is over the configured size (HTTP 413)
 
 Each error builds its own message, so a boundary shows ``str(exc)`` and nothing else. The two
 boundaries translate once, by :func:`client_code` and :func:`exit_status`: the GraphQL error
@@ -39,6 +43,8 @@ BAD_USER_INPUT = "BAD_USER_INPUT"
 UNAUTHENTICATED = "UNAUTHENTICATED"
 FORBIDDEN = "FORBIDDEN"
 QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+BAD_REQUEST = "BAD_REQUEST"
+PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
 SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 
@@ -173,6 +179,30 @@ class SubscriberTooSlow(TrustgraphError):
         )
 
 
+class BadRequest(TrustgraphError):
+    """An HTTP request the service cannot read as one GraphQL operation: a body that is not UTF-8
+    JSON, not an object, a batch, nested too deep, a wrong Content-Type or method. Nothing of it
+    was executed; ``status`` is the HTTP status of the answer (400, 405, 415...)."""
+
+    code = BAD_REQUEST
+    shown_to_clients = True
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        self.status = status
+        super().__init__(message)
+
+
+class PayloadTooLarge(BadRequest):
+    """A request body over the configured size, refused before more of it is read (HTTP 413)."""
+
+    code = PAYLOAD_TOO_LARGE
+
+    def __init__(self, limit: int, anonymous: bool = False) -> None:
+        self.limit = limit
+        whose = " for a request without an API key" if anonymous else ""
+        super().__init__(f"the request body is over the limit of {limit:,} bytes{whose}", 413)
+
+
 # (error, client code, CLI exit status, when) - the table docs/architecture.md shows.
 TABLE: tuple[tuple[type[TrustgraphError], str, int, str], ...] = (
     (
@@ -199,6 +229,13 @@ TABLE: tuple[tuple[type[TrustgraphError], str, int, str], ...] = (
         EXIT_ERROR,
         "a subscriber fell behind the change log",
     ),
+    (
+        BadRequest,
+        BAD_REQUEST,
+        EXIT_ERROR,
+        "an HTTP request is not one GraphQL operation in UTF-8 JSON (or a GET query)",
+    ),
+    (PayloadTooLarge, PAYLOAD_TOO_LARGE, EXIT_ERROR, "a request body is over the size limit"),
 )
 
 

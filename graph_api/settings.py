@@ -20,15 +20,24 @@ NEO4J_VERSION = "5.26.30"  # pinned LTS patch; 2025.x needs Java 21, these machi
 
 _SIZE = re.compile(r"^\d+[kmgKMG]?$")
 
+# Who may introspect the schema (``__schema``, ``__type``): callers with a key (any role), anyone,
+# or nobody.
+INTROSPECTION_MODES = ("keys", "public", "off")
+
 
 @dataclass(frozen=True)
 class Limits:
-    """What one GraphQL request may ask for (rejections carry QUERY_TOO_COMPLEX or
-    BAD_USER_INPUT)."""
+    """What one GraphQL request may ask for (rejections carry QUERY_TOO_COMPLEX, BAD_USER_INPUT,
+    BAD_REQUEST or PAYLOAD_TOO_LARGE; docs/api.md, Limits)."""
 
     max_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 5000
+    max_fragments: int = 50
+    max_body_bytes: int = 4 * 1024 * 1024
+    max_anonymous_body_bytes: int = 64 * 1024
+    max_json_depth: int = 64
+    introspection: str = "keys"  # one of INTROSPECTION_MODES
     max_page_size: int = 100
     max_batch_targets: int = 1000
     max_events_per_call: int = 1000
@@ -117,6 +126,16 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise ConfigError(name, raw, "true or false (1/0, yes/no, on/off)")
 
 
+def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value not in choices:
+        raise ConfigError(name, raw, "one of " + ", ".join(choices))
+    return value
+
+
 def _size(env: Mapping[str, str], name: str, default: str) -> str:
     raw = env.get(name) or default
     if not _SIZE.match(raw):
@@ -159,6 +178,15 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             max_depth=_int(env, "TRUSTGRAPH_MAX_DEPTH", 12, 2, 100),
             max_aliases=_int(env, "TRUSTGRAPH_MAX_ALIASES", 30, 1, 1000),
             max_tokens=_int(env, "TRUSTGRAPH_MAX_TOKENS", 5000, 100, 1_000_000),
+            max_fragments=_int(env, "TRUSTGRAPH_MAX_FRAGMENTS", 50, 1, 10_000),
+            max_body_bytes=_int(
+                env, "TRUSTGRAPH_MAX_BODY_BYTES", 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024
+            ),
+            max_anonymous_body_bytes=_int(
+                env, "TRUSTGRAPH_MAX_ANONYMOUS_BODY_BYTES", 64 * 1024, 1024, 1024 * 1024 * 1024
+            ),
+            max_json_depth=_int(env, "TRUSTGRAPH_MAX_JSON_DEPTH", 64, 4, 512),
+            introspection=_choice(env, "TRUSTGRAPH_INTROSPECTION", "keys", INTROSPECTION_MODES),
             max_page_size=_int(env, "TRUSTGRAPH_MAX_PAGE_SIZE", 100, 1, 10_000),
             max_batch_targets=_int(env, "TRUSTGRAPH_MAX_BATCH_TARGETS", 1000, 1, 100_000),
             max_events_per_call=_int(env, "TRUSTGRAPH_MAX_EVENTS_PER_CALL", 1000, 1, 100_000),

@@ -11,14 +11,15 @@ from typing import Any, cast
 
 import strawberry
 from graphql.validation import ASTValidationRule
-from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache
 from strawberry.extensions.max_aliases import create_validator as alias_rule
-from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types.scalar import ScalarDefinition
 
 from graph_api.settings import Limits
 from schema.errors import ErrorCodes
+from schema.guards import EarlyGuards
+from schema.limits import limited_validation
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.subscription import Subscription
@@ -34,9 +35,10 @@ class TrustgraphSchema(strawberry.Schema):
 
 def build_schema(limits: Limits | None = None) -> strawberry.Schema:
     limits = limits or Limits()
-    # The limit rules are built once, so that the validation cache (keyed by the rule classes)
+    # The alias rule is built once, so that the validation cache (keyed by the rule classes)
     # hits for a repeated query; a limiter constructed per request would make new classes.
-    rules = [depth_rule(limits.max_depth, None, None), alias_rule(limits.max_aliases)]
+    rules = [alias_rule(limits.max_aliases)]
+    validation = limited_validation(limits)
     return TrustgraphSchema(
         config=StrawberryConfig(scalar_map=cast(Mapping[object, ScalarDefinition], COLUMN_SCALARS)),
         query=Query,
@@ -45,13 +47,13 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
         extensions=[
             ErrorCodes,  # first: its after-hook runs last and sees every error
             lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
-            lambda: AddValidationRules(
-                cast(list[type[ASTValidationRule]], rules)
-            ),  # depth and aliases (QueryDepthLimiter, MaxAliasesLimiter)
-            # Module-level LRU caches shared by every request: a recommender's repeated query is
-            # parsed and validated once.
+            lambda: AddValidationRules(cast(list[type[ASTValidationRule]], rules)),  # aliases
+            # A module-level LRU cache shared by every request: a recommender's repeated query is
+            # parsed once; validation, with the document limits (fragments, depth, introspection;
+            # schema/limits.py), is cached per parsed document.
             lambda: ParserCache(maxsize=256),
-            lambda: ValidationCache(maxsize=256),
+            validation,
+            EarlyGuards,  # roles, list sizes, introspection: before variables are coerced
         ],
     )
 

@@ -1,6 +1,10 @@
 """Errors as clients see them: every error carries ``extensions.code``.
 
-    BAD_USER_INPUT         a malformed argument, query or variable (the message says which)
+    BAD_REQUEST            the HTTP request is not one GraphQL operation in UTF-8 JSON (HTTP 400,
+                           405 or 415; nothing was executed)
+    PAYLOAD_TOO_LARGE      the request body is over the size limit (HTTP 413)
+    BAD_USER_INPUT         a malformed argument, query or variable (the message says which: a
+                           variable that fails coercion gets graphql-core's message)
     UNAUTHENTICATED        a field needs an API key and none (or an unknown one) was sent
     FORBIDDEN              the key's role may not use the field
     QUERY_TOO_COMPLEX      depth, aliases or tokens over the configured limits
@@ -10,6 +14,8 @@
 :class:`ErrorCodes` is the one place where exceptions become these codes (each error of
 :mod:`graph_api.errors` carries its own; anything else is internal) (strawberry's
 ``MaskErrors`` shape: a schema extension that rewrites the result's errors).
+:func:`error_response` is the body of an HTTP answer refused before anything is executed (the
+view's, the service's middleware and exception handlers): the same ``errors`` list, no ``data``.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import logging
 from collections.abc import Iterator
 
 from graphql.error import GraphQLError, GraphQLSyntaxError
+from starlette.responses import JSONResponse
 from strawberry.extensions import SchemaExtension
 
 from graph_api.errors import (
@@ -25,6 +32,7 @@ from graph_api.errors import (
     INTERNAL_SERVER_ERROR,
     QUERY_TOO_COMPLEX,
     SERVICE_UNAVAILABLE,
+    BadRequest,
     StoreUnavailable,
     TrustgraphError,
 )
@@ -58,6 +66,13 @@ def classify(error: GraphQLError, request_id: str | None) -> GraphQLError:
         )
     if isinstance(original, GraphQLSyntaxError):
         return _with(error, error.message, BAD_USER_INPUT)
+    if isinstance(original, GraphQLError) and error.path is None:
+        # graphql-core's verdict on the client's variables, before execution: a value that fails
+        # coercion ("Int cannot represent...", "Field 'buyerID' is not defined by type
+        # 'EventInput'. Did you mean 'buyerId'?"). Errors of resolvers always have a path.
+        return _with(error, error.message, BAD_USER_INPUT)
+    if isinstance(original, RecursionError):  # a backstop: the limits refuse such documents
+        return _with(error, "the operation is nested too deeply", QUERY_TOO_COMPLEX)
     log.error("internal error (request %s) at %s", request_id, error.path, exc_info=original)
     return _with(error, f"internal server error (request id {request_id})", INTERNAL_SERVER_ERROR)
 
@@ -70,6 +85,21 @@ def _with(error: GraphQLError, message: str, code: str) -> GraphQLError:
     error.original_error = None
     error.extensions = {**(error.extensions or {}), "code": code}
     return error
+
+
+def error_response(message: str, code: str, status: int) -> JSONResponse:
+    """An HTTP answer with one GraphQL-shaped error and no ``data`` (nothing was executed)."""
+    return JSONResponse(
+        {"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status
+    )
+
+
+def request_error_response(exc: TrustgraphError, status: int | None = None) -> JSONResponse:
+    """The answer to a request refused before execution: a BadRequest with its own HTTP status,
+    or another client error with ``status``."""
+    if status is None:
+        status = exc.status if isinstance(exc, BadRequest) else 400
+    return error_response(str(exc), exc.code, status)
 
 
 class ErrorCodes(SchemaExtension):

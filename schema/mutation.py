@@ -5,9 +5,8 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from graph_api.auth import Role
 from schema.inputs import EventInput, event_dict
-from schema.permissions import require
+from schema.permissions import require_root
 from schema.runtime import run_sync
 from schema.types.changes import (
     RecordEventsResult,
@@ -28,7 +27,7 @@ class Mutation:
         )
     )
     async def record_events(self, info: Info, events: list[EventInput]) -> RecordEventsResult:
-        require(info, Role.INGEST)
+        require_root(info)
         result = await run_sync(
             info.context.trustgraph.record_events, [event_dict(e) for e in events]
         )

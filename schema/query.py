@@ -7,10 +7,9 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
-from graph_api.auth import Role
 from graph_api.usecases import Trustgraph
 from graph_api.usecases.arguments import between, epoch_ms
-from schema.permissions import require
+from schema.permissions import require_root
 from schema.runtime import run_sync
 from schema.types.common import to_datetime
 from schema.types.entities import BadgeCard, Buyer, Host, Shop, host_of, shop_of
@@ -54,7 +53,7 @@ class Query:
         shop_id: strawberry.ID | None = None,
         as_of: datetime | None = None,
     ) -> TrustRelation:
-        require(info, Role.RECOMMENDER, Role.RESEARCHER)
+        require_root(info)
         answer = await run_sync(
             info.context.trustgraph.trust, str(buyer_id), _opt(host_id), _opt(shop_id), as_of
         )
@@ -77,7 +76,7 @@ class Query:
         host_ids: list[strawberry.ID] | None = None,
         shop_ids: list[strawberry.ID] | None = None,
     ) -> TrustBatch:
-        require(info, Role.RECOMMENDER, Role.RESEARCHER)
+        require_root(info)
         buyer, cols = await run_sync(
             info.context.trustgraph.trust_batch, str(buyer_id), _strs(host_ids), _strs(shop_ids)
         )
@@ -132,7 +131,7 @@ class Query:
 
     @strawberry.field(description="A buyer as stored (null if unknown). RESEARCHER or ADMIN.")
     async def buyer(self, info: Info, id: strawberry.ID) -> Buyer | None:
-        require(info, Role.RESEARCHER)
+        require_root(info)
         buyer, row = await run_sync(info.context.trustgraph.buyer, str(id))
         if row is None:
             return None
@@ -155,7 +154,7 @@ class Query:
         host_id: strawberry.ID | None = None,
         shop_id: strawberry.ID | None = None,
     ) -> Journey:
-        require(info, Role.RESEARCHER)
+        require_root(info)
         j = await run_sync(
             info.context.trustgraph.journey, str(buyer_id), _opt(host_id), _opt(shop_id)
         )
@@ -193,7 +192,7 @@ class Query:
     async def neighbourhood(
         self, info: Info, center: strawberry.ID, depth: int = 1, max_nodes: int = 200
     ) -> Subgraph:
-        require(info, Role.RESEARCHER)
+        require_root(info)
         nodes, edges, truncated = await run_sync(
             info.context.trustgraph.neighbourhood, str(center), depth, max_nodes
         )
@@ -208,7 +207,7 @@ class Query:
         )
     )
     async def simulate_policy(self, info: Info, policy: str, examples: int = 5) -> PolicySimulation:
-        require(info)  # ADMIN only
+        require_root(info)
         sim = await run_sync(info.context.trustgraph.simulate, policy, examples=examples)
         return simulation_of(sim)
 
@@ -232,7 +231,7 @@ class Query:
         target_kind: TargetKind | None = None,
         horizon_days: int = 90,
     ) -> Funnel:
-        require(info, Role.RESEARCHER)
+        require_root(info)
         result, _ = await run_sync(
             info.context.trustgraph.funnel,
             period=period.value,
@@ -263,7 +262,7 @@ class Query:
         first: int = 20,
         exclude_known: bool = True,
     ) -> TrustRanking:
-        require(info, Role.RESEARCHER)
+        require_root(info)
         between(first, 1, 1000, "first")
         g = await run_sync(
             info.context.trustgraph.ranking,

@@ -9,11 +9,10 @@ from collections.abc import AsyncGenerator, Callable
 import strawberry
 from strawberry.types import Info
 
-from graph_api.auth import Role
 from graph_api.derive import results
 from graph_api.derive.results import Change
 from graph_api.usecases.arguments import check_id
-from schema.permissions import require
+from schema.permissions import require_root
 from schema.types.changes import BadgeChange, TrustChange, badge_change_of, trust_change_of
 from scoring.pair_trust import HOST, SHOP
 
@@ -62,7 +61,7 @@ class Subscription:
         host_id: strawberry.ID | None = None,
         shop_id: strawberry.ID | None = None,
     ) -> AsyncGenerator[TrustChange, None]:
-        require(info, Role.RECOMMENDER, Role.RESEARCHER)
+        require_root(info)
         matches = _trust_filter(
             _id(buyer_id, "buyerId"), _id(host_id, "hostId"), _id(shop_id, "shopId")
         )

@@ -2,21 +2,37 @@
 
 The view knows nothing of how the service is composed: ``graph_api.service`` hands it the schema,
 a context factory, the key table and where to find the request id.
+
+An HTTP request is read by ``schema/request.py`` (one operation, UTF-8 JSON, bounded nesting),
+decoded in a worker thread so that a large body does not hold up the event loop; whatever the view
+refuses before execution (strawberry's own refusals too: a mutation over GET, an unknown
+operation name) is answered with a GraphQL-shaped error, ``{"errors": [{"message", "extensions":
+{"code"}}]}``, never plain text.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 import strawberry
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError
+from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
+from strawberry.http import GraphQLRequestData
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from graph_api.auth import CALLER_SCOPE_KEY, PUBLIC_CALLER, Caller, KeyTable, bearer
-from schema.errors import classify
+from graph_api.errors import BadRequest
+from schema import request as http_request
+from schema.errors import classify, request_error_response
 from schema.runtime import Context
 
 ContextFactory = Callable[[Request | WebSocket, Any, Caller], Context]
@@ -30,12 +46,93 @@ class GraphQLView(GraphQL):
         context: ContextFactory,
         keys: KeyTable,
         request_id: Callable[[], str | None],
+        max_json_depth: int = 64,
         **kwargs: Any,
     ) -> None:
         super().__init__(schema, **kwargs)
         self._context = context
         self._keys = keys
         self._request_id = request_id
+        self._max_json_depth = max_json_depth
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except BadRequest as exc:
+            response = request_error_response(exc)
+        except HTTPException as exc:  # strawberry's own refusals (a mutation over GET...)
+            response = request_error_response(BadRequest(exc.reason, exc.status_code))
+        await response(scope, receive, send)
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """One operation: from a GET's query string, or a POST's JSON body (schema/request.py)."""
+        depth = self._max_json_depth
+        if request.method == "GET":
+            params = dict(request.query_params)
+            for name in ("variables", "extensions"):
+                raw = params.get(name)
+                if isinstance(raw, str) and raw:
+                    params[name] = http_request.decode_json(raw, depth, f"the {name} parameter")
+            data = http_request.check_fields(params)
+        else:
+            http_request.check_content_type(request.content_type)
+            body = await request.get_body()  # its size is limited by the service, as it is read
+            decoded = await run_in_threadpool(http_request.decode_json, body, depth)
+            data = http_request.operation(decoded)
+        return GraphQLRequestData(
+            query=data.get("query"),
+            variables=data.get("variables"),
+            operation_name=data.get("operationName"),
+            extensions=data.get("extensions"),
+            protocol="http",
+        )
+
+    async def execute_single(  # noqa: PLR0917 - strawberry's signature
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Any,
+        context: Any,
+        root_value: Any,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """One operation over HTTP: queries by GET or POST, mutations by POST; subscriptions only
+        over the WebSocket (strawberry would run one over POST and fail inside it)."""
+        allowed = {OperationType.QUERY}
+        if request_adapter.method == "POST":
+            allowed.add(OperationType.MUTATION)
+        try:
+            return await self.schema.execute(
+                request_data.query,
+                root_value=root_value,
+                variable_values=request_data.variables,
+                context_value=context,
+                operation_name=request_data.operation_name,
+                allowed_operation_types=allowed,
+                operation_extensions=request_data.extensions,
+            )
+        except CannotGetOperationTypeError as exc:
+            raise BadRequest(exc.as_http_error_reason()) from None
+        except InvalidOperationTypeError as exc:
+            reason = exc.as_http_error_reason(request_adapter.method)
+            if exc.operation_type is OperationType.SUBSCRIPTION:
+                reason += ": subscribe over the WebSocket (graphql-transport-ws) at /graphql"
+            raise BadRequest(reason, 405) from None
+        except MissingQueryError:
+            raise BadRequest("no GraphQL query in the request") from None
+
+    def decode_json(self, data: str | bytes) -> object:
+        """WebSocket messages: bounded like request bodies; strawberry closes the connection on
+        anything it cannot decode (4400)."""
+        try:
+            return http_request.decode_json(data, self._max_json_depth, "the message")
+        except BadRequest as exc:
+            raise json.JSONDecodeError(str(exc), "", 0) from None
 
     # strawberry's GraphQL view is generic in its context but typed for None here:
     # ours is a Context.

@@ -5,6 +5,12 @@ server (the same launcher as `trustgraph neo4j start`) on ports 17687/17474 with
 `.trustgraph/test-neo4j`, and stops it at the end; if those ports are taken by something other
 than this checkout's test server, it picks free ones. With NEO4J_URI set they use that server
 instead -- and since they delete everything in it, they insist on TRUSTGRAPH_TEST_ALLOW_WIPE=1.
+
+The session is hermetic: the caller's own settings (TRUSTGRAPH_API_KEYS, TRUSTGRAPH_MAX_DEPTH,
+NEO4J_PASSWORD...) are removed from the environment before anything reads it
+(:func:`scrub_environment`); only the tests' own TRUSTGRAPH_TEST_* variables, the jar cache
+(TRUSTGRAPH_CACHE_DIR) and an existing server's connection (NEO4J_*, with NEO4J_URI) stay.
+tests/unit/test_hermetic.py proves it.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 
 import pytest
@@ -23,6 +29,28 @@ from graph_api.settings import Settings, load_settings
 from graph_api.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# What the caller's environment may still say to the tests.
+KEPT_VARIABLES = ("TRUSTGRAPH_TEST_", "TRUSTGRAPH_CACHE_DIR")
+
+
+def scrub_environment(environ: MutableMapping[str, str]) -> list[str]:
+    """Remove every TRUSTGRAPH_* setting but KEPT_VARIABLES, and every NEO4J_* setting unless
+    NEO4J_URI names a server to test against (then neo4j_settings decides: it insists on
+    TRUSTGRAPH_TEST_ALLOW_WIPE=1). Returns the names removed."""
+    uses_a_server = bool(environ.get("NEO4J_URI"))
+    removed = [
+        name
+        for name in environ
+        if (name.startswith("TRUSTGRAPH_") and not name.startswith(KEPT_VARIABLES))
+        or (name.startswith("NEO4J_") and not uses_a_server)
+    ]
+    for name in removed:
+        del environ[name]
+    return removed
+
+
+SCRUBBED = scrub_environment(os.environ)
 
 
 def _ports_free(*ports: int) -> bool:

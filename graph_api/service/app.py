@@ -6,6 +6,11 @@
     /readyz    200 when Neo4j answers, 503 with the reason when it does not
     /metrics   Prometheus text format (per process)
 
+Every error the service answers over HTTP is GraphQL-shaped, ``{"errors": [{"message",
+"extensions": {"code"}}]}``: the view's (schema/view.py), the body limit's (413,
+``graph_api/service/limits.py``), an unknown key's (401), Starlette's own (404, 405) and an
+unexpected exception's (500, with nothing but the request id; ``middleware.py``).
+
 ``create_app(settings)`` builds everything from the settings it is given (read once by the
 caller); ``app_from_env`` is the factory uvicorn's workers call. This is the one place where the
 GraphQL schema (``schema/``) meets the use cases (``graph_api.usecases``).
@@ -20,6 +25,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -27,9 +33,10 @@ from starlette.websockets import WebSocket
 
 from graph_api.auth import Caller
 from graph_api.derive import Deriver
-from graph_api.errors import StoreUnavailable
+from graph_api.errors import BAD_REQUEST, StoreUnavailable
 from graph_api.ingest import Ingester
 from graph_api.policy import load_policy
+from graph_api.service.limits import BodyLimitMiddleware
 from graph_api.service.logs import configure_logging, request_id_var
 from graph_api.service.metrics import Metrics
 from graph_api.service.middleware import RequestContextMiddleware
@@ -37,6 +44,7 @@ from graph_api.settings import Settings, load_settings
 from graph_api.store import Store
 from graph_api.usecases import ChangeFeed, Trustgraph
 from schema import build_schema
+from schema.errors import error_response
 from schema.runtime import Context, make_loaders
 from schema.view import GraphQLView
 
@@ -90,6 +98,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         request_id=request_id_var.get,
         graphql_ide="graphiql" if settings.graphiql else None,
         allow_queries_via_get=True,
+        max_json_depth=settings.limits.max_json_depth,
     )
 
     async def healthz(request: Request) -> Response:
@@ -120,6 +129,12 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
             await service.feed.stop()
             await run_in_threadpool(service.store.close)
 
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        response = error_response(exc.detail, BAD_REQUEST, exc.status_code)
+        response.headers.update(exc.headers or {})
+        return response
+
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
@@ -129,8 +144,15 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
             Route("/metrics", metrics),
         ],
         lifespan=lifespan,
+        exception_handlers={HTTPException: http_error},
     )
     app.state.service = service
+    # The last added runs first: the request id and the key, then the body limit.
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.limits.max_body_bytes,
+        max_anonymous_bytes=settings.limits.max_anonymous_body_bytes,
+    )
     app.add_middleware(RequestContextMiddleware, keys=settings.api_keys, metrics=service.metrics)
     return app
 

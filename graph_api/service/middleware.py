@@ -1,7 +1,8 @@
 """The ASGI middleware every HTTP and WebSocket request goes through: a request id (the client's
 ``X-Request-ID`` or a new one, returned in the response and written in every log line), the API
 key turned into a caller (its role and, for a MERCHANT, the shops and hosts it is bound to), the
-access log and the request metrics."""
+access log and the request metrics; an unexpected exception is logged with its traceback and
+answered 500 with a GraphQL-shaped error that holds nothing but the request id."""
 
 from __future__ import annotations
 
@@ -13,18 +14,16 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from graph_api.auth import CALLER_SCOPE_KEY, KeyTable, bearer
-from graph_api.errors import UNAUTHENTICATED
+from graph_api.errors import INTERNAL_SERVER_ERROR, Unauthenticated
 from graph_api.service.logs import request_id_var
 from graph_api.service.metrics import Metrics
+from schema.errors import error_response, request_error_response
 
 log = logging.getLogger("trustgraph.api")
 
 
 def _unauthenticated(message: str) -> JSONResponse:
-    return JSONResponse(
-        {"data": None, "errors": [{"message": message, "extensions": {"code": UNAUTHENTICATED}}]},
-        status_code=401,
-    )
+    return request_error_response(Unauthenticated(message), 401)
 
 
 class RequestContextMiddleware:
@@ -75,7 +74,16 @@ class RequestContextMiddleware:
                     ]
                 await send(message)
 
-            await self.app(scope, receive, send_with_id)
+            try:
+                await self.app(scope, receive, send_with_id)
+            except Exception:
+                if scope["type"] != "http" or status["code"]:
+                    raise  # the answer has begun: nothing left to say
+                log.exception("internal error (request %s)", request_id)
+                response = error_response(
+                    f"internal server error (request id {request_id})", INTERNAL_SERVER_ERROR, 500
+                )
+                await response(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
             path = scope.get("path", "")

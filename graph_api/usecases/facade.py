@@ -105,12 +105,21 @@ class Trustgraph:
         self, buyer_id: str, host_ids: Sequence[str] | None, shop_ids: Sequence[str] | None
     ) -> tuple[str, TrustColumns]:
         """Stored trust of one buyer toward many hosts and shops, in input order."""
+        self.check_batch_targets(len(host_ids or ()) + len(shop_ids or ()))
         buyer = check.check_id(buyer_id, "buyerId")
         hosts, shops = check.check_ids(host_ids, "hostIds"), check.check_ids(shop_ids, "shopIds")
-        check.at_most(
-            len(hosts) + len(shops), self.limits.max_batch_targets, "hostIds/shopIds", "targets"
-        )
         return buyer, self._reads.trust_batch(buyer, hosts, shops)
+
+    # The size limits of the calls that take lists, by count alone: the service checks them
+    # before it decodes a request's variables (schema/guards.py), the calls again here.
+    def check_batch_targets(self, count: int) -> None:
+        check.at_most(count, self.limits.max_batch_targets, "hostIds/shopIds", "targets")
+
+    def check_badge_ids(self, count: int) -> None:
+        check.at_most(count, self.limits.max_badge_ids, "shopIds/hostIds", "ids")
+
+    def check_event_count(self, count: int) -> None:
+        check.at_most(count, self.limits.max_events_per_call, "events", "events")
 
     # -- shops and hosts -----------------------------------------------------------------------
     @staticmethod
@@ -122,9 +131,9 @@ class Trustgraph:
         self, shop_ids: Sequence[str] | None, host_ids: Sequence[str] | None
     ) -> list[str]:
         """The keys of many badge cards (shops first, then hosts, in input order)."""
+        self.check_badge_ids(len(shop_ids or ()) + len(host_ids or ()))
         keys = [f"{SHOP}:{i}" for i in check.check_ids(shop_ids, "shopIds")]
         keys += [f"{HOST}:{i}" for i in check.check_ids(host_ids, "hostIds")]
-        check.at_most(len(keys), self.limits.max_badge_ids, "shopIds/hostIds", "ids")
         return keys
 
     def cards(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -310,5 +319,5 @@ class Trustgraph:
         """Validate and record events (the JSONL format), rescoring what they touched."""
         if self.ingester is None:  # a facade built for reads (the CLI's) was asked to write
             raise TrustgraphError("record_events needs a Trustgraph built with an ingester")
-        check.at_most(len(raw_events), self.limits.max_events_per_call, "events", "events")
+        self.check_event_count(len(raw_events))
         return self.ingester.ingest(raw_events)

@@ -37,12 +37,25 @@ def test_paths_and_ports():
         ("TRUSTGRAPH_BATCH_SIZE", "0"),
         ("TRUSTGRAPH_NEO4J_HEAP", "lots"),
         ("NEO4J_PASSWORD", "short"),
+        ("TRUSTGRAPH_MAX_BODY_BYTES", "12"),
+        ("TRUSTGRAPH_MAX_JSON_DEPTH", "1"),
+        ("TRUSTGRAPH_MAX_FRAGMENTS", "0"),
+        ("TRUSTGRAPH_INTROSPECTION", "sometimes"),
     ],
 )
 def test_bad_settings_name_the_variable(name, value):
     with pytest.raises(ConfigError) as info:
         load_settings({name: value})
     assert name in str(info.value)
+
+
+def test_request_limits_and_introspection():
+    s = load_settings({})
+    assert s.limits.max_body_bytes == 4 * 1024 * 1024 and s.limits.introspection == "keys"
+    assert s.limits.max_json_depth == 64 and s.limits.max_fragments == 50
+    assert s.limits.max_anonymous_body_bytes == 64 * 1024
+    s = load_settings({"TRUSTGRAPH_MAX_BODY_BYTES": "65536", "TRUSTGRAPH_INTROSPECTION": "Public"})
+    assert s.limits.max_body_bytes == 65536 and s.limits.introspection == "public"
 
 
 def test_policy_is_chosen_by_configuration(tmp_path):
