@@ -35,7 +35,8 @@ ADAPTED_UNFLAGGED = {"patient_throwaways", "review_bombing"}
 # stops it, so that this list and the docs are updated with it.
 STILL_BOUGHT_IN_ROOM = {
     "camouflage": "12 in-room accounts at a busy room are within the room's own flow: REGULAR",
-    "refund_hiding": "the diluted host leaves SUPPRESSED",
+    "refund_hiding": "honest complainers swept into the job's group take their claims along: "
+    "the host leaves SUPPRESSED",
 }
 TIERS = ("SUPPRESSED", "NONE", "STANDARD", "PREFERRED")
 
