@@ -198,6 +198,8 @@ def dependence_pages(
     least = policy.min_dependence * n
     shop, shops = _top(Counter(o[0] for o in orders))
     host, hosts = _top(Counter(o[1] for o in orders))
+    on_shop = ("SHOP", shop, min(o[2] for o in orders if o[0] == shop)) if shops >= least else None
+    on_host = ("HOST", host, min(o[2] for o in orders if o[1] == host)) if hosts >= least else None
     if policy.pages == "signature":
         pair, pairs = _top(Counter(f"{o[0]}/{o[1]}" for o in orders))
         if pairs >= least:
@@ -208,15 +210,15 @@ def dependence_pages(
             # A dependence on a shop spread over several of its rooms (or on a room over
             # several shops) is the shop's (room's) page as well: a job placed through every
             # room of one shop still shows there, where one room's loyal buyers do not.
-            if shops >= least and shops > pairs:
-                yield "SHOP", shop, min(o[2] for o in orders if o[0] == shop)
-            if hosts >= least and hosts > pairs:
-                yield "HOST", host, min(o[2] for o in orders if o[1] == host)
+            if on_shop is not None and shops > pairs:
+                yield on_shop
+            if on_host is not None and hosts > pairs:
+                yield on_host
             return
-    if shops >= least:
-        yield "SHOP", shop, min(o[2] for o in orders if o[0] == shop)
-    if hosts >= least:
-        yield "HOST", host, min(o[2] for o in orders if o[1] == host)
+    if on_shop is not None:
+        yield on_shop
+    if on_host is not None:
+        yield on_host
 
 
 def _arrivals(
@@ -260,10 +262,10 @@ def _core(
     flow: _Flow,
     share: float,
     policy: LockstepPolicy,
-) -> tuple[int, int, float, float] | None:
-    """The run arr[a:z+1] within arr[first:end] of at least ``min_size`` arrivals with the
-    smallest Poisson tail against its own span's expectation, as (a, z, expected, p); None if the
-    window holds fewer than ``min_size`` arrivals from ``first`` on (module docstring, step 5)."""
+) -> tuple[int, int, float, float]:
+    """The run arr[a:z+1] within arr[first:end] (which holds at least ``min_size`` arrivals) of
+    at least ``min_size`` arrivals with the smallest Poisson tail against its own span's
+    expectation, as (a, z, expected, p) (module docstring, step 5)."""
     window = policy.window_days * MS_PER_DAY
     step = max(1, (end - first) // _MAX_RUNS)
     best: tuple[float, int, int, float] | None = None
@@ -278,8 +280,7 @@ def _core(
             p = _poisson_tail(size, expected)
             if best is None or (p, a, -z) < (best[0], best[1], -best[2]):
                 best = (p, a, z, expected)
-    if best is None:
-        return None
+    assert best is not None, "the caller checks that the window holds min_size arrivals"
     p, a, z, expected = best
     return a, z, expected, p
 
@@ -318,10 +319,9 @@ def detect_lockstep(
                 continue
             if _poisson_tail(size, expected) > policy.max_p_value:
                 continue
-            core = _core(arr, max(i, covered), j, flow, share, policy)
-            if core is None or core[3] > policy.max_p_value:
+            a, z, core_expected, p = _core(arr, max(i, covered), j, flow, share, policy)
+            if p > policy.max_p_value:
                 continue
-            a, z, core_expected, p = core
             covered = z + 1
             members = tuple(sorted(b for _, b in arr[a : z + 1]))
             groups.append(
