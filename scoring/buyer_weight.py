@@ -176,6 +176,10 @@ class BuyerWeight:
     # whose orders a shop's or host's badge may count only up to a share (policy v2).
     shops: int = 0
     hosts: int = 0
+    # A group member's claims against the shops and hosts its group was found at (the Buyer's
+    # ``ringTargets``): its own claim weight, before the group's cap (policy v3,
+    # ``rings.own_claims_at_targets``); None: as ``claim_weight``.
+    target_credibility: float | None = None
 
     @property
     def claim_weight(self) -> float:

@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from scoring.entity_policy import EntityPolicy
-from scoring.facts import FOR_CAUSE_REASONS, MS_PER_DAY, EntityFacts, Penalty
+from scoring.facts import FOR_CAUSE_REASONS, MS_PER_DAY, EntityFacts, OrderFact, Penalty
 
 __all__ = ["EntityMetrics", "binomial_tail", "compute_metrics", "is_regular"]
 
@@ -98,6 +98,9 @@ class EntityMetrics:
     proven_claim_rate: float | None = None
     claim_burst_p_value: float | None = None
     claim_burst: bool = False
+    # Policy v3 (rings.own_claims_at_targets): members of a group found at this entity, left out
+    # as evidence, whose claims here count at their own credibility (see compute_metrics, Claims).
+    group_witnesses: int = 0
 
     @property
     def inspections_failed(self) -> float:
@@ -133,6 +136,38 @@ def binomial_tail(k: int, n: int, p: float) -> float:
 def _rate(num: float, den: float) -> float | None:
     # min(): weighted float sums can overshoot 1 by an ulp.
     return min(1.0, num / den) if den > 0 else None
+
+
+def _claims(o: OrderFact, as_of: int) -> bool:
+    """Whether the order carries a for-cause claim by ``as_of`` that no ruling threw out."""
+    if o.ruling == "FOR_SELLER" and (o.ruled_at is None or o.ruled_at <= as_of):
+        return False
+    r = o.refunded_at
+    if r is not None and r <= as_of and o.refund_reason in FOR_CAUSE_REASONS:
+        return True
+    return any(c.at <= as_of and c.reason in FOR_CAUSE_REASONS for c in o.complaints)
+
+
+def _witnesses(facts: EntityFacts, min_w: float, as_start: int, as_of: int) -> dict[str, float]:
+    """The group members whose claims count here (see compute_metrics, Witnesses): buyer ->
+    its own credibility."""
+    bw = facts.buyer_weights
+    members = {
+        b: c for b, c in facts.claim_weights.items() if c >= min_w and bw.get(b, 1.0) < min_w
+    }
+    if not members:
+        return {}
+    present: set[str] = set()
+    claimers: set[str] = set()
+    for o in facts.orders:
+        b = o.buyer_id
+        if b in members and as_start < o.placed_at <= as_of:
+            present.add(b)
+            if _claims(o, as_of):
+                claimers.add(b)
+    if 2 * len(claimers) > len(present):
+        return {}  # most of them claim: a crowd against the entity, not buyers swept in
+    return {b: min(1.0, members[b]) for b in sorted(claimers)}
 
 
 def compute_metrics(
@@ -201,6 +236,16 @@ def compute_metrics(
     claims and reviews of every account without a history are left out of the window's counts,
     and the metrics say so; rulings still count.
 
+    *Witnesses* (policy v3, ``rings.own_claims_at_targets``): a member of a ring or group found at
+    this entity weighs below ``min_buyer_weight`` and is left out, but its claims here carry the
+    account's own credibility (in ``claim_weights``, above its weight). A shill does not complain
+    about the shop it pumps: when the members who claimed are at most half of the group's members
+    in the after-sales window, they are honest buyers the group swept in (refund hiding arrives
+    beside the shop's complainers to take them out of the rate), and their after-sales orders,
+    claims and reviews count at that credibility, inside the burst test; their orders still add
+    nothing to volume, buyers or inspections. A group most of whose members claim is a bombing
+    crowd, and stays out.
+
     Complexity: O(orders + complaints + inspections + reports + penalties), one pass.
     """
     mp = policy.metrics
@@ -225,13 +270,14 @@ def compute_metrics(
     insp = insp_ok = 0.0
     as_n = refunds = fc_refunds = returns = complained = 0.0
     rev_n = rev_sum = 0.0
-    # What the claims of accounts without a history added, to take out again in a burst, and
+    # What the claims of accounts without a history add (left out in a burst), and
     # who placed after-sales orders and claimed, with and without a history.
     u_fc_refunds = u_complained = u_rev_n = u_rev_sum = 0.0
     unproven: set[str] = set()
     proven: set[str] = set()
     u_claimants: set[str] = set()
     p_claimants: set[str] = set()
+    witnesses = _witnesses(facts, min_w, as_start, as_of) if cws and bw else {}
 
     for o in facts.orders:
         t = o.placed_at
@@ -242,39 +288,46 @@ def compute_metrics(
         # Most buyers have no recorded weight: look them up in the (small) weights mapping rather
         # than caching every buyer, which costs a second large-dict access per order.
         w = bw.get(b) if bw else None
+        witness = False
         if w is None:
             w = 1.0
         elif w < min_w:
             excluded += 1
-            continue
+            w = witnesses.get(b) if witnesses else None
+            if w is None or t <= as_start:
+                continue
+            witness = True  # after-sales only, at its own credibility
         elif w > 1.0:
             w = 1.0
-        n += w
-        d = o.delivered_at
-        if d is not None and d <= as_of:
-            delivered += w
-            if b in single or b in new:
-                dependent += w
-        day = (t + offset) // MS_PER_DAY
-        fd = first_day.get(b)
-        if fd is None:
-            first_day[b] = day
-        elif fd != day:
-            first_day[b] = -1
-        if o.inspections:
-            for i in o.inspections:
-                if i.at <= as_of:
-                    insp += w
-                    if i.passed:
-                        insp_ok += w
-        if t <= as_start:
-            continue
+        if not witness:
+            n += w
+            d = o.delivered_at
+            if d is not None and d <= as_of:
+                delivered += w
+                if b in single or b in new:
+                    dependent += w
+            day = (t + offset) // MS_PER_DAY
+            fd = first_day.get(b)
+            if fd is None:
+                first_day[b] = day
+            elif fd != day:
+                first_day[b] = -1
+            if o.inspections:
+                for i in o.inspections:
+                    if i.at <= as_of:
+                        insp += w
+                        if i.passed:
+                            insp_ok += w
+            if t <= as_start:
+                continue
         as_n += w
         cw = w
         doubted = False  # a claim of an account without a history, not ruled on
         ruled = o.ruling is not None and (o.ruled_at is None or o.ruled_at <= as_of)
         if ruled:
             cw = w if o.ruling == "FOR_BUYER" else 0.0
+        elif witness:
+            doubted = w < 1.0
         elif cws:
             c_w = cws.get(b)
             if c_w is not None:
@@ -286,21 +339,23 @@ def compute_metrics(
         if r is not None and r <= as_of:
             refunds += w
             if o.refund_reason in for_cause and cw > 0.0:
-                fc_refunds += cw
-                fc_buyers[b] = max(cw, fc_buyers.get(b, 0.0))
-                claimed = True
                 if doubted:
                     u_fc_refunds += cw
+                else:
+                    fc_refunds += cw
+                fc_buyers[b] = max(cw, fc_buyers.get(b, 0.0))
+                claimed = True
             if o.returned:
                 returns += w
         if o.complaints and cw > 0.0:
             for c in o.complaints:
                 if c.at <= as_of and c.reason in for_cause:
-                    complained += cw
-                    cp_buyers[b] = max(cw, cp_buyers.get(b, 0.0))
-                    claimed = True
                     if doubted:
                         u_complained += cw
+                    else:
+                        complained += cw
+                    cp_buyers[b] = max(cw, cp_buyers.get(b, 0.0))
+                    claimed = True
                     break
         if claimed:
             (u_claimants if doubted else p_claimants).add(b)
@@ -308,11 +363,12 @@ def compute_metrics(
         if s is not None and cw > 0.0:
             ra = o.reviewed_at
             if ra is None or ra <= as_of:
-                rev_n += cw
-                rev_sum += cw * s
                 if doubted:
                     u_rev_n += cw
                     u_rev_sum += cw * s
+                else:
+                    rev_n += cw
+                    rev_sum += cw * s
 
     # The burst test, over accounts (a buyer with a history on one order is proven on all).
     unproven -= proven
@@ -324,11 +380,13 @@ def compute_metrics(
         proven_rate = (len(p_claimants) + 1) / (len(proven) + 2)
         burst_p = binomial_tail(len(u_claimants), len(unproven), proven_rate)
         burst = burst_p <= mp.claim_burst_max_p_value
-    if burst:
-        fc_refunds -= u_fc_refunds
-        complained -= u_complained
-        rev_n -= u_rev_n
-        rev_sum -= u_rev_sum
+    # Kept apart and added only when there is no burst: subtracting them again left float noise.
+    if not burst:
+        fc_refunds += u_fc_refunds
+        complained += u_complained
+        rev_n += u_rev_n
+        rev_sum += u_rev_sum
+    else:
         for b in u_claimants:
             fc_buyers.pop(b, None)
             cp_buyers.pop(b, None)
@@ -411,5 +469,6 @@ def compute_metrics(
         proven_claim_rate=proven_rate,
         claim_burst_p_value=burst_p,
         claim_burst=burst,
+        group_witnesses=len(witnesses),
         max_violation_severity=max((p.severity for p in violations), default=0),
     )

@@ -130,7 +130,9 @@ class EntityFacts:
         default_factory=dict
     )  # anti-gaming weight per buyer (default 1)
     # How much each buyer's claims (for-cause refunds, complaints, reviews) count, where that is
-    # not its weight (policy v2: accounts without a history, scoring.buyer_weight).
+    # not its weight (policy v2: accounts without a history, scoring.buyer_weight; v3: members
+    # of a group found at this entity, whose claims here keep their own weight, above the
+    # group's cap).
     claim_weights: dict[str, float] = field(default_factory=dict)
     # Buyers whose orders all went to this shop or host, and buyers whose first order here came
     # within days of registering (policy v2's dependent share).

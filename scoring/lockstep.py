@@ -141,6 +141,14 @@ class LockstepGroup:
     def id(self) -> str:
         return f"lockstep/{self.target_kind.lower()}/{self.target_id}/{self.window_start}"
 
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """The shops and hosts of the group's page, as ``"SHOP:id"`` / ``"HOST:id"``, sorted."""
+        if self.target_kind == "PAIR":
+            shop, _, host = self.target_id.partition("/")
+            return (f"HOST:{host}", f"SHOP:{shop}")
+        return (f"{self.target_kind}:{self.target_id}",)
+
     def page(self) -> str:
         if self.target_kind == "PAIR":
             shop, _, host = self.target_id.partition("/")

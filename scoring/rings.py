@@ -49,6 +49,12 @@ class RingPolicy:
     suspect_weight: float = 0.5
     min_score: float = 0.75
     member_weight: float = 0.05
+    # Policy v3: a member's claims (for-cause refunds, complaints) against the shops and hosts its
+    # group was found at count at the account's own credibility, not at member_weight. A shill
+    # does not complain about the shop it pumps, so such a claim is an honest buyer's the group
+    # swept in (refund hiding arrives beside the shop's complainers to take them out of the
+    # rate); off (v1, v2): the member's claims count at most member_weight everywhere.
+    own_claims_at_targets: bool = False
 
     def __post_init__(self) -> None:
         check_range(self.min_size, "rings.min_size", ge=2)
@@ -58,8 +64,11 @@ class RingPolicy:
 
 
 def load_ring_policy(document: Mapping[str, object]) -> RingPolicy:
-    """The ``[rings]`` table of a parsed policy file (every key required, none unknown)."""
-    return PolicyTable(document).table("rings").build(RingPolicy)
+    """The ``[rings]`` table of a parsed policy file (every key required but the optional
+    ``own_claims_at_targets``, policy v3; none unknown)."""
+    table = PolicyTable(document).table("rings")
+    own = table.optional("own_claims_at_targets", table.boolean)
+    return table.build(RingPolicy, own_claims_at_targets=bool(own))
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +93,11 @@ class Ring:
     @property
     def id(self) -> str:
         return f"{self.shop_id}/{self.host_id}/{self.first_order_at}"
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """The shop and host the ring was found at, as ``"SHOP:id"`` / ``"HOST:id"``, sorted."""
+        return (f"HOST:{self.host_id}", f"SHOP:{self.shop_id}")
 
 
 def detect_rings(buyers: Iterable[Candidate], policy: RingPolicy, as_of: int) -> list[Ring]:

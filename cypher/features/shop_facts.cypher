@@ -3,7 +3,8 @@
 //   orders:     [orderId, buyerId, placedAt, amount, deliveredAt, refundedAt, refundReason,
 //                returned, reviews [[at, rating, reviewId]], complaints [[at, reason]],
 //                inspections [[at, kind, passed]], ruling, ruledAt] for orders placed in ($since, $asOf]
-//   buyers:     [buyerId, weight, level, credibility, shopCount, registeredAt] for the buyers of those
+//   buyers:     [buyerId, weight, level, credibility, shopCount, registeredAt, ringTargets,
+//                targetCredibility] for the buyers of those
 //               orders: the anti-gaming weight
 //               stored on the Buyer and the level of the buyer's TRUST toward this shop
 //   penalties:  [at, severity, code] in ($violationSince, $asOf]
@@ -26,7 +27,8 @@ CALL (x) {
 CALL (x, buyerNodes) {
   UNWIND buyerNodes AS b
   OPTIONAL MATCH (b)-[t:TRUST]->(x)
-  RETURN collect([b.id, b.weight, t.level, b.credibility, b.shopCount, b.registeredAt]) AS buyers
+  RETURN collect([b.id, b.weight, t.level, b.credibility, b.shopCount, b.registeredAt,
+                  b.ringTargets, b.targetCredibility]) AS buyers
 }
 CALL (x) {
   MATCH (p:Penalty)-[:PENALIZES]->(x)

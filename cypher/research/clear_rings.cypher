@@ -3,4 +3,4 @@
 UNWIND $rows AS _
 MATCH (b:Buyer)
 WHERE b.ringId IS NOT NULL
-REMOVE b.ringId
+REMOVE b.ringId, b.ringTargets

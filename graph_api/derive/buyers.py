@@ -125,8 +125,10 @@ def weigh_buyer(
     ring = record.ring_id
     if ring is not None and weight.weight > policy.rings.member_weight:
         # A member of a detected brushing ring (scoring/rings.py): its evidence counts at most
-        # rings.member_weight, whatever the account's own signals say; so do its claims.
+        # rings.member_weight, whatever the account's own signals say; so do its claims, but
+        # (v3) against its group's own shops and hosts, where they keep the account's own weight.
         cap = policy.rings.member_weight
+        own = weight.claim_weight if policy.rings.own_claims_at_targets else None
         return dataclasses.replace(
             weight,
             weight=cap,
@@ -136,6 +138,7 @@ def weigh_buyer(
                 ("RING", f"member of the {_group_word(ring)} {ring} (weight at most {cap:g})"),
             ),
             credibility=min(cap, weight.claim_weight),
+            target_credibility=own,
         )
     return weight
 
@@ -190,6 +193,7 @@ def weight_row(w: BuyerWeight, as_of: int) -> dict[str, Any]:
         "signals": list(w.signals),
         "reasons": [message for _, message in w.reasons],
         "credibility": w.credibility,
+        "targetCredibility": w.target_credibility,
         "shops": w.shops,
         "hosts": w.hosts,
         "asOf": as_of,

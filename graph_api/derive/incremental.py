@@ -188,7 +188,13 @@ def _trust_changes(
     # What a shop's or host's metrics read of a buyer: its weight, how much its claims count, and
     # whether it is a single-target account (one shop, one host).
     old_weight = {
-        r["buyerId"]: (r["weight"], r["credibility"], r["shops"] == 1, r["hosts"] == 1)
+        r["buyerId"]: (
+            r["weight"],
+            r["credibility"],
+            r["targetCredibility"],
+            r["shops"] == 1,
+            r["hosts"] == 1,
+        )
         for r in before
     }
     old_level = {
@@ -198,7 +204,8 @@ def _trust_changes(
     reweighted = {
         w.buyer_id
         for w in weights
-        if old_weight.get(w.buyer_id) != (w.weight, w.credibility, w.shops == 1, w.hosts == 1)
+        if old_weight.get(w.buyer_id)
+        != (w.weight, w.credibility, w.target_credibility, w.shops == 1, w.hosts == 1)
     }
     changes: list[TrustChange] = []
     for p in trusts:

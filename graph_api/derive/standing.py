@@ -51,6 +51,7 @@ def entity_facts(
     levels: dict[str, str] = {}
     single: set[str] = set()
     registered: dict[str, int] = {}
+    here = f"{record.kind}:{record.entity_id}"
     for b in record.buyers:
         if b.targets == 1:
             single.add(b.buyer_id)
@@ -58,7 +59,11 @@ def entity_facts(
             registered[b.buyer_id] = b.registered_at
         if b.weight is not None and b.weight < 1.0:
             weights[b.buyer_id] = b.weight
-        if b.credibility is not None and b.credibility < (1.0 if b.weight is None else b.weight):
+        if b.target_credibility is not None and here in b.ring_targets:
+            # Its group was found here: its claims keep the account's own credibility, which may
+            # be more than its (capped) weight (scoring.entity_metrics, Claims).
+            claims[b.buyer_id] = b.target_credibility
+        elif b.credibility is not None and b.credibility < (1.0 if b.weight is None else b.weight):
             claims[b.buyer_id] = b.credibility
         if b.level is not None:
             levels[b.buyer_id] = b.level

@@ -67,14 +67,19 @@ def detection_accounts(store: Store) -> list[Candidate]:
 def apply_rings(store: Store, rings: list[Ring], groups: list[Group] | tuple[()] = ()) -> int:
     """Mark ring and lockstep-group members on their Buyer nodes (replacing an earlier
     detection; a buyer in several is marked with the first: rings, then groups by id); a rescore
-    then caps their weight. Returns the number of buyers marked."""
-    marks: dict[str, str] = {}
+    then caps their weight. Each member also keeps the shops and hosts its group was found at
+    (``ringTargets``), where its claims may count at its own credibility (policy v3,
+    ``rings.own_claims_at_targets``). Returns the number of buyers marked."""
+    marks: dict[str, Ring | Group] = {}
     for r in rings:
         for b in r.members:
-            marks.setdefault(b, r.id)
+            marks.setdefault(b, r)
     for g in groups:
         for b in g.members:
-            marks.setdefault(b, g.id)
-    rows = [{"buyerId": b, "ringId": i} for b, i in sorted(marks.items())]
+            marks.setdefault(b, g)
+    rows = [
+        {"buyerId": b, "ringId": g.id, "ringTargets": list(g.targets)}
+        for b, g in sorted(marks.items())
+    ]
     store.write_all([("research/clear_rings", [{}]), ("research/mark_rings", rows)])
     return len(rows)

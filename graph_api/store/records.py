@@ -67,6 +67,10 @@ class EntityBuyer:
     credibility: float | None = None  # how much its claims count (None: as much as ``weight``)
     targets: int | None = None  # shops (of a shop's buyer) or hosts (of a host's) it bought from
     registered_at: int | None = None
+    # The shops and hosts ("SHOP:id", "HOST:id") of the ring or group it was found in, and how
+    # much its claims against them count (policy v3; None: as ``credibility``).
+    ring_targets: tuple[str, ...] = ()
+    target_credibility: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,8 +188,10 @@ def entity_record(row: dict[str, Any], kind: str) -> EntityRecord:
                 None if c is None else float(c),
                 None if n is None else int(n),
                 None if reg is None else int(reg),
+                tuple(targets or ()),
+                None if tc is None else float(tc),
             )
-            for b, w, level, c, n, reg in row["buyers"]
+            for b, w, level, c, n, reg, targets, tc in row["buyers"]
         ),
         penalties=tuple(
             sorted(

@@ -37,9 +37,19 @@ def test_rings_found_scored_and_applied(store, cli, tmp_path):
     rescore_all(store, policy, store.latest_event_at())
     records, _, _ = store.driver.execute_query(
         "UNWIND $ids AS id MATCH (b:Buyer {id: id}) "
-        "RETURN b.weight AS w, b.weightSignals AS s, b.ringId AS ring",
+        "RETURN b.weight AS w, b.weightSignals AS s, b.ringId AS ring, "
+        "b.ringTargets AS targets, b.targetCredibility AS own",
         {"ids": sorted(report.ring_buyers)},
         database_=store.database,
     )
     assert all(r["w"] == policy.rings.member_weight and r["ring"] for r in records)
     assert all("RING" in r["s"] or r["w"] == policy.buyers.min_weight for r in records)
+    # Each member keeps its ring's shop and host, where its claims count at its own credibility
+    # (policy v3): stored above the cap it weighs elsewhere (when the cap lowered it).
+    found = {(r["shopId"], r["hostId"]) for r in got["rings"]}
+    assert all(
+        len(r["targets"]) == 2
+        and (r["targets"][1][len("SHOP:") :], r["targets"][0][len("HOST:") :]) in found
+        for r in records
+    )
+    assert all(("RING" in r["s"]) == (r["own"] is not None) for r in records)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from graph_api.derive.standing import entity_facts
+from graph_api.store.records import EntityBuyer, EntityRecord
 from scoring.badges import decide_badges
 from scoring.entity_metrics import binomial_tail, compute_metrics
 from scoring.facts import Complaint, EntityFacts
@@ -132,3 +134,66 @@ def test_the_binomial_tail():
     assert abs(binomial_tail(1, 10, 0.5) - (1 - 0.5**10)) < 1e-12
     assert abs(binomial_tail(10, 10, 0.5) - 0.5**10) < 1e-15
     assert 0 < binomial_tail(60, 100, 0.01) < 1e-80  # a tiny tail, not 0 by cancellation
+
+
+def swept_pair(members: int, members_claiming: int) -> EntityFacts:
+    """40 honest buyers (4 complain) and a group found at the shop: ``members`` accounts capped at
+    the ring's weight, whose claims here keep their own credibility (1.0); the first
+    ``members_claiming`` of them complain, the others buy and rate 5 stars."""
+    honest = [order(f"o{i}", buyer=f"b{i}", rating=5) for i in range(36)]
+    honest += [complaint(f"c{i}", f"b{36 + i}") for i in range(4)]
+    group = [
+        complaint(f"g{i}", f"m{i}")
+        if i < members_claiming
+        else order(f"g{i}", buyer=f"m{i}", rating=5)
+        for i in range(members)
+    ]
+    return shop(
+        *honest,
+        *group,
+        buyer_weights={f"m{i}": 0.05 for i in range(members)},
+        claim_weights={f"m{i}": 1.0 for i in range(members)},
+    )
+
+
+def test_a_group_found_here_keeps_the_claims_of_the_buyers_it_swept_in():
+    m = compute_metrics(swept_pair(members=15, members_claiming=1), POLICY, AS_OF)
+    assert m.group_witnesses == 1
+    # the witness's order counts in the after-sales window and its claim in the rate ...
+    assert (m.after_sales_orders, m.for_cause_refunds, m.complaint_buyers) == (41.0, 5.0, 5.0)
+    # ... but adds nothing to volume or buyers, and the shills' 5 stars stay out
+    assert (m.orders, m.buyers, m.excluded_orders) == (40.0, 40.0, 15)
+    assert m.review_average == (36 * 5 + 5 * 1) / 41
+    capped = dataclasses.replace(swept_pair(15, 1), claim_weights={})  # v2: claims at the cap
+    m = compute_metrics(capped, POLICY, AS_OF)
+    assert (m.group_witnesses, m.after_sales_orders, m.for_cause_refunds) == (0, 40.0, 4.0)
+
+
+def test_a_group_most_of_whose_members_claim_is_a_crowd_and_stays_out():
+    m = compute_metrics(swept_pair(members=6, members_claiming=4), POLICY, AS_OF)
+    assert m.group_witnesses == 0
+    assert (m.after_sales_orders, m.for_cause_refunds) == (40.0, 4.0)
+    half = compute_metrics(swept_pair(members=6, members_claiming=3), POLICY, AS_OF)
+    assert (half.group_witnesses, half.for_cause_refunds) == (3, 7.0)
+
+
+def test_witnesses_without_a_history_are_inside_the_burst_test():
+    facts = dataclasses.replace(
+        swept_pair(members=12, members_claiming=6),
+        claim_weights={f"m{i}": CUT for i in range(12)},  # no history: their credibility is low
+    )
+    m = compute_metrics(facts, POLICY, AS_OF)
+    assert m.group_witnesses == 6 and m.unproven_claimants == 6
+    assert m.claim_burst and m.for_cause_refunds == 4.0
+
+
+def test_a_members_own_credibility_applies_only_where_its_group_was_found():
+    def facts_of(entity_id: str) -> dict[str, float]:
+        member = EntityBuyer(
+            "m1", 0.05, None, 0.05, ring_targets=("HOST:h1", "SHOP:s1"), target_credibility=0.9
+        )
+        record = EntityRecord(entity_id, "SHOP", "tea", None, (), (member,), (), (), (), None)
+        return entity_facts(record)[0].claim_weights
+
+    assert facts_of("s1") == {"m1": 0.9}  # its group's shop: above its weight of 0.05
+    assert facts_of("s2") == {}  # elsewhere its claims count as its (capped) weight
