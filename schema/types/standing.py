@@ -162,6 +162,18 @@ class Metrics:
     review_score: float
     violations: int
     max_violation_severity: int
+    claim_burst: bool = strawberry.field(
+        description="Whether a burst of claims from accounts without a history was left out of "
+        "the after-sales window (policy v3, metrics.claim_burst_max_p_value)."
+    )
+    claim_burst_p_value: float | None = strawberry.field(
+        description="The burst test's binomial tail (null: not tested, fewer than two such "
+        "claimants)."
+    )
+    group_witnesses: int = strawberry.field(
+        description="Members of a ring or group found at this entity whose claims here still "
+        "count, at their own credibility (policy v3, rings.own_claims_at_targets)."
+    )
 
 
 _NOT_SCORED = Explanation(
@@ -258,4 +270,8 @@ def metrics_of(standing: dict[str, Any] | None) -> Metrics | None:
         review_score=m["review_score"],
         violations=len(m["violations"]),
         max_violation_severity=m["max_violation_severity"],
+        # (standings stored before v3 have none of these)
+        claim_burst=m.get("claim_burst", False),
+        claim_burst_p_value=m.get("claim_burst_p_value"),
+        group_witnesses=m.get("group_witnesses", 0),
     )

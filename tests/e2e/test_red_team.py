@@ -35,8 +35,8 @@ ADAPTED_UNFLAGGED = {"patient_throwaways", "review_bombing"}
 # stops it, so that this list and the docs are updated with it.
 STILL_BOUGHT_IN_ROOM = {
     "camouflage": "12 in-room accounts at a busy room are within the room's own flow: REGULAR",
-    "refund_hiding": "honest complainers swept into the job's group take their claims along: "
-    "the host leaves SUPPRESSED",
+    "refund_hiding": "the unflagged in-room camouflage accounts' disguise orders go through the "
+    "host's room and dilute its refund rate: the host leaves SUPPRESSED",
 }
 TIERS = ("SUPPRESSED", "NONE", "STANDARD", "PREFERRED")
 
@@ -45,6 +45,9 @@ CARDS = """query($s: [ID!], $h: [ID!]) {
 }"""
 BATCH = """query($b: ID!, $h: [ID!], $s: [ID!]) {
   trustBatch(buyerId: $b, hostIds: $h, shopIds: $s) { targetIds levels }
+}"""
+METRICS = """query($s: ID!) {
+  shop(id: $s) { metrics { forCauseRefundRate complaintRate claimBurst claimBurstPValue groupWitnesses } }
 }"""
 WEIGHT = """query($b: ID!, $s: ID) { trust(buyerId: $b, shopId: $s) { buyerWeight } }"""
 
@@ -139,9 +142,12 @@ def test_no_family_buys_a_badge_a_tier_or_a_regular(request, client, worlds, fam
     assert flagged >= 0.9 * len(attack["buyerIds"]), f"{family}: {flagged} flagged"
 
 
-def test_review_bombing_takes_no_badge_from_a_clean_shop(worlds):
+def test_review_bombing_takes_no_badge_from_a_clean_shop(worlds, client):
     attack = worlds["attacks"]["review_bombing"]
     assert badges(worlds["control"], "SHOP", attack["victimShopId"]), "a victim with a badge"
     for kind, entity in (("SHOP", attack["victimShopId"]), ("HOST", attack["victimHostId"])):
         lost = badges(worlds["control"], kind, entity) - badges(worlds["attacked"], kind, entity)
         assert not lost, f"review bombing took {lost} from {kind} {entity}"
+    victim = client.gql(METRICS, {"s": attack["victimShopId"]}, role=None)["shop"]["metrics"]
+    # In the room the bombers are not flagged: the burst test is what leaves their claims out.
+    assert victim["claimBurst"] or not worlds["adapt"], victim
