@@ -47,7 +47,7 @@ BATCH = """query($b: ID!, $h: [ID!], $s: [ID!]) {
   trustBatch(buyerId: $b, hostIds: $h, shopIds: $s) { targetIds levels }
 }"""
 METRICS = """query($s: ID!) {
-  shop(id: $s) { metrics { forCauseRefundRate complaintRate claimBurst claimBurstPValue groupWitnesses } }
+  shop(id: $s) { metrics { claimBurst claimBurstPValue groupWitnesses } }
 }"""
 WEIGHT = """query($b: ID!, $s: ID) { trust(buyerId: $b, shopId: $s) { buyerWeight } }"""
 
