@@ -138,9 +138,14 @@ def _rate(num: float, den: float) -> float | None:
     return min(1.0, num / den) if den > 0 else None
 
 
+def _ruling(o: OrderFact, as_of: int) -> str | None:
+    """The platform's ruling on the order's dispute in force at ``as_of`` (None: none yet)."""
+    return o.ruling if o.ruled_at is None or o.ruled_at <= as_of else None
+
+
 def _claims(o: OrderFact, as_of: int) -> bool:
     """Whether the order carries a for-cause claim by ``as_of`` that no ruling threw out."""
-    if o.ruling == "FOR_SELLER" and (o.ruled_at is None or o.ruled_at <= as_of):
+    if _ruling(o, as_of) == "FOR_SELLER":
         return False
     r = o.refunded_at
     if r is not None and r <= as_of and o.refund_reason in FOR_CAUSE_REASONS:
@@ -323,9 +328,9 @@ def compute_metrics(
         as_n += w
         cw = w
         doubted = False  # a claim of an account without a history, not ruled on
-        ruled = o.ruling is not None and (o.ruled_at is None or o.ruled_at <= as_of)
-        if ruled:
-            cw = w if o.ruling == "FOR_BUYER" else 0.0
+        ruling = _ruling(o, as_of)
+        if ruling is not None:
+            cw = w if ruling == "FOR_BUYER" else 0.0
         elif witness:
             doubted = w < 1.0
         elif cws:

@@ -141,17 +141,22 @@ class LockstepGroup:
     def id(self) -> str:
         return f"lockstep/{self.target_kind.lower()}/{self.target_id}/{self.window_start}"
 
+    def _pair(self) -> tuple[str, str]:
+        """(shop, host) of a PAIR page."""
+        shop, _, host = self.target_id.partition("/")
+        return shop, host
+
     @property
     def targets(self) -> tuple[str, ...]:
         """The shops and hosts of the group's page, as ``"SHOP:id"`` / ``"HOST:id"``, sorted."""
         if self.target_kind == "PAIR":
-            shop, _, host = self.target_id.partition("/")
+            shop, host = self._pair()
             return (f"HOST:{host}", f"SHOP:{shop}")
         return (f"{self.target_kind}:{self.target_id}",)
 
     def page(self) -> str:
         if self.target_kind == "PAIR":
-            shop, _, host = self.target_id.partition("/")
+            shop, host = self._pair()
             return f"shop {shop} through host {host}"
         return f"{self.target_kind.lower()} {self.target_id}"
 
