@@ -18,6 +18,7 @@
      +-- Unauthenticated             a field needs an API key and none (or an unknown one) was sent
      +-- Forbidden                   the key's role may not use the field
      +-- SubscriberTooSlow           a subscriber fell too far behind the change log and is closed
+ +-- DerivationPending           events are durable but not derived within the wait asked for
      +-- BadRequest                  an HTTP request is not one GraphQL operation the service reads
           |                          (not JSON, not UTF-8, a batch, nested too deep...); ``status``
           |                          is its HTTP status
@@ -46,6 +47,7 @@ QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
 BAD_REQUEST = "BAD_REQUEST"
 PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
 SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+DERIVATION_PENDING = "DERIVATION_PENDING"
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 
 # CLI exit statuses (argparse uses 2 for a bad flag; ``neo4j status`` 3 for a stopped server).
@@ -179,6 +181,23 @@ class SubscriberTooSlow(TrustgraphError):
         )
 
 
+class DerivationPending(TrustgraphError):
+    """``recordEvents(waitForDerived: true)`` ran out of time: the events are recorded and
+    durable (a retry is a duplicate), derived state has not reached their position yet."""
+
+    code = DERIVATION_PENDING
+    shown_to_clients = True
+
+    def __init__(self, position: int, derived: int, seconds: float) -> None:
+        self.position = position
+        self.derived = derived
+        super().__init__(
+            f"the events are recorded and durable at ingest position {position}, but derived "
+            f"state reached only position {derived} within {seconds:g} s; it follows shortly "
+            "(query `derivation`, or subscribe to trustChanged/badgeChanged)"
+        )
+
+
 class BadRequest(TrustgraphError):
     """An HTTP request the service cannot read as one GraphQL operation: a body that is not UTF-8
     JSON, not an object, a batch, nested too deep, a wrong Content-Type or method. Nothing of it
@@ -228,6 +247,12 @@ TABLE: tuple[tuple[type[TrustgraphError], str, int, str], ...] = (
         INTERNAL_SERVER_ERROR,
         EXIT_ERROR,
         "a subscriber fell behind the change log",
+    ),
+    (
+        DerivationPending,
+        DERIVATION_PENDING,
+        EXIT_ERROR,
+        "events are durable, derived state did not reach them within the wait",
     ),
     (
         BadRequest,

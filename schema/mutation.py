@@ -1,10 +1,12 @@
-"""recordEvents: the JSONL event format over GraphQL, with the rescoring it caused."""
+"""recordEvents: the JSONL event format over GraphQL. It answers when the events are durable;
+derived state follows (docs/api.md, "After an ingest"), or is waited for on demand."""
 
 from __future__ import annotations
 
 import strawberry
 from strawberry.types import Info
 
+from graph_api.derive.results import BadgeChange, TrustChange
 from schema.inputs import EventInput, event_dict
 from schema.permissions import require_root
 from schema.runtime import run_sync
@@ -15,6 +17,9 @@ from schema.types.changes import (
     trust_change_of,
 )
 
+# At most this many changes come back in one answer (the subscriptions carry every change).
+MAX_CHANGES_IN_ANSWER = 1000
+
 
 @strawberry.type
 class Mutation:
@@ -22,20 +27,42 @@ class Mutation:
         description=(
             "Record events (at most TRUSTGRAPH_MAX_EVENTS_PER_CALL, 1,000 by default). A bad event "
             "is rejected alone with a code and a message; the others are kept, durable when the "
-            "call returns, and what they touched is rescored before it returns. A replayed event "
-            "(same eventId, same content) is a duplicate and changes nothing. INGEST or ADMIN."
+            "call returns, with their ingest log `position`. A replayed event (same eventId, same "
+            "content) is a duplicate and changes nothing. Derived state (trust, standings, badges) "
+            "follows within moments; with `waitForDerived: true` the call returns only once it "
+            "includes these events (error DERIVATION_PENDING after TRUSTGRAPH_DERIVE_WAIT_MS, "
+            "the events still durable). INGEST or ADMIN."
         )
     )
-    async def record_events(self, info: Info, events: list[EventInput]) -> RecordEventsResult:
+    async def record_events(
+        self, info: Info, events: list[EventInput], wait_for_derived: bool = False
+    ) -> RecordEventsResult:
         require_root(info)
-        result = await run_sync(
-            info.context.trustgraph.record_events, [event_dict(e) for e in events]
-        )
+        tg, loop = info.context.trustgraph, info.context.derivation
+        head = await run_sync(tg.change_head) if wait_for_derived else 0
+        result = await run_sync(tg.record_events, [event_dict(e) for e in events])
         metrics = info.context.extra.get("metrics")
         if metrics is not None:
             metrics.events.labels("accepted").inc(len(result.accepted))
             metrics.events.labels("duplicate").inc(result.duplicates)
             metrics.events.labels("rejected").inc(len(result.rejected))
+        trust: list[TrustChange] = [c for d in result.derived for c in d.trust_changes]
+        badges: list[BadgeChange] = [c for d in result.derived for c in d.badge_changes]
+        derived = bool(result.derived) or not result.accepted
+        if loop is not None:
+            if result.position is not None:
+                loop.wake()
+            if wait_for_derived and not result.derived:
+                # A replay has no position of its own: wait for everything logged so far, which
+                # includes the first delivery of its events.
+                target = result.position or (await loop.positions()).ingested
+                await loop.wait_for(target)
+                for change in await run_sync(tg.changes_after, head, MAX_CHANGES_IN_ANSWER):
+                    if isinstance(change, TrustChange):
+                        trust.append(change)
+                    else:
+                        badges.append(change)
+                derived = True
         return RecordEventsResult(
             accepted=len(result.accepted),
             duplicates=result.duplicates,
@@ -49,6 +76,8 @@ class Mutation:
                 )
                 for r in result.rejected
             ],
-            trust_changes=[trust_change_of(c) for d in result.derived for c in d.trust_changes],
-            badge_changes=[badge_change_of(c) for d in result.derived for c in d.badge_changes],
+            position=result.position,
+            derived=derived,
+            trust_changes=[trust_change_of(c) for c in trust],
+            badge_changes=[badge_change_of(c) for c in badges],
         )

@@ -5,7 +5,8 @@ The matrix (also in docs/api.md, and tested operation by role in tests/e2e):
     field                                  PUBLIC  MERCHANT  RECOMMENDER  RESEARCHER  INGEST  ADMIN
     shop, host, badges (public facts,       yes     yes        yes         yes       yes    yes
       badge, boost, metrics), shop.hosts,
-      clock, policy, badgeChanged
+      clock, policy, derivation,
+      badgeChanged
     exact hints: badge details' missing      -     own (1)      -           -         -     yes
       and failed rules, nextLevel (2)
     trust, trustBatch, trustChanged          -       -         yes         yes        -     yes

@@ -7,10 +7,12 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
+from graph_api.errors import TrustgraphError
 from graph_api.usecases import Trustgraph
 from graph_api.usecases.arguments import between, epoch_ms
 from schema.permissions import require_root
 from schema.runtime import run_sync
+from schema.types.changes import Derivation
 from schema.types.common import to_datetime
 from schema.types.entities import BadgeCard, Buyer, Host, Shop, host_of, shop_of
 from schema.types.enums import TargetKind, TrustLevel
@@ -284,6 +286,21 @@ class Query:
     )
     async def clock(self, info: Info) -> datetime | None:
         return to_datetime(await run_sync(info.context.trustgraph.clock))
+
+    @strawberry.field(
+        description=(
+            "How far ingestion and derivation have come: recordEvents answers with a position, "
+            "and derived state includes it once `derived` reaches it. Public."
+        )
+    )
+    async def derivation(self, info: Info) -> Derivation:
+        ctx = info.context
+        if ctx.derivation is None:
+            raise TrustgraphError("this service process has no deriver")
+        now = await ctx.derivation.positions()
+        return Derivation(
+            ingested=now.ingested, derived=now.derived, lag=now.lag, mode=ctx.settings.derive_mode
+        )
 
     @strawberry.field(description="The scoring policy in force. Public.")
     def policy(self, info: Info) -> PolicyInfo:

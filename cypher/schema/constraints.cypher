@@ -20,5 +20,8 @@ CREATE CONSTRAINT standing_id IF NOT EXISTS FOR (n:Standing) REQUIRE n.id IS UNI
 CREATE CONSTRAINT clock_id IF NOT EXISTS FOR (n:Clock) REQUIRE n.id IS UNIQUE;
 // The change log of level and badge changes that subscriptions follow, numbered by `seq`.
 CREATE CONSTRAINT change_seq IF NOT EXISTS FOR (n:Change) REQUIRE n.seq IS UNIQUE;
+// The ingest log the deriver follows (issue 12), numbered by `seq`, and the deriver's lease.
+CREATE CONSTRAINT ingest_batch_seq IF NOT EXISTS FOR (n:IngestBatch) REQUIRE n.seq IS UNIQUE;
+CREATE CONSTRAINT lease_id IF NOT EXISTS FOR (n:Lease) REQUIRE n.id IS UNIQUE;
 // No time-window indexes yet: each index costs every write (measured on ingestion), so the
 // scoring and service issues add the ones their queries need, with the PROFILE that shows it.

@@ -4,15 +4,18 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import signal
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from graph_api import seed as seedmod
 from graph_api.cli.console import buyers_shops_hosts, open_store, progress, say
-from graph_api.cli.output import iso, print_import, print_rescore
-from graph_api.derive import Deriver, RescoreSummary
+from graph_api.cli.output import describe_round, iso, print_import, print_rescore, round_dict
+from graph_api.derive import LogDeriver, RescoreSummary, Round
 from graph_api.errors import ImportFileError
 from graph_api.ingest import ImportSummary, Ingester, import_jsonl, ingest_stream, validated_events
 from graph_api.neo4j_local import LocalNeo4j
@@ -66,8 +69,13 @@ def cmd_neo4j(args: argparse.Namespace, settings: Settings) -> int:
 def _ingester(
     store: Store, settings: Settings, derive: str, batch_size: int | None = None
 ) -> Ingester:
-    """An ingester that rescores what each batch touched (``--derive incremental``) or nothing."""
-    deriver = Deriver(store, load_policy(settings)) if derive == "incremental" else None
+    """An ingester that rescores what each batch touched (``--derive incremental``: the ingest
+    log's deriver, right after each batch) or nothing (the log keeps what is left to derive)."""
+    deriver = (
+        LogDeriver(store, load_policy(settings), lease_seconds=settings.derive_lease_ms / 1000)
+        if derive == "incremental"
+        else None
+    )
     return Ingester(store, batch_size or settings.batch_size, deriver=deriver)
 
 
@@ -199,6 +207,57 @@ def cmd_rescore(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(summary.to_dict(), indent=2))
     else:
         print_rescore(summary)
+    return 0
+
+
+class _Stopped(Exception):
+    """SIGTERM arrived: stop following (the round in flight rolls back and is derived again)."""
+
+
+@contextlib.contextmanager
+def stop_on_sigterm() -> Iterator[None]:
+    """Turn SIGTERM (a service manager's stop) into a clean end of the block."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise _Stopped
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    except _Stopped:
+        say("SIGTERM: stopping")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def cmd_derive(args: argparse.Namespace, settings: Settings) -> int:
+    """Derive what the ingest log holds (once, or following it with --follow until SIGTERM or
+    Ctrl-C): the deriver of a deployment whose service runs with TRUSTGRAPH_DERIVE=off."""
+    with open_store(settings) as store:
+        store.apply_schema()
+        deriver = LogDeriver(
+            store, load_policy(settings), lease_seconds=settings.derive_lease_ms / 1000
+        )
+
+        def report(r: Round) -> None:
+            if args.json:
+                print(json.dumps(round_dict(r, deriver.holder)), flush=True)
+            else:
+                print(describe_round(r), flush=True)
+
+        try:
+            with stop_on_sigterm():
+                while True:
+                    rounds = deriver.drain(report)
+                    if not args.follow:
+                        break
+                    if not rounds:
+                        time.sleep(settings.derive_poll_ms / 1000)
+        finally:
+            deriver.release()
+        now = deriver.positions()
+        if not args.json:
+            say(f"ingest log: position {now.ingested:,}, derived {now.derived:,}, lag {now.lag:,}")
     return 0
 
 

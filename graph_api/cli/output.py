@@ -4,8 +4,9 @@ fact a person looks for."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
-from graph_api.derive import RescoreSummary
+from graph_api.derive import RescoreSummary, Round
 from graph_api.ingest import ImportSummary
 
 
@@ -32,6 +33,32 @@ def print_import(summary: ImportSummary) -> None:
         )
     if summary.rejected_path:
         print(f"  rejected events with their reasons: {summary.rejected_path}")
+
+
+def round_dict(r: Round, holder: str) -> dict[str, Any]:
+    """One round of ``trustgraph derive --json``: which log entries, by whom, what it did."""
+    return {
+        "from": r.first,
+        "to": r.last,
+        "batches": r.batches,
+        "holder": holder,
+        "asOf": iso(r.result.as_of) if r.result.as_of is not None else None,
+        "buyers": r.result.buyers,
+        "shops": r.result.shops,
+        "hosts": r.result.hosts,
+        "trustChanges": len(r.result.trust_changes),
+        "badgeChanges": len(r.result.badge_changes),
+        "seconds": round(r.result.seconds, 3),
+    }
+
+
+def describe_round(r: Round) -> str:
+    d = r.result
+    return (
+        f"derived log positions {r.first + 1:,}-{r.last:,} ({r.batches:,} batches) in "
+        f"{d.seconds:.2f}s: {d.buyers:,} buyers, {d.shops:,} shops, {d.hosts:,} hosts; "
+        f"{len(d.trust_changes):,} level changes, {len(d.badge_changes):,} badge changes"
+    )
 
 
 def print_rescore(summary: RescoreSummary) -> None:

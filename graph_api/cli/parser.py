@@ -191,6 +191,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=data.cmd_rescore)
 
     p = sub.add_parser(
+        "derive",
+        help="derive what the ingest log holds (the deriver of a service run with "
+        "TRUSTGRAPH_DERIVE=off)",
+    )
+    p.add_argument(
+        "--follow",
+        action="store_true",
+        help="keep following the log until SIGTERM or Ctrl-C (one process at a time derives: "
+        "a lease in the graph)",
+    )
+    _json_flag(p, "one line per round")
+    p.set_defaults(func=data.cmd_derive)
+
+    p = sub.add_parser(
         "simulate",
         help="what a candidate policy would change (levels, badges, tiers), writing nothing",
     )

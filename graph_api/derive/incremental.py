@@ -52,6 +52,37 @@ class Touched:
     report_ids: set[str] = field(default_factory=set)
     rights_shops: set[str] = field(default_factory=set)
 
+    def update(self, other: Touched) -> None:
+        self.buyers |= other.buyers
+        self.hosts |= other.hosts
+        self.shops |= other.shops
+        self.order_ids |= other.order_ids
+        self.report_ids |= other.report_ids
+        self.rights_shops |= other.rights_shops
+
+    def log_params(self) -> dict[str, list[str]]:
+        """What the ingest log keeps of a batch (``ingest/log_batch``; read back by
+        :meth:`from_log`)."""
+        return {
+            "buyers": sorted(self.buyers),
+            "hosts": sorted(self.hosts),
+            "shops": sorted(self.shops),
+            "orderIds": sorted(self.order_ids),
+            "reportIds": sorted(self.report_ids),
+            "rightsShops": sorted(self.rights_shops),
+        }
+
+    @classmethod
+    def from_log(cls, row: dict[str, Any]) -> Touched:
+        return cls(
+            set(row["buyers"]),
+            set(row["hosts"]),
+            set(row["shops"]),
+            set(row["orderIds"]),
+            set(row["reportIds"]),
+            set(row["rightsShops"]),
+        )
+
 
 def touched_by(events: Iterable[dict[str, Any]]) -> Touched:
     """What accepted events name directly (the graph adds the rest: see :meth:`Deriver.touched`)."""
@@ -81,7 +112,12 @@ class Deriver:
         self.policy = policy
 
     def touched(self, events: Iterable[dict[str, Any]]) -> Touched:
-        t = touched_by(events)
+        return self.expand(touched_by(events))
+
+    def expand(self, t: Touched) -> Touched:
+        """Add what the graph knows of what ``t`` names: the buyer, shop and host of each order,
+        the reporter and host of each confirmed report, every buyer of a shop whose rights
+        changed."""
         if t.order_ids or t.report_ids or t.rights_shops:
             row = self.store.rows(
                 "features/touched",
@@ -99,17 +135,28 @@ class Deriver:
             t.buyers.update(row["shopBuyers"])
         return t
 
-    def after_batch(self, accepted: Sequence[dict[str, Any]]) -> DeriveResult:
-        """Rescore what ``accepted`` (events just committed) touched, as of the graph's clock."""
+    def after_batch(
+        self, accepted: Sequence[dict[str, Any]], position: int | None = None
+    ) -> DeriveResult:
+        """Rescore what ``accepted`` (events just committed) touched, as of the graph's clock.
+
+        This path does not follow the ingest log (``position`` is not used): the log's own
+        deriver (:class:`graph_api.derive.log.LogDeriver`) derives the batch again later, to the
+        same state."""
+        if not accepted:
+            return DeriveResult()
+        return self.derive(touched_by(accepted))
+
+    def derive(self, named: Touched) -> DeriveResult:
+        """Rescore what ``named`` names (and what the graph adds to it), as of the graph's
+        clock: the buyers first, then the shops and hosts they and the events touched."""
         started = time.perf_counter()
         result = DeriveResult()
-        if not accepted:
-            return result
         as_of = self.store.latest_event_at()
         if as_of is None:
             return result
         result.as_of = as_of
-        t = self.touched(accepted)
+        t = self.expand(named)
         cascade = (
             self._buyers(sorted(t.buyers), as_of, result)
             if t.buyers

@@ -107,3 +107,14 @@ class DeriveResult:
     trust_changes: list[TrustChange] = field(default_factory=list)
     badge_changes: list[BadgeChange] = field(default_factory=list)
     seconds: float = 0.0
+
+    def merge(self, other: DeriveResult) -> None:
+        """Add another round's work to this one (the later clock wins)."""
+        if other.as_of is not None:
+            self.as_of = max(self.as_of or other.as_of, other.as_of)
+        self.buyers += other.buyers
+        self.shops += other.shops
+        self.hosts += other.hosts
+        self.trust_changes.extend(other.trust_changes)
+        self.badge_changes.extend(other.badge_changes)
+        self.seconds += other.seconds

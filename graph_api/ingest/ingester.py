@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from graph_api import events as ev
+from graph_api.derive import touched_by
 from graph_api.derive.results import DeriveResult
 from graph_api.events import Rejection
 from graph_api.ingest.plan import BatchResult, GraphChecks, Writes, plan_batch
@@ -23,15 +24,21 @@ CONFLICT_RETRIES = 4
 class AfterBatch(Protocol):
     """What rescores after a committed batch (:class:`graph_api.derive.Deriver`)."""
 
-    def after_batch(self, accepted: Sequence[dict[str, Any]]) -> DeriveResult: ...
+    def after_batch(
+        self, accepted: Sequence[dict[str, Any]], position: int | None
+    ) -> DeriveResult: ...
 
 
 class Ingester:
     """Writes events through a :class:`Store`, ``batch_size`` events per transaction.
 
-    With a ``deriver`` (:class:`graph_api.derive.Deriver`), every batch is followed, before the
-    call returns, by the rescoring of the buyers, shops and hosts it touched (read-your-writes).
-    Without one, derived state is left for ``trustgraph rescore`` (bulk loads).
+    Every batch that accepts anything also appends one entry to the ingest log, in its own
+    transaction: its position (``BatchResult.position``) and what it named, so that a deriver
+    following the log (:class:`graph_api.derive.LogDeriver`) rescores it after the call has
+    answered, even if this process dies right after the commit.
+
+    With a ``deriver``, every batch is also followed, before the call returns, by the rescoring
+    of what it touched (read-your-writes: ``TRUSTGRAPH_DERIVE=inline``, ``trustgraph import``).
     """
 
     def __init__(self, store: Store, batch_size: int, deriver: AfterBatch | None = None) -> None:
@@ -59,21 +66,28 @@ class Ingester:
         """Record one batch of validated events in one transaction."""
         if not items:
             return BatchResult()
-        outcome: list[BatchResult] = []
+        events = [e for _, e in items]
 
-        def plan(checks: GraphChecks) -> Writes:
-            writes, result = plan_batch(items, checks)
-            outcome[:] = [result]  # a retried transaction replaces the earlier attempt's verdict
-            return writes
+        def work(tx: Tx) -> BatchResult:
+            # A retried transaction runs all of this again: its verdict replaces the earlier one.
+            writes, result = plan_batch(items, read_checks(tx, events))
+            tx.write(writes)
+            if result.accepted:
+                result.position = log_batch(tx, result.accepted)
+            return result
 
-        write_checked(self.store, [e for _, e in items], plan)
-        result = outcome[0]
+        result = self.store.transact(work, conflict_retries=CONFLICT_RETRIES)
         if self.deriver is not None and result.accepted:
-            # The facts are committed (durable) before this runs; if rescoring fails, the error
-            # reaches the caller and the next batch touching the same things, or a rescore,
-            # brings the derived state up to date.
-            result.derived.append(self.deriver.after_batch(result.accepted))
+            # The facts and their log entry are committed (durable) before this runs; if
+            # rescoring fails, the error reaches the caller and the log's deriver derives them.
+            result.derived.append(self.deriver.after_batch(result.accepted, result.position))
         return result
+
+
+def log_batch(tx: Tx, accepted: Sequence[dict[str, Any]]) -> int:
+    """Append the ingest log's entry of a batch (inside its transaction); returns its position."""
+    named = touched_by(accepted).log_params()
+    return int(tx.single("ingest/log_batch", events=len(accepted), **named)["seq"])
 
 
 def read_checks(tx: Tx, events: Sequence[dict[str, Any]]) -> GraphChecks:

@@ -127,9 +127,14 @@ class BatchResult:
     duplicates: int = 0
     rejected: list[Rejection] = field(default_factory=list)
     derived: list[DeriveResult] = field(default_factory=list)  # the rescoring each batch caused
+    # The ingest log's position of the last batch that accepted anything (None: nothing was);
+    # derived state includes the batch once the derived position reaches it.
+    position: int | None = None
 
     def merge(self, other: BatchResult) -> None:
         self.accepted.extend(other.accepted)
+        if other.position is not None:
+            self.position = max(self.position or 0, other.position)
         self.duplicates += other.duplicates
         self.rejected.extend(other.rejected)
         self.derived.extend(other.derived)

@@ -32,7 +32,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from graph_api.auth import Caller
-from graph_api.derive import Deriver
+from graph_api.derive import LogDeriver
 from graph_api.errors import BAD_REQUEST, StoreUnavailable
 from graph_api.ingest import Ingester
 from graph_api.policy import load_policy
@@ -42,7 +42,7 @@ from graph_api.service.metrics import Metrics
 from graph_api.service.middleware import RequestContextMiddleware
 from graph_api.settings import Settings, load_settings
 from graph_api.store import Store
-from graph_api.usecases import ChangeFeed, Trustgraph
+from graph_api.usecases import ChangeFeed, DerivationLoop, Trustgraph
 from schema import build_schema
 from schema.errors import error_response
 from schema.runtime import Context, make_loaders
@@ -59,12 +59,25 @@ class Service:
         # A request must not wait long for a database that is down: answer SERVICE_UNAVAILABLE.
         self.store = store or Store(settings, connect_timeout=3.0, retry_seconds=2.0)
         self.policy = load_policy(settings)
+        self.metrics = Metrics()
+        # Ingestion answers when the facts are durable; the deriver follows the ingest log
+        # (TRUSTGRAPH_DERIVE: async, the default, derives in this process's background task;
+        # inline also derives before answering; off leaves it to `trustgraph derive --follow`).
+        deriver = LogDeriver(self.store, self.policy, lease_seconds=settings.derive_lease_ms / 1000)
         ingester = Ingester(
-            self.store, settings.batch_size, deriver=Deriver(self.store, self.policy)
+            self.store,
+            settings.batch_size,
+            deriver=deriver if settings.derive_mode == "inline" else None,
+        )
+        self.derivation = DerivationLoop(
+            deriver,
+            settings.derive_poll_ms / 1000,
+            settings.derive_wait_ms / 1000,
+            run=settings.derive_mode != "off",
+            on_round=self.metrics.observe_round,
         )
         self.trustgraph = Trustgraph(self.store, self.policy, settings.limits, ingester=ingester)
         self.feed = ChangeFeed(self.store, settings.change_poll_ms / 1000)
-        self.metrics = Metrics()
         self.schema_applied = False
 
     def context(self, request: Request | WebSocket, response: Any, caller: Caller) -> Context:
@@ -78,6 +91,7 @@ class Service:
             loaders=make_loaders(self.trustgraph),
             request=request,
             response=response,
+            derivation=self.derivation,
             extra={"metrics": self.metrics},
         )
 
@@ -123,9 +137,11 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         except StoreUnavailable as exc:  # serve anyway: /readyz says 503 until Neo4j answers
             log.warning("starting without Neo4j: %s", exc)
         await service.feed.start()
+        await service.derivation.start()
         try:
             yield
         finally:
+            await service.derivation.stop()
             await service.feed.stop()
             await run_in_threadpool(service.store.close)
 

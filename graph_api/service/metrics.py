@@ -12,6 +12,8 @@ from prometheus_client import (
     generate_latest,
 )
 
+from graph_api.derive import Round
+
 _KNOWN_PATHS = ("/graphql", "/healthz", "/readyz", "/metrics")
 
 
@@ -43,9 +45,36 @@ class Metrics:
             ["outcome"],
             registry=self.registry,
         )
+        self.derive_rounds = Counter(
+            "trustgraph_derive_rounds_total",
+            "Rounds of derivation this process ran (each covers one or more logged batches)",
+            registry=self.registry,
+        )
+        self.derive_batches = Counter(
+            "trustgraph_derive_batches_total",
+            "Logged ingest batches this process derived",
+            registry=self.registry,
+        )
+        self.derive_seconds = Histogram(
+            "trustgraph_derive_round_seconds",
+            "Duration of a round of derivation",
+            buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+            registry=self.registry,
+        )
+        self.derived_position = Gauge(
+            "trustgraph_derived_position",
+            "Ingest log position derived state includes, after this process's last round",
+            registry=self.registry,
+        )
         self.subscriptions = Gauge(
             "trustgraph_subscriptions", "Open subscriptions in this process", registry=self.registry
         )
+
+    def observe_round(self, r: Round) -> None:
+        self.derive_rounds.inc()
+        self.derive_batches.inc(r.batches)
+        self.derive_seconds.observe(r.result.seconds)
+        self.derived_position.set(r.last)
 
     def observe_request(self, path: str, method: str, status: int, seconds: float) -> None:
         label = path if path in _KNOWN_PATHS else "other"  # bounded label values

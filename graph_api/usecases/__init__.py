@@ -4,9 +4,11 @@ facade     Trustgraph: one method per use case, arguments checked the same way f
 arguments  the argument checks (BadInput naming the argument)
 reads      trust of one pair scored live, trust in bulk, standings, connections, journeys
 changes    the change feed: level and badge changes from the log in the graph, to subscribers
+derivation the deriver task: follows the ingest log, and waits for a position on demand
 """
 
 from graph_api.usecases.changes import ChangeFeed
+from graph_api.usecases.derivation import DerivationLoop
 from graph_api.usecases.facade import JourneyAnswer, PairAnswer, Trustgraph
 
-__all__ = ["ChangeFeed", "JourneyAnswer", "PairAnswer", "Trustgraph"]
+__all__ = ["ChangeFeed", "DerivationLoop", "JourneyAnswer", "PairAnswer", "Trustgraph"]

@@ -16,7 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from graph_api.derive import RescoreSummary, rescore_all
+from graph_api.derive import RescoreSummary, advance_derived, read_positions, rescore_all
+from graph_api.derive.results import Change, change_of
 from graph_api.errors import BadInput, TrustgraphError
 from graph_api.ingest import BatchResult, Ingester
 from graph_api.policy import parse_candidate
@@ -307,16 +308,34 @@ class Trustgraph:
     ) -> RescoreSummary | None:
         """Rebuild all derived state as of ``as_of`` (default: the clock); None on
         an empty graph."""
-        at = as_of if as_of is not None else self.clock()
+        # A rebuild at the clock covers every batch logged before it began (read first: their
+        # events are then at or before the clock), so the log's deriver need not derive them
+        # again. One at an earlier time covers none of them.
+        logged = read_positions(self.store).ingested
+        clock = self.clock()
+        at = as_of if as_of is not None else clock
         if at is None:
             return None
-        return rescore_all(
+        summary = rescore_all(
             self.store, self.policy, at, batch_buyers=batch_buyers, progress=progress
         )
+        if logged and at == clock:
+            advance_derived(self.store, logged)
+        return summary
 
     # -- ingestion -----------------------------------------------------------------------------
+    def change_head(self) -> int:
+        """The position of the newest level or badge change in the change log (0: none)."""
+        return int(self.store.rows("read/change_head")[0]["seq"])
+
+    def changes_after(self, seq: int, limit: int) -> list[Change]:
+        """The change log after position ``seq``, oldest first, at most ``limit`` changes."""
+        rows = self.store.rows("read/changes_after", after=seq, limit=limit)
+        return [change_of(r["change"]) for r in rows]
+
     def record_events(self, raw_events: Sequence[Any]) -> BatchResult:
-        """Validate and record events (the JSONL format), rescoring what they touched."""
+        """Validate and record events (the JSONL format): durable when this returns, with their
+        ingest log position; derived state follows (or, with an inline deriver, is done)."""
         if self.ingester is None:  # a facade built for reads (the CLI's) was asked to write
             raise TrustgraphError("record_events needs a Trustgraph built with an ingester")
         self.check_event_count(len(raw_events))

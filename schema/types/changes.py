@@ -53,8 +53,40 @@ class RecordEventsResult:
     accepted: int
     duplicates: int
     rejected: list[RejectedEvent]
-    trust_changes: list[TrustChange]
-    badge_changes: list[BadgeChange]
+    position: int | None = strawberry.field(
+        description=(
+            "The ingest log position of the call's last batch that accepted an event (null if "
+            "none did). Derived state includes these events once `derivation.derived` reaches it."
+        )
+    )
+    derived: bool = strawberry.field(
+        description=(
+            "True when derived state (trust, standings, badges) already includes these events: "
+            "with `waitForDerived: true`, with TRUSTGRAPH_DERIVE=inline, or nothing was accepted."
+        )
+    )
+    trust_changes: list[TrustChange] = strawberry.field(
+        description=(
+            "Level changes recorded while these events were derived (only when `derived`; with "
+            "concurrent writers they may include changes of their events, derived in the same "
+            "round). Subscribe to trustChanged for a complete stream."
+        )
+    )
+    badge_changes: list[BadgeChange] = strawberry.field(
+        description="Badge changes recorded while these events were derived, as trustChanges."
+    )
+
+
+@strawberry.type(description="How far ingestion and derivation have come (the ingest log).")
+class Derivation:
+    ingested: int = strawberry.field(description="Position of the newest recorded batch.")
+    derived: int = strawberry.field(
+        description="Position up to which derived state includes every recorded batch."
+    )
+    lag: int = strawberry.field(description="Recorded batches not derived yet.")
+    mode: str = strawberry.field(
+        description="This process's TRUSTGRAPH_DERIVE: async, inline or off."
+    )
 
 
 def trust_change_of(c: results.TrustChange) -> TrustChange:

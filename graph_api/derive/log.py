@@ -1,0 +1,166 @@
+"""Derivation that follows the ingest log: facts are acknowledged when they are durable, derived
+state follows within a bounded delay, and nothing acknowledged is left underived.
+
+Every ingested batch appends an entry to the ingest log in its own transaction
+(``ingest/log_batch``): a position, numbered in commit order, and what the batch named. A
+:class:`LogDeriver` takes the entries after the derived position, at most ``max_batches`` at a
+time, unites what they touched and rescores each buyer, shop and host once for the whole round
+(:meth:`graph_api.derive.Deriver.derive`), however many batches named it: a busy shop costs one
+evaluation per round, not one per batch. Then it moves the derived position to the round's last
+entry and drops the entries it covers.
+
+Crashes: the position moves only after the round's derived state is committed, so a deriver that
+dies mid-round leaves the position where it was and the next one derives the round again (the
+passes read the facts and write the same state: deriving twice changes nothing but time).
+
+Several processes (uvicorn workers, replicas, ``trustgraph derive --follow``): one lease in the
+graph (``derived/take_lease``, on the database server's clock) lets one of them derive at a
+time; the others' rounds return None. The lease is renewed at every round and expires
+``lease_seconds`` after the last one, so a dead holder is replaced within that time.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from graph_api.derive.incremental import Deriver, Touched
+from graph_api.derive.results import DeriveResult
+from graph_api.store import Store
+from scoring.policy import Policy
+
+log = logging.getLogger(__name__)
+
+LEASE = "deriver"
+
+
+@dataclass(frozen=True)
+class Positions:
+    """How far the ingest log (``ingested``) and derived state (``derived``) have come."""
+
+    ingested: int
+    derived: int
+
+    @property
+    def lag(self) -> int:
+        """Logged batches that derived state does not include yet."""
+        return max(0, self.ingested - self.derived)
+
+
+@dataclass
+class Round:
+    """One round of derivation: the log entries it covered, (first, last], and what it did."""
+
+    first: int  # the derived position before the round
+    last: int  # the derived position after it
+    batches: int
+    result: DeriveResult
+
+
+def read_positions(store: Store) -> Positions:
+    row = store.rows("derived/log_positions")[0]
+    return Positions(int(row["ingested"]), int(row["derived"]))
+
+
+def advance_derived(store: Store, position: int) -> None:
+    """Derived state includes every logged batch up to ``position`` (a round's last entry, or the
+    ingest position a full rebuild started from): move the derived position there (never back)
+    and drop the log entries it covers."""
+    store.transact(lambda tx: tx.run("derived/advance_derived", seq=position))
+
+
+def default_holder() -> str:
+    """A lease holder's name: which machine and process, and a random part (a restarted process
+    with the same pid is another holder)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class LogDeriver:
+    """Derives the ingest log's entries in rounds (see the module docstring)."""
+
+    def __init__(
+        self,
+        store: Store,
+        policy: Policy,
+        *,
+        holder: str | None = None,
+        lease_seconds: float = 15.0,
+        max_batches: int = 1000,
+    ) -> None:
+        self.store = store
+        self.deriver = Deriver(store, policy)
+        self.holder = holder or default_holder()
+        self.lease_ms = int(lease_seconds * 1000)
+        self.max_batches = max_batches
+
+    def positions(self) -> Positions:
+        return read_positions(self.store)
+
+    def take_lease(self) -> bool:
+        """Take (or renew) the lease; False while another process holds it."""
+        rows = self.store.transact(
+            lambda tx: tx.rows(
+                "derived/take_lease", lease=LEASE, holder=self.holder, ttlMs=self.lease_ms
+            )
+        )
+        return bool(rows)
+
+    def release(self) -> None:
+        """Give the lease up (a clean stop), so another process need not wait for it to expire."""
+        self.store.transact(
+            lambda tx: tx.run("derived/release_lease", lease=LEASE, holder=self.holder)
+        )
+
+    def round(self) -> Round | None:
+        """Derive the next round of logged batches. None when another process holds the lease;
+        a round of 0 batches when there is nothing to derive."""
+        if not self.take_lease():
+            return None
+        after = self.positions().derived
+        entries = self.store.rows("derived/log_after", after=after, limit=self.max_batches)
+        if not entries:
+            return Round(after, after, 0, DeriveResult())
+        touched = Touched()
+        for entry in entries:
+            touched.update(Touched.from_log(entry))
+        result = self.deriver.derive(touched)
+        last = int(entries[-1]["seq"])
+        advance_derived(self.store, last)
+        return Round(after, last, len(entries), result)
+
+    def drain(self, on_round: Callable[[Round], object] | None = None) -> list[Round]:
+        """Derive rounds until the log is derived (or another process holds the lease)."""
+        rounds: list[Round] = []
+        while True:
+            r = self.round()
+            if r is None or r.batches == 0:
+                return rounds
+            rounds.append(r)
+            if on_round is not None:
+                on_round(r)
+
+    def wait_for(self, position: int, timeout: float, poll: float = 0.02) -> Positions:
+        """Block until derived state includes ``position`` or ``timeout`` seconds have passed;
+        returns the positions last read (the caller compares)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            now = self.positions()
+            if now.derived >= position or time.monotonic() >= deadline:
+                return now
+            time.sleep(poll)
+
+    def after_batch(self, accepted: object, position: int | None) -> DeriveResult:
+        """Derive right after a batch, before the ingesting call returns (``trustgraph import``,
+        ``TRUSTGRAPH_DERIVE=inline``): drain the log, or, when another process holds the lease,
+        wait for it to derive this batch."""
+        combined = DeriveResult()
+        for r in self.drain():
+            combined.merge(r.result)
+        if position is not None and self.positions().derived < position:
+            self.wait_for(position, self.lease_ms / 1000 * 2)
+        return combined
