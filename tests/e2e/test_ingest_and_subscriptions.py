@@ -19,9 +19,9 @@ from tests.e2e.conftest import API_KEYS, KEYS, _free_port
 
 pytestmark = pytest.mark.integration
 
-RECORD = """mutation($events: [EventInput!]!) {
-  recordEvents(events: $events) {
-    accepted duplicates
+RECORD = """mutation($events: [EventInput!]!, $wait: Boolean! = true) {
+  recordEvents(events: $events, waitForDerived: $wait) {
+    accepted duplicates position derived
     rejected { index eventId code field message }
     trustChanges { buyerId targetKind targetId oldLevel newLevel score }
     badgeChanges { targetKind targetId oldBadges newBadges }
@@ -112,6 +112,30 @@ def test_record_events_accepts_rejects_alone_and_rescores(client, empty):
     changed = dict(events[0], minutes=45)
     conflict = client.gql(RECORD, {"events": [changed]}, role="INGEST")["recordEvents"]
     assert [r["code"] for r in conflict["rejected"]] == ["EVENT_ID_CONFLICT"]
+
+
+def test_record_events_answers_when_durable_and_derives_right_after(client, empty):
+    """Without waitForDerived the call answers with the batch's log position before derived
+    state includes it; the service's deriver follows within moments, and `derivation` says when
+    it has (read-your-writes for a client that asks)."""
+    events = order_events("a", "b7", "h7", "s7", 3)
+    got = client.gql(RECORD, {"events": events, "wait": False}, role="INGEST")["recordEvents"]
+    assert got["accepted"] == len(events) and got["derived"] is False
+    assert got["position"] >= 1 and got["trustChanges"] == []
+    deadline = time.monotonic() + 10
+    while True:
+        now = client.gql("{ derivation { ingested derived lag mode } }", role=None)["derivation"]
+        assert now["ingested"] >= got["position"] and now["mode"] == "async"
+        if now["derived"] >= got["position"]:
+            break
+        assert time.monotonic() < deadline, f"not derived within 10 s: {now}"
+        time.sleep(0.05)
+    assert now["lag"] == now["ingested"] - now["derived"]
+    trust = client.gql('{ trustBatch(buyerId: "b7", shopIds: ["s7"]) { levels } }', role="ADMIN")
+    assert trust["trustBatch"]["levels"] == ["ACQUAINTANCE"]
+    # A replay has no position of its own; waiting for it waits for everything logged so far.
+    again = client.gql(RECORD, {"events": events}, role="INGEST")["recordEvents"]
+    assert (again["accepted"], again["position"], again["derived"]) == (0, None, True)
 
 
 def test_record_events_limits(client, empty, service_settings):

@@ -19,7 +19,8 @@ def test_the_operations_clients_rely_on_keep_their_names():
         "trust(buyerId: ID!, hostId: ID = null, shopId: ID = null, asOf: DateTime = null): "
         "TrustRelation!",
         "trustBatch(buyerId: ID!, hostIds: [ID!] = null, shopIds: [ID!] = null): TrustBatch!",
-        "recordEvents(events: [EventInput!]!, waitForDerived: Boolean! = false): RecordEventsResult!",
+        "recordEvents(events: [EventInput!]!, waitForDerived: Boolean! = false): "
+        "RecordEventsResult!",
         "enum TrustLevel",
         "trustChanged(",
         "badgeChanged(",
