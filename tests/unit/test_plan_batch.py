@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from graph_api import events as ev
+from graph_api.derive import Touched, touched_by
 from graph_api.ingest import GraphChecks, plan_batch
 
 AT = "2021-09-03T20:15:00+08:00"
@@ -124,3 +125,17 @@ def test_plan_is_deterministic():
         for i in range(20)
     ]
     assert plan(events)[0] == plan(list(events))[0]
+
+
+def test_the_ingest_log_keeps_what_a_batch_named_and_rounds_unite_it():
+    first = touched_by(
+        [
+            {"type": "WATCHED", "buyerId": "b1", "hostId": "h1"},
+            {"type": "ORDER_DELIVERED", "orderId": "o1"},
+        ]
+    )
+    second = touched_by([{"type": "SHOP_RIGHTS_CHANGED", "shopId": "s2"}])
+    assert Touched.from_log(first.log_params()) == first
+    first.update(second)
+    assert (first.buyers, first.hosts, first.shops) == ({"b1"}, {"h1"}, {"s2"})
+    assert (first.order_ids, first.rights_shops) == ({"o1"}, {"s2"})

@@ -41,6 +41,9 @@ def test_paths_and_ports():
         ("TRUSTGRAPH_MAX_JSON_DEPTH", "1"),
         ("TRUSTGRAPH_MAX_FRAGMENTS", "0"),
         ("TRUSTGRAPH_INTROSPECTION", "sometimes"),
+        ("TRUSTGRAPH_DERIVE", "later"),
+        ("TRUSTGRAPH_DERIVE_WAIT_MS", "-1"),
+        ("TRUSTGRAPH_DERIVE_LEASE_MS", "10"),
     ],
 )
 def test_bad_settings_name_the_variable(name, value):
@@ -56,6 +59,13 @@ def test_request_limits_and_introspection():
     assert s.limits.max_anonymous_body_bytes == 64 * 1024
     s = load_settings({"TRUSTGRAPH_MAX_BODY_BYTES": "65536", "TRUSTGRAPH_INTROSPECTION": "Public"})
     assert s.limits.max_body_bytes == 65536 and s.limits.introspection == "public"
+
+
+def test_derivation_settings():
+    s = load_settings({})
+    assert (s.derive_mode, s.derive_poll_ms, s.derive_wait_ms) == ("async", 50, 10_000)
+    s = load_settings({"TRUSTGRAPH_DERIVE": "Inline", "TRUSTGRAPH_DERIVE_LEASE_MS": "2000"})
+    assert (s.derive_mode, s.derive_lease_ms) == ("inline", 2000)
 
 
 def test_policy_is_chosen_by_configuration(tmp_path):
