@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.graph import OUT, ROOT, fresh, settings_for_bench
-from bench.report import redteam_report, write_report
+from bench.report import redteam_report, splice_section, write_report
 from graph_api.derive.passes import evaluate_standings, score_buyers, standing_records
 from graph_api.derive.rebuild import rescore_all
 from graph_api.events import parse_at
@@ -397,25 +397,6 @@ def scaling(buyers: int, seed: int) -> dict[str, Any]:
     return {"buyers": buyers, "seed": seed, "runs": runs, "ratios": ratios}
 
 
-def splice_section(report: Path, lines: list[str]) -> None:
-    """Put the red-team section (``lines``, starting with its ``## `` title) into ``report`` in
-    place of its previous version, or before the service section, or at the end."""
-    text = report.read_text(encoding="utf-8") if report.exists() else "# Benchmarks\n\n"
-    old = text.split("\n")
-    # The title names the policies compared, which change: the section is found by its start.
-    start = next((i for i, line in enumerate(old) if line.startswith("## Red team")), None)
-    if start is not None:
-        end = next((i for i in range(start + 1, len(old)) if old[i].startswith("## ")), len(old))
-        new = old[:start] + lines + old[end:]
-    else:
-        at = next(
-            (i for i, line in enumerate(old) if line.startswith("## The GraphQL service")),
-            len(old),
-        )
-        new = old[:at] + lines + old[at:]
-    report.write_text("\n".join(new).rstrip("\n") + "\n", encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--buyers", default="3000,20000", help="platform sizes, comma-separated")
@@ -484,7 +465,7 @@ def main() -> None:
     if "machine" in results and "ingest" in results:
         write_report(results, report)  # every section's last results are here
     else:  # only this section's: replace it in the report, keep the others as they are
-        splice_section(report, redteam_report(results["redteam"]))
+        splice_section(report, redteam_report(results["redteam"]), "## Red team")
 
 
 if __name__ == "__main__":

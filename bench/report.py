@@ -12,6 +12,25 @@ from pathlib import Path
 from typing import Any
 
 
+def splice_section(
+    report: Path, lines: list[str], start: str, before: str = "## The GraphQL service"
+) -> None:
+    """Put a section (``lines``, starting with its ``## `` title) into ``report`` in place of its
+    previous version (found by the start of its title, ``start``: titles name what they compare,
+    which changes), or before the section titled ``before``, or at the end. The benchmarks that
+    run on their own (red team, ingestion API) report this way, keeping the other sections."""
+    text = report.read_text(encoding="utf-8") if report.exists() else "# Benchmarks\n\n"
+    old = text.split("\n")
+    at = next((i for i, line in enumerate(old) if line.startswith(start)), None)
+    if at is not None:
+        end = next((i for i in range(at + 1, len(old)) if old[i].startswith("## ")), len(old))
+        new = old[:at] + lines + old[end:]
+    else:
+        at = next((i for i, line in enumerate(old) if line.startswith(before)), len(old))
+        new = old[:at] + lines + old[at:]
+    report.write_text("\n".join(new).rstrip("\n") + "\n", encoding="utf-8")
+
+
 def write_report(results: dict[str, Any], path: Path) -> None:
     lines = [
         "# Benchmarks",

@@ -7,15 +7,16 @@ import argparse
 import contextlib
 import json
 import signal
+import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from graph_api import seed as seedmod
 from graph_api.cli.console import buyers_shops_hosts, open_store, progress, say
 from graph_api.cli.output import describe_round, iso, print_import, print_rescore, round_dict
-from graph_api.derive import LogDeriver, RescoreSummary, Round
+from graph_api.derive import BackgroundDrain, LogDeriver, RescoreSummary, Round
 from graph_api.errors import ImportFileError
 from graph_api.ingest import ImportSummary, Ingester, import_jsonl, ingest_stream, validated_events
 from graph_api.neo4j_local import LocalNeo4j
@@ -66,17 +67,28 @@ def cmd_neo4j(args: argparse.Namespace, settings: Settings) -> int:
 # -- import / seed / stats -----------------------------------------------------------------------
 
 
-def _ingester(
-    store: Store, settings: Settings, derive: str, batch_size: int | None = None
-) -> Ingester:
-    """An ingester that rescores what each batch touched (``--derive incremental``: the ingest
-    log's deriver, right after each batch) or nothing (the log keeps what is left to derive)."""
-    deriver = (
-        LogDeriver(store, load_policy(settings), lease_seconds=settings.derive_lease_ms / 1000)
-        if derive == "incremental"
-        else None
+def _ingester(store: Store, settings: Settings, batch_size: int | None = None) -> Ingester:
+    """An ingester that only records: derivation follows the ingest log (:func:`_deriving`)."""
+    return Ingester(store, batch_size or settings.batch_size)
+
+
+def _deriving(
+    store: Store, settings: Settings, derive: str, ingest: Callable[[], ImportSummary]
+) -> ImportSummary:
+    """Run ``ingest``; with ``--derive incremental``, derive the ingest log in a thread beside
+    it (each round coalescing what was logged while the previous one ran) and what is left at the
+    end, so the summary's time is until derived state includes every event."""
+    if derive != "incremental":
+        return ingest()
+    started = time.perf_counter()
+    deriver = LogDeriver(
+        store, load_policy(settings), lease_seconds=settings.derive_lease_ms / 1000
     )
-    return Ingester(store, batch_size or settings.batch_size, deriver=deriver)
+    with BackgroundDrain(deriver, settings.derive_poll_ms / 1000) as drain:
+        summary = ingest()
+    summary.add_derived([r.result for r in drain.rounds])
+    summary.seconds = time.perf_counter() - started
+    return summary
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
@@ -85,9 +97,14 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         raise ImportFileError(str(path), "no such file")
     with open_store(settings) as store:
         store.apply_schema()
-        ingester = _ingester(store, settings, args.derive, args.batch_size)
+        ingester = _ingester(store, settings, args.batch_size)
         with progress(path.stat().st_size, "B", f"import {path.name}") as bar:
-            summary = import_jsonl(ingester, path, args.rejected, progress=bar.update)
+            summary = _deriving(
+                store,
+                settings,
+                args.derive,
+                lambda: import_jsonl(ingester, path, args.rejected, progress=bar.update),
+            )
         rebuilt = (
             rebuild(store, settings) if args.derive == "rebuild" and summary.accepted else None
         )
@@ -141,7 +158,7 @@ def seed_graph(
         store.apply_schema()
         if reset:
             say(f"--reset: deleted {store.wipe():,} nodes")
-        ingester = _ingester(store, settings, derive)
+        ingester = _ingester(store, settings)
         with progress(None, " events", "seed -> Neo4j") as bar:
 
             def counted(stream: Iterable[Any]) -> Iterator[Any]:
@@ -149,11 +166,16 @@ def seed_graph(
                     bar.update(1)
                     yield item
 
-            summary: ImportSummary = ingest_stream(
-                ingester,
-                counted(validated_events(events)),
-                Path("seed.rejected.jsonl"),
-                f"seed {config.seed}",
+            summary: ImportSummary = _deriving(
+                store,
+                settings,
+                derive,
+                lambda: ingest_stream(
+                    ingester,
+                    counted(validated_events(events)),
+                    Path("seed.rejected.jsonl"),
+                    f"seed {config.seed}",
+                ),
             )
         print_import(summary)
         if derive == "rebuild" and summary.accepted:
@@ -210,22 +232,13 @@ def cmd_rescore(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-class _Stopped(Exception):
-    """SIGTERM arrived: stop following (the round in flight rolls back and is derived again)."""
-
-
 @contextlib.contextmanager
-def stop_on_sigterm() -> Iterator[None]:
-    """Turn SIGTERM (a service manager's stop) into a clean end of the block."""
-
-    def stop(signum: int, frame: object) -> None:
-        raise _Stopped
-
-    previous = signal.signal(signal.SIGTERM, stop)
+def sigterm_sets(stop: threading.Event) -> Iterator[None]:
+    """While the block runs, SIGTERM (a service manager's stop) sets ``stop``: the loop ends
+    after the round in flight instead of in the middle of a transaction."""
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     try:
         yield
-    except _Stopped:
-        say("SIGTERM: stopping")
     finally:
         signal.signal(signal.SIGTERM, previous)
 
@@ -245,14 +258,19 @@ def cmd_derive(args: argparse.Namespace, settings: Settings) -> int:
             else:
                 print(describe_round(r), flush=True)
 
+        stop = threading.Event()
         try:
-            with stop_on_sigterm():
-                while True:
-                    rounds = deriver.drain(report)
-                    if not args.follow:
+            with sigterm_sets(stop):
+                while not stop.is_set():
+                    r = deriver.round()
+                    if r is not None and r.batches:
+                        report(r)
+                    elif not args.follow:
                         break
-                    if not rounds:
-                        time.sleep(settings.derive_poll_ms / 1000)
+                    else:  # nothing to derive, or another process holds the lease
+                        stop.wait(settings.derive_poll_ms / 1000)
+            if stop.is_set():
+                say("SIGTERM: stopped after the last round")
         finally:
             deriver.release()
         now = deriver.positions()

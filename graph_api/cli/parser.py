@@ -92,9 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--derive",
         choices=DERIVE_MODES,
         default="incremental",
-        help="keep trust and standings current: rescore what each batch touched (incremental, the "
+        help="keep trust and standings current: derive the ingest log beside the import, each "
+        "buyer, shop and host once per round however many batches touched it (incremental, the "
         "default), rebuild everything once at the end (rebuild: faster for a first bulk load), "
-        "or leave it to `trustgraph rescore` (none)",
+        "or leave it to `trustgraph derive` or `rescore` (none)",
     )
     p.set_defaults(func=data.cmd_import)
 
@@ -163,8 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--derive",
         choices=DERIVE_MODES,
         default="rebuild",
-        help="into the graph: rebuild derived state once at the end (default), rescore per batch "
-        "(incremental) or not at all (none)",
+        help="into the graph: rebuild derived state once at the end (default), derive the ingest "
+        "log beside the load (incremental) or not at all (none)",
     )
     p.set_defaults(func=data.cmd_seed)
 

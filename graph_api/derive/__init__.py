@@ -14,11 +14,19 @@ identical state (tests/integration/test_incremental.py).
 """
 
 from graph_api.derive.incremental import Deriver, Touched, touched_by
-from graph_api.derive.log import LogDeriver, Positions, Round, advance_derived, read_positions
+from graph_api.derive.log import (
+    BackgroundDrain,
+    LogDeriver,
+    Positions,
+    Round,
+    advance_derived,
+    read_positions,
+)
 from graph_api.derive.rebuild import RescoreSummary, rescore_all
 from graph_api.derive.results import BadgeChange, DeriveResult, TrustChange
 
 __all__ = [
+    "BackgroundDrain",
     "BadgeChange",
     "DeriveResult",
     "Deriver",

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -107,9 +107,14 @@ def touched_by(events: Iterable[dict[str, Any]]) -> Touched:
 class Deriver:
     """Keeps derived state current after each ingested batch (see the module docstring)."""
 
-    def __init__(self, store: Store, policy: Policy) -> None:
+    def __init__(
+        self, store: Store, policy: Policy, fence: Callable[[Tx], None] | None = None
+    ) -> None:
         self.store = store
         self.policy = policy
+        # Run first in every write transaction of a pass: the ingest log's deriver checks and
+        # renews its lease there, so a deriver that lost it can commit nothing.
+        self.fence = fence
 
     def touched(self, events: Iterable[dict[str, Any]]) -> Touched:
         return self.expand(touched_by(events))
@@ -173,6 +178,8 @@ class Deriver:
         policy = self.policy
 
         def work(tx: Tx) -> tuple[list[TrustChange], dict[str, set[str]]]:
+            if self.fence is not None:
+                self.fence(tx)
             tx.run("derived/lock_buyers", ids=ids, asOf=as_of)
             before = tx.rows("derived/buyer_state", ids=ids)
             writes, weights, trusts = buyer_pass(tx, ids, policy, as_of)
@@ -194,6 +201,8 @@ class Deriver:
         policy = self.policy
 
         def work(tx: Tx) -> list[BadgeChange]:
+            if self.fence is not None:
+                self.fence(tx)
             tx.run(
                 "derived/lock_standings",
                 ids=[standing.standing_id(kind, i) for i in ids],

@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -31,12 +32,20 @@ from dataclasses import dataclass
 
 from graph_api.derive.incremental import Deriver, Touched
 from graph_api.derive.results import DeriveResult
-from graph_api.store import Store
+from graph_api.store import Store, Tx
 from scoring.policy import Policy
 
 log = logging.getLogger(__name__)
 
 LEASE = "deriver"
+
+
+class LeaseLost(Exception):
+    """Another process took the deriver's lease over (this one stalled past it): the round in
+    flight stops, its transaction rolled back."""
+
+    def __init__(self, holder: str) -> None:
+        super().__init__(f"deriver {holder} no longer holds the lease")
 
 
 @dataclass(frozen=True)
@@ -93,10 +102,16 @@ class LogDeriver:
         max_batches: int = 1000,
     ) -> None:
         self.store = store
-        self.deriver = Deriver(store, policy)
+        self.deriver = Deriver(store, policy, fence=self._fence)
         self.holder = holder or default_holder()
         self.lease_ms = int(lease_seconds * 1000)
         self.max_batches = max_batches
+        self._one_round = threading.Lock()  # one round at a time per holder (threads share it)
+
+    def _fence(self, tx: Tx) -> None:
+        """First in every write transaction of a round: renew the lease, or stop the round."""
+        if not tx.rows("derived/hold_lease", lease=LEASE, holder=self.holder, ttlMs=self.lease_ms):
+            raise LeaseLost(self.holder)
 
     def positions(self) -> Positions:
         return read_positions(self.store)
@@ -117,8 +132,17 @@ class LogDeriver:
         )
 
     def round(self) -> Round | None:
-        """Derive the next round of logged batches. None when another process holds the lease;
-        a round of 0 batches when there is nothing to derive."""
+        """Derive the next round of logged batches. None when another process holds the lease
+        (or took it over during the round, which then wrote nothing more); a round of 0 batches
+        when there is nothing to derive."""
+        with self._one_round:
+            try:
+                return self._round()
+            except LeaseLost:
+                log.warning("deriver %s lost its lease during a round; stopping it", self.holder)
+                return None
+
+    def _round(self) -> Round | None:
         if not self.take_lease():
             return None
         after = self.positions().derived
@@ -130,7 +154,12 @@ class LogDeriver:
             touched.update(Touched.from_log(entry))
         result = self.deriver.derive(touched)
         last = int(entries[-1]["seq"])
-        advance_derived(self.store, last)
+
+        def advance(tx: Tx) -> None:
+            self._fence(tx)
+            tx.run("derived/advance_derived", seq=last)
+
+        self.store.transact(advance)
         return Round(after, last, len(entries), result)
 
     def drain(self, on_round: Callable[[Round], object] | None = None) -> list[Round]:
@@ -164,3 +193,47 @@ class LogDeriver:
         if position is not None and self.positions().derived < position:
             self.wait_for(position, self.lease_ms / 1000 * 2)
         return combined
+
+
+class BackgroundDrain:
+    """Derive the log in a thread while a block ingests (``trustgraph import`` and ``seed``
+    with ``--derive incremental``), then what is left once the block ends: ingestion never waits
+    for derivation, and each round coalesces whatever was logged while the previous one ran.
+
+    ``rounds`` holds every round derived. An error of the thread is raised at the end of the
+    block (the facts are committed either way; the log keeps what is underived)."""
+
+    def __init__(self, deriver: LogDeriver, poll_seconds: float = 0.05) -> None:
+        self.deriver = deriver
+        self.poll_seconds = poll_seconds
+        self.rounds: list[Round] = []
+        self._stop = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="trustgraph-derive", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.is_set():
+                if not self.deriver.drain(self.rounds.append):
+                    self._stop.wait(self.poll_seconds)
+        except BaseException as exc:  # handed to the ingesting thread at the end of the block
+            self._error = exc
+
+    def __enter__(self) -> BackgroundDrain:
+        self._thread.start()
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        if exc_type is None:
+            if self._error is not None:
+                raise self._error
+            self.deriver.drain(self.rounds.append)
+
+    def result(self) -> DeriveResult:
+        """Everything the rounds did, as one result."""
+        total = DeriveResult()
+        for r in self.rounds:
+            total.merge(r.result)
+        return total

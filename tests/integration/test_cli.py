@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from graph_api.derive import read_positions
+
 pytestmark = pytest.mark.integration
 
 
@@ -71,6 +73,7 @@ def test_import_derive_modes(store, tmp_path):
     store.wipe()
     incremental = json.loads(run(settings, "import", str(src), "--json").stdout)
     assert incremental["rescored"]["buyers"] >= 120 and incremental["rescored"]["trustChanges"] > 0
+    assert read_positions(store).lag == 0, "the import ends when everything is derived"
     trust = json.loads(run(settings, "stats", "--json").stdout)["relationships"]["TRUST"]
     store.wipe()
     rebuilt = json.loads(run(settings, "import", str(src), "--derive", "rebuild", "--json").stdout)

@@ -11,6 +11,7 @@ import pytest
 
 from graph_api import seed as seedmod
 from graph_api.derive import LogDeriver, Touched, touched_by
+from graph_api.derive.log import LeaseLost
 from graph_api.derive.rebuild import rescore_all
 from graph_api.events import parse_at
 from graph_api.ingest import Ingester
@@ -76,12 +77,12 @@ def test_a_round_that_dies_before_moving_the_position_is_derived_again(store, de
 
     class DiesAfterDeriving(LogDeriver):
         def round(self):  # the derived state is written, then the process "dies"
+            assert self.take_lease()
             entries = self.store.rows("derived/log_after", after=0, limit=self.max_batches)
             named = Touched()
             for entry in entries:
                 named.update(Touched.from_log(entry))
-            self.deriver.derive(named)
-            self.take_lease()  # (renewed last, so that it is fresh when the process dies)
+            self.deriver.derive(named)  # (each transaction renews the lease)
             raise SystemExit(f"died holding {len(entries)} entries")
 
     dying = DiesAfterDeriving(store, POLICY, holder="dying", lease_seconds=2.0)
@@ -96,6 +97,29 @@ def test_a_round_that_dies_before_moving_the_position_is_derived_again(store, de
     incremental = derived_state(store)
     rescore_all(store, POLICY, last)
     assert diff(incremental, derived_state(store)) == []
+
+
+def test_a_deriver_that_lost_its_lease_writes_nothing_more(store):
+    events, _ = platform()
+    Ingester(store, 500).ingest(events)
+    stalled = LogDeriver(store, POLICY, holder="stalled", lease_seconds=1.0)
+    assert stalled.take_lease()
+    time.sleep(1.2)  # it stalls past its lease; another process takes over
+    other = LogDeriver(store, POLICY, holder="other", lease_seconds=30)
+    assert other.take_lease()
+    # It wakes up mid-round, with the round's batches in hand: its first write is refused.
+    named = Touched()
+    for entry in store.rows("derived/log_after", after=0, limit=1000):
+        named.update(Touched.from_log(entry))
+    with pytest.raises(LeaseLost):
+        stalled.deriver.derive(named)
+    assert stalled.round() is None and stalled.positions().derived == 0
+    records, _, _ = store.driver.execute_query(
+        "MATCH (b:Buyer) WHERE b.derivedAt IS NOT NULL RETURN count(b) AS n",
+        database_=store.database,
+    )
+    assert records[0]["n"] == 0, "nothing derived by the deriver without the lease"
+    assert other.drain() and other.positions().lag == 0
 
 
 def test_one_holder_at_a_time_and_a_clean_stop_hands_over(store):
