@@ -7,6 +7,9 @@
      +-- StoreUnavailable            the database cannot be reached (driver errors are
      |    |                          translated here)
      |    +-- StoreAuthFailed        it answers but refuses the user and password
+     |    +-- StoreBusy              it answers "try again" (a transient error such as
+     |                               NoThreadsAvailable) after the driver's bounded retries
+     +-- QueryTimeout                a research call ran over TRUSTGRAPH_RESEARCH_TIMEOUT
      +-- ImportFileError             an import file cannot be read (a bad event is a
      |                               rejection, not this)
      +-- OutputError                 a file or folder cannot be written (export, report)
@@ -46,10 +49,12 @@ QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
 BAD_REQUEST = "BAD_REQUEST"
 PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
 SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+QUERY_TIMEOUT = "QUERY_TIMEOUT"
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 
 # CLI exit statuses (argparse uses 2 for a bad flag; ``neo4j status`` 3 for a stopped server).
 EXIT_ERROR = 1
+EXIT_SOME_REJECTED = 4  # ``import``: it ran to the end, but some events were rejected
 EXIT_INTERRUPTED = 130
 
 
@@ -104,6 +109,32 @@ class StoreAuthFailed(StoreUnavailable):
         self.user = user
         super().__init__(uri, f"authentication failed for user {user!r} ({detail})")
         self.detail = detail
+
+
+class StoreBusy(StoreUnavailable):
+    """Neo4j answered with a transient error (no Bolt thread free, a deadlock, a leader switch)
+    and the driver's retries, bounded by ``max_transaction_retry_time``, did not get through.
+    ``retry_after`` is the seconds a client is told to wait (HTTP ``Retry-After``)."""
+
+    retry_after = 1
+
+    def __init__(self, uri: str, detail: str) -> None:
+        super().__init__(uri, f"busy ({detail})")
+
+
+class QueryTimeout(TrustgraphError):
+    """A research call ran longer than its time limit; what it read so far is discarded."""
+
+    code = QUERY_TIMEOUT
+    shown_to_clients = True
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        super().__init__(
+            f"the query ran longer than the research time limit of {seconds:g} s "
+            "(TRUSTGRAPH_RESEARCH_TIMEOUT); narrow it (a shorter period, a category, a smaller "
+            "depth) or raise the limit"
+        )
 
 
 class ImportFileError(TrustgraphError):
@@ -218,6 +249,13 @@ TABLE: tuple[tuple[type[TrustgraphError], str, int, str], ...] = (
         "the local Neo4j cannot be installed or started",
     ),
     (StoreUnavailable, SERVICE_UNAVAILABLE, EXIT_ERROR, "Neo4j cannot be reached"),
+    (
+        StoreBusy,
+        SERVICE_UNAVAILABLE,
+        EXIT_ERROR,
+        "Neo4j stayed busy through bounded retries (HTTP Retry-After)",
+    ),
+    (QueryTimeout, QUERY_TIMEOUT, EXIT_ERROR, "a research call ran over its time limit"),
     (ImportFileError, INTERNAL_SERVER_ERROR, EXIT_ERROR, "an import file cannot be read"),
     (OutputError, INTERNAL_SERVER_ERROR, EXIT_ERROR, "an output file cannot be written"),
     (BadInput, BAD_USER_INPUT, EXIT_ERROR, "an argument is malformed (the message names it)"),

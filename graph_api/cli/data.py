@@ -13,7 +13,7 @@ from graph_api import seed as seedmod
 from graph_api.cli.console import buyers_shops_hosts, open_store, progress, say
 from graph_api.cli.output import iso, print_import, print_rescore
 from graph_api.derive import Deriver, RescoreSummary
-from graph_api.errors import ImportFileError
+from graph_api.errors import EXIT_SOME_REJECTED, ImportFileError
 from graph_api.ingest import ImportSummary, Ingester, import_jsonl, ingest_stream, validated_events
 from graph_api.neo4j_local import LocalNeo4j
 from graph_api.policy import load_policy
@@ -68,7 +68,12 @@ def _ingester(
 ) -> Ingester:
     """An ingester that rescores what each batch touched (``--derive incremental``) or nothing."""
     deriver = Deriver(store, load_policy(settings)) if derive == "incremental" else None
-    return Ingester(store, batch_size or settings.batch_size, deriver=deriver)
+    return Ingester(
+        store,
+        batch_size or settings.batch_size,
+        deriver=deriver,
+        max_clock_skew_ms=settings.max_clock_skew_ms,
+    )
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
@@ -93,7 +98,9 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         print_import(summary)
         if rebuilt:
             print_rescore(rebuilt)
-    return 0
+    # Scripts can tell "all in" from "some refused" (README, Import): the accepted ones are
+    # recorded either way, the refused ones are in the rejects file.
+    return EXIT_SOME_REJECTED if summary.rejected else 0
 
 
 def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:

@@ -60,7 +60,10 @@ class Service:
         self.store = store or Store(settings, connect_timeout=3.0, retry_seconds=2.0)
         self.policy = load_policy(settings)
         ingester = Ingester(
-            self.store, settings.batch_size, deriver=Deriver(self.store, self.policy)
+            self.store,
+            settings.batch_size,
+            deriver=Deriver(self.store, self.policy),
+            max_clock_skew_ms=settings.max_clock_skew_ms,
         )
         self.trustgraph = Trustgraph(self.store, self.policy, settings.limits, ingester=ingester)
         self.feed = ChangeFeed(self.store, settings.change_poll_ms / 1000)

@@ -1,7 +1,11 @@
 """The store: the only code in trustgraph that talks to Neo4j.
 
 It runs the queries of ``cypher/`` by name and translates the driver's errors at this one
-boundary: a database that cannot be reached becomes :class:`StoreUnavailable`. What to write
+boundary (:meth:`Store._guard`): a database that cannot be reached becomes
+:class:`StoreUnavailable`; a transient error (``NoThreadsAvailable``, a deadlock) that the
+driver's retries, bounded by ``retry_seconds``, did not get through, or no free connection in the
+pool in time, :class:`StoreBusy`; a query over the time limit of :meth:`Store.time_limit`,
+:class:`QueryTimeout`. What to write
 is decided elsewhere (``graph_api.ingest``, ``graph_api.derive``); the store only knows how to
 run it atomically, in one style: :meth:`Store.transact` hands a :class:`Tx` to the caller's work.
 """
@@ -9,21 +13,27 @@ run it atomically, in one style: :meth:`Store.transact` hands a :class:`Tx` to t
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import neo4j
 from neo4j import GraphDatabase, RoutingControl
 from neo4j.exceptions import (
     AuthError,
+    ClientError,
+    ConnectionAcquisitionTimeoutError,
     ConstraintError,
     DriverError,
     Neo4jError,
     ServiceUnavailable,
     SessionExpired,
+    TransientError,
 )
 
-from graph_api.errors import StoreAuthFailed, StoreUnavailable
+from graph_api.errors import QueryTimeout, StoreAuthFailed, StoreBusy, StoreUnavailable
 from graph_api.settings import Settings
 from graph_api.store.cypher import query
 from graph_api.store.records import BuyerRecord, EntityRecord, buyer_record, entity_record
@@ -88,12 +98,17 @@ class Store(FactReader):
         is down: the CLI waits out a restart; the service answers SERVICE_UNAVAILABLE quickly."""
         self.settings = settings
         self.database = settings.neo4j_database
+        self._deadline = threading.local()  # time_limit's, per thread (a request's worker)
         self.driver = driver or GraphDatabase.driver(
             settings.bolt_uri,
             auth=(settings.neo4j_user, settings.neo4j_password),
             # Fail fast when the server is down instead of hanging a CLI for minutes.
             connection_timeout=connect_timeout,
             max_transaction_retry_time=retry_seconds,
+            # Sized with the server's Bolt threads (settings.check_pool); a caller that finds
+            # the pool taken waits this long for a connection, then gets StoreBusy.
+            max_connection_pool_size=settings.neo4j_pool_size,
+            connection_acquisition_timeout=max(connect_timeout, retry_seconds) * 5,
             # Our queries are reviewed files; the server's hints would only flood the logs.
             notifications_min_severity="OFF",
         )
@@ -121,6 +136,43 @@ class Store(FactReader):
             raise StoreAuthFailed(
                 self.settings.bolt_uri, self.settings.neo4j_user, str(exc.message)
             ) from exc
+        except (TransientError, ConnectionAcquisitionTimeoutError) as exc:
+            # The driver already retried a transient error for up to max_transaction_retry_time.
+            detail = getattr(exc, "code", None) or str(exc) or type(exc).__name__
+            log.warning("Neo4j is busy: %s", detail)
+            raise StoreBusy(self.settings.bolt_uri, detail) from exc
+        except ClientError as exc:
+            seconds = getattr(self._deadline, "seconds", None)
+            if seconds is not None and "TransactionTimedOut" in (exc.code or ""):
+                raise QueryTimeout(seconds) from exc
+            raise
+
+    # -- time limits -----------------------------------------------------------------------
+    @contextmanager
+    def time_limit(self, seconds: float | None) -> Iterator[None]:
+        """Bound every read this thread runs inside the block to ``seconds`` in all: each query
+        gets what is left as its Neo4j transaction timeout, and one started after the deadline
+        (or stopped by the server at it) raises :class:`QueryTimeout`. None or 0: no limit."""
+        if not seconds:
+            yield
+            return
+        saved = (getattr(self._deadline, "at", None), getattr(self._deadline, "seconds", None))
+        self._deadline.at = time.monotonic() + seconds
+        self._deadline.seconds = seconds
+        try:
+            yield
+        finally:
+            self._deadline.at, self._deadline.seconds = saved
+
+    def _timeout(self) -> float | None:
+        """The transaction timeout of the next query (None: no limit in force)."""
+        at = getattr(self._deadline, "at", None)
+        if at is None:
+            return None
+        left = at - time.monotonic()
+        if left <= 0:
+            raise QueryTimeout(self._deadline.seconds)
+        return left
 
     # -- schema and admin ------------------------------------------------------------------
     def apply_schema(self) -> int:
@@ -179,10 +231,12 @@ class Store(FactReader):
         than ``record.data()`` per record, which costs more than the query on big feature reads)."""
         q = query(name)
         bound = q.params(**params)
+        timeout = self._timeout()
+        text = q.text if timeout is None else neo4j.Query(q.text, timeout=timeout)
 
         def run() -> list[dict[str, Any]]:
             records, _, keys = self.driver.execute_query(
-                q.text, bound, database_=self.database, routing_=RoutingControl.READ
+                text, bound, database_=self.database, routing_=RoutingControl.READ
             )
             return [dict(zip(keys, r.values(), strict=True)) for r in records]
 

@@ -11,6 +11,7 @@ the same graph agree.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -102,13 +103,19 @@ class Trustgraph:
         return PairAnswer(kind, target, trust, weight)
 
     def trust_batch(
-        self, buyer_id: str, host_ids: Sequence[str] | None, shop_ids: Sequence[str] | None
+        self,
+        buyer_id: str,
+        host_ids: Sequence[str] | None,
+        shop_ids: Sequence[str] | None,
+        as_of: datetime | None = None,
     ) -> tuple[str, TrustColumns]:
-        """Stored trust of one buyer toward many hosts and shops, in input order."""
+        """Trust of one buyer toward many hosts and shops, in input order, as of ``as_of`` (the
+        same default and the same answer as :meth:`trust`)."""
         self.check_batch_targets(len(host_ids or ()) + len(shop_ids or ()))
         buyer = check.check_id(buyer_id, "buyerId")
         hosts, shops = check.check_ids(host_ids, "hostIds"), check.check_ids(shop_ids, "shopIds")
-        return buyer, self._reads.trust_batch(buyer, hosts, shops)
+        at = check.epoch_ms(as_of, "asOf")
+        return buyer, self._reads.trust_batch(buyer, hosts, shops, at)
 
     # The size limits of the calls that take lists, by count alone: the service checks them
     # before it decodes a request's variables (schema/guards.py), the calls again here.
@@ -190,6 +197,10 @@ class Trustgraph:
         return self._reads.neighbourhood(center, depth, max_nodes)
 
     # -- research ------------------------------------------------------------------------------
+    def _research_limit(self) -> AbstractContextManager[None]:
+        """The time limit of one research call (TRUSTGRAPH_RESEARCH_TIMEOUT): QUERY_TIMEOUT."""
+        return self.store.time_limit(self.limits.research_timeout_s)
+
     def simulate(
         self,
         policy_text: str,
@@ -206,9 +217,10 @@ class Trustgraph:
         check.between(examples, 0, 100, "examples")
         candidate = parse_candidate(policy_text, source)
         at = as_of if as_of is not None else self._reads.clock()
-        return simulate(
-            self.store, self.policy, candidate, at, examples=examples, progress=progress
-        )
+        with self._research_limit():
+            return simulate(
+                self.store, self.policy, candidate, at, examples=examples, progress=progress
+            )
 
     def funnel(
         self,
@@ -228,18 +240,19 @@ class Trustgraph:
         check.between(horizon_days, 1, 365, "horizonDays")
         category = check.category(category)
         clock = self._reads.clock()
-        result = compute_funnel(
-            self.store,
-            self.policy,
-            clock=clock,
-            since=since,
-            until=until,
-            period=period,
-            horizon_days=horizon_days,
-            category=category,
-            kind=kind,
-            progress=progress,
-        )
+        with self._research_limit():
+            result = compute_funnel(
+                self.store,
+                self.policy,
+                clock=clock,
+                since=since,
+                until=until,
+                period=period,
+                horizon_days=horizon_days,
+                category=category,
+                kind=kind,
+                progress=progress,
+            )
         return result, clock
 
     def ranking(
@@ -259,19 +272,21 @@ class Trustgraph:
             raise BadInput("alpha", f"must be between 0 and 1, exclusive (got {alpha:g})")
         anchors = check.anchors(pretrusted)
         buyer = check.check_id(from_buyer, "fromBuyer") if from_buyer is not None else None
-        return propagate_stored(
-            self.store,
-            self._reads.clock(),
-            pretrusted=anchors,
-            from_buyer=buyer,
-            alpha=alpha,
-            progress=progress,
-        )
+        with self._research_limit():
+            return propagate_stored(
+                self.store,
+                self._reads.clock(),
+                pretrusted=anchors,
+                from_buyer=buyer,
+                alpha=alpha,
+                progress=progress,
+            )
 
     def rings(self, *, apply: bool = False) -> tuple[list[Ring], list[Group], int]:
         """Brushing rings and lockstep groups in the graph, and how many accounts were marked
         (``apply``)."""
-        rings, groups = find_groups(self.store, self.policy)
+        with self._research_limit():
+            rings, groups = find_groups(self.store, self.policy)
         return rings, groups, apply_rings(self.store, rings, groups) if apply else 0
 
     def export(
@@ -288,6 +303,7 @@ class Trustgraph:
         progress: Progress | None = None,
     ) -> ExportSummary:
         """Stream the filtered trust graph to ``out`` as GraphML, node-link JSON or CSV."""
+        check.window(since, until)
         f = ExportFilter(
             since=since,
             until=until,
@@ -296,7 +312,8 @@ class Trustgraph:
             depth=depth,
             max_nodes=max_nodes,
         )
-        return export(self.store, fmt, out, f, progress=progress)
+        with self._research_limit():
+            return export(self.store, fmt, out, f, progress=progress)
 
     def rescore(
         self,
