@@ -13,6 +13,7 @@
      +-- ImportFileError             an import file cannot be read (a bad event is a
      |                               rejection, not this)
      +-- OutputError                 a file or folder cannot be written (export, report)
+     +-- PortInUse                   the service's port is taken (checked before serving)
      +-- BadInput                    a client's argument is malformed; ``argument`` names it
      |    +-- InvalidField           one field of an event (or a time or id given elsewhere)
      |    |                          is malformed
@@ -149,6 +150,15 @@ class OutputError(TrustgraphError):
         super().__init__(f"{what}: cannot write to {path}: {detail}")
 
 
+class PortInUse(TrustgraphError):
+    def __init__(self, host: str, port: int, detail: str) -> None:
+        self.port = port
+        super().__init__(
+            f"cannot serve on http://{host}:{port}: the port is in use ({detail}); stop what "
+            "holds it or choose another port (--port, or make run PORT=...)"
+        )
+
+
 class BadInput(TrustgraphError):
     """A client's argument is malformed; ``argument`` names it as the client wrote it (a GraphQL
     argument, ``events[3]``, or a CLI flag such as ``--until``)."""
@@ -258,6 +268,7 @@ TABLE: tuple[tuple[type[TrustgraphError], str, int, str], ...] = (
     (QueryTimeout, QUERY_TIMEOUT, EXIT_ERROR, "a research call ran over its time limit"),
     (ImportFileError, INTERNAL_SERVER_ERROR, EXIT_ERROR, "an import file cannot be read"),
     (OutputError, INTERNAL_SERVER_ERROR, EXIT_ERROR, "an output file cannot be written"),
+    (PortInUse, INTERNAL_SERVER_ERROR, EXIT_ERROR, "the service's port is taken"),
     (BadInput, BAD_USER_INPUT, EXIT_ERROR, "an argument is malformed (the message names it)"),
     (Unauthenticated, UNAUTHENTICATED, EXIT_ERROR, "no API key, or an unknown one"),
     (Forbidden, FORBIDDEN, EXIT_ERROR, "the key's role may not use the field"),

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from graph_api.derive import RescoreSummary, rescore_all
+from graph_api.derive.snapshot import changes, snapshot
 from graph_api.errors import BadInput, TrustgraphError
 from graph_api.ingest import BatchResult, Ingester
 from graph_api.policy import parse_candidate
@@ -289,6 +290,13 @@ class Trustgraph:
             rings, groups = find_groups(self.store, self.policy)
         return rings, groups, apply_rings(self.store, rings, groups) if apply else 0
 
+    def ring_caps(self) -> tuple[int, int, float]:
+        """After ``rings(apply=True)``: the marked buyers, how many of them weigh more than the
+        ring cap now (the next rescore brings them down to it), and the cap."""
+        cap = self.policy.rings.member_weight
+        row = self.store.rows("research/ring_caps", cap=cap)[0]
+        return row["marked"], row["above"], cap
+
     def export(
         self,
         fmt: str,
@@ -327,9 +335,12 @@ class Trustgraph:
         at = as_of if as_of is not None else self.clock()
         if at is None:
             return None
-        return rescore_all(
+        before = snapshot(self.store)
+        summary = rescore_all(
             self.store, self.policy, at, batch_buyers=batch_buyers, progress=progress
         )
+        summary.changes = changes(before, snapshot(self.store))
+        return summary
 
     # -- ingestion -----------------------------------------------------------------------------
     def record_events(self, raw_events: Sequence[Any]) -> BatchResult:
