@@ -11,6 +11,7 @@ import re
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -184,6 +185,15 @@ def _timezone(env: Mapping[str, str], name: str, default: str) -> str:
             name, raw, "a time zone name such as Asia/Shanghai or UTC, or an offset such as +08:00"
         ) from None
     return raw
+
+
+def zone(name: str) -> tzinfo:
+    """The tzinfo of a validated TRUSTGRAPH_TIMEZONE value (a fixed offset or an IANA name)."""
+    m = _OFFSET.match(name)
+    if m is None:
+        return zoneinfo.ZoneInfo(name)
+    sign = 1 if m.group(1) == "+" else -1
+    return timezone(sign * timedelta(hours=int(m.group(2)), minutes=int(m.group(3))))
 
 
 def check_pool(pool_size: int, bolt_threads: int, local: bool) -> None:

@@ -214,7 +214,7 @@ def rebuild(
     store: Store, settings: Settings, as_of: int | None = None, batch_buyers: int = 2000
 ) -> RescoreSummary | None:
     """Run the full rebuild with a progress bar; the RescoreSummary, or None on an empty graph."""
-    tg = Trustgraph(store, load_policy(settings), settings.limits)
+    tg = Trustgraph(store, load_policy(settings), settings.limits, timezone=settings.timezone)
     as_of = as_of if as_of is not None else tg.clock()
     if as_of is None:
         say("the graph holds no events: nothing to score")

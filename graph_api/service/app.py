@@ -65,7 +65,13 @@ class Service:
             deriver=Deriver(self.store, self.policy),
             max_clock_skew_ms=settings.max_clock_skew_ms,
         )
-        self.trustgraph = Trustgraph(self.store, self.policy, settings.limits, ingester=ingester)
+        self.trustgraph = Trustgraph(
+            self.store,
+            self.policy,
+            settings.limits,
+            ingester=ingester,
+            timezone=settings.timezone,
+        )
         self.feed = ChangeFeed(self.store, settings.change_poll_ms / 1000)
         self.metrics = Metrics()
         self.schema_applied = False

@@ -27,7 +27,7 @@ from graph_api.research.funnel import compute_funnel
 from graph_api.research.propagation import GlobalTrust, propagate_stored
 from graph_api.research.rings import Group, apply_rings, find_groups
 from graph_api.research.simulate import Simulation, simulate
-from graph_api.settings import Limits
+from graph_api.settings import Limits, zone
 from graph_api.store import Store
 from graph_api.usecases import arguments as check
 from graph_api.usecases.reads import JourneyStep, Page, Reads, TrustColumns
@@ -73,11 +73,13 @@ class Trustgraph:
         limits: Limits | None = None,
         *,
         ingester: Ingester | None = None,
+        timezone: str = "Asia/Shanghai",
     ) -> None:
         self.store = store
         self.policy = policy
         self.limits = limits or Limits()
         self.ingester = ingester
+        self.tz = zone(timezone)  # funnel periods start at its midnight (TRUSTGRAPH_TIMEZONE)
         self._reads = Reads(store, policy)
 
     # -- time and policy -----------------------------------------------------------------------
@@ -253,6 +255,7 @@ class Trustgraph:
                 category=category,
                 kind=kind,
                 progress=progress,
+                tz=self.tz,
             )
         return result, clock
 

@@ -5,6 +5,7 @@ refused before any query runs."""
 from __future__ import annotations
 
 import dataclasses
+import re
 import subprocess
 import sys
 import time
@@ -86,3 +87,20 @@ def test_funnel_bounds_out_of_range_are_refused_before_any_query(client, variabl
     assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_USER_INPUT"], body
     message = body["errors"][0]["message"]
     assert message.startswith(argument) and "out of range" in message and "2000-01-01" in message
+
+
+PERIODS = "{ funnel(period: MONTH) { since periods { start end newPairs } } }"
+
+
+def test_funnel_periods_start_at_midnight_in_the_display_time_zone(
+    client, service_settings, platform
+):
+    got = client.gql(PERIODS, role="RESEARCHER")["funnel"]
+    starts = [p["start"] for p in got["periods"]]
+    assert starts and all(re.fullmatch(r"\d{4}-\d{2}-01T00:00:00\+08:00", s) for s in starts), got
+    assert got["since"].endswith("+08:00")
+    utc = service_settings.with_overrides(timezone="UTC")
+    with Server(utc) as other:
+        got = Client(other.url).gql(PERIODS, role="RESEARCHER")["funnel"]
+    starts = [p["start"] for p in got["periods"]]
+    assert starts and all(re.fullmatch(r"\d{4}-\d{2}-01T00:00:00\+00:00", s) for s in starts), got
