@@ -174,7 +174,10 @@ class BadInput(TrustgraphError):
 
     def render(self, name: Callable[[str], str] = str, separator: str = ": ") -> str:
         """The message with every argument spelled by ``name`` (the CLI passes its flag names)."""
-        return f"{name(self.argument)}{separator}{self.problem.format(*map(name, self.mentions))}"
+        # Only a problem that mentions other arguments is a template: the others quote what the
+        # client sent, braces included ("id '{x' has characters outside...").
+        problem = self.problem.format(*map(name, self.mentions)) if self.mentions else self.problem
+        return f"{name(self.argument)}{separator}{problem}"
 
 
 class InvalidField(BadInput):
