@@ -119,8 +119,12 @@ class StoreBusy(StoreUnavailable):
 
     retry_after = 1
 
-    def __init__(self, uri: str, detail: str) -> None:
+    def __init__(self, uri: str, detail: str, *, transient: bool = True) -> None:
+        # transient: a Neo4j TransientError (a transaction may simply run again); else the pool
+        # had no connection free in time.
+        self.transient = transient
         super().__init__(uri, f"busy ({detail})")
+        self.detail = detail
 
 
 class QueryTimeout(TrustgraphError):

@@ -13,6 +13,7 @@ run it atomically, in one style: :meth:`Store.transact` hands a :class:`Tx` to t
 from __future__ import annotations
 
 import logging
+import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -28,6 +29,7 @@ from neo4j.exceptions import (
     ConstraintError,
     DriverError,
     Neo4jError,
+    ResultFailedError,
     ServiceUnavailable,
     SessionExpired,
     TransientError,
@@ -42,6 +44,9 @@ from scoring.pair_trust import HOST, SHOP
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+E = TypeVar("E", bound=BaseException)
+# How often Store.transact runs a transaction again after a transient error (a deadlock).
+TRANSIENT_RETRIES = 5
 
 
 class FactReader:
@@ -99,6 +104,11 @@ class Store(FactReader):
         self.settings = settings
         self.database = settings.neo4j_database
         self._deadline = threading.local()  # time_limit's, per thread (a request's worker)
+        # One write transaction at a time per process (Store.transact): concurrent ingestion
+        # and rescoring calls lock the same dense hosts and shops, and Neo4j answered them with
+        # deadlocks (bench.load, 20 clients: 1 call in 60). Serialised they wait a few ms instead;
+        # two cores gain nothing from writing in parallel.
+        self._writing = threading.Lock()
         self.driver = driver or GraphDatabase.driver(
             settings.bolt_uri,
             auth=(settings.neo4j_user, settings.neo4j_password),
@@ -136,11 +146,19 @@ class Store(FactReader):
             raise StoreAuthFailed(
                 self.settings.bolt_uri, self.settings.neo4j_user, str(exc.message)
             ) from exc
-        except (TransientError, ConnectionAcquisitionTimeoutError) as exc:
-            # The driver already retried a transient error for up to max_transaction_retry_time.
-            detail = getattr(exc, "code", None) or str(exc) or type(exc).__name__
+        except (TransientError, ConnectionAcquisitionTimeoutError, ResultFailedError) as exc:
+            # The driver already retried what it could for up to max_transaction_retry_time; a
+            # transient error inside a transaction function reaches us as the ResultFailedError
+            # of its rollback (Store.transact retries those).
+            transient = _cause(exc, TransientError)
+            if isinstance(exc, ResultFailedError) and transient is None:
+                raise
+            cause = transient or exc
+            detail = getattr(cause, "code", None) or str(cause) or type(cause).__name__
             log.warning("Neo4j is busy: %s", detail)
-            raise StoreBusy(self.settings.bolt_uri, detail) from exc
+            raise StoreBusy(
+                self.settings.bolt_uri, detail, transient=transient is not None
+            ) from exc
         except ClientError as exc:
             seconds = getattr(self._deadline, "seconds", None)
             if seconds is not None and "TransactionTimedOut" in (exc.code or ""):
@@ -248,28 +266,41 @@ class Store(FactReader):
         self.transact(lambda tx: tx.write(writes))
 
     def transact(self, work: Callable[[Tx], T], *, conflict_retries: int = 0) -> T:
-        """Run ``work`` in one managed write transaction (retried by the driver on transient
-        errors such as deadlocks). ``work`` gets a :class:`Tx` to read and write by query name.
+        """Run ``work`` in one managed write transaction. ``work`` gets a :class:`Tx` to read
+        and write by query name.
+
+        Write transactions of one process run one at a time (``_writing``). A transient error
+        inside one (a deadlock with another process's writer, above all) rolls it back and it
+        runs again, at most TRANSIENT_RETRIES times with a short jittered backoff:
+        the driver's own retry does not see these, because rolling back re-raises them as a
+        ResultFailedError. After that it is :class:`StoreBusy` (SERVICE_UNAVAILABLE).
 
         With ``conflict_retries``, a transaction that a uniqueness constraint fails is run again
         (that many times at most): ingestion checks which of its ids the graph holds, then
         writes; a concurrent writer can record one of them in between, and the retry sees it."""
 
         def run() -> T:
-            with self.driver.session(database=self.database) as session:
+            with self._writing, self.driver.session(database=self.database) as session:
                 return session.execute_write(lambda tx: work(Tx(tx)))
 
-        for attempt in range(conflict_retries + 1):
+        conflicts = transients = 0
+        while True:
             try:
                 return self._guard(run)
-            except ConstraintError:
-                if attempt == conflict_retries:
+            except StoreBusy as busy:
+                if not busy.transient or transients == TRANSIENT_RETRIES:
                     raise
+                transients += 1
+                log.info("transient error (%s); retrying (attempt %d)", busy.detail, transients + 1)
+                time.sleep(random.uniform(0.5, 1.5) * 0.05 * 2**transients)
+            except (ConstraintError, ResultFailedError) as exc:
+                if _cause(exc, ConstraintError) is None or conflicts == conflict_retries:
+                    raise
+                conflicts += 1
                 log.info(
                     "a concurrent write conflicted with this transaction; retrying (attempt %d)",
-                    attempt + 2,
+                    conflicts + 1,
                 )
-        raise AssertionError("unreachable")
 
     # -- writes ----------------------------------------------------------------------------
     def run_write(self, name: str, rows: list[dict[str, Any]]) -> None:
@@ -278,6 +309,19 @@ class Store(FactReader):
         self._guard(
             lambda: self.driver.execute_query(q.text, q.params(rows=rows), database_=self.database)
         )
+
+
+def _cause(exc: BaseException, kind: type[E]) -> E | None:
+    """``exc`` itself or the first of its causes (``raise ... from``, or the error being handled
+    when it was raised) that is a ``kind``."""
+    seen: BaseException | None = exc
+    for _ in range(10):  # chains are short; a cycle must not loop
+        if seen is None:
+            return None
+        if isinstance(seen, kind):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def probe(uri: str, user: str, password: str, timeout: float = 3.0) -> str | None:
