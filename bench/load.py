@@ -7,7 +7,7 @@ On a seeded, scored platform in the bench Neo4j (bench.graph), one `trustgraph s
 (one worker, the default pool sizes) is called over HTTP by ``--clients`` concurrent clients for
 ``--seconds``; each client loops over a weighted choice of
 
-  trustBatch    a recommender's batch: one buyer x 200 hosts (RECOMMENDER key)
+  trustBatch    a recommender's batch: one buyer x 200 hosts, or all if fewer (RECOMMENDER key)
   badges        a front end's badge cards: 20 shops and 10 hosts (no key)
   recordEvents  an ingester's call: 10 new events (WATCHED, COMMENTED, FOLLOWED) dated just after
                 the platform's clock (INGEST key); each is rescored before the call returns
@@ -242,8 +242,8 @@ def report(r: dict[str, Any]) -> list[str]:
         f"{r['clients']} concurrent clients for {r['seconds']:.0f} s from the benchmark process on "
         "the same machine. Each client loops over a weighted choice: "
         + ", ".join(f"{op} {int(w * 100)}%" for op, w in MIX)
-        + " (trustBatch: 1 buyer x 200 hosts; badges: 20 shops and 10 hosts; recordEvents: 10 "
-        "new events, rescored before the call returns).",
+        + f" (trustBatch: 1 buyer x {min(200, r['hosts'])} hosts; badges: 20 shops and 10 hosts; "
+        "recordEvents: 10 new events, rescored before the call returns).",
         "",
         "| operation | calls | errors | p50, ms | p99, ms | max, ms |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",

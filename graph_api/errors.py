@@ -119,10 +119,11 @@ class StoreBusy(StoreUnavailable):
 
     retry_after = 1
 
-    def __init__(self, uri: str, detail: str, *, transient: bool = True) -> None:
-        # transient: a Neo4j TransientError (a transaction may simply run again); else the pool
-        # had no connection free in time.
-        self.transient = transient
+    def __init__(self, uri: str, detail: str, *, retried: bool = True) -> None:
+        # retried: the driver already retried it within its bound (or the pool had no free
+        # connection in time); False: a transient error the driver could not see, which
+        # Store.transact runs again itself.
+        self.retried = retried
         super().__init__(uri, f"busy ({detail})")
         self.detail = detail
 

@@ -157,7 +157,7 @@ class Store(FactReader):
             detail = getattr(cause, "code", None) or str(cause) or type(cause).__name__
             log.warning("Neo4j is busy: %s", detail)
             raise StoreBusy(
-                self.settings.bolt_uri, detail, transient=transient is not None
+                self.settings.bolt_uri, detail, retried=not isinstance(exc, ResultFailedError)
             ) from exc
         except ClientError as exc:
             seconds = getattr(self._deadline, "seconds", None)
@@ -288,7 +288,7 @@ class Store(FactReader):
             try:
                 return self._guard(run)
             except StoreBusy as busy:
-                if not busy.transient or transients == TRANSIENT_RETRIES:
+                if busy.retried or transients == TRANSIENT_RETRIES:
                     raise
                 transients += 1
                 log.info("transient error (%s); retrying (attempt %d)", busy.detail, transients + 1)
