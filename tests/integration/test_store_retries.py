@@ -27,7 +27,7 @@ def test_a_deadlock_between_two_writers_is_retried(store, neo4j_settings):
     def writer(s: Store, order: str) -> None:
         def work(tx) -> None:
             attempts[order] += 1
-            first, second = order
+            first, second = order[0], order[1]
             # Each takes its first node's lock, waits until the other has taken its own, then
             # asks for the other's: a deadlock, which Neo4j breaks by failing one of them.
             tx._tx.run("MATCH (n:LockProbe {id: $id}) SET n.v = n.v + 1", id=first).consume()
