@@ -115,7 +115,9 @@ def test_import_reports_rejects_with_their_reasons(store, tmp_path):
         )
         + "\n"
     )
-    summary = json.loads(run(store.settings, "import", str(src), "--json").stdout)
+    done = run(store.settings, "import", str(src), "--json", check=False)
+    assert done.returncode == 4, done.stderr  # ran to the end, some rejected (README)
+    summary = json.loads(done.stdout)
     assert (summary["accepted"], summary["rejected"]) == (1, 2)
     assert summary["rejectionCodes"] == {"INVALID_JSON": 1, "OUT_OF_RANGE": 1}
     rejected = [json.loads(x) for x in Path(summary["rejectedPath"]).read_text().splitlines()]
