@@ -235,6 +235,7 @@ def report(r: dict[str, Any]) -> list[str]:
         "",
         f"- date: {r['date']}",
         f"- machine: {r['machine']}",
+        f"- Neo4j: {r['neo4j']}",
         "",
         f"`python -m bench.load`: a platform of {r['buyers']:,} buyers ({r['hosts']:,} hosts, "
         f"{r['shops']:,} shops), seeded and scored; one `trustgraph serve` process (one worker, "
@@ -299,6 +300,7 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     try:
         with Store(settings) as store:
+            neo4j = store.rows("read/server_version")[0]["version"] + f" at {settings.bolt_uri}"
             p = platform(store, args.buyers, args.seed)
             print(f"platform: {len(p['buyers']):,} buyers with trust", file=sys.stderr)
             proc = serve(settings, args.port)
@@ -313,6 +315,7 @@ def main() -> None:
             result = {
                 "date": started.strftime("%Y-%m-%d %H:%M UTC"),
                 "machine": machine(),
+                "neo4j": neo4j,
                 "clients": args.clients,
                 "seconds": args.seconds,
                 "buyers": args.buyers,
