@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import re
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,9 @@ from graph_api.errors import ConfigError
 NEO4J_VERSION = "5.26.30"  # pinned LTS patch; 2025.x needs Java 21, these machines have 17
 
 _SIZE = re.compile(r"^\d+[kmgKMG]?$")
+_DURATION = re.compile(r"^(\d+)(ms|s|m|h)?$")
+_DURATION_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000}
+_OFFSET = re.compile(r"^(?:UTC)?([+-])(\d{2}):(\d{2})$")
 
 # Who may introspect the schema (``__schema``, ``__type``): callers with a key (any role), anyone,
 # or nobody.
@@ -42,6 +47,9 @@ class Limits:
     max_batch_targets: int = 1000
     max_events_per_call: int = 1000
     max_badge_ids: int = 200
+    # A research call (funnel, ranking, rings, export, simulate...) may run this long in all, its
+    # Neo4j queries included (each gets what is left as its transaction timeout): QUERY_TIMEOUT.
+    research_timeout_s: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,15 @@ class Settings:
     graphiql: bool = True
     limits: Limits = field(default_factory=lambda: Limits())
     change_poll_ms: int = 250  # how often each process reads the change log for subscribers
+    # The clock rule: an event dated later than the wall clock plus this is refused (FUTURE_EVENT),
+    # so one event cannot move the graph's clock (and every default asOf) into the future.
+    max_clock_skew_ms: int = 5 * 60_000
+    # The driver's connection pool, and the Bolt worker threads of the local Neo4j: a pool larger
+    # than the server's threads gets NoThreadsAvailable under load, so they are checked together.
+    neo4j_pool_size: int = 8
+    neo4j_bolt_threads: int = 32
+    # The zone in which periods and times are shown (funnel periods start at its midnight).
+    timezone: str = "Asia/Shanghai"
 
     @property
     def uses_local_neo4j(self) -> bool:
@@ -143,6 +160,55 @@ def _size(env: Mapping[str, str], name: str, default: str) -> str:
     return raw.lower()
 
 
+def _duration_ms(env: Mapping[str, str], name: str, default: str, hi_ms: int) -> int:
+    """A duration such as 300ms, 30s, 5m or 1h (a bare number is seconds), in milliseconds."""
+    raw = env.get(name) or default
+    m = _DURATION.match(raw.strip())
+    expected = f"a duration such as 30s, 5m or 1h, at most {hi_ms // 1000:,}s"
+    if m is None:
+        raise ConfigError(name, raw, expected)
+    value = int(m.group(1)) * _DURATION_MS[m.group(2) or "s"]
+    if value > hi_ms:
+        raise ConfigError(name, raw, expected)
+    return value
+
+
+def _timezone(env: Mapping[str, str], name: str, default: str) -> str:
+    """An IANA zone name (Asia/Shanghai, UTC) or a fixed offset (+08:00)."""
+    raw = (env.get(name) or default).strip()
+    if _OFFSET.match(raw):
+        return raw.removeprefix("UTC")
+    try:
+        zoneinfo.ZoneInfo(raw)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            name, raw, "a time zone name such as Asia/Shanghai or UTC, or an offset such as +08:00"
+        ) from None
+    return raw
+
+
+def zone(name: str) -> tzinfo:
+    """The tzinfo of a validated TRUSTGRAPH_TIMEZONE value (a fixed offset or an IANA name)."""
+    m = _OFFSET.match(name)
+    if m is None:
+        return zoneinfo.ZoneInfo(name)
+    sign = 1 if m.group(1) == "+" else -1
+    return timezone(sign * timedelta(hours=int(m.group(2)), minutes=int(m.group(3))))
+
+
+def check_pool(pool_size: int, bolt_threads: int, local: bool) -> None:
+    """The driver's pool must not be larger than the local server's Bolt threads: the extra
+    connections would only be refused with NoThreadsAvailable under load. (A server of one's own
+    has its own ``server.bolt.thread_pool_max_size``; docs/operations.md.)"""
+    if local and pool_size > bolt_threads:
+        raise ConfigError(
+            "TRUSTGRAPH_NEO4J_POOL_SIZE",
+            pool_size,
+            f"at most TRUSTGRAPH_NEO4J_BOLT_THREADS ({bolt_threads}), the local Neo4j's Bolt "
+            "threads: a larger pool only gets NoThreadsAvailable under load",
+        )
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read every setting from ``environ`` (default: the process environment) and validate it."""
     env = os.environ if environ is None else environ
@@ -157,6 +223,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if uri is None and len(password) < 8:
         # Neo4j 5 refuses initial passwords shorter than 8 characters.
         raise ConfigError("NEO4J_PASSWORD", "***", "at least 8 characters for the local Neo4j")
+    pool_size = _int(env, "TRUSTGRAPH_NEO4J_POOL_SIZE", 8, 1, 1000)
+    bolt_threads = _int(env, "TRUSTGRAPH_NEO4J_BOLT_THREADS", 32, 2, 10_000)
+    check_pool(pool_size, bolt_threads, uri is None)
     return Settings(
         neo4j_uri=uri,
         neo4j_user=env.get("NEO4J_USER", "neo4j"),
@@ -191,6 +260,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             max_batch_targets=_int(env, "TRUSTGRAPH_MAX_BATCH_TARGETS", 1000, 1, 100_000),
             max_events_per_call=_int(env, "TRUSTGRAPH_MAX_EVENTS_PER_CALL", 1000, 1, 100_000),
             max_badge_ids=_int(env, "TRUSTGRAPH_MAX_BADGE_IDS", 200, 1, 10_000),
+            research_timeout_s=_duration_ms(env, "TRUSTGRAPH_RESEARCH_TIMEOUT", "60s", 86_400_000)
+            / 1000,
         ),
         change_poll_ms=_int(env, "TRUSTGRAPH_CHANGE_POLL_MS", 250, 10, 60_000),
+        max_clock_skew_ms=_duration_ms(env, "TRUSTGRAPH_MAX_CLOCK_SKEW", "5m", 7 * 86_400_000),
+        neo4j_pool_size=pool_size,
+        neo4j_bolt_threads=bolt_threads,
+        timezone=_timezone(env, "TRUSTGRAPH_TIMEZONE", "Asia/Shanghai"),
     )

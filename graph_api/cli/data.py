@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import socket
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from graph_api import seed as seedmod
 from graph_api.cli.console import buyers_shops_hosts, open_store, progress, say
 from graph_api.cli.output import iso, print_import, print_rescore
 from graph_api.derive import Deriver, RescoreSummary
-from graph_api.errors import ImportFileError
+from graph_api.errors import EXIT_SOME_REJECTED, ImportFileError, PortInUse
 from graph_api.ingest import ImportSummary, Ingester, import_jsonl, ingest_stream, validated_events
 from graph_api.neo4j_local import LocalNeo4j
 from graph_api.policy import load_policy
@@ -68,7 +69,12 @@ def _ingester(
 ) -> Ingester:
     """An ingester that rescores what each batch touched (``--derive incremental``) or nothing."""
     deriver = Deriver(store, load_policy(settings)) if derive == "incremental" else None
-    return Ingester(store, batch_size or settings.batch_size, deriver=deriver)
+    return Ingester(
+        store,
+        batch_size or settings.batch_size,
+        deriver=deriver,
+        max_clock_skew_ms=settings.max_clock_skew_ms,
+    )
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
@@ -93,7 +99,9 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         print_import(summary)
         if rebuilt:
             print_rescore(rebuilt)
-    return 0
+    # Scripts can tell "all in" from "some refused" (README, Import): the accepted ones are
+    # recorded either way, the refused ones are in the rejects file.
+    return EXIT_SOME_REJECTED if summary.rejected else 0
 
 
 def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
@@ -206,7 +214,7 @@ def rebuild(
     store: Store, settings: Settings, as_of: int | None = None, batch_buyers: int = 2000
 ) -> RescoreSummary | None:
     """Run the full rebuild with a progress bar; the RescoreSummary, or None on an empty graph."""
-    tg = Trustgraph(store, load_policy(settings), settings.limits)
+    tg = Trustgraph(store, load_policy(settings), settings.limits, timezone=settings.timezone)
     as_of = as_of if as_of is not None else tg.clock()
     if as_of is None:
         say("the graph holds no events: nothing to score")
@@ -237,6 +245,7 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, start_neo4j
     # the start-up time of every other one.
     import uvicorn  # noqa: PLC0415
 
+    check_port_free(host, port)
     if settings.uses_local_neo4j and start_neo4j:
         _launcher(settings).start()
     say(
@@ -260,9 +269,23 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, start_neo4j
     )
 
 
+def check_port_free(host: str, port: int) -> None:
+    """Refuse a taken port before anything starts: uvicorn would only fail after the banner,
+    in a log line. Bound as uvicorn binds (SO_REUSEADDR), so a port in TIME_WAIT is free."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise PortInUse(host, port, exc.strerror or str(exc)) from None
+
+
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     """Start the local Neo4j (unless NEO4J_URI is set), apply the schema, load demo data into an
     empty graph and score it, print the counts, then serve the GraphQL API (``make run``)."""
+    if not args.no_serve:
+        check_port_free(args.host, args.port)
     if settings.uses_local_neo4j:
         _launcher(settings).start()
     with open_store(settings) as store:

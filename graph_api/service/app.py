@@ -60,9 +60,18 @@ class Service:
         self.store = store or Store(settings, connect_timeout=3.0, retry_seconds=2.0)
         self.policy = load_policy(settings)
         ingester = Ingester(
-            self.store, settings.batch_size, deriver=Deriver(self.store, self.policy)
+            self.store,
+            settings.batch_size,
+            deriver=Deriver(self.store, self.policy),
+            max_clock_skew_ms=settings.max_clock_skew_ms,
         )
-        self.trustgraph = Trustgraph(self.store, self.policy, settings.limits, ingester=ingester)
+        self.trustgraph = Trustgraph(
+            self.store,
+            self.policy,
+            settings.limits,
+            ingester=ingester,
+            timezone=settings.timezone,
+        )
         self.feed = ChangeFeed(self.store, settings.change_poll_ms / 1000)
         self.metrics = Metrics()
         self.schema_applied = False

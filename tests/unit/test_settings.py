@@ -41,6 +41,13 @@ def test_paths_and_ports():
         ("TRUSTGRAPH_MAX_JSON_DEPTH", "1"),
         ("TRUSTGRAPH_MAX_FRAGMENTS", "0"),
         ("TRUSTGRAPH_INTROSPECTION", "sometimes"),
+        ("TRUSTGRAPH_MAX_CLOCK_SKEW", "five minutes"),
+        ("TRUSTGRAPH_MAX_CLOCK_SKEW", "30d"),
+        ("TRUSTGRAPH_RESEARCH_TIMEOUT", "-1"),
+        ("TRUSTGRAPH_NEO4J_POOL_SIZE", "0"),
+        ("TRUSTGRAPH_NEO4J_BOLT_THREADS", "1"),
+        ("TRUSTGRAPH_TIMEZONE", "Mars/Olympus"),
+        ("TRUSTGRAPH_TIMEZONE", "+8"),
     ],
 )
 def test_bad_settings_name_the_variable(name, value):
@@ -81,3 +88,37 @@ def test_a_child_process_gets_the_connection_and_nothing_else():
         "NEO4J_DATABASE": "neo4j",
         "TRUSTGRAPH_API_KEYS": "k" * 16 + ":ADMIN",
     }
+
+
+def test_clock_skew_research_timeout_and_time_zone():
+    s = load_settings({})
+    assert s.max_clock_skew_ms == 300_000 and s.limits.research_timeout_s == 60.0
+    assert s.timezone == "Asia/Shanghai"
+    s = load_settings(
+        {
+            "TRUSTGRAPH_MAX_CLOCK_SKEW": "90s",
+            "TRUSTGRAPH_RESEARCH_TIMEOUT": "1500ms",
+            "TRUSTGRAPH_TIMEZONE": "+05:30",
+        }
+    )
+    assert s.max_clock_skew_ms == 90_000 and s.limits.research_timeout_s == 1.5
+    assert s.timezone == "+05:30"
+    assert load_settings({"TRUSTGRAPH_MAX_CLOCK_SKEW": "2"}).max_clock_skew_ms == 2000
+    assert load_settings({"TRUSTGRAPH_TIMEZONE": "UTC"}).timezone == "UTC"
+
+
+def test_the_driver_pool_is_sized_with_the_local_servers_bolt_threads():
+    s = load_settings({})
+    assert (s.neo4j_pool_size, s.neo4j_bolt_threads) == (8, 32)
+    ok = load_settings({"TRUSTGRAPH_NEO4J_POOL_SIZE": "16", "TRUSTGRAPH_NEO4J_BOLT_THREADS": "16"})
+    assert ok.neo4j_pool_size == 16
+    with pytest.raises(ConfigError, match="TRUSTGRAPH_NEO4J_BOLT_THREADS") as info:
+        load_settings({"TRUSTGRAPH_NEO4J_POOL_SIZE": "40"})
+    assert "TRUSTGRAPH_NEO4J_POOL_SIZE=40" in str(info.value) and "NoThreadsAvailable" in str(
+        info.value
+    )
+    # A server of one's own has its own thread pool (docs/operations.md): not checked here.
+    own = load_settings(
+        {"NEO4J_URI": "bolt://db:7687", "TRUSTGRAPH_NEO4J_POOL_SIZE": "40", "NEO4J_PASSWORD": "x"}
+    )
+    assert own.neo4j_pool_size == 40
