@@ -74,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["start", "stop", "status"])
     p.set_defaults(func=data.cmd_neo4j)
 
+    p = sub.add_parser("kafka", help="start, stop or inspect the local Kafka broker (KRaft)")
+    p.add_argument("action", choices=["start", "stop", "status"])
+    p.set_defaults(func=data.cmd_kafka)
+
     p = sub.add_parser("import", help="record the events of a JSONL file")
     p.add_argument("file", help="a file with one JSON event per line")
     p.add_argument(
