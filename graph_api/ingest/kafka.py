@@ -213,6 +213,10 @@ class ConsumeSummary:
     # Seconds from start to the first partition assignment (static membership keeps it short
     # after a restart).
     first_assignment_seconds: float | None = None
+    # Seconds from start to the first message, and to the last offset commit: what the stream
+    # took, without the start-up and the idle wait of --until-idle.
+    first_message_seconds: float | None = None
+    last_commit_seconds: float | None = None
     partitions: set[str] = field(default_factory=set)  # every "topic[p]" ever assigned
     rejection_codes: dict[str, int] = field(default_factory=dict)
 
@@ -229,12 +233,16 @@ class ConsumeSummary:
             "batches": self.batches,
             "seconds": round(self.seconds, 3),
             "eventsPerSecond": round(self.events_per_second),
-            "firstAssignmentSeconds": None
-            if self.first_assignment_seconds is None
-            else round(self.first_assignment_seconds, 3),
+            "firstAssignmentSeconds": _rounded(self.first_assignment_seconds),
+            "firstMessageSeconds": _rounded(self.first_message_seconds),
+            "lastCommitSeconds": _rounded(self.last_commit_seconds),
             "partitions": sorted(self.partitions),
             "rejectionCodes": self.rejection_codes,
         }
+
+
+def _rounded(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds, 3)
 
 
 @dataclass
@@ -333,8 +341,11 @@ class EventConsumer:
                 messages = consumer.consume(num_messages=self.ingester.batch_size, timeout=0.5)
                 batch = self._usable(messages)
                 if batch.messages:
+                    if summary.first_message_seconds is None:
+                        summary.first_message_seconds = time.monotonic() - started
                     self._process(batch, consumer, producer, summary)
                     last_activity = time.monotonic()
+                    summary.last_commit_seconds = last_activity - started
                 if time.monotonic() - last_lag_update > 2 or batch.messages:
                     self._update_lag(consumer, assignment)
                     last_lag_update = time.monotonic()
