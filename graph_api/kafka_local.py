@@ -46,7 +46,28 @@ from graph_api.neo4j_local import (
 )
 from graph_api.settings import KAFKA_VERSION, Settings
 
-_client_log = logging.getLogger("trustgraph.kafka.client")
+
+class _OncePerMinute(logging.Filter):
+    """librdkafka repeats a refused connection every few milliseconds while it retries: let each
+    distinct message through once a minute."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._last: dict[str, float] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        # The text after the broker's name is the same on every retry.
+        key = record.getMessage().rsplit(": ", 1)[0]
+        now = time.monotonic()
+        if now - self._last.get(key, -60.0) < 60:
+            return False
+        self._last[key] = now
+        return True
+
+
+# The clients' own log (librdkafka), through Python logging.
+client_log = logging.getLogger("trustgraph.kafka.client")
+client_log.addFilter(_OncePerMinute())
 _MIN_JAVA = 17  # Kafka 4 brokers need Java 17 or later
 _INSTALL_HINT = "install them with: apt-get install openjdk-17-jre-headless maven"
 _MARKER = ".installed"  # written last: a dist without it is incomplete

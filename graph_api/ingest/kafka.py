@@ -49,10 +49,21 @@ from graph_api.errors import ConfigError, KafkaUnavailable
 from graph_api.events import Rejection
 from graph_api.ingest.ingester import Ingester
 from graph_api.json_fields import json_fields
+from graph_api.kafka_local import client_log
 from graph_api.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
-_client_log = logging.getLogger("trustgraph.kafka.client")
+
+# Client errors that retrying does not cure.
+_GIVE_UP = frozenset(
+    {
+        KafkaError._AUTHENTICATION,
+        KafkaError.SASL_AUTHENTICATION_FAILED,
+        KafkaError.TOPIC_AUTHORIZATION_FAILED,
+        KafkaError.GROUP_AUTHORIZATION_FAILED,
+        KafkaError._SSL,
+    }
+)
 
 # The test hook's exit status: "crashed on purpose between the graph commit and the offset commit".
 CRASH_EXIT_STATUS = 17
@@ -63,7 +74,7 @@ def client_config(kafka: KafkaSettings, **own: Any) -> dict[str, Any]:
     return {
         **dict(kafka.client_config),
         "bootstrap.servers": kafka.bootstrap_servers,
-        "logger": _client_log,
+        "logger": client_log,
         **own,
     }
 
@@ -286,6 +297,14 @@ class EventConsumer:
         that many seconds since the last one (or the last assignment)."""
         stop = stop or threading.Event()
         k = self.kafka
+        refused: list[KafkaError] = []
+
+        def on_error(err: KafkaError) -> None:
+            # Fatal errors and a refused login are not retried: stop with them instead of
+            # waiting forever (the rest, such as a broker that is briefly away, librdkafka retries).
+            if err.fatal() or err.code() in _GIVE_UP:
+                refused.append(err)
+
         summary = ConsumeSummary(group=k.group, instance_id=self.instance_id, topics=k.topics)
         started = time.monotonic()
         consumer = _client(
@@ -302,11 +321,13 @@ class EventConsumer:
                     "enable.partition.eof": False,
                     # What one fetch brings is a few batches at most: memory stays bounded.
                     "queued.max.messages.kbytes": 16384,
+                    "error_cb": on_error,
                 },
             ),
         )
         producer = _client(
-            Producer, client_config(k, **{"enable.idempotence": True, "linger.ms": 5})
+            Producer,
+            client_config(k, **{"enable.idempotence": True, "linger.ms": 5, "error_cb": on_error}),
         )
         last_activity = time.monotonic()
         assignment: list[TopicPartition] = []
@@ -321,6 +342,15 @@ class EventConsumer:
             self.metrics.assigned.set(len(partitions))
             last_activity = time.monotonic()
             self._say(f"kafka: {self.instance_id} assigned {', '.join(names) or 'nothing'}")
+            stray = sorted({p.topic for p in partitions if p.topic not in k.topics})
+            if stray:
+                # A static member's rejoin keeps the group's last assignment: after a change of
+                # TRUSTGRAPH_KAFKA_TOPICS the old topics come back until the group rebalances.
+                self._say(
+                    f"kafka: warning: assigned {', '.join(stray)}, which this member does not "
+                    "read (the group's assignment predates a change of TRUSTGRAPH_KAFKA_TOPICS); "
+                    "use a new TRUSTGRAPH_KAFKA_GROUP for new topics"
+                )
 
         def on_revoke(c: Consumer, partitions: list[TopicPartition]) -> None:
             # Every batch is committed before the next consume call, where this runs: nothing
@@ -339,6 +369,8 @@ class EventConsumer:
             last_lag_update = 0.0
             while not stop.is_set():
                 messages = consumer.consume(num_messages=self.ingester.batch_size, timeout=0.5)
+                if refused:
+                    raise KafkaUnavailable(k.bootstrap_servers, refused[0].str())
                 batch = self._usable(messages)
                 if batch.messages:
                     if summary.first_message_seconds is None:
