@@ -14,6 +14,7 @@ state to a rescore (``--derive none``), so the figures compare the ingestion pat
   consume   `trustgraph consume`'s loop (in this process, one member): consume, validate,
             check, write, commit the offsets, per batch; timed from the first message to the
             last offset commit
+  import    again, on the server warmed by the rest (the first import ran on a fresh one)
 """
 
 from __future__ import annotations
@@ -102,12 +103,21 @@ def measure(
         }
         results["graph_events"] = graph_events(store)
         print(f"consume: {cs.messages / seconds:,.0f} events/s", file=sys.stderr)
+
+        # The import again, after the consume: the first one ran on a server that had just
+        # started (JIT, store files growing); this one on the same warm server as the consume.
+        fresh(store)
+        summary = import_jsonl(Ingester(store, batch_size), path, OUT / "consume-import.rejected")
+        results["import_again"] = {"seconds": summary.seconds, "accepted": summary.accepted}
+        print(f"import again: {summary.events_per_second:,.0f} events/s", file=sys.stderr)
     return results
 
 
 def section(r: dict[str, Any], stamp: str) -> list[str]:
-    imp, prod, con = r["import"], r["produce"], r["consume"]
-    imp_rate = r["events"] / imp["seconds"]
+    imp, again, prod, con = r["import"], r["import_again"], r["produce"], r["consume"]
+    first_rate = r["events"] / imp["seconds"]
+    again_rate = r["events"] / again["seconds"]
+    imp_rate = max(first_rate, again_rate)  # the comparison is against the faster import
     con_rate = con["messages"] / con["seconds"]
     ratio = con_rate / imp_rate
     verdict = "met" if ratio >= 0.9 else "NOT met"
@@ -119,18 +129,23 @@ def section(r: dict[str, Any], stamp: str) -> list[str]:
         "",
         f"A seeded file of {r['events']:,} events (`bench.run`'s seeded platform), imported into "
         f"an empty graph, then produced onto a topic of {r['partitions']} partitions (keyed by "
-        f"order) and consumed by one `trustgraph consume` member into an empty graph again; "
-        f"batches of {r['batch']:,}, derived state left to a rescore on both paths.",
+        f"order) and consumed by one `trustgraph consume` member into an empty graph, then "
+        f"imported once more into an empty graph (the first import runs on a server that has "
+        f"just started); batches of {r['batch']:,}, derived state left to a rescore on all "
+        "paths. The machine was shared with other work while this ran: compare within the run.",
         "",
         "| path | events | seconds | events/s |",
         "| --- | ---: | ---: | ---: |",
-        f"| `trustgraph import FILE` | {r['events']:,} | {imp['seconds']:.1f} | {imp_rate:,.0f} |",
+        f"| `trustgraph import FILE` (first) | {r['events']:,} | {imp['seconds']:.1f} | "
+        f"{first_rate:,.0f} |",
+        f"| `trustgraph import FILE` (again, after the consume) | {r['events']:,} | "
+        f"{again['seconds']:.1f} | {again_rate:,.0f} |",
         f"| `trustgraph produce FILE` (not compared) | {prod['messages']:,} | "
         f"{prod['seconds']:.1f} | {prod['messages'] / prod['seconds']:,.0f} |",
         f"| `trustgraph consume` (first message to last offset commit) | {con['messages']:,} | "
         f"{con['seconds']:.1f} | {con_rate:,.0f} |",
         "",
-        f"- consume / import = **{ratio:.2f}** (target: at least 0.9) — {verdict}",
+        f"- consume / the faster import = **{ratio:.2f}** (target: at least 0.9) — {verdict}",
         f"- consume: {con['batches']:,} batches, each one graph transaction then one synchronous "
         f"offset commit; {con['accepted']:,} accepted, {con['duplicates']:,} duplicates, "
         f"{con['rejected']:,} rejected; {r['graph_events']:,} events in the graph after it; "
