@@ -4,6 +4,8 @@
      +-- ConfigError                 a setting from the environment, a flag or a file is malformed
      |    +-- SeedConfigError        a generator parameter is out of range (graph_api.seed)
      +-- Neo4jLaunchError            the local Neo4j could not be installed, started or stopped
+ +-- KafkaLaunchError            the local Kafka broker could not be installed, started or stopped
+ +-- KafkaUnavailable            the Kafka cluster cannot be reached or refuses the consumer
      +-- StoreUnavailable            the database cannot be reached (driver errors are
      |    |                          translated here)
      |    +-- StoreAuthFailed        it answers but refuses the user and password
@@ -94,6 +96,26 @@ class Neo4jLaunchError(TrustgraphError):
         if log_tail:
             message = f"{message}\n--- last lines of the Neo4j log ---\n{log_tail.rstrip()}"
         super().__init__(message)
+
+
+class KafkaLaunchError(TrustgraphError):
+    """The local Kafka broker failed; ``log_tail`` holds the last lines of its log, if any."""
+
+    def __init__(self, message: str, log_tail: str | None = None) -> None:
+        self.log_tail = log_tail
+        if log_tail:
+            message = f"{message}\n--- last lines of the Kafka log ---\n{log_tail.rstrip()}"
+        super().__init__(message)
+
+
+class KafkaUnavailable(TrustgraphError):
+    """The Kafka cluster at ``bootstrap`` cannot be reached, or refuses the client (a fatal client
+    error: authentication, a fenced static member, an unknown setting)."""
+
+    def __init__(self, bootstrap: str, detail: str) -> None:
+        self.bootstrap = bootstrap
+        self.detail = detail
+        super().__init__(f"Kafka at {bootstrap}: {detail}")
 
 
 class StoreUnavailable(TrustgraphError):
@@ -265,6 +287,18 @@ TABLE: tuple[tuple[type[TrustgraphError], str, int, str], ...] = (
         INTERNAL_SERVER_ERROR,
         EXIT_ERROR,
         "the local Neo4j cannot be installed or started",
+    ),
+    (
+        KafkaLaunchError,
+        INTERNAL_SERVER_ERROR,
+        EXIT_ERROR,
+        "the local Kafka broker cannot be installed or started",
+    ),
+    (
+        KafkaUnavailable,
+        INTERNAL_SERVER_ERROR,
+        EXIT_ERROR,
+        "Kafka cannot be reached or refuses the consumer",
     ),
     (StoreUnavailable, SERVICE_UNAVAILABLE, EXIT_ERROR, "Neo4j cannot be reached"),
     (

@@ -19,6 +19,7 @@ from graph_api.auth import KeyTable, load_keys
 from graph_api.errors import ConfigError
 
 NEO4J_VERSION = "5.26.30"  # pinned LTS patch; 2025.x needs Java 21, these machines have 17
+KAFKA_VERSION = "4.4.0"  # the local KRaft broker of `trustgraph kafka start` (Maven Central)
 
 _SIZE = re.compile(r"^\d+[kmgKMG]?$")
 _DURATION = re.compile(r"^(\d+)(ms|s|m|h)?$")
@@ -50,6 +51,57 @@ class Limits:
     # A research call (funnel, ranking, rings, export, simulate...) may run this long in all, its
     # Neo4j queries included (each gets what is left as its transaction timeout): QUERY_TIMEOUT.
     research_timeout_s: float = 60.0
+
+
+# Kafka client settings that trustgraph sets itself: TRUSTGRAPH_KAFKA_CONFIG_* may not override
+# them (the offsets are committed by hand after each graph transaction; the group is configured).
+_KAFKA_OWNED = (
+    "bootstrap.servers",
+    "group.id",
+    "group.instance.id",
+    "enable.auto.commit",
+    "enable.auto.offset.store",
+)
+_KAFKA_CONFIG_PREFIX = "TRUSTGRAPH_KAFKA_CONFIG_"
+_TOPIC = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
+_HOST_PORT = re.compile(r"^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$")
+
+
+@dataclass(frozen=True)
+class KafkaSettings:
+    """The event stream of ``trustgraph consume`` and the local broker of ``trustgraph kafka``.
+    Nothing else uses them: without Kafka configured every other command works as before."""
+
+    # An existing cluster ("host:port,host:port"). None: the local broker on 127.0.0.1:port.
+    bootstrap: str | None = None
+    topics: tuple[str, ...] = ("trustgraph.events",)
+    group: str = "trustgraph"
+    # Static group membership (group.instance.id): a restarted consumer takes its old place at
+    # once instead of waiting for the session timeout. None: "<group>-<hostname>".
+    instance_id: str | None = None
+    dlq_topic: str = "trustgraph.events.dlq"
+    # Passed through to the client (security settings: security.protocol, sasl.*, ssl.*).
+    client_config: tuple[tuple[str, str], ...] = ()
+    session_timeout_ms: int = 45_000
+    # The consumer's own Prometheus endpoint (lag, throughput); None: none.
+    metrics_port: int | None = None
+    # The local broker: ports on 127.0.0.1, home (None: <cache_dir>/kafka-instance), JVM heap.
+    port: int = 9092
+    controller_port: int = 9093
+    home: Path | None = None
+    heap_size: str = "512m"
+    # Test hook (TRUSTGRAPH_TEST_KAFKA_CRASH_AFTER_BATCHES): the consumer exits abruptly right
+    # after this many graph commits, before their offsets are committed: the crash that
+    # at-least-once delivery must survive.
+    crash_after_batches: int | None = None
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return self.bootstrap or f"127.0.0.1:{self.port}"
+
+    @property
+    def uses_local_broker(self) -> bool:
+        return self.bootstrap is None
 
 
 @dataclass(frozen=True)
@@ -84,6 +136,7 @@ class Settings:
     neo4j_bolt_threads: int = 32
     # The zone in which periods and times are shown (funnel periods start at its midnight).
     timezone: str = "Asia/Shanghai"
+    kafka: KafkaSettings = field(default_factory=KafkaSettings)
 
     @property
     def uses_local_neo4j(self) -> bool:
@@ -209,6 +262,76 @@ def check_pool(pool_size: int, bolt_threads: int, local: bool) -> None:
         )
 
 
+def _kafka_topics(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    topics = tuple(dict.fromkeys(t.strip() for t in raw.split(",") if t.strip()))
+    if not topics or not all(_TOPIC.match(t) for t in topics):
+        raise ConfigError(name, raw, "topic names (letters, digits, . _ -), comma-separated")
+    return topics
+
+
+def _kafka_name(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if not _TOPIC.match(raw):
+        raise ConfigError(name, raw, "a name of letters, digits, . _ - (at most 249)")
+    return raw
+
+
+def _kafka_client_config(env: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """TRUSTGRAPH_KAFKA_CONFIG_SASL_MECHANISM=PLAIN -> ("sasl.mechanism", "PLAIN"), sorted."""
+    out: dict[str, str] = {}
+    for name, value in env.items():
+        if not name.startswith(_KAFKA_CONFIG_PREFIX):
+            continue
+        key = name[len(_KAFKA_CONFIG_PREFIX) :].lower().replace("_", ".")
+        if not re.match(r"^[a-z][a-z0-9.]*[a-z0-9]$", key):
+            raise ConfigError(
+                name, "***", "a client setting such as TRUSTGRAPH_KAFKA_CONFIG_SASL_MECHANISM"
+            )
+        if key in _KAFKA_OWNED:
+            raise ConfigError(
+                name, "***", f"no {key}: trustgraph sets it (TRUSTGRAPH_KAFKA_BOOTSTRAP, _GROUP...)"
+            )
+        out[key] = value
+    return tuple(sorted(out.items()))
+
+
+def load_kafka_settings(env: Mapping[str, str], cache_dir: Path) -> KafkaSettings:
+    bootstrap = env.get("TRUSTGRAPH_KAFKA_BOOTSTRAP") or None
+    if bootstrap is not None and not all(_HOST_PORT.match(b.strip()) for b in bootstrap.split(",")):
+        raise ConfigError("TRUSTGRAPH_KAFKA_BOOTSTRAP", bootstrap, "host:port[,host:port...]")
+    metrics_port = _int(env, "TRUSTGRAPH_KAFKA_METRICS_PORT", 0, 0, 65535)
+    crash_after = _int(env, "TRUSTGRAPH_TEST_KAFKA_CRASH_AFTER_BATCHES", 0, 0, 1_000_000)
+    instance_id = env.get("TRUSTGRAPH_KAFKA_INSTANCE_ID") or None
+    if instance_id is not None:
+        instance_id = _kafka_name(env, "TRUSTGRAPH_KAFKA_INSTANCE_ID", instance_id)
+    topics = _kafka_topics(env, "TRUSTGRAPH_KAFKA_TOPICS", KafkaSettings.topics)
+    dlq = _kafka_name(env, "TRUSTGRAPH_KAFKA_DLQ_TOPIC", KafkaSettings.dlq_topic)
+    if dlq in topics:
+        raise ConfigError(
+            "TRUSTGRAPH_KAFKA_DLQ_TOPIC", dlq, "a topic that is not one of TRUSTGRAPH_KAFKA_TOPICS"
+        )
+    return KafkaSettings(
+        bootstrap=bootstrap,
+        topics=topics,
+        group=_kafka_name(env, "TRUSTGRAPH_KAFKA_GROUP", KafkaSettings.group),
+        instance_id=instance_id,
+        dlq_topic=dlq,
+        client_config=_kafka_client_config(env),
+        session_timeout_ms=_int(env, "TRUSTGRAPH_KAFKA_SESSION_TIMEOUT_MS", 45_000, 6000, 300_000),
+        metrics_port=metrics_port or None,
+        port=_int(env, "TRUSTGRAPH_KAFKA_PORT", 9092, 1, 65535),
+        controller_port=_int(env, "TRUSTGRAPH_KAFKA_CONTROLLER_PORT", 9093, 1, 65535),
+        home=Path(env.get("TRUSTGRAPH_KAFKA_HOME") or cache_dir / "kafka-instance").expanduser(),
+        heap_size=_size(env, "TRUSTGRAPH_KAFKA_HEAP", "512m"),
+        crash_after_batches=crash_after or None,
+    )
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read every setting from ``environ`` (default: the process environment) and validate it."""
     env = os.environ if environ is None else environ
@@ -268,4 +391,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         neo4j_pool_size=pool_size,
         neo4j_bolt_threads=bolt_threads,
         timezone=_timezone(env, "TRUSTGRAPH_TIMEZONE", "Asia/Shanghai"),
+        kafka=load_kafka_settings(env, cache_dir),
     )

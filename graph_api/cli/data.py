@@ -1,5 +1,5 @@
-"""Commands that run the graph and its data: ``neo4j``, ``import``, ``seed``, ``stats``,
-``rescore``, ``serve`` and ``up``."""
+"""Commands that run the graph and its data: ``neo4j``, ``kafka``, ``import``, ``seed``,
+``stats``, ``rescore``, ``serve`` and ``up``."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from graph_api import seed as seedmod
 from graph_api.cli.console import buyers_shops_hosts, open_store, progress, say
 from graph_api.cli.output import iso, print_import, print_rescore
 from graph_api.derive import Deriver, RescoreSummary
-from graph_api.errors import EXIT_SOME_REJECTED, ImportFileError, PortInUse
+from graph_api.errors import EXIT_SOME_REJECTED, ImportFileError, KafkaUnavailable, PortInUse
 from graph_api.ingest import ImportSummary, Ingester, import_jsonl, ingest_stream, validated_events
+from graph_api.kafka_local import LocalKafka, broker_problem
 from graph_api.neo4j_local import LocalNeo4j
 from graph_api.policy import load_policy
 from graph_api.settings import Settings
@@ -52,6 +53,35 @@ def cmd_neo4j(args: argparse.Namespace, settings: Settings) -> int:
         with open_store(settings) as store:
             count = store.apply_schema()
         say(f"schema: {count} constraints and indexes in place")
+    elif args.action == "stop":
+        launcher.stop()
+    else:
+        status = launcher.status()
+        print(status.describe())
+        return 0 if status.running else 3
+    return 0
+
+
+# -- Kafka ---------------------------------------------------------------------------------------
+
+
+def cmd_kafka(args: argparse.Namespace, settings: Settings) -> int:
+    kafka = settings.kafka
+    if not kafka.uses_local_broker:
+        if args.action == "status":
+            problem = broker_problem(kafka.bootstrap_servers, timeout=10)
+            if problem is not None:
+                raise KafkaUnavailable(kafka.bootstrap_servers, problem)
+            print(f"using the existing Kafka at {kafka.bootstrap_servers}: reachable")
+            return 0
+        say(
+            f"TRUSTGRAPH_KAFKA_BOOTSTRAP is set ({kafka.bootstrap}): trustgraph uses that "
+            "cluster and starts or stops nothing"
+        )
+        return 1
+    launcher = LocalKafka(settings, log=say)
+    if args.action == "start":
+        launcher.start()
     elif args.action == "stop":
         launcher.stop()
     else:

@@ -137,6 +137,15 @@ class Store(FactReader):
         """Raise :class:`StoreUnavailable` unless the database answers."""
         self._guard(lambda: self.driver.execute_query("RETURN 1", database_=self.database))
 
+    def _session(self) -> neo4j.Session:
+        """A session for writes that shares its bookmarks with every read: reads go through
+        ``execute_query``, whose default bookmark manager this is, so on a cluster (``neo4j://``)
+        a read right after a write waits until the replica serving it has that write (causal
+        consistency). Without it, a write session's bookmarks stay in the session."""
+        return self.driver.session(
+            database=self.database, bookmark_manager=self.driver.execute_query_bookmark_manager
+        )
+
     def _guard(self, work: Callable[[], Any]) -> Any:
         try:
             return work()
@@ -218,7 +227,7 @@ class Store(FactReader):
 
         def run() -> int:
             deleted = 0
-            with self.driver.session(database=self.database) as session:
+            with self._session() as session:
                 # CALL { } IN TRANSACTIONS needs an auto-commit transaction: session.run.
                 for name in ("admin/delete_relationships", "admin/delete_nodes"):
                     q = query(name)
@@ -280,7 +289,7 @@ class Store(FactReader):
         writes; a concurrent writer can record one of them in between, and the retry sees it."""
 
         def run() -> T:
-            with self._writing, self.driver.session(database=self.database) as session:
+            with self._writing, self._session() as session:
                 return session.execute_write(lambda tx: work(Tx(tx)))
 
         conflicts = transients = 0

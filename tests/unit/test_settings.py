@@ -122,3 +122,51 @@ def test_the_driver_pool_is_sized_with_the_local_servers_bolt_threads():
         {"NEO4J_URI": "bolt://db:7687", "TRUSTGRAPH_NEO4J_POOL_SIZE": "40", "NEO4J_PASSWORD": "x"}
     )
     assert own.neo4j_pool_size == 40
+
+
+def test_kafka_is_off_by_default_and_points_at_the_local_broker():
+    k = load_settings({"TRUSTGRAPH_CACHE_DIR": "/tmp/c"}).kafka
+    assert k.uses_local_broker and k.bootstrap_servers == "127.0.0.1:9092"
+    assert k.topics == ("trustgraph.events",) and k.dlq_topic == "trustgraph.events.dlq"
+    assert k.home == Path("/tmp/c/kafka-instance") and k.client_config == ()
+    assert k.crash_after_batches is None and k.metrics_port is None
+
+
+def test_kafka_settings_from_the_environment():
+    k = load_settings(
+        {
+            "TRUSTGRAPH_KAFKA_BOOTSTRAP": "k1.example.com:9093,k2.example.com:9093",
+            "TRUSTGRAPH_KAFKA_TOPICS": "orders, rooms,orders",
+            "TRUSTGRAPH_KAFKA_GROUP": "trust-a",
+            "TRUSTGRAPH_KAFKA_DLQ_TOPIC": "trust.dead",
+            "TRUSTGRAPH_KAFKA_INSTANCE_ID": "trust-a-0",
+            "TRUSTGRAPH_KAFKA_CONFIG_SECURITY_PROTOCOL": "SASL_SSL",
+            "TRUSTGRAPH_KAFKA_CONFIG_SASL_MECHANISM": "PLAIN",
+            "TRUSTGRAPH_KAFKA_METRICS_PORT": "9464",
+        }
+    ).kafka
+    assert not k.uses_local_broker and k.bootstrap_servers.startswith("k1.example.com:9093")
+    assert k.topics == ("orders", "rooms") and k.group == "trust-a" and k.dlq_topic == "trust.dead"
+    assert k.instance_id == "trust-a-0" and k.metrics_port == 9464
+    assert dict(k.client_config) == {"security.protocol": "SASL_SSL", "sasl.mechanism": "PLAIN"}
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("TRUSTGRAPH_KAFKA_BOOTSTRAP", "kafka.example.com"),
+        ("TRUSTGRAPH_KAFKA_TOPICS", "a topic with spaces"),
+        ("TRUSTGRAPH_KAFKA_GROUP", "g/1"),
+        ("TRUSTGRAPH_KAFKA_DLQ_TOPIC", "trustgraph.events"),  # the topic it reads
+        ("TRUSTGRAPH_KAFKA_PORT", "0"),
+        ("TRUSTGRAPH_KAFKA_SESSION_TIMEOUT_MS", "10"),
+        ("TRUSTGRAPH_KAFKA_HEAP", "big"),
+        ("TRUSTGRAPH_KAFKA_CONFIG_GROUP_ID", "other"),  # trustgraph's own setting
+        ("TRUSTGRAPH_KAFKA_CONFIG_ENABLE_AUTO_COMMIT", "true"),
+    ],
+)
+def test_bad_kafka_settings_name_the_variable(name, value):
+    with pytest.raises(ConfigError) as info:
+        load_settings({name: value})
+    assert name in str(info.value)
+    assert "secret" not in str(info.value)
