@@ -4,9 +4,11 @@
 install:
 	@scripts/bootstrap.sh
 
-# Start the local Neo4j (or use NEO4J_URI), load demo data into an empty graph, print stats.
+# Start the local Neo4j (or use NEO4J_URI), load demo data into an empty graph, print stats,
+# serve the API on PORT (make run PORT=8001; a taken port is refused before anything starts).
+PORT ?= 8000
 run: install
-	.venv/bin/trustgraph up
+	.venv/bin/trustgraph up --port $(PORT)
 
 # Lint, format and types first (fast, no database), then every test: unit tests, then
 # integration and end-to-end tests against a real Neo4j the session starts.

@@ -11,6 +11,33 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+LOAD_HEADING = "## Load:"  # bench.load writes that section itself (replace_section)
+
+
+def _split_section(text: str, heading: str) -> tuple[list[str], list[str]]:
+    """The lines of ``text`` outside the section whose heading starts with ``heading`` (up to
+    the next heading of its level or above), and the section's own lines."""
+    outside: list[str] = []
+    inside: list[str] = []
+    within = False
+    for line in text.splitlines():
+        if line.startswith(heading):
+            within = True
+        elif within and (line.startswith("## ") or line.startswith("# ")):
+            within = False
+        (inside if within else outside).append(line)
+    return outside, inside
+
+
+def replace_section(path: Path, heading: str, lines: list[str]) -> None:
+    """Put ``lines`` (a section whose first line starts with ``heading``) into the report at
+    ``path`` in place of the section it had, or at its end."""
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    outside, _ = _split_section(text, heading)
+    while outside and not outside[-1].strip():
+        outside.pop()
+    path.write_text("\n".join([*outside, "", *lines]).rstrip("\n") + "\n")
+
 
 def splice_section(
     report: Path, lines: list[str], start: str, before: str = "## The GraphQL service"
@@ -32,6 +59,8 @@ def splice_section(
 
 
 def write_report(results: dict[str, Any], path: Path) -> None:
+    # The load benchmark's section is written by bench.load alone: keep it as it is.
+    _, load = _split_section(path.read_text(), LOAD_HEADING) if path.exists() else ([], [])
     lines = [
         "# Benchmarks",
         "",
@@ -70,6 +99,8 @@ def write_report(results: dict[str, Any], path: Path) -> None:
         for name, plan in results["service"]["plans"].items():
             plans += [f"## `cypher/{name}.cypher`", "", "```", plan.strip(), "```", ""]
         path.with_name("query-plans.md").write_text("\n".join(plans))
+    if load:
+        lines += ["", *load]
     path.write_text("\n".join(lines))
 
 

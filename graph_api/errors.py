@@ -4,12 +4,18 @@
      +-- ConfigError                 a setting from the environment, a flag or a file is malformed
      |    +-- SeedConfigError        a generator parameter is out of range (graph_api.seed)
      +-- Neo4jLaunchError            the local Neo4j could not be installed, started or stopped
+ +-- KafkaLaunchError            the local Kafka broker could not be installed, started or stopped
+ +-- KafkaUnavailable            the Kafka cluster cannot be reached or refuses the consumer
      +-- StoreUnavailable            the database cannot be reached (driver errors are
      |    |                          translated here)
      |    +-- StoreAuthFailed        it answers but refuses the user and password
+     |    +-- StoreBusy              it answers "try again" (a transient error such as
+     |                               NoThreadsAvailable) after the driver's bounded retries
+     +-- QueryTimeout                a research call ran over TRUSTGRAPH_RESEARCH_TIMEOUT
      +-- ImportFileError             an import file cannot be read (a bad event is a
      |                               rejection, not this)
      +-- OutputError                 a file or folder cannot be written (export, report)
+     +-- PortInUse                   the service's port is taken (checked before serving)
      +-- BadInput                    a client's argument is malformed; ``argument`` names it
      |    +-- InvalidField           one field of an event (or a time or id given elsewhere)
      |    |                          is malformed
@@ -48,10 +54,12 @@ BAD_REQUEST = "BAD_REQUEST"
 PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
 SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 DERIVATION_PENDING = "DERIVATION_PENDING"
+QUERY_TIMEOUT = "QUERY_TIMEOUT"
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 
 # CLI exit statuses (argparse uses 2 for a bad flag; ``neo4j status`` 3 for a stopped server).
 EXIT_ERROR = 1
+EXIT_SOME_REJECTED = 4  # ``import``: it ran to the end, but some events were rejected
 EXIT_INTERRUPTED = 130
 
 
@@ -92,6 +100,26 @@ class Neo4jLaunchError(TrustgraphError):
         super().__init__(message)
 
 
+class KafkaLaunchError(TrustgraphError):
+    """The local Kafka broker failed; ``log_tail`` holds the last lines of its log, if any."""
+
+    def __init__(self, message: str, log_tail: str | None = None) -> None:
+        self.log_tail = log_tail
+        if log_tail:
+            message = f"{message}\n--- last lines of the Kafka log ---\n{log_tail.rstrip()}"
+        super().__init__(message)
+
+
+class KafkaUnavailable(TrustgraphError):
+    """The Kafka cluster at ``bootstrap`` cannot be reached, or refuses the client (a fatal client
+    error: authentication, a fenced static member, an unknown setting)."""
+
+    def __init__(self, bootstrap: str, detail: str) -> None:
+        self.bootstrap = bootstrap
+        self.detail = detail
+        super().__init__(f"Kafka at {bootstrap}: {detail}")
+
+
 class StoreUnavailable(TrustgraphError):
     code = SERVICE_UNAVAILABLE
 
@@ -108,6 +136,37 @@ class StoreAuthFailed(StoreUnavailable):
         self.detail = detail
 
 
+class StoreBusy(StoreUnavailable):
+    """Neo4j answered with a transient error (no Bolt thread free, a deadlock, a leader switch)
+    and the driver's retries, bounded by ``max_transaction_retry_time``, did not get through.
+    ``retry_after`` is the seconds a client is told to wait (HTTP ``Retry-After``)."""
+
+    retry_after = 1
+
+    def __init__(self, uri: str, detail: str, *, retried: bool = True) -> None:
+        # retried: the driver already retried it within its bound (or the pool had no free
+        # connection in time); False: a transient error the driver could not see, which
+        # Store.transact runs again itself.
+        self.retried = retried
+        super().__init__(uri, f"busy ({detail})")
+        self.detail = detail
+
+
+class QueryTimeout(TrustgraphError):
+    """A research call ran longer than its time limit; what it read so far is discarded."""
+
+    code = QUERY_TIMEOUT
+    shown_to_clients = True
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        super().__init__(
+            f"the query ran longer than the research time limit of {seconds:g} s "
+            "(TRUSTGRAPH_RESEARCH_TIMEOUT); narrow it (a shorter period, a category, a smaller "
+            "depth) or raise the limit"
+        )
+
+
 class ImportFileError(TrustgraphError):
     def __init__(self, path: str, detail: str) -> None:
         self.path = path
@@ -118,6 +177,15 @@ class OutputError(TrustgraphError):
     def __init__(self, what: str, path: str, detail: str) -> None:
         self.path = path
         super().__init__(f"{what}: cannot write to {path}: {detail}")
+
+
+class PortInUse(TrustgraphError):
+    def __init__(self, host: str, port: int, detail: str) -> None:
+        self.port = port
+        super().__init__(
+            f"cannot serve on http://{host}:{port}: the port is in use ({detail}); stop what "
+            "holds it or choose another port (--port, or make run PORT=...)"
+        )
 
 
 class BadInput(TrustgraphError):
@@ -135,7 +203,10 @@ class BadInput(TrustgraphError):
 
     def render(self, name: Callable[[str], str] = str, separator: str = ": ") -> str:
         """The message with every argument spelled by ``name`` (the CLI passes its flag names)."""
-        return f"{name(self.argument)}{separator}{self.problem.format(*map(name, self.mentions))}"
+        # Only a problem that mentions other arguments is a template: the others quote what the
+        # client sent, braces included ("id '{x' has characters outside...").
+        problem = self.problem.format(*map(name, self.mentions)) if self.mentions else self.problem
+        return f"{name(self.argument)}{separator}{problem}"
 
 
 class InvalidField(BadInput):
@@ -236,9 +307,29 @@ TABLE: tuple[tuple[type[TrustgraphError], str, int, str], ...] = (
         EXIT_ERROR,
         "the local Neo4j cannot be installed or started",
     ),
+    (
+        KafkaLaunchError,
+        INTERNAL_SERVER_ERROR,
+        EXIT_ERROR,
+        "the local Kafka broker cannot be installed or started",
+    ),
+    (
+        KafkaUnavailable,
+        INTERNAL_SERVER_ERROR,
+        EXIT_ERROR,
+        "Kafka cannot be reached or refuses the consumer",
+    ),
     (StoreUnavailable, SERVICE_UNAVAILABLE, EXIT_ERROR, "Neo4j cannot be reached"),
+    (
+        StoreBusy,
+        SERVICE_UNAVAILABLE,
+        EXIT_ERROR,
+        "Neo4j stayed busy through bounded retries (HTTP Retry-After)",
+    ),
+    (QueryTimeout, QUERY_TIMEOUT, EXIT_ERROR, "a research call ran over its time limit"),
     (ImportFileError, INTERNAL_SERVER_ERROR, EXIT_ERROR, "an import file cannot be read"),
     (OutputError, INTERNAL_SERVER_ERROR, EXIT_ERROR, "an output file cannot be written"),
+    (PortInUse, INTERNAL_SERVER_ERROR, EXIT_ERROR, "the service's port is taken"),
     (BadInput, BAD_USER_INPUT, EXIT_ERROR, "an argument is malformed (the message names it)"),
     (Unauthenticated, UNAUTHENTICATED, EXIT_ERROR, "no API key, or an unknown one"),
     (Forbidden, FORBIDDEN, EXIT_ERROR, "the key's role may not use the field"),

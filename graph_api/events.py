@@ -41,6 +41,7 @@ UNKNOWN_REPORT = "UNKNOWN_REPORT"
 DUPLICATE_ORDER = "DUPLICATE_ORDER"
 DUPLICATE_REPORT = "DUPLICATE_REPORT"
 EVENT_ID_CONFLICT = "EVENT_ID_CONFLICT"
+FUTURE_EVENT = "FUTURE_EVENT"
 
 REFUND_REASONS = ("BUYER_REMORSE", "DEFECT", "NOT_AS_DESCRIBED", "NOT_DELIVERED", "OTHER")
 COMPLAINT_REASONS = REFUND_REASONS + (
@@ -70,6 +71,9 @@ _EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 _LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MILLISECOND = timedelta(milliseconds=1)
+# The range of times the graph holds (an event's ``at``, a funnel's bounds), in epoch ms.
+EARLIEST_MS = (_EARLIEST - _EPOCH) // _MILLISECOND
+LATEST_MS = (_LATEST - _EPOCH) // _MILLISECOND
 MAX_AMOUNT = 10_000_000.0
 MAX_NAME_LEN = 200
 
@@ -288,6 +292,26 @@ def parse_at(value: Any) -> int:
     if not _EARLIEST <= parsed < _LATEST:
         raise InvalidField(OUT_OF_RANGE, "at", f"at {value!r} is outside 2000-01-01..2100-01-01")
     return (parsed - _EPOCH) // _MILLISECOND
+
+
+def future_rejection(
+    index: int, event: Mapping[str, Any], now_ms: int, skew_ms: int
+) -> Rejection | None:
+    """The clock rule: an event dated later than the wall clock ``now_ms`` plus ``skew_ms`` is
+    refused, since the graph's clock (the latest event) is every read's default ``asOf`` and the
+    time of every rescore; one such event would move them all into the future."""
+    if event["at"] <= now_ms + skew_ms:
+        return None
+    at = datetime.fromtimestamp(event["at"] / 1000, UTC).isoformat()
+    now = datetime.fromtimestamp(now_ms / 1000, UTC).isoformat(timespec="seconds")
+    return Rejection(
+        index,
+        event["eventId"],
+        FUTURE_EVENT,
+        "at",
+        f"at {at} is later than the wall clock ({now}) plus the allowed skew of "
+        f"{skew_ms // 1000}s (TRUSTGRAPH_MAX_CLOCK_SKEW)",
+    )
 
 
 def event_hash(event: Mapping[str, Any]) -> str:

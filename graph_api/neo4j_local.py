@@ -315,9 +315,12 @@ class LocalNeo4j:
             f"server.memory.heap.initial_size={s.heap_size}",
             f"server.memory.heap.max_size={s.heap_size}",
             f"server.memory.pagecache.size={s.pagecache_size}",
-            # 2 cores: a few Bolt workers are plenty and keep thread contention low.
+            # The Bolt workers: one per transaction in flight. Sized with the driver's pool
+            # (TRUSTGRAPH_NEO4J_POOL_SIZE, at most this: settings.check_pool), with room for the
+            # CLI and other processes, so a busy service waits for a pooled connection instead
+            # of being refused with NoThreadsAvailable.
             "server.bolt.thread_pool_min_size=2",
-            "server.bolt.thread_pool_max_size=16",
+            f"server.bolt.thread_pool_max_size={s.neo4j_bolt_threads}",
             # Keep the transaction logs of bulk imports from filling the disk.
             "db.tx_log.rotation.retention_policy=2 files",
             "db.tx_log.rotation.size=128m",

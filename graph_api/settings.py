@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import re
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +19,12 @@ from graph_api.auth import KeyTable, load_keys
 from graph_api.errors import ConfigError
 
 NEO4J_VERSION = "5.26.30"  # pinned LTS patch; 2025.x needs Java 21, these machines have 17
+KAFKA_VERSION = "4.4.0"  # the local KRaft broker of `trustgraph kafka start` (Maven Central)
 
 _SIZE = re.compile(r"^\d+[kmgKMG]?$")
+_DURATION = re.compile(r"^(\d+)(ms|s|m|h)?$")
+_DURATION_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000}
+_OFFSET = re.compile(r"^(?:UTC)?([+-])(\d{2}):(\d{2})$")
 
 # Who may introspect the schema (``__schema``, ``__type``): callers with a key (any role), anyone,
 # or nobody.
@@ -43,6 +49,60 @@ class Limits:
     max_batch_targets: int = 1000
     max_events_per_call: int = 1000
     max_badge_ids: int = 200
+    # A research call (funnel, ranking, rings, export, simulate...) may run this long in all, its
+    # Neo4j queries included (each gets what is left as its transaction timeout): QUERY_TIMEOUT.
+    research_timeout_s: float = 60.0
+
+
+# Kafka client settings that trustgraph sets itself: TRUSTGRAPH_KAFKA_CONFIG_* may not override
+# them (the offsets are committed by hand after each graph transaction; the group is configured).
+_KAFKA_OWNED = (
+    "bootstrap.servers",
+    "group.id",
+    "group.instance.id",
+    "enable.auto.commit",
+    "enable.auto.offset.store",
+)
+_KAFKA_CONFIG_PREFIX = "TRUSTGRAPH_KAFKA_CONFIG_"
+_TOPIC = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
+_HOST_PORT = re.compile(r"^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$")
+
+
+@dataclass(frozen=True)
+class KafkaSettings:
+    """The event stream of ``trustgraph consume`` and the local broker of ``trustgraph kafka``.
+    Nothing else uses them: without Kafka configured every other command works as before."""
+
+    # An existing cluster ("host:port,host:port"). None: the local broker on 127.0.0.1:port.
+    bootstrap: str | None = None
+    topics: tuple[str, ...] = ("trustgraph.events",)
+    group: str = "trustgraph"
+    # Static group membership (group.instance.id): a restarted consumer takes its old place at
+    # once instead of waiting for the session timeout. None: "<group>-<hostname>".
+    instance_id: str | None = None
+    dlq_topic: str = "trustgraph.events.dlq"
+    # Passed through to the client (security settings: security.protocol, sasl.*, ssl.*).
+    client_config: tuple[tuple[str, str], ...] = ()
+    session_timeout_ms: int = 45_000
+    # The consumer's own Prometheus endpoint (lag, throughput); None: none.
+    metrics_port: int | None = None
+    # The local broker: ports on 127.0.0.1, home (None: <cache_dir>/kafka-instance), JVM heap.
+    port: int = 9092
+    controller_port: int = 9093
+    home: Path | None = None
+    heap_size: str = "512m"
+    # Test hook (TRUSTGRAPH_TEST_KAFKA_CRASH_AFTER_BATCHES): the consumer exits abruptly right
+    # after this many graph commits, before their offsets are committed: the crash that
+    # at-least-once delivery must survive.
+    crash_after_batches: int | None = None
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return self.bootstrap or f"127.0.0.1:{self.port}"
+
+    @property
+    def uses_local_broker(self) -> bool:
+        return self.bootstrap is None
 
 
 @dataclass(frozen=True)
@@ -75,6 +135,16 @@ class Settings:
     derive_poll_ms: int = 50  # how often an idle deriver looks at the ingest log
     derive_wait_ms: int = 10_000  # how long recordEvents(waitForDerived: true) waits at most
     derive_lease_ms: int = 15_000  # how long a deriver's lease outlives its last round
+    # The clock rule: an event dated later than the wall clock plus this is refused (FUTURE_EVENT),
+    # so one event cannot move the graph's clock (and every default asOf) into the future.
+    max_clock_skew_ms: int = 5 * 60_000
+    # The driver's connection pool, and the Bolt worker threads of the local Neo4j: a pool larger
+    # than the server's threads gets NoThreadsAvailable under load, so they are checked together.
+    neo4j_pool_size: int = 8
+    neo4j_bolt_threads: int = 32
+    # The zone in which periods and times are shown (funnel periods start at its midnight).
+    timezone: str = "Asia/Shanghai"
+    kafka: KafkaSettings = field(default_factory=KafkaSettings)
 
     @property
     def uses_local_neo4j(self) -> bool:
@@ -151,6 +221,125 @@ def _size(env: Mapping[str, str], name: str, default: str) -> str:
     return raw.lower()
 
 
+def _duration_ms(env: Mapping[str, str], name: str, default: str, hi_ms: int) -> int:
+    """A duration such as 300ms, 30s, 5m or 1h (a bare number is seconds), in milliseconds."""
+    raw = env.get(name) or default
+    m = _DURATION.match(raw.strip())
+    expected = f"a duration such as 30s, 5m or 1h, at most {hi_ms // 1000:,}s"
+    if m is None:
+        raise ConfigError(name, raw, expected)
+    value = int(m.group(1)) * _DURATION_MS[m.group(2) or "s"]
+    if value > hi_ms:
+        raise ConfigError(name, raw, expected)
+    return value
+
+
+def _timezone(env: Mapping[str, str], name: str, default: str) -> str:
+    """An IANA zone name (Asia/Shanghai, UTC) or a fixed offset (+08:00)."""
+    raw = (env.get(name) or default).strip()
+    if _OFFSET.match(raw):
+        return raw.removeprefix("UTC")
+    try:
+        zoneinfo.ZoneInfo(raw)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            name, raw, "a time zone name such as Asia/Shanghai or UTC, or an offset such as +08:00"
+        ) from None
+    return raw
+
+
+def zone(name: str) -> tzinfo:
+    """The tzinfo of a validated TRUSTGRAPH_TIMEZONE value (a fixed offset or an IANA name)."""
+    m = _OFFSET.match(name)
+    if m is None:
+        return zoneinfo.ZoneInfo(name)
+    sign = 1 if m.group(1) == "+" else -1
+    return timezone(sign * timedelta(hours=int(m.group(2)), minutes=int(m.group(3))))
+
+
+def check_pool(pool_size: int, bolt_threads: int, local: bool) -> None:
+    """The driver's pool must not be larger than the local server's Bolt threads: the extra
+    connections would only be refused with NoThreadsAvailable under load. (A server of one's own
+    has its own ``server.bolt.thread_pool_max_size``; docs/operations.md.)"""
+    if local and pool_size > bolt_threads:
+        raise ConfigError(
+            "TRUSTGRAPH_NEO4J_POOL_SIZE",
+            pool_size,
+            f"at most TRUSTGRAPH_NEO4J_BOLT_THREADS ({bolt_threads}), the local Neo4j's Bolt "
+            "threads: a larger pool only gets NoThreadsAvailable under load",
+        )
+
+
+def _kafka_topics(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    topics = tuple(dict.fromkeys(t.strip() for t in raw.split(",") if t.strip()))
+    if not topics or not all(_TOPIC.match(t) for t in topics):
+        raise ConfigError(name, raw, "topic names (letters, digits, . _ -), comma-separated")
+    return topics
+
+
+def _kafka_name(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if not _TOPIC.match(raw):
+        raise ConfigError(name, raw, "a name of letters, digits, . _ - (at most 249)")
+    return raw
+
+
+def _kafka_client_config(env: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """TRUSTGRAPH_KAFKA_CONFIG_SASL_MECHANISM=PLAIN -> ("sasl.mechanism", "PLAIN"), sorted."""
+    out: dict[str, str] = {}
+    for name, value in env.items():
+        if not name.startswith(_KAFKA_CONFIG_PREFIX):
+            continue
+        key = name[len(_KAFKA_CONFIG_PREFIX) :].lower().replace("_", ".")
+        if not re.match(r"^[a-z][a-z0-9.]*[a-z0-9]$", key):
+            raise ConfigError(
+                name, "***", "a client setting such as TRUSTGRAPH_KAFKA_CONFIG_SASL_MECHANISM"
+            )
+        if key in _KAFKA_OWNED:
+            raise ConfigError(
+                name, "***", f"no {key}: trustgraph sets it (TRUSTGRAPH_KAFKA_BOOTSTRAP, _GROUP...)"
+            )
+        out[key] = value
+    return tuple(sorted(out.items()))
+
+
+def load_kafka_settings(env: Mapping[str, str], cache_dir: Path) -> KafkaSettings:
+    bootstrap = env.get("TRUSTGRAPH_KAFKA_BOOTSTRAP") or None
+    if bootstrap is not None and not all(_HOST_PORT.match(b.strip()) for b in bootstrap.split(",")):
+        raise ConfigError("TRUSTGRAPH_KAFKA_BOOTSTRAP", bootstrap, "host:port[,host:port...]")
+    metrics_port = _int(env, "TRUSTGRAPH_KAFKA_METRICS_PORT", 0, 0, 65535)
+    crash_after = _int(env, "TRUSTGRAPH_TEST_KAFKA_CRASH_AFTER_BATCHES", 0, 0, 1_000_000)
+    instance_id = env.get("TRUSTGRAPH_KAFKA_INSTANCE_ID") or None
+    if instance_id is not None:
+        instance_id = _kafka_name(env, "TRUSTGRAPH_KAFKA_INSTANCE_ID", instance_id)
+    topics = _kafka_topics(env, "TRUSTGRAPH_KAFKA_TOPICS", KafkaSettings.topics)
+    dlq = _kafka_name(env, "TRUSTGRAPH_KAFKA_DLQ_TOPIC", KafkaSettings.dlq_topic)
+    if dlq in topics:
+        raise ConfigError(
+            "TRUSTGRAPH_KAFKA_DLQ_TOPIC", dlq, "a topic that is not one of TRUSTGRAPH_KAFKA_TOPICS"
+        )
+    return KafkaSettings(
+        bootstrap=bootstrap,
+        topics=topics,
+        group=_kafka_name(env, "TRUSTGRAPH_KAFKA_GROUP", KafkaSettings.group),
+        instance_id=instance_id,
+        dlq_topic=dlq,
+        client_config=_kafka_client_config(env),
+        session_timeout_ms=_int(env, "TRUSTGRAPH_KAFKA_SESSION_TIMEOUT_MS", 45_000, 6000, 300_000),
+        metrics_port=metrics_port or None,
+        port=_int(env, "TRUSTGRAPH_KAFKA_PORT", 9092, 1, 65535),
+        controller_port=_int(env, "TRUSTGRAPH_KAFKA_CONTROLLER_PORT", 9093, 1, 65535),
+        home=Path(env.get("TRUSTGRAPH_KAFKA_HOME") or cache_dir / "kafka-instance").expanduser(),
+        heap_size=_size(env, "TRUSTGRAPH_KAFKA_HEAP", "512m"),
+        crash_after_batches=crash_after or None,
+    )
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read every setting from ``environ`` (default: the process environment) and validate it."""
     env = os.environ if environ is None else environ
@@ -165,6 +354,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if uri is None and len(password) < 8:
         # Neo4j 5 refuses initial passwords shorter than 8 characters.
         raise ConfigError("NEO4J_PASSWORD", "***", "at least 8 characters for the local Neo4j")
+    pool_size = _int(env, "TRUSTGRAPH_NEO4J_POOL_SIZE", 8, 1, 1000)
+    bolt_threads = _int(env, "TRUSTGRAPH_NEO4J_BOLT_THREADS", 32, 2, 10_000)
+    check_pool(pool_size, bolt_threads, uri is None)
     return Settings(
         neo4j_uri=uri,
         neo4j_user=env.get("NEO4J_USER", "neo4j"),
@@ -199,10 +391,17 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             max_batch_targets=_int(env, "TRUSTGRAPH_MAX_BATCH_TARGETS", 1000, 1, 100_000),
             max_events_per_call=_int(env, "TRUSTGRAPH_MAX_EVENTS_PER_CALL", 1000, 1, 100_000),
             max_badge_ids=_int(env, "TRUSTGRAPH_MAX_BADGE_IDS", 200, 1, 10_000),
+            research_timeout_s=_duration_ms(env, "TRUSTGRAPH_RESEARCH_TIMEOUT", "60s", 86_400_000)
+            / 1000,
         ),
         change_poll_ms=_int(env, "TRUSTGRAPH_CHANGE_POLL_MS", 250, 10, 60_000),
         derive_mode=_choice(env, "TRUSTGRAPH_DERIVE", "async", DERIVE_MODES),
         derive_poll_ms=_int(env, "TRUSTGRAPH_DERIVE_POLL_MS", 50, 5, 60_000),
         derive_wait_ms=_int(env, "TRUSTGRAPH_DERIVE_WAIT_MS", 10_000, 10, 600_000),
         derive_lease_ms=_int(env, "TRUSTGRAPH_DERIVE_LEASE_MS", 15_000, 1_000, 600_000),
+        max_clock_skew_ms=_duration_ms(env, "TRUSTGRAPH_MAX_CLOCK_SKEW", "5m", 7 * 86_400_000),
+        neo4j_pool_size=pool_size,
+        neo4j_bolt_threads=bolt_threads,
+        timezone=_timezone(env, "TRUSTGRAPH_TIMEZONE", "Asia/Shanghai"),
+        kafka=load_kafka_settings(env, cache_dir),
     )

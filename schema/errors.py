@@ -8,7 +8,9 @@
     UNAUTHENTICATED        a field needs an API key and none (or an unknown one) was sent
     FORBIDDEN              the key's role may not use the field
     QUERY_TOO_COMPLEX      depth, aliases or tokens over the configured limits
-    SERVICE_UNAVAILABLE    Neo4j cannot be reached (the service recovers by itself when it can)
+    SERVICE_UNAVAILABLE    Neo4j cannot be reached, or stayed busy through bounded retries (the
+                           service recovers by itself; HTTP 503 with ``Retry-After``)
+    QUERY_TIMEOUT          a research call ran over TRUSTGRAPH_RESEARCH_TIMEOUT
     INTERNAL_SERVER_ERROR  anything else: the details are logged with the request id, not sent
 
 :class:`ErrorCodes` is the one place where exceptions become these codes (each error of
@@ -33,6 +35,7 @@ from graph_api.errors import (
     QUERY_TOO_COMPLEX,
     SERVICE_UNAVAILABLE,
     BadRequest,
+    StoreBusy,
     StoreUnavailable,
     TrustgraphError,
 )
@@ -59,6 +62,13 @@ def classify(error: GraphQLError, request_id: str | None) -> GraphQLError:
         return _with(error, error.message, code)
     if isinstance(original, TrustgraphError) and original.shown_to_clients:
         return _with(error, str(original), original.code)
+    if isinstance(original, StoreBusy):
+        log.warning("graph database busy (request %s): %s", request_id, original)
+        return _with(
+            error,
+            f"the graph database is busy; try again in {original.retry_after} s",
+            SERVICE_UNAVAILABLE,
+        )
     if isinstance(original, StoreUnavailable):
         log.warning("graph database unavailable (request %s): %s", request_id, original)
         return _with(
@@ -85,6 +95,20 @@ def _with(error: GraphQLError, message: str, code: str) -> GraphQLError:
     error.original_error = None
     error.extensions = {**(error.extensions or {}), "code": code}
     return error
+
+
+# What an HTTP client that got SERVICE_UNAVAILABLE is told to wait, in seconds.
+RETRY_AFTER_SECONDS = StoreBusy.retry_after
+
+
+def _answer_unavailable(response: object) -> None:
+    """HTTP 503 with ``Retry-After`` on the answer to come (strawberry copies the status and the
+    headers of the context's response onto it); a WebSocket has none."""
+    headers = getattr(response, "headers", None)
+    if headers is None:
+        return
+    headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.status_code = 503  # type: ignore[attr-defined]
 
 
 def error_response(message: str, code: str, status: int) -> JSONResponse:
@@ -120,6 +144,8 @@ class ErrorCodes(SchemaExtension):
             if result.errors is not ec.pre_execution_errors:
                 result.errors[:] = [classify(e, request_id) for e in result.errors]
             classified = result.errors
+        if any((e.extensions or {}).get("code") == SERVICE_UNAVAILABLE for e in classified):
+            _answer_unavailable(getattr(context, "response", None))
         metrics = getattr(context, "extra", {}).get("metrics")
         if metrics is not None:
             for e in classified:

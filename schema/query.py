@@ -66,9 +66,11 @@ class Query:
 
     @strawberry.field(
         description=(
-            "Stored trust of one buyer toward many hosts and shops, as columns in input order "
-            "(hosts, then shops); at most TRUSTGRAPH_MAX_BATCH_TARGETS (1,000) targets. "
-            "RECOMMENDER, RESEARCHER or ADMIN."
+            "Trust of one buyer toward many hosts and shops, as columns in input order "
+            "(hosts, then shops), as of asOf (default: the graph's clock, as for trust, and the "
+            "same answer as trust at the same asOf): the stored relations when they were scored "
+            "at that time, else scored live from the facts; at most "
+            "TRUSTGRAPH_MAX_BATCH_TARGETS (1,000) targets. RECOMMENDER, RESEARCHER or ADMIN."
         )
     )
     async def trust_batch(
@@ -77,10 +79,15 @@ class Query:
         buyer_id: strawberry.ID,
         host_ids: list[strawberry.ID] | None = None,
         shop_ids: list[strawberry.ID] | None = None,
+        as_of: datetime | None = None,
     ) -> TrustBatch:
         require_root(info)
         buyer, cols = await run_sync(
-            info.context.trustgraph.trust_batch, str(buyer_id), _strs(host_ids), _strs(shop_ids)
+            info.context.trustgraph.trust_batch,
+            str(buyer_id),
+            _strs(host_ids),
+            _strs(shop_ids),
+            as_of,
         )
         return TrustBatch(
             buyer_id=strawberry.ID(buyer),

@@ -29,11 +29,12 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 
 from scoring.pair_trust import ACQUAINTANCE, HOST, LEVELS, REGULAR, SHOP, STRANGER
 
 DAY_MS = 86_400_000
+PLATFORM_TZ = timezone(timedelta(hours=8))  # the platform's (Asia/Shanghai has no DST)
 PERIODS = ("DAY", "WEEK", "MONTH")
 RANK = {level: i for i, level in enumerate(LEVELS)}  # STRANGER < ACQUAINTANCE < REGULAR
 
@@ -167,23 +168,27 @@ class Funnel:
     time_to_regular: Durations
     conversion: list[Conversion] = field(default_factory=list)
     cohort_until: int = 0  # conversion counts the pairs that began in [since, cohort_until]
+    tz: tzinfo = PLATFORM_TZ  # the zone its periods start in, and its times are shown in
+
+    def local(self, ms: int) -> datetime:
+        """A time of this funnel (epoch ms) in its zone."""
+        return datetime.fromtimestamp(ms / 1000, self.tz)
 
 
 # -- periods ------------------------------------------------------------------------------------
 
 
 def period_bounds(
-    since: int, until: int, period: str, offset_minutes: int = 480
+    since: int, until: int, period: str, tz: tzinfo = PLATFORM_TZ
 ) -> list[tuple[int, int]]:
     """[start, end) of every period that overlaps [since, until]: calendar days, weeks from
-    Monday, or months, in the time zone ``offset_minutes`` east of UTC (default +08:00, the
-    platform's). The first starts at the period that holds ``since``; each is whole, so periods
-    compare like with like."""
+    Monday, or months, in the time zone ``tz`` (default +08:00, the platform's; a zone with
+    daylight saving keeps its periods at local midnight). The first starts at the period that
+    holds ``since``; each is whole, so periods compare like with like."""
     if period not in PERIODS:
         raise ValueError(f"period must be one of {', '.join(PERIODS)}")
     if until < since:
         raise ValueError("until must not be before since")
-    tz = timezone(timedelta(minutes=offset_minutes))
     start = datetime.fromtimestamp(since / 1000, tz).replace(
         hour=0, minute=0, second=0, microsecond=0
     )
@@ -214,12 +219,12 @@ def build_funnel(
     until: int,
     period: str = "MONTH",
     horizon_days: int = 90,
-    offset_minutes: int = 480,
+    tz: tzinfo = PLATFORM_TZ,
 ) -> Funnel:
-    """The funnel of these pairs over [since, until] (epoch ms)."""
+    """The funnel of these pairs over [since, until] (epoch ms), periods in the zone ``tz``."""
     if horizon_days < 1:
         raise ValueError("horizon_days must be at least 1")
-    bounds = period_bounds(since, until, period, offset_minutes)
+    bounds = period_bounds(since, until, period, tz)
     starts = [b[0] for b in bounds]
     new_pairs: list[Counter[str]] = [Counter() for _ in bounds]
     moves: list[Counter[tuple[str, str, str]]] = [Counter() for _ in bounds]
@@ -320,6 +325,7 @@ def build_funnel(
         time_to_regular=Durations(REGULAR, began, len(to_reg), tuple(sorted(to_reg))),
         conversion=conversion,
         cohort_until=cohort_until,
+        tz=tz,
     )
 
 

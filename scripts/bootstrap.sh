@@ -28,11 +28,22 @@ fi
 # compiled from pyproject.toml by `make lock`), so every machine and CI run tests the same
 # versions; the project itself is installed on top, editable, without resolving again.
 stamp=.venv/.installed-$(cat pyproject.toml requirements.lock | sha1sum | cut -c1-12)
+# pip's own output (hundreds of lines of setuptools warnings) goes to .trustgraph/install.log;
+# the terminal gets one line when it worked, or the log's last lines when it did not.
 if [ ! -f "$stamp" ]; then
   echo "bootstrap: creating .venv from requirements.lock and installing trustgraph" >&2
-  python3 -m venv .venv
-  .venv/bin/pip install -q --require-hashes -r requirements.lock
-  .venv/bin/pip install -q --no-deps -e .
+  mkdir -p .trustgraph
+  log=.trustgraph/install.log
+  if ! {
+    python3 -m venv .venv &&
+      .venv/bin/pip install -q --require-hashes -r requirements.lock &&
+      .venv/bin/pip install -q --no-deps -e .
+  } >"$log" 2>&1; then
+    echo "bootstrap: installing failed; the last lines of $log:" >&2
+    tail -n 30 "$log" >&2
+    exit 1
+  fi
   rm -f .venv/.installed-*
   touch "$stamp"
+  echo "bootstrap: installed trustgraph and its pinned dependencies in .venv (pip's output: $log)" >&2
 fi

@@ -5,6 +5,8 @@ server (the same launcher as `trustgraph neo4j start`) on ports 17687/17474 with
 `.trustgraph/test-neo4j`, and stops it at the end; if those ports are taken by something other
 than this checkout's test server, it picks free ones. With NEO4J_URI set they use that server
 instead -- and since they delete everything in it, they insist on TRUSTGRAPH_TEST_ALLOW_WIPE=1.
+TRUSTGRAPH_TEST_NEO4J_SCHEME=neo4j runs them through the routing driver (``neo4j://``) against the
+server the session started.
 
 The session is hermetic: the caller's own settings (TRUSTGRAPH_API_KEYS, TRUSTGRAPH_MAX_DEPTH,
 NEO4J_PASSWORD...) are removed from the environment before anything reads it
@@ -102,6 +104,9 @@ def neo4j_settings() -> Iterator[Settings]:
         settings = settings.with_overrides(bolt_port=bolt, http_port=http)
         launcher = LocalNeo4j(settings, log=lambda m: print(f"[neo4j] {m}"))
     launcher.start()
+    if os.environ.get("TRUSTGRAPH_TEST_NEO4J_SCHEME") == "neo4j":
+        # The whole suite through the routing driver (as on a cluster), against the same server.
+        settings = settings.with_overrides(neo4j_uri=f"neo4j://127.0.0.1:{settings.bolt_port}")
     try:
         yield settings
     finally:

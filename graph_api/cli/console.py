@@ -59,7 +59,7 @@ def trustgraph(settings: Settings) -> Iterator[Trustgraph]:
     """The use cases over the configured store and policy, closed at the end."""
     policy = load_policy(settings)  # TRUSTGRAPH_POLICY, or the shipped policy
     with open_store(settings) as store:
-        yield Trustgraph(store, policy, settings.limits)
+        yield Trustgraph(store, policy, settings.limits, timezone=settings.timezone)
 
 
 def buyers_shops_hosts(store: Store) -> int:

@@ -1,5 +1,5 @@
-"""Commands that run the graph and its data: ``neo4j``, ``import``, ``seed``, ``stats``,
-``rescore``, ``serve`` and ``up``."""
+"""Commands that run the graph and its data: ``neo4j``, ``kafka``, ``import``, ``seed``,
+``stats``, ``rescore``, ``serve`` and ``up``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import argparse
 import contextlib
 import json
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -17,8 +18,9 @@ from graph_api import seed as seedmod
 from graph_api.cli.console import buyers_shops_hosts, open_store, progress, say
 from graph_api.cli.output import describe_round, iso, print_import, print_rescore, round_dict
 from graph_api.derive import BackgroundDrain, LogDeriver, RescoreSummary, Round
-from graph_api.errors import ImportFileError
+from graph_api.errors import EXIT_SOME_REJECTED, ImportFileError, KafkaUnavailable, PortInUse
 from graph_api.ingest import ImportSummary, Ingester, import_jsonl, ingest_stream, validated_events
+from graph_api.kafka_local import LocalKafka, broker_problem
 from graph_api.neo4j_local import LocalNeo4j
 from graph_api.policy import load_policy
 from graph_api.settings import Settings
@@ -64,12 +66,43 @@ def cmd_neo4j(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# -- Kafka ---------------------------------------------------------------------------------------
+
+
+def cmd_kafka(args: argparse.Namespace, settings: Settings) -> int:
+    kafka = settings.kafka
+    if not kafka.uses_local_broker:
+        if args.action == "status":
+            problem = broker_problem(kafka.bootstrap_servers, timeout=10)
+            if problem is not None:
+                raise KafkaUnavailable(kafka.bootstrap_servers, problem)
+            print(f"using the existing Kafka at {kafka.bootstrap_servers}: reachable")
+            return 0
+        say(
+            f"TRUSTGRAPH_KAFKA_BOOTSTRAP is set ({kafka.bootstrap}): trustgraph uses that "
+            "cluster and starts or stops nothing"
+        )
+        return 1
+    launcher = LocalKafka(settings, log=say)
+    if args.action == "start":
+        launcher.start()
+    elif args.action == "stop":
+        launcher.stop()
+    else:
+        status = launcher.status()
+        print(status.describe())
+        return 0 if status.running else 3
+    return 0
+
+
 # -- import / seed / stats -----------------------------------------------------------------------
 
 
 def _ingester(store: Store, settings: Settings, batch_size: int | None = None) -> Ingester:
     """An ingester that only records: derivation follows the ingest log (:func:`_deriving`)."""
-    return Ingester(store, batch_size or settings.batch_size)
+    return Ingester(
+        store, batch_size or settings.batch_size, max_clock_skew_ms=settings.max_clock_skew_ms
+    )
 
 
 def _deriving(
@@ -118,7 +151,9 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         print_import(summary)
         if rebuilt:
             print_rescore(rebuilt)
-    return 0
+    # Scripts can tell "all in" from "some refused" (README, Import): the accepted ones are
+    # recorded either way, the refused ones are in the rejects file.
+    return EXIT_SOME_REJECTED if summary.rejected else 0
 
 
 def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
@@ -283,7 +318,7 @@ def rebuild(
     store: Store, settings: Settings, as_of: int | None = None, batch_buyers: int = 2000
 ) -> RescoreSummary | None:
     """Run the full rebuild with a progress bar; the RescoreSummary, or None on an empty graph."""
-    tg = Trustgraph(store, load_policy(settings), settings.limits)
+    tg = Trustgraph(store, load_policy(settings), settings.limits, timezone=settings.timezone)
     as_of = as_of if as_of is not None else tg.clock()
     if as_of is None:
         say("the graph holds no events: nothing to score")
@@ -314,6 +349,7 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, start_neo4j
     # the start-up time of every other one.
     import uvicorn  # noqa: PLC0415
 
+    check_port_free(host, port)
     if settings.uses_local_neo4j and start_neo4j:
         _launcher(settings).start()
     say(
@@ -337,9 +373,23 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, start_neo4j
     )
 
 
+def check_port_free(host: str, port: int) -> None:
+    """Refuse a taken port before anything starts: uvicorn would only fail after the banner,
+    in a log line. Bound as uvicorn binds (SO_REUSEADDR), so a port in TIME_WAIT is free."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise PortInUse(host, port, exc.strerror or str(exc)) from None
+
+
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     """Start the local Neo4j (unless NEO4J_URI is set), apply the schema, load demo data into an
     empty graph and score it, print the counts, then serve the GraphQL API (``make run``)."""
+    if not args.no_serve:
+        check_port_free(args.host, args.port)
     if settings.uses_local_neo4j:
         _launcher(settings).start()
     with open_store(settings) as store:

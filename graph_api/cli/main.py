@@ -1,7 +1,10 @@
 """The ``trustgraph`` command line.
 
     trustgraph neo4j start|stop|status     the local Neo4j that trustgraph installs and runs
+    trustgraph kafka start|stop|status     the local Kafka broker (KRaft) for the event stream
     trustgraph import FILE.jsonl           record events from a file (idempotent)
+    trustgraph consume                     record events from Kafka topics (TRUSTGRAPH_KAFKA_*)
+    trustgraph produce FILE.jsonl          send a file's events to a Kafka topic
     trustgraph seed [--buyers N] [--out F] generate a realistic platform
     trustgraph stats [--json]              node and relationship counts
     trustgraph rescore [--as-of ISO8601]   rebuild every buyer's trust in hosts and shops
@@ -10,7 +13,8 @@
     trustgraph report [--out DIR]          the stranger -> regular funnel: PNG charts and a summary
     trustgraph propagate [--from-buyer ID] hosts and shops ranked by propagated trust
 
-The commands live in ``graph_api.cli.data`` and ``graph_api.cli.research``, their flags in
+The commands live in ``graph_api.cli.data``, ``graph_api.cli.stream`` and
+``graph_api.cli.research``, their flags in
 ``graph_api.cli.parser``. This is the CLI's one error boundary: every error trustgraph expects
 (bad flags, bad settings, Neo4j down) ends in one line on stderr and the exit status that
 :mod:`graph_api.errors` gives it (2 for a bad flag, from argparse), never a traceback.

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from graph_api.derive import RescoreSummary, Round
+from graph_api.derive.snapshot import RescoreChanges
 from graph_api.ingest import ImportSummary
 
 
@@ -76,3 +77,29 @@ def print_rescore(summary: RescoreSummary) -> None:
     if d["badges"]:
         print("  badges   " + ", ".join(f"{k} {n:,}" for k, n in d["badges"].items()))
     print("  tiers    " + ", ".join(f"{k} {n:,}" for k, n in d["tiers"].items()))
+    if summary.changes is not None:
+        print_changes(summary.changes)
+
+
+def print_changes(c: RescoreChanges, examples: int = 10) -> None:
+    """What the rescore changed against the state before it (badges, tiers, levels, weights)."""
+    if not c.any:
+        print("  changed  nothing: every badge, tier, level and weight is as it was")
+        return
+    print(
+        f"  changed  {len(c.granted):,} badges granted, {len(c.lost):,} lost, "
+        f"{len(c.tiers_changed):,} tiers; down-weighted buyers "
+        f"{c.reweighted[0]:,} -> {c.reweighted[1]:,}"
+    )
+    for sign, items in (("+", c.granted), ("-", c.lost)):
+        for who, badge in items[:examples]:
+            print(f"    {sign} {who} {badge}")
+        if len(items) > examples:
+            print(f"    ... and {len(items) - examples:,} more")
+    for who, old, new in c.tiers_changed[:examples]:
+        print(f"    ~ {who} tier {old} -> {new}")
+    if len(c.tiers_changed) > examples:
+        print(f"    ... and {len(c.tiers_changed) - examples:,} more tiers")
+    moved = [(k, a, b) for k, (a, b) in c.levels.items() if a != b]
+    if moved:
+        print("  levels   " + ", ".join(f"{k} {a:,} -> {b:,}" for k, a, b in moved))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from graph_api.cli import data, research
+from graph_api.cli import data, research, stream
 from graph_api.errors import InvalidField
 from graph_api.events import parse_at
 from graph_api.seed.config import ATTACK_ADAPTATIONS, ATTACK_FAMILIES, ATTACK_SIZES
@@ -74,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["start", "stop", "status"])
     p.set_defaults(func=data.cmd_neo4j)
 
+    p = sub.add_parser("kafka", help="start, stop or inspect the local Kafka broker (KRaft)")
+    p.add_argument("action", choices=["start", "stop", "status"])
+    p.set_defaults(func=data.cmd_kafka)
+
     p = sub.add_parser("import", help="record the events of a JSONL file")
     p.add_argument("file", help="a file with one JSON event per line")
     p.add_argument(
@@ -98,6 +102,60 @@ def build_parser() -> argparse.ArgumentParser:
         "or leave it to `trustgraph derive` or `rescore` (none)",
     )
     p.set_defaults(func=data.cmd_import)
+
+    p = sub.add_parser(
+        "consume",
+        help="record events from Kafka topics (TRUSTGRAPH_KAFKA_*), committing offsets after "
+        "each graph transaction",
+    )
+    p.add_argument(
+        "--batch-size",
+        type=_bounded_int(1, 100_000),
+        default=None,
+        help="messages per transaction (default: TRUSTGRAPH_BATCH_SIZE or 5000)",
+    )
+    p.add_argument(
+        "--derive",
+        choices=("incremental", "none"),
+        default="incremental",
+        help="rescore what each batch touched (incremental, the default) or leave it to "
+        "`trustgraph rescore` (none)",
+    )
+    p.add_argument(
+        "--instance-id",
+        default=None,
+        help="static group member id (default TRUSTGRAPH_KAFKA_INSTANCE_ID or <group>-<host>); "
+        "each consumer of a group needs its own",
+    )
+    p.add_argument(
+        "--until-idle",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="stop once no message has arrived for this long (default: run until SIGTERM)",
+    )
+    p.add_argument(
+        "--metrics-port",
+        type=_bounded_int(0, 65535),
+        default=None,
+        help="serve the consumer's Prometheus metrics on 127.0.0.1:PORT/metrics "
+        "(default TRUSTGRAPH_KAFKA_METRICS_PORT; none when unset)",
+    )
+    _json_flag(p, "the summary")
+    p.set_defaults(func=stream.cmd_consume)
+
+    p = sub.add_parser("produce", help="send the events of a JSONL file to a Kafka topic")
+    p.add_argument("file", help="a file with one JSON event per line")
+    p.add_argument(
+        "--topic", default=None, help="the topic (default: the first of TRUSTGRAPH_KAFKA_TOPICS)"
+    )
+    p.add_argument(
+        "--partitions",
+        type=_bounded_int(1, 1000),
+        default=None,
+        help="create the topic with this many partitions first, if it does not exist",
+    )
+    p.set_defaults(func=stream.cmd_produce)
 
     p = sub.add_parser("seed", help="generate a realistic platform into the graph or a file")
     p.add_argument(

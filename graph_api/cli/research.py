@@ -172,6 +172,7 @@ def cmd_rings(args: argparse.Namespace, settings: Settings) -> int:
             raise BadInput("truth", f"cannot read the ground truth {args.truth}: {exc}") from exc
     with trustgraph(settings) as tg:
         rings, groups, marked = tg.rings(apply=args.apply)
+        caps = tg.ring_caps() if args.apply else None
     found = sorted({b for r in rings for b in r.members} | {b for g in groups for b in g.members})
     result: dict[str, Any] = {
         "rings": [
@@ -197,20 +198,29 @@ def cmd_rings(args: argparse.Namespace, settings: Settings) -> int:
         "buyersFlagged": len(found),
         "applied": marked,
     }
+    if caps is not None:
+        result["capped"] = {"marked": caps[0], "aboveCap": caps[1], "cap": caps[2]}
     if planted is not None:
         precision, recall = precision_recall(found, planted)
         result.update(planted=len(planted), precision=round(precision, 4), recall=round(recall, 4))
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
-    print(
-        f"{len(rings)} rings, {len(groups)} lockstep groups, {len(found):,} buyers flagged"
-        + (
-            f"; {marked:,} marked (run trustgraph rescore to apply their weight)"
-            if args.apply
-            else ""
-        )
-    )
+    print(f"{len(rings)} rings, {len(groups)} lockstep groups, {len(found):,} buyers flagged")
+    if caps is not None:
+        # The effect is visible before the rescore that applies it: who will be capped.
+        marked_now, above, cap = caps
+        if above:
+            effect = (
+                f"{above:,} of them weigh more than the ring cap {cap:g} now and will count at "
+                f"most {cap:g} after `trustgraph rescore` (which prints what changes)"
+            )
+        else:
+            effect = (
+                f"none of them weighs more than the ring cap {cap:g} now (their own signals "
+                "already weigh them down), so `trustgraph rescore` will not lower their weight"
+            )
+        print(f"  marked {marked_now:,} buyers as ring members: {effect}")
     for r in rings:
         print(f"  {r.id}: {len(r.members)} accounts, score {r.score:.2f}")
     for g in groups:

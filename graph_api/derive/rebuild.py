@@ -27,6 +27,7 @@ from graph_api.derive.passes import (
     score_buyers,
     standing_record_stream,
 )
+from graph_api.derive.snapshot import RescoreChanges
 from graph_api.json_fields import json_fields
 from graph_api.store import BuyerRecord, EntityRecord, Store
 from scoring.pair_trust import HOST, LEVELS, SHOP
@@ -48,6 +49,7 @@ class RescoreSummary:
     badges: Counter[str] = field(default_factory=Counter)  # "SHOP:TRUST_PURCHASE" -> holders
     tiers: Counter[str] = field(default_factory=Counter)  # "HOST:SUPPRESSED" -> n
     seconds: float = 0.0
+    changes: RescoreChanges | None = None  # what it changed (Trustgraph.rescore fills it in)
 
     @property
     def total_pairs(self) -> int:
@@ -75,6 +77,7 @@ class RescoreSummary:
             "standings": {k: self.standings.get(k, 0) for k in (SHOP, HOST)},
             "badges": dict(sorted(self.badges.items())),
             "tiers": dict(sorted(self.tiers.items())),
+            "changes": self.changes.to_dict() if self.changes is not None else None,
             "seconds": round(self.seconds, 3),
             "pairsPerSecond": round(self.pairs_per_second, 1),
         }

@@ -6,6 +6,7 @@ pure; this module runs them against the graph, checks and writes in one transact
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
@@ -19,6 +20,11 @@ from graph_api.store import Store, Tx
 # How often a batch is retried when a concurrent writer recorded one of its events (or orders)
 # between our check and our write; the retry sees them and counts them as duplicates.
 CONFLICT_RETRIES = 4
+DEFAULT_CLOCK_SKEW_MS = 5 * 60_000
+
+
+def wall_clock_ms() -> int:
+    return time.time_ns() // 1_000_000
 
 
 class AfterBatch(Protocol):
@@ -38,13 +44,26 @@ class Ingester:
     answered, even if this process dies right after the commit.
 
     With a ``deriver``, every batch is also followed, before the call returns, by the rescoring
-    of what it touched (read-your-writes: ``TRUSTGRAPH_DERIVE=inline``, ``trustgraph import``).
+    of what it touched (read-your-writes for every call: ``TRUSTGRAPH_DERIVE=inline``).
+
+    Every batch, from any source, passes the clock rule here (:func:`events.future_rejection`):
+    an event later than ``clock()`` plus ``max_clock_skew_ms`` is rejected with FUTURE_EVENT.
     """
 
-    def __init__(self, store: Store, batch_size: int, deriver: AfterBatch | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        batch_size: int,
+        deriver: AfterBatch | None = None,
+        *,
+        max_clock_skew_ms: int = DEFAULT_CLOCK_SKEW_MS,
+        clock: Callable[[], int] = wall_clock_ms,
+    ) -> None:
         self.store = store
         self.batch_size = batch_size
         self.deriver = deriver
+        self.max_clock_skew_ms = max_clock_skew_ms
+        self.clock = clock
 
     def ingest(self, raw_events: Sequence[Any]) -> BatchResult:
         """Validate and record raw events (dicts as in the JSONL format). Indexes in the result
@@ -63,7 +82,24 @@ class Ingester:
         return result
 
     def write_valid(self, items: Sequence[tuple[int, dict[str, Any]]]) -> BatchResult:
-        """Record one batch of validated events in one transaction."""
+        """Record one batch of validated events in one transaction (those that pass the clock
+        rule; the others come back rejected)."""
+        now = self.clock()
+        future: list[Rejection] = []
+        current: list[tuple[int, dict[str, Any]]] = []
+        for index, event in items:
+            late = ev.future_rejection(index, event, now, self.max_clock_skew_ms)
+            if late is None:
+                current.append((index, event))
+            else:
+                future.append(late)
+        result = self._write_current(current)
+        if future:
+            result.rejected.extend(future)
+            result.rejected.sort(key=lambda r: r.index)
+        return result
+
+    def _write_current(self, items: Sequence[tuple[int, dict[str, Any]]]) -> BatchResult:
         if not items:
             return BatchResult()
         events = [e for _, e in items]

@@ -20,12 +20,13 @@ from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import tzinfo
 from typing import Any
 
 from graph_api.derive.buyers import build_pair_facts, score, weigh_buyer
 from graph_api.store import BuyerRecord, Store
 from scoring.facts import PairFacts
-from scoring.funnel import DAY_MS, Funnel, PairPath, build_funnel
+from scoring.funnel import DAY_MS, PLATFORM_TZ, Funnel, PairPath, build_funnel
 from scoring.pair_trust import HOST, SHOP, PairTrust
 from scoring.policy import Policy
 from scoring.timeline import level_changes
@@ -146,11 +147,23 @@ def compute_funnel(
     category: str | None = None,
     kind: str | None = None,
     progress: Callable[[int], object] | None = None,
+    tz: tzinfo = PLATFORM_TZ,
 ) -> Funnel:
     """The funnel of the graph as of ``clock`` (its latest event) over [since, until] (default:
-    the first fact to the clock). Cached per (clock, policy, arguments): any new event moves the
-    clock, so a cached answer is never stale."""
-    key = (id(store), clock, policy.version, since, until, period, horizon_days, category, kind)
+    the first fact to the clock), its periods in the zone ``tz``. Cached per (clock, policy,
+    arguments): any new event moves the clock, so a cached answer is never stale."""
+    key = (
+        id(store),
+        clock,
+        policy.version,
+        since,
+        until,
+        period,
+        horizon_days,
+        category,
+        kind,
+        str(tz),
+    )
     with _LOCK:
         hit = _CACHE.get(key)
         if hit is not None:
@@ -160,7 +173,7 @@ def compute_funnel(
     start = since if since is not None else min((p.first_at for p in paths), default=clock)
     end = until if until is not None else clock
     start = min(start, end)  # an until before every fact: one empty period, not an error
-    result = build_funnel(paths, start, end, period, horizon_days)
+    result = build_funnel(paths, start, end, period, horizon_days, tz)
     with _LOCK:
         _CACHE[key] = result
         while len(_CACHE) > _CACHE_SIZE:

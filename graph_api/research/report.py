@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -34,24 +33,26 @@ from scoring.funnel import (
 )
 from scoring.pair_trust import ACQUAINTANCE, HOST, REGULAR, SHOP, STRANGER
 
-PLATFORM_TZ = timezone(timedelta(hours=8))
 CHARTS = (
     "moves.png",
     "time_to_level.png",
     "conversion_by_rights.png",
     "conversion_by_fan_club.png",
 )
+# A conversion bar from fewer pairs than this is drawn faded: 100% of two pairs says little.
+FEW_PAIRS = 10
 UP = ((STRANGER, ACQUAINTANCE), (ACQUAINTANCE, REGULAR), (STRANGER, REGULAR))
 DOWN = ((REGULAR, ACQUAINTANCE), (ACQUAINTANCE, STRANGER), (REGULAR, STRANGER))
 
 
-def _day(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, PLATFORM_TZ).strftime("%Y-%m-%d")
+def _day(f: Funnel, ms: int) -> str:
+    """A day of the funnel, in its zone (TRUSTGRAPH_TIMEZONE): a June period starts 06-01."""
+    return f.local(ms).strftime("%Y-%m-%d")
 
 
-def _label(ms: int, period: str) -> str:
-    d = datetime.fromtimestamp(ms / 1000, PLATFORM_TZ)
-    return d.strftime("%Y-%m") if period == "MONTH" else d.strftime("%m-%d")
+def _label(f: Funnel, ms: int) -> str:
+    d = f.local(ms)
+    return d.strftime("%Y-%m") if f.period == "MONTH" else d.strftime("%m-%d")
 
 
 def _pct(x: float | None) -> str:
@@ -63,7 +64,7 @@ def _num(x: float | None) -> str:
 
 
 def funnel_dict(f: Funnel) -> dict[str, Any]:
-    """The funnel as plain JSON values (times as ISO-8601 in +08:00)."""
+    """The funnel as plain JSON values (times as ISO-8601 in the funnel's zone)."""
 
     def durations(d: Durations) -> dict[str, Any]:
         return {
@@ -78,7 +79,7 @@ def funnel_dict(f: Funnel) -> dict[str, Any]:
         }
 
     def iso(ms: int) -> str:
-        return datetime.fromtimestamp(ms / 1000, PLATFORM_TZ).isoformat()
+        return f.local(ms).isoformat()
 
     return {
         "since": iso(f.since),
@@ -137,7 +138,14 @@ def _figure(width: float = 9.0, height: float = 4.8, rows: int | None = None) ->
     matplotlib.use("Agg")  # files only: no display on servers and CI
     import matplotlib.pyplot as plt  # noqa: PLC0415
 
-    fig, axes = plt.subplots(rows or 1, 1, figsize=(width, height), dpi=100, squeeze=False)
+    # Readable when the PNG is shown at its size in a report or a notebook: larger text than
+    # matplotlib's defaults (10 pt at 100 dpi made the labels tiny).
+    plt.rc("font", size=12)
+    plt.rc("axes", titlesize=13, labelsize=12)
+    plt.rc("xtick", labelsize=11)
+    plt.rc("ytick", labelsize=11)
+    plt.rc("legend", fontsize=11)
+    fig, axes = plt.subplots(rows or 1, 1, figsize=(width, height), dpi=130, squeeze=False)
     return fig, (list(axes[:, 0]) if rows is not None else axes[0, 0])
 
 
@@ -160,7 +168,7 @@ def chart_moves(f: Funnel, path: Path) -> None:
     """One panel per kind of pair (buyer -> host, buyer -> shop): they convert very differently."""
     kinds = _kinds(f)
     fig, axes = _figure(9.0, 3.6 * len(kinds), rows=len(kinds))
-    labels = [_label(p.start, f.period) for p in f.periods]
+    labels = [_label(f, p.start) for p in f.periods]
     x = list(range(len(labels)))
     width = 0.2
     for ax, kind in zip(axes, kinds, strict=True):
@@ -190,7 +198,7 @@ def chart_moves(f: Funnel, path: Path) -> None:
             f"buyer -> {kind.lower()} pairs: began, and moves between "
             f"levels, per {f.period.lower()}"
         )
-        ax.legend(fontsize="small")
+        ax.legend()
     _save(fig, path)
 
 
@@ -214,7 +222,7 @@ def chart_time_to_level(f: Funnel, path: Path) -> None:
     ax.set_ylabel("pairs")
     ax.set_title("Time to acquaintance and to regular")
     if f.time_to_acquaintance.days or f.time_to_regular.days:
-        ax.legend(fontsize="small")
+        ax.legend()
     _save(fig, path)
 
 
@@ -227,11 +235,24 @@ def _grouped(
     title: str,
     path: Path,
 ) -> None:
+    _save(conversion_figure(f, kind, factor, groups, palette, title), path)
+
+
+def conversion_figure(
+    f: Funnel,
+    kind: str,
+    factor: str,
+    groups: tuple[str, ...],
+    palette: tuple[str, ...],
+    title: str,
+) -> Any:
+    """Bars of the share of pairs that became regulars, per category and group; each bar says
+    how many pairs it stands for ("n=12"), and bars of fewer than FEW_PAIRS are faded."""
     rows = {(c.category, c.group): c for c in f.conversion if c.kind == kind and c.factor == factor}
     categories = sorted({c for c, _ in rows if c is not None})
     columns = [None, *categories]
     present = [g for g in groups if any((c, g) in rows for c in columns)]
-    fig, ax = _figure(max(9.0, 1.1 * len(columns) + 3), 4.8)
+    fig, ax = _figure(max(10.0, 1.4 * len(columns) + 4), 5.6)
     width = 0.8 / max(1, len(present))
     for i, g in enumerate(present):
         values = [
@@ -246,22 +267,29 @@ def _grouped(
             color=palette[groups.index(g) % len(palette)],
         )
         for bar, n in zip(bars, counts, strict=True):
-            if n:
-                ax.annotate(
-                    f"{n}",
-                    (bar.get_x() + bar.get_width() / 2, bar.get_height()),
-                    ha="center",
-                    va="bottom",
-                    fontsize=6,
-                )
+            if not n:
+                continue
+            if n < FEW_PAIRS:
+                bar.set_alpha(0.35)
+                bar.set_hatch("//")
+            ax.annotate(
+                f"n={n:,}",
+                (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                xytext=(0, 2),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=9,
+            )
     ax.set_xticks(
         range(len(columns)), ["all" if c is None else c for c in columns], rotation=30, ha="right"
     )
+    ax.set_ylim(0, 112)  # room for the counts above 100% bars
     ax.set_ylabel(f"% regular within {f.horizon_days} days")
-    ax.set_title(title + " (numbers on bars: pairs)")
+    ax.set_title(f"{title}\n(n = pairs per bar; faded: fewer than {FEW_PAIRS})")
     if present:
-        ax.legend(fontsize="small")
-    _save(fig, path)
+        ax.legend()
+    return fig
 
 
 # -- the summary ----------------------------------------------------------------------------------
@@ -299,10 +327,10 @@ def summary_markdown(
     lines = [
         "# The stranger -> regular funnel",
         "",
-        f"Graph as of {_day(as_of)} (its latest event), policy {policy_version}; window "
-        f"{_day(f.since)} to {_day(f.until)} by {f.period.lower()}; {scope}. {f.pairs:,} buyer -> "
-        "host/shop pairs had a fact by the window's end. Every pair's levels are replayed from its "
-        "facts under the policy (docs/research.md).",
+        f"Graph as of {_day(f, as_of)} (its latest event), policy {policy_version}; window "
+        f"{_day(f, f.since)} to {_day(f, f.until)} by {f.period.lower()}; {scope}. "
+        f"{f.pairs:,} buyer -> host/shop pairs had a fact by the window's end. Every pair's "
+        "levels are replayed from its facts under the policy (docs/research.md).",
         "",
         "## Headlines",
         "",
@@ -315,7 +343,7 @@ def summary_markdown(
         if overall is not None:
             lines.append(
                 f"- buyer -> {kind_.lower()} pairs that began by "
-                f"{_day(f.cohort_until)}: {_pct(overall.acquaintance_rate)} became "
+                f"{_day(f, f.cohort_until)}: {_pct(overall.acquaintance_rate)} became "
                 f"acquaintances and {_pct(overall.regular_rate)} regulars within "
                 f"{f.horizon_days} days ({overall.pairs:,} pairs)."
             )
@@ -366,7 +394,8 @@ def summary_markdown(
     for p in f.periods:
         for kind in _kinds(f):
             lines.append(
-                f"| {_day(p.start)} | buyer -> {kind.lower()} | {p.new_by_kind.get(kind, 0):,} | "
+                f"| {_day(f, p.start)} | buyer -> {kind.lower()} | "
+                f"{p.new_by_kind.get(kind, 0):,} | "
                 + " | ".join(f"{p.moves(a, b, kind):,}" for a, b in UP)
                 + f" | {sum(p.moves(a, b, kind) for a, b in DOWN):,} |"
             )
@@ -389,8 +418,8 @@ def summary_markdown(
         "",
         f"## Conversion within {f.horizon_days} days",
         "",
-        f"Pairs that began from {_day(f.since)} to {_day(f.cohort_until)} (each had the whole "
-        f"{f.horizon_days} days); the share that became regulars, of so many pairs.",
+        f"Pairs that began from {_day(f, f.since)} to {_day(f, f.cohort_until)} (each had the "
+        f"whole {f.horizon_days} days); the share that became regulars, of so many pairs.",
         "",
         "### Shops, by trust rights when the pair began",
         "",

@@ -68,6 +68,7 @@ class Service:
             self.store,
             settings.batch_size,
             deriver=deriver if settings.derive_mode == "inline" else None,
+            max_clock_skew_ms=settings.max_clock_skew_ms,
         )
         self.derivation = DerivationLoop(
             deriver,
@@ -76,7 +77,13 @@ class Service:
             run=settings.derive_mode != "off",
             on_round=self.metrics.observe_round,
         )
-        self.trustgraph = Trustgraph(self.store, self.policy, settings.limits, ingester=ingester)
+        self.trustgraph = Trustgraph(
+            self.store,
+            self.policy,
+            settings.limits,
+            ingester=ingester,
+            timezone=settings.timezone,
+        )
         self.feed = ChangeFeed(self.store, settings.change_poll_ms / 1000)
         self.schema_applied = False
 

@@ -1,7 +1,11 @@
 """The store: the only code in trustgraph that talks to Neo4j.
 
 It runs the queries of ``cypher/`` by name and translates the driver's errors at this one
-boundary: a database that cannot be reached becomes :class:`StoreUnavailable`. What to write
+boundary (:meth:`Store._guard`): a database that cannot be reached becomes
+:class:`StoreUnavailable`; a transient error (``NoThreadsAvailable``, a deadlock) that the
+driver's retries, bounded by ``retry_seconds``, did not get through, or no free connection in the
+pool in time, :class:`StoreBusy`; a query over the time limit of :meth:`Store.time_limit`,
+:class:`QueryTimeout`. What to write
 is decided elsewhere (``graph_api.ingest``, ``graph_api.derive``); the store only knows how to
 run it atomically, in one style: :meth:`Store.transact` hands a :class:`Tx` to the caller's work.
 """
@@ -9,21 +13,29 @@ run it atomically, in one style: :meth:`Store.transact` hands a :class:`Tx` to t
 from __future__ import annotations
 
 import logging
+import random
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import neo4j
 from neo4j import GraphDatabase, RoutingControl
 from neo4j.exceptions import (
     AuthError,
+    ClientError,
+    ConnectionAcquisitionTimeoutError,
     ConstraintError,
     DriverError,
     Neo4jError,
+    ResultFailedError,
     ServiceUnavailable,
     SessionExpired,
+    TransientError,
 )
 
-from graph_api.errors import StoreAuthFailed, StoreUnavailable
+from graph_api.errors import QueryTimeout, StoreAuthFailed, StoreBusy, StoreUnavailable
 from graph_api.settings import Settings
 from graph_api.store.cypher import query
 from graph_api.store.records import BuyerRecord, EntityRecord, buyer_record, entity_record
@@ -32,6 +44,9 @@ from scoring.pair_trust import HOST, SHOP
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+E = TypeVar("E", bound=BaseException)
+# How often Store.transact runs a transaction again after a transient error (a deadlock).
+TRANSIENT_RETRIES = 5
 
 
 class FactReader:
@@ -88,12 +103,22 @@ class Store(FactReader):
         is down: the CLI waits out a restart; the service answers SERVICE_UNAVAILABLE quickly."""
         self.settings = settings
         self.database = settings.neo4j_database
+        self._deadline = threading.local()  # time_limit's, per thread (a request's worker)
+        # One write transaction at a time per process (Store.transact): concurrent ingestion
+        # and rescoring calls lock the same dense hosts and shops, and Neo4j answered them with
+        # deadlocks (bench.load, 20 clients: 1 call in 60). Serialised they wait a few ms instead;
+        # two cores gain nothing from writing in parallel.
+        self._writing = threading.Lock()
         self.driver = driver or GraphDatabase.driver(
             settings.bolt_uri,
             auth=(settings.neo4j_user, settings.neo4j_password),
             # Fail fast when the server is down instead of hanging a CLI for minutes.
             connection_timeout=connect_timeout,
             max_transaction_retry_time=retry_seconds,
+            # Sized with the server's Bolt threads (settings.check_pool); a caller that finds
+            # the pool taken waits this long for a connection, then gets StoreBusy.
+            max_connection_pool_size=settings.neo4j_pool_size,
+            connection_acquisition_timeout=max(connect_timeout, retry_seconds) * 5,
             # Our queries are reviewed files; the server's hints would only flood the logs.
             notifications_min_severity="OFF",
         )
@@ -112,6 +137,15 @@ class Store(FactReader):
         """Raise :class:`StoreUnavailable` unless the database answers."""
         self._guard(lambda: self.driver.execute_query("RETURN 1", database_=self.database))
 
+    def _session(self) -> neo4j.Session:
+        """A session for writes that shares its bookmarks with every read: reads go through
+        ``execute_query``, whose default bookmark manager this is, so on a cluster (``neo4j://``)
+        a read right after a write waits until the replica serving it has that write (causal
+        consistency). Without it, a write session's bookmarks stay in the session."""
+        return self.driver.session(
+            database=self.database, bookmark_manager=self.driver.execute_query_bookmark_manager
+        )
+
     def _guard(self, work: Callable[[], Any]) -> Any:
         try:
             return work()
@@ -121,6 +155,51 @@ class Store(FactReader):
             raise StoreAuthFailed(
                 self.settings.bolt_uri, self.settings.neo4j_user, str(exc.message)
             ) from exc
+        except (TransientError, ConnectionAcquisitionTimeoutError, ResultFailedError) as exc:
+            # The driver already retried what it could for up to max_transaction_retry_time; a
+            # transient error inside a transaction function reaches us as the ResultFailedError
+            # of its rollback (Store.transact retries those).
+            transient = _cause(exc, TransientError)
+            if isinstance(exc, ResultFailedError) and transient is None:
+                raise
+            cause = transient or exc
+            detail = getattr(cause, "code", None) or str(cause) or type(cause).__name__
+            log.warning("Neo4j is busy: %s", detail)
+            raise StoreBusy(
+                self.settings.bolt_uri, detail, retried=not isinstance(exc, ResultFailedError)
+            ) from exc
+        except ClientError as exc:
+            seconds = getattr(self._deadline, "seconds", None)
+            if seconds is not None and "TransactionTimedOut" in (exc.code or ""):
+                raise QueryTimeout(seconds) from exc
+            raise
+
+    # -- time limits -----------------------------------------------------------------------
+    @contextmanager
+    def time_limit(self, seconds: float | None) -> Iterator[None]:
+        """Bound every read this thread runs inside the block to ``seconds`` in all: each query
+        gets what is left as its Neo4j transaction timeout, and one started after the deadline
+        (or stopped by the server at it) raises :class:`QueryTimeout`. None or 0: no limit."""
+        if not seconds:
+            yield
+            return
+        saved = (getattr(self._deadline, "at", None), getattr(self._deadline, "seconds", None))
+        self._deadline.at = time.monotonic() + seconds
+        self._deadline.seconds = seconds
+        try:
+            yield
+        finally:
+            self._deadline.at, self._deadline.seconds = saved
+
+    def _timeout(self) -> float | None:
+        """The transaction timeout of the next query (None: no limit in force)."""
+        at = getattr(self._deadline, "at", None)
+        if at is None:
+            return None
+        left = at - time.monotonic()
+        if left <= 0:
+            raise QueryTimeout(self._deadline.seconds)
+        return left
 
     # -- schema and admin ------------------------------------------------------------------
     def apply_schema(self) -> int:
@@ -148,7 +227,7 @@ class Store(FactReader):
 
         def run() -> int:
             deleted = 0
-            with self.driver.session(database=self.database) as session:
+            with self._session() as session:
                 # CALL { } IN TRANSACTIONS needs an auto-commit transaction: session.run.
                 for name in ("admin/delete_relationships", "admin/delete_nodes"):
                     q = query(name)
@@ -179,10 +258,12 @@ class Store(FactReader):
         than ``record.data()`` per record, which costs more than the query on big feature reads)."""
         q = query(name)
         bound = q.params(**params)
+        timeout = self._timeout()
+        text = q.text if timeout is None else neo4j.Query(q.text, timeout=timeout)
 
         def run() -> list[dict[str, Any]]:
             records, _, keys = self.driver.execute_query(
-                q.text, bound, database_=self.database, routing_=RoutingControl.READ
+                text, bound, database_=self.database, routing_=RoutingControl.READ
             )
             return [dict(zip(keys, r.values(), strict=True)) for r in records]
 
@@ -194,28 +275,41 @@ class Store(FactReader):
         self.transact(lambda tx: tx.write(writes))
 
     def transact(self, work: Callable[[Tx], T], *, conflict_retries: int = 0) -> T:
-        """Run ``work`` in one managed write transaction (retried by the driver on transient
-        errors such as deadlocks). ``work`` gets a :class:`Tx` to read and write by query name.
+        """Run ``work`` in one managed write transaction. ``work`` gets a :class:`Tx` to read
+        and write by query name.
+
+        Write transactions of one process run one at a time (``_writing``). A transient error
+        inside one (a deadlock with another process's writer, above all) rolls it back and it
+        runs again, at most TRANSIENT_RETRIES times with a short jittered backoff:
+        the driver's own retry does not see these, because rolling back re-raises them as a
+        ResultFailedError. After that it is :class:`StoreBusy` (SERVICE_UNAVAILABLE).
 
         With ``conflict_retries``, a transaction that a uniqueness constraint fails is run again
         (that many times at most): ingestion checks which of its ids the graph holds, then
         writes; a concurrent writer can record one of them in between, and the retry sees it."""
 
         def run() -> T:
-            with self.driver.session(database=self.database) as session:
+            with self._writing, self._session() as session:
                 return session.execute_write(lambda tx: work(Tx(tx)))
 
-        for attempt in range(conflict_retries + 1):
+        conflicts = transients = 0
+        while True:
             try:
                 return self._guard(run)
-            except ConstraintError:
-                if attempt == conflict_retries:
+            except StoreBusy as busy:
+                if busy.retried or transients == TRANSIENT_RETRIES:
                     raise
+                transients += 1
+                log.info("transient error (%s); retrying (attempt %d)", busy.detail, transients + 1)
+                time.sleep(random.uniform(0.5, 1.5) * 0.05 * 2**transients)
+            except (ConstraintError, ResultFailedError) as exc:
+                if _cause(exc, ConstraintError) is None or conflicts == conflict_retries:
+                    raise
+                conflicts += 1
                 log.info(
                     "a concurrent write conflicted with this transaction; retrying (attempt %d)",
-                    attempt + 2,
+                    conflicts + 1,
                 )
-        raise AssertionError("unreachable")
 
     # -- writes ----------------------------------------------------------------------------
     def run_write(self, name: str, rows: list[dict[str, Any]]) -> None:
@@ -224,6 +318,19 @@ class Store(FactReader):
         self._guard(
             lambda: self.driver.execute_query(q.text, q.params(rows=rows), database_=self.database)
         )
+
+
+def _cause(exc: BaseException, kind: type[E]) -> E | None:
+    """``exc`` itself or the first of its causes (``raise ... from``, or the error being handled
+    when it was raised) that is a ``kind``."""
+    seen: BaseException | None = exc
+    for _ in range(10):  # chains are short; a cycle must not loop
+        if seen is None:
+            return None
+        if isinstance(seen, kind):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def probe(uri: str, user: str, password: str, timeout: float = 3.0) -> str | None:

@@ -60,6 +60,13 @@ def epoch_ms(value: datetime | None, argument: str) -> int | None:
 
 
 def window(since: int | None, until: int | None) -> None:
+    """A time window within the range events may have (2000..2100), ``until`` not before
+    ``since``: checked before any query (a bound in the year 66 made a funnel run 79 s)."""
+    for value, argument in ((since, "since"), (until, "until")):
+        if value is not None and not events.EARLIEST_MS <= value < events.LATEST_MS:
+            raise BadInput(
+                argument, "is out of range: must be within 2000-01-01..2100-01-01, as events are"
+            )
     if since is not None and until is not None and until < since:
         raise BadInput("until", "must not be before {0}", mentions=("since",))
 

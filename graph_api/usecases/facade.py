@@ -11,6 +11,7 @@ the same graph agree.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 
 from graph_api.derive import RescoreSummary, advance_derived, read_positions, rescore_all
 from graph_api.derive.results import Change, change_of
+from graph_api.derive.snapshot import changes, snapshot
 from graph_api.errors import BadInput, TrustgraphError
 from graph_api.ingest import BatchResult, Ingester
 from graph_api.policy import parse_candidate
@@ -26,7 +28,7 @@ from graph_api.research.funnel import compute_funnel
 from graph_api.research.propagation import GlobalTrust, propagate_stored
 from graph_api.research.rings import Group, apply_rings, find_groups
 from graph_api.research.simulate import Simulation, simulate
-from graph_api.settings import Limits
+from graph_api.settings import Limits, zone
 from graph_api.store import Store
 from graph_api.usecases import arguments as check
 from graph_api.usecases.reads import JourneyStep, Page, Reads, TrustColumns
@@ -72,11 +74,13 @@ class Trustgraph:
         limits: Limits | None = None,
         *,
         ingester: Ingester | None = None,
+        timezone: str = "Asia/Shanghai",
     ) -> None:
         self.store = store
         self.policy = policy
         self.limits = limits or Limits()
         self.ingester = ingester
+        self.tz = zone(timezone)  # funnel periods start at its midnight (TRUSTGRAPH_TIMEZONE)
         self._reads = Reads(store, policy)
 
     # -- time and policy -----------------------------------------------------------------------
@@ -103,13 +107,19 @@ class Trustgraph:
         return PairAnswer(kind, target, trust, weight)
 
     def trust_batch(
-        self, buyer_id: str, host_ids: Sequence[str] | None, shop_ids: Sequence[str] | None
+        self,
+        buyer_id: str,
+        host_ids: Sequence[str] | None,
+        shop_ids: Sequence[str] | None,
+        as_of: datetime | None = None,
     ) -> tuple[str, TrustColumns]:
-        """Stored trust of one buyer toward many hosts and shops, in input order."""
+        """Trust of one buyer toward many hosts and shops, in input order, as of ``as_of`` (the
+        same default and the same answer as :meth:`trust`)."""
         self.check_batch_targets(len(host_ids or ()) + len(shop_ids or ()))
         buyer = check.check_id(buyer_id, "buyerId")
         hosts, shops = check.check_ids(host_ids, "hostIds"), check.check_ids(shop_ids, "shopIds")
-        return buyer, self._reads.trust_batch(buyer, hosts, shops)
+        at = check.epoch_ms(as_of, "asOf")
+        return buyer, self._reads.trust_batch(buyer, hosts, shops, at)
 
     # The size limits of the calls that take lists, by count alone: the service checks them
     # before it decodes a request's variables (schema/guards.py), the calls again here.
@@ -191,6 +201,10 @@ class Trustgraph:
         return self._reads.neighbourhood(center, depth, max_nodes)
 
     # -- research ------------------------------------------------------------------------------
+    def _research_limit(self) -> AbstractContextManager[None]:
+        """The time limit of one research call (TRUSTGRAPH_RESEARCH_TIMEOUT): QUERY_TIMEOUT."""
+        return self.store.time_limit(self.limits.research_timeout_s)
+
     def simulate(
         self,
         policy_text: str,
@@ -207,9 +221,10 @@ class Trustgraph:
         check.between(examples, 0, 100, "examples")
         candidate = parse_candidate(policy_text, source)
         at = as_of if as_of is not None else self._reads.clock()
-        return simulate(
-            self.store, self.policy, candidate, at, examples=examples, progress=progress
-        )
+        with self._research_limit():
+            return simulate(
+                self.store, self.policy, candidate, at, examples=examples, progress=progress
+            )
 
     def funnel(
         self,
@@ -229,18 +244,20 @@ class Trustgraph:
         check.between(horizon_days, 1, 365, "horizonDays")
         category = check.category(category)
         clock = self._reads.clock()
-        result = compute_funnel(
-            self.store,
-            self.policy,
-            clock=clock,
-            since=since,
-            until=until,
-            period=period,
-            horizon_days=horizon_days,
-            category=category,
-            kind=kind,
-            progress=progress,
-        )
+        with self._research_limit():
+            result = compute_funnel(
+                self.store,
+                self.policy,
+                clock=clock,
+                since=since,
+                until=until,
+                period=period,
+                horizon_days=horizon_days,
+                category=category,
+                kind=kind,
+                progress=progress,
+                tz=self.tz,
+            )
         return result, clock
 
     def ranking(
@@ -260,20 +277,29 @@ class Trustgraph:
             raise BadInput("alpha", f"must be between 0 and 1, exclusive (got {alpha:g})")
         anchors = check.anchors(pretrusted)
         buyer = check.check_id(from_buyer, "fromBuyer") if from_buyer is not None else None
-        return propagate_stored(
-            self.store,
-            self._reads.clock(),
-            pretrusted=anchors,
-            from_buyer=buyer,
-            alpha=alpha,
-            progress=progress,
-        )
+        with self._research_limit():
+            return propagate_stored(
+                self.store,
+                self._reads.clock(),
+                pretrusted=anchors,
+                from_buyer=buyer,
+                alpha=alpha,
+                progress=progress,
+            )
 
     def rings(self, *, apply: bool = False) -> tuple[list[Ring], list[Group], int]:
         """Brushing rings and lockstep groups in the graph, and how many accounts were marked
         (``apply``)."""
-        rings, groups = find_groups(self.store, self.policy)
+        with self._research_limit():
+            rings, groups = find_groups(self.store, self.policy)
         return rings, groups, apply_rings(self.store, rings, groups) if apply else 0
+
+    def ring_caps(self) -> tuple[int, int, float]:
+        """After ``rings(apply=True)``: the marked buyers, how many of them weigh more than the
+        ring cap now (the next rescore brings them down to it), and the cap."""
+        cap = self.policy.rings.member_weight
+        row = self.store.rows("research/ring_caps", cap=cap)[0]
+        return row["marked"], row["above"], cap
 
     def export(
         self,
@@ -289,6 +315,7 @@ class Trustgraph:
         progress: Progress | None = None,
     ) -> ExportSummary:
         """Stream the filtered trust graph to ``out`` as GraphML, node-link JSON or CSV."""
+        check.window(since, until)
         f = ExportFilter(
             since=since,
             until=until,
@@ -297,7 +324,8 @@ class Trustgraph:
             depth=depth,
             max_nodes=max_nodes,
         )
-        return export(self.store, fmt, out, f, progress=progress)
+        with self._research_limit():
+            return export(self.store, fmt, out, f, progress=progress)
 
     def rescore(
         self,
@@ -316,9 +344,11 @@ class Trustgraph:
         at = as_of if as_of is not None else clock
         if at is None:
             return None
+        before = snapshot(self.store)
         summary = rescore_all(
             self.store, self.policy, at, batch_buyers=batch_buyers, progress=progress
         )
+        summary.changes = changes(before, snapshot(self.store))
         if logged and at == clock:
             advance_derived(self.store, logged)
         return summary

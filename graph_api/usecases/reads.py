@@ -9,6 +9,12 @@ Two ways to read trust, on purpose:
 * :meth:`Reads.trust_batch` reads the stored TRUST relationships (kept current by ingestion and
   ``trustgraph rescore``) for up to a thousand targets in one index-backed query: what a
   recommender needs, fast.
+
+One rule for the time of both: ``asOf``, by default the graph's clock (which the clock rule of
+ingestion keeps from running ahead of the wall clock). trustBatch answers from the stored
+relations only when they were scored at exactly that time; otherwise (an ``asOf`` of the
+client's, or relations scored before the latest event) it scores the batch live, as ``trust``
+does, from one read of the buyer's facts. So the two always agree at the same ``asOf``.
 """
 
 from __future__ import annotations
@@ -81,38 +87,71 @@ class Reads:
         scored from the facts, and the buyer's weight. Unknown ids give a stranger with zero
         confidence."""
         at = self.clock() if as_of is None else as_of
+        [trust], weight, _ = self._live(buyer_id, [(kind, target_id)], at)
+        return trust, weight
+
+    def _live(
+        self, buyer_id: str, targets: Sequence[tuple[str, str]], at: int
+    ) -> tuple[list[PairTrust], float, set[tuple[str, str]]]:
+        """Score the buyer's trust toward each (kind, id) of ``targets`` from the facts as of
+        ``at``: one read of the buyer's facts, one of the rights of shops it never ordered from.
+        Also returns the buyer's weight and the targets it has facts with."""
         record, pairs = self._buyer_facts(buyer_id, at)
-        facts = next((p for p in pairs if p.target_kind == kind and p.target_id == target_id), None)
-        if facts is None:
-            facts = PairFacts(buyer_id=buyer_id, target_id=target_id, target_kind=kind)
+        by_target = {(p.target_kind, p.target_id): p for p in pairs}
         weight = weigh_buyer(record, pairs, self.policy, at).weight if record is not None else 1.0
-        rights: Sequence[str] = ()
-        if kind == SHOP:
-            known = record.shop_rights.get(target_id) if record is not None else None
-            if known is None:  # a shop the buyer never ordered from: its rights, read alone
-                found = self.store.rows("read/shop_rights", ids=[target_id], asOf=at)
-                known = tuple(found[0]["rights"] or ()) if found else ()
-            rights = known
-        return score(facts, self.policy, at, weight, rights), weight
+        known = dict(record.shop_rights) if record is not None else {}
+        unread = list(dict.fromkeys(t for k, t in targets if k == SHOP and t not in known))
+        if unread:  # shops the buyer never ordered from: their rights as of ``at``, read at once
+            for row in self.store.rows("read/shop_rights", ids=unread, asOf=at):
+                known[row["id"]] = tuple(row["rights"] or ())
+        out: list[PairTrust] = []
+        for kind, target in targets:
+            facts = by_target.get((kind, target)) or PairFacts(
+                buyer_id=buyer_id, target_id=target, target_kind=kind
+            )
+            rights: Sequence[str] = known.get(target, ()) if kind == SHOP else ()
+            out.append(score(facts, self.policy, at, weight, rights))
+        return out, weight, set(by_target)
 
     # -- many pairs, stored --------------------------------------------------------------------
     def trust_batch(
-        self, buyer_id: str, host_ids: Sequence[str], shop_ids: Sequence[str]
+        self,
+        buyer_id: str,
+        host_ids: Sequence[str],
+        shop_ids: Sequence[str],
+        as_of: int | None = None,
     ) -> TrustColumns:
-        row = self.store.rows(
-            "read/trust_batch", buyerId=buyer_id, shopIds=list(dict.fromkeys(shop_ids))
-        )[0]
-        stored = {
-            (kind, target): (level, value, conf, at)
-            for kind, target, level, value, conf, at in row["relations"]
-        }
-        rights = dict(row["shops"])
+        """Trust toward many targets as of ``as_of`` (default: the graph's clock): the stored
+        relations when they were scored at that time, else scored live (module docstring)."""
         ids = [*host_ids, *shop_ids]
         kinds = [HOST] * len(host_ids) + [SHOP] * len(shop_ids)
+        clock = self.clock()
+        at = clock if as_of is None else as_of
+        row = None
+        if at == clock:
+            row = self.store.rows(
+                "read/trust_batch", buyerId=buyer_id, shopIds=list(dict.fromkeys(shop_ids))
+            )[0]
+        if row is None or any(r[5] != at for r in row["relations"]):
+            targets = list(zip(kinds, ids, strict=True))
+            trusts, _, with_facts = self._live(buyer_id, targets, at)
+            return TrustColumns(
+                ids,
+                kinds,
+                [t.level for t in trusts],
+                [t.score for t in trusts],
+                [t.confidence for t in trusts],
+                [at if target in with_facts else None for target in targets],
+            )
+        stored = {
+            (kind, target): (level, value, conf, t)
+            for kind, target, level, value, conf, t in row["relations"]
+        }
+        rights = dict(row["shops"])
         levels: list[str] = []
         scores: list[float] = []
         confs: list[float] = []
-        as_of: list[int | None] = []
+        scored_at: list[int | None] = []
         base_of: dict[str, float] = {}
         for kind, target in zip(kinds, ids, strict=True):
             found = stored.get((kind, target))
@@ -125,14 +164,14 @@ class Reads:
                 levels.append(STRANGER)
                 scores.append(base)
                 confs.append(0.0)
-                as_of.append(None)
+                scored_at.append(None)
             else:
-                level, value, conf, at = found
+                level, value, conf, _ = found
                 levels.append(level)
                 scores.append(value)
                 confs.append(conf)
-                as_of.append(at)
-        return TrustColumns(ids, kinds, levels, scores, confs, as_of)
+                scored_at.append(at)
+        return TrustColumns(ids, kinds, levels, scores, confs, scored_at)
 
     # -- shops and hosts -----------------------------------------------------------------------
     def entities(self, standing_ids: Sequence[str]) -> dict[str, dict[str, Any]]:

@@ -150,17 +150,18 @@ def _time_to(d: Any) -> TimeToLevel:
 
 
 def funnel_of(f: Any) -> Funnel:
+    # Times in the funnel's zone (TRUSTGRAPH_TIMEZONE): a June period starts 2021-06-01T00:00+08:00
     return Funnel(
-        since=to_datetime(f.since),
-        until=to_datetime(f.until),
+        since=f.local(f.since),
+        until=f.local(f.until),
         period=FunnelPeriod(f.period),
         horizon_days=f.horizon_days,
-        cohort_until=to_datetime(f.cohort_until),
+        cohort_until=f.local(f.cohort_until),
         pairs=f.pairs,
         periods=[
             FunnelPeriodCounts(
-                start=to_datetime(p.start),
-                end=to_datetime(p.end),
+                start=f.local(p.start),
+                end=f.local(p.end),
                 new_pairs=p.new_pairs,
                 moves=_moves(p.transitions),
                 by_target_kind=[

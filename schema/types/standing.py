@@ -242,36 +242,44 @@ def boost_of(standing: dict[str, Any] | None) -> Boost:
     )
 
 
+def _r(value: float | None) -> float | None:
+    """Weighted counts and rates to 6 decimals: sums of weights carry float noise
+    (339.45000000000005) that says nothing and clutters every client."""
+    return None if value is None else round(value, 6)
+
+
 def metrics_of(standing: dict[str, Any] | None) -> Metrics | None:
     if not standing or standing.get("asOf") is None:
         return None
     m = _exp(standing).get()["metrics"]
+    p_value = m.get("claim_burst_p_value")
     return Metrics(
         window_days=m["window_days"],
         after_sales_window_days=m["after_sales_window_days"],
         violation_window_days=m["violation_window_days"],
         raw_orders=m["raw_orders"],
         excluded_orders=m["excluded_orders"],
-        orders=m["orders"],
-        delivered_orders=m["delivered_orders"],
-        buyers=m["buyers"],
-        repeat_buyers=m["repeat_buyers"],
-        repurchase_rate=m["repurchase_rate"],
-        regular_share=m["regular_share"],
-        refund_rate=m["refund_rate"],
-        for_cause_refund_rate=m["for_cause_refund_rate"],
-        return_rate=m["return_rate"],
-        complaint_rate=m["complaint_rate"],
+        orders=round(m["orders"], 6),
+        delivered_orders=round(m["delivered_orders"], 6),
+        buyers=round(m["buyers"], 6),
+        repeat_buyers=round(m["repeat_buyers"], 6),
+        repurchase_rate=_r(m["repurchase_rate"]),
+        regular_share=_r(m["regular_share"]),
+        refund_rate=_r(m["refund_rate"]),
+        for_cause_refund_rate=_r(m["for_cause_refund_rate"]),
+        return_rate=_r(m["return_rate"]),
+        complaint_rate=_r(m["complaint_rate"]),
         confirmed_false_ads=m["confirmed_false_ads"],
-        inspections=m["inspections"],
-        inspection_pass_rate=m["inspection_pass_rate"],
-        reviews=m["reviews"],
-        review_average=m["review_average"],
-        review_score=m["review_score"],
+        inspections=round(m["inspections"], 6),
+        inspection_pass_rate=_r(m["inspection_pass_rate"]),
+        reviews=round(m["reviews"], 6),
+        review_average=_r(m["review_average"]),
+        review_score=round(m["review_score"], 6),
         violations=len(m["violations"]),
         max_violation_severity=m["max_violation_severity"],
         # (standings stored before v3 have none of these)
         claim_burst=m.get("claim_burst", False),
-        claim_burst_p_value=m.get("claim_burst_p_value"),
+        # A tail probability can be far below 1e-6: 6 significant digits, not decimals.
+        claim_burst_p_value=None if p_value is None else float(f"{p_value:.6g}"),
         group_witnesses=m.get("group_witnesses", 0),
     )

@@ -138,7 +138,7 @@ COLUMN_SCALARS = {
 @strawberry.type(
     description=(
         "trustBatch's answer in columns: entry i of every column is about targetIds[i], in input "
-        "order (hosts first, then shops). A target without a stored relation is a STRANGER with "
+        "order (hosts first, then shops). A target the buyer has no facts with is a STRANGER with "
         "confidence 0 and its base rate as score; its asOf is null."
     )
 )

@@ -173,6 +173,10 @@ def test_shop_card_has_badge_boost_metrics_and_hosts(client, platform):
             "PREFERRED",
         )
         assert shop["metrics"]["windowDays"] == 90
+        for name in ("orders", "repurchaseRate", "regularShare", "refundRate", "complaintRate"):
+            value = shop["metrics"][name]  # no float noise such as 339.45000000000005
+            assert value is None or value == round(value, 6), (name, value)
+            assert value is None or len(repr(value).split(".")[-1]) <= 6, (name, value)
         assert len(shop["badge"]["details"]) == 3
         assert shop["badge"]["eligible"] == bool(shop["badge"]["badges"])
         assert shop["hosts"]

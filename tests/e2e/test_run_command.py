@@ -4,6 +4,7 @@ scores it, serves the API and prints a first query, which then answers."""
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -61,3 +62,25 @@ def test_up_loads_the_demo_serves_and_prints_a_first_query(neo4j_settings, _sess
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def test_a_busy_port_is_refused_before_anything_starts(neo4j_settings):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        for command in (["serve", "--no-neo4j"], ["up"]):
+            started = time.monotonic()
+            done = subprocess.run(
+                [sys.executable, "-m", "graph_api.cli", *command, "--port", str(port)],
+                env=neo4j_settings.child_environment(),
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert done.returncode == 1, done.stdout + done.stderr
+            assert f"cannot serve on http://127.0.0.1:{port}: the port is in use" in done.stderr
+            assert "make run PORT=" in done.stderr
+            assert "serving" not in done.stdout + done.stderr  # nothing claimed to serve
+            assert "Traceback" not in done.stderr
+            assert time.monotonic() - started < 30

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -61,6 +62,12 @@ def test_seed_into_the_graph_prints_what_it_made(store, tmp_path):
     # Scored once at the end (--derive rebuild): trust, and a standing per shop and host.
     assert "rescored 500 buyers" in out and stats["relationships"]["TRUST"] > 0
     assert stats["nodes"]["Standing"] == stats["nodes"]["Shop"] + stats["nodes"]["Host"]
+    # A rescore says what it changed: years later, trust has decayed and tiers moved.
+    later = run(settings, "rescore", "--as-of", "2030-01-01T00:00:00Z").stdout
+    changed = re.search(r"changed  ([\d,]+) badges granted, ([\d,]+) lost, ([\d,]+) tiers", later)
+    assert changed and sum(int(g.replace(",", "")) for g in changed.groups()) > 0, later
+    assert re.search(r"^    [-+~] (SHOP|HOST):\S+ ", later, re.M), later
+    assert re.search(r"^  levels   .*REGULAR [\d,]+ -> [\d,]+", later, re.M), later
 
 
 def test_import_derive_modes(store, tmp_path):
@@ -111,7 +118,9 @@ def test_import_reports_rejects_with_their_reasons(store, tmp_path):
         )
         + "\n"
     )
-    summary = json.loads(run(store.settings, "import", str(src), "--json").stdout)
+    done = run(store.settings, "import", str(src), "--json", check=False)
+    assert done.returncode == 4, done.stderr  # ran to the end, some rejected (README)
+    summary = json.loads(done.stdout)
     assert (summary["accepted"], summary["rejected"]) == (1, 2)
     assert summary["rejectionCodes"] == {"INVALID_JSON": 1, "OUT_OF_RANGE": 1}
     rejected = [json.loads(x) for x in Path(summary["rejectedPath"]).read_text().splitlines()]

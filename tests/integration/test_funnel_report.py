@@ -13,8 +13,9 @@ import pytest
 
 import graph_api.research.funnel as funnel_mod
 from graph_api.research.funnel import compute_funnel, pair_paths
-from graph_api.research.report import CHARTS, funnel_dict
+from graph_api.research.report import CHARTS, FEW_PAIRS, conversion_figure, funnel_dict
 from graph_api.seed import SeedConfig
+from scoring.funnel import TIER_GROUPS
 from scoring.policy import default_policy
 from tests.platforms import seed_platform
 
@@ -157,3 +158,24 @@ def test_report_rejects_bad_flags_with_a_clear_message(seeded, cli, tmp_path):
     not_a_dir = cli("report", "--out", str(blocker))
     assert not_a_dir.returncode == 1 and f"cannot write to {blocker}" in not_a_dir.stderr
     assert "Traceback" not in not_a_dir.stderr
+
+
+def test_conversion_charts_say_how_many_pairs_each_bar_stands_for(seeded):
+    store, clock = seeded
+    f = compute_funnel(store, default_policy(), clock=clock, period="MONTH", horizon_days=60)
+    fig = conversion_figure(
+        f,
+        "HOST",
+        "FAN_CLUB_TIER",
+        TIER_GROUPS,
+        ("#9e9e9e", "#90caf9", "#1e88e5", "#4527a0"),
+        "Hosts by tier",
+    )
+    ax = fig.axes[0]
+    rows = [c for c in f.conversion if c.kind == "HOST" and c.factor == "FAN_CLUB_TIER"]
+    labels = sorted(t.get_text() for t in ax.texts)
+    assert labels == sorted(f"n={c.pairs:,}" for c in rows if c.pairs)
+    assert all(t.get_fontsize() >= 9 for t in ax.texts)
+    assert all(label.get_fontsize() >= 11 for label in ax.get_xticklabels())
+    faded = [b for b in ax.patches if b.get_alpha() is not None and b.get_alpha() < 1]
+    assert len(faded) == sum(1 for c in rows if 0 < c.pairs < FEW_PAIRS)

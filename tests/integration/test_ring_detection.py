@@ -4,6 +4,7 @@ rings are found, and applying them caps their members' weight at the next rescor
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -34,7 +35,24 @@ def test_rings_found_scored_and_applied(store, cli, tmp_path):
         (r["shopId"], r["hostId"]) for r in report.rings
     }
 
-    rescore_all(store, policy, store.latest_event_at())
+    # The effect is visible: how many will be capped, then what the rescore changed.
+    cap = policy.rings.member_weight
+    assert got["capped"]["marked"] == got["applied"] and got["capped"]["cap"] == cap
+    above = got["capped"]["aboveCap"]
+    assert 0 <= above <= got["applied"]
+    text = cli("rings", "--apply", timeout=300)
+    assert text.returncode == 0, text.stderr
+    assert f"marked {got['applied']:,} buyers as ring members: " in text.stdout
+    # The planted ring accounts are young throwaways: their own signals already weigh them at
+    # the floor, which the output says instead of leaving the user to wonder.
+    assert ("none of them weighs more than the ring cap" in text.stdout) == (above == 0)
+    rescored = cli("rescore", timeout=300)
+    assert rescored.returncode == 0, rescored.stderr
+    assert re.search(r"^  changed  ", rescored.stdout, re.M), rescored.stdout
+    again = json.loads(cli("rescore", "--json", timeout=300).stdout)["changes"]
+    assert again["badgesGranted"] == again["badgesLost"] == again["tiersChanged"] == 0
+    assert again["reweighted"]["before"] == again["reweighted"]["after"]
+    assert "changed  nothing" in cli("rescore", timeout=300).stdout
     records, _, _ = store.driver.execute_query(
         "UNWIND $ids AS id MATCH (b:Buyer {id: id}) "
         "RETURN b.weight AS w, b.weightSignals AS s, b.ringId AS ring, "

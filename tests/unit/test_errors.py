@@ -77,3 +77,11 @@ def test_bad_input_names_the_argument_as_each_boundary_spells_it() -> None:
     field = errors.InvalidField("MALFORMED_FIELD", "at", "at must be an ISO-8601 string, got int")
     assert str(field) == field.render(flag, " ") == "at must be an ISO-8601 string, got int"
     assert field.code == errors.BAD_USER_INPUT and field.rejection == "MALFORMED_FIELD"
+
+
+def test_a_message_quoting_the_clients_braces_is_not_a_template() -> None:
+    # Found by schemathesis: an id such as "'{x" reached str.format and became an internal error.
+    bad = errors.BadInput("id", 'id "\'{x" has characters outside letters')
+    assert str(bad) == 'id: id "\'{x" has characters outside letters'
+    mentioned = errors.BadInput("until", "must not be before {0}", mentions=("since",))
+    assert mentioned.render(lambda a: f"--{a}") == "--until: must not be before --since"

@@ -133,6 +133,22 @@ def test_at_needs_iso_8601_with_offset(at, code):
     rejected(make("COMMENTED", at=at), code, "at")
 
 
+def test_the_clock_rule_refuses_events_later_than_the_wall_clock_plus_the_skew():
+    now = ev.parse_at("2026-06-01T00:00:00Z")
+    late = accepted(make("COMMENTED", at="2099-12-31T00:00:00Z"))
+    refused = ev.future_rejection(7, late, now, 300_000)
+    assert refused is not None
+    assert (refused.index, refused.code, refused.field) == (7, ev.FUTURE_EVENT, "at")
+    assert refused.event_id == late["eventId"]
+    assert "2099-12-31" in refused.message and "300s" in refused.message
+    assert "TRUSTGRAPH_MAX_CLOCK_SKEW" in refused.message
+    within = accepted(make("COMMENTED", at="2026-06-01T00:05:00Z"))  # exactly the skew: in
+    assert ev.future_rejection(0, within, now, 300_000) is None
+    just_over = accepted(make("COMMENTED", at="2026-06-01T00:05:00.001Z"))
+    assert ev.future_rejection(0, just_over, now, 300_000) is not None
+    assert ev.future_rejection(0, just_over, now, 0) is not None
+
+
 def test_at_accepts_z_and_offsets_and_replays_hash_alike():
     a = accepted(make("COMMENTED", at="2021-09-03T12:15:00Z"))
     b = accepted(make("COMMENTED", at="2021-09-03T12:15:00+00:00"))

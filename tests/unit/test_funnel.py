@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -63,6 +64,21 @@ def test_months_and_weeks_are_calendar_periods_in_platform_time():
         period_bounds(0, 1, "YEAR")
     with pytest.raises(ValueError, match="until"):
         period_bounds(2, 1, "DAY")
+
+
+def test_periods_follow_the_zone_asked_daylight_saving_included():
+    york = ZoneInfo("America/New_York")
+    since = int(datetime(2021, 3, 1, 12, tzinfo=york).timestamp() * 1000)
+    until = int(datetime(2021, 4, 20, tzinfo=york).timestamp() * 1000)
+    bounds = period_bounds(since, until, "MONTH", york)
+    starts = [datetime.fromtimestamp(a / 1000, york).isoformat() for a, _ in bounds]
+    # March starts in EST (-05:00), April in EDT (-04:00): each at local midnight.
+    assert starts == ["2021-03-01T00:00:00-05:00", "2021-04-01T00:00:00-04:00"]
+    assert bounds[0][1] == bounds[1][0] and bounds[0][1] - bounds[0][0] == 31 * DAY_MS - 3_600_000
+    utc = period_bounds(ms(2021, 6, 15), ms(2021, 6, 20), "MONTH", UTC)
+    assert datetime.fromtimestamp(utc[0][0] / 1000, UTC).isoformat() == "2021-06-01T00:00:00+00:00"
+    f = build_funnel([], ms(2021, 6, 1, 0), ms(2021, 6, 30, 23), "MONTH", tz=york)
+    assert f.local(f.periods[0].start).utcoffset() == timedelta(hours=-4)
 
 
 def test_moves_are_counted_in_the_period_they_happen():

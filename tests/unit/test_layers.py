@@ -25,7 +25,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "graph_api.events",
         "graph_api.policy",
     ),
-    ("graph_api.store", "graph_api.neo4j_local"),
+    ("graph_api.store", "graph_api.neo4j_local", "graph_api.kafka_local"),
     ("graph_api.derive",),
     ("graph_api.ingest",),
     ("graph_api.research", "graph_api.seed"),
@@ -45,6 +45,7 @@ OWNERS = {
     "uvicorn": ("graph_api.cli",),
     "matplotlib": ("graph_api.research.report",),
     "tqdm": ("graph_api.cli", "bench"),
+    "confluent_kafka": ("graph_api.kafka_local", "graph_api.ingest.kafka"),
 }
 
 

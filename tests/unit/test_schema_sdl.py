@@ -18,7 +18,8 @@ def test_the_operations_clients_rely_on_keep_their_names():
     for needle in (
         "trust(buyerId: ID!, hostId: ID = null, shopId: ID = null, asOf: DateTime = null): "
         "TrustRelation!",
-        "trustBatch(buyerId: ID!, hostIds: [ID!] = null, shopIds: [ID!] = null): TrustBatch!",
+        "trustBatch(buyerId: ID!, hostIds: [ID!] = null, shopIds: [ID!] = null, asOf: DateTime "
+        "= null): TrustBatch!",
         "recordEvents(events: [EventInput!]!, waitForDerived: Boolean! = false): "
         "RecordEventsResult!",
         "enum TrustLevel",

@@ -44,6 +44,13 @@ def test_paths_and_ports():
         ("TRUSTGRAPH_DERIVE", "later"),
         ("TRUSTGRAPH_DERIVE_WAIT_MS", "-1"),
         ("TRUSTGRAPH_DERIVE_LEASE_MS", "10"),
+        ("TRUSTGRAPH_MAX_CLOCK_SKEW", "five minutes"),
+        ("TRUSTGRAPH_MAX_CLOCK_SKEW", "30d"),
+        ("TRUSTGRAPH_RESEARCH_TIMEOUT", "-1"),
+        ("TRUSTGRAPH_NEO4J_POOL_SIZE", "0"),
+        ("TRUSTGRAPH_NEO4J_BOLT_THREADS", "1"),
+        ("TRUSTGRAPH_TIMEZONE", "Mars/Olympus"),
+        ("TRUSTGRAPH_TIMEZONE", "+8"),
     ],
 )
 def test_bad_settings_name_the_variable(name, value):
@@ -91,3 +98,85 @@ def test_a_child_process_gets_the_connection_and_nothing_else():
         "NEO4J_DATABASE": "neo4j",
         "TRUSTGRAPH_API_KEYS": "k" * 16 + ":ADMIN",
     }
+
+
+def test_clock_skew_research_timeout_and_time_zone():
+    s = load_settings({})
+    assert s.max_clock_skew_ms == 300_000 and s.limits.research_timeout_s == 60.0
+    assert s.timezone == "Asia/Shanghai"
+    s = load_settings(
+        {
+            "TRUSTGRAPH_MAX_CLOCK_SKEW": "90s",
+            "TRUSTGRAPH_RESEARCH_TIMEOUT": "1500ms",
+            "TRUSTGRAPH_TIMEZONE": "+05:30",
+        }
+    )
+    assert s.max_clock_skew_ms == 90_000 and s.limits.research_timeout_s == 1.5
+    assert s.timezone == "+05:30"
+    assert load_settings({"TRUSTGRAPH_MAX_CLOCK_SKEW": "2"}).max_clock_skew_ms == 2000
+    assert load_settings({"TRUSTGRAPH_TIMEZONE": "UTC"}).timezone == "UTC"
+
+
+def test_the_driver_pool_is_sized_with_the_local_servers_bolt_threads():
+    s = load_settings({})
+    assert (s.neo4j_pool_size, s.neo4j_bolt_threads) == (8, 32)
+    ok = load_settings({"TRUSTGRAPH_NEO4J_POOL_SIZE": "16", "TRUSTGRAPH_NEO4J_BOLT_THREADS": "16"})
+    assert ok.neo4j_pool_size == 16
+    with pytest.raises(ConfigError, match="TRUSTGRAPH_NEO4J_BOLT_THREADS") as info:
+        load_settings({"TRUSTGRAPH_NEO4J_POOL_SIZE": "40"})
+    assert "TRUSTGRAPH_NEO4J_POOL_SIZE=40" in str(info.value) and "NoThreadsAvailable" in str(
+        info.value
+    )
+    # A server of one's own has its own thread pool (docs/operations.md): not checked here.
+    own = load_settings(
+        {"NEO4J_URI": "bolt://db:7687", "TRUSTGRAPH_NEO4J_POOL_SIZE": "40", "NEO4J_PASSWORD": "x"}
+    )
+    assert own.neo4j_pool_size == 40
+
+
+def test_kafka_is_off_by_default_and_points_at_the_local_broker():
+    k = load_settings({"TRUSTGRAPH_CACHE_DIR": "/tmp/c"}).kafka
+    assert k.uses_local_broker and k.bootstrap_servers == "127.0.0.1:9092"
+    assert k.topics == ("trustgraph.events",) and k.dlq_topic == "trustgraph.events.dlq"
+    assert k.home == Path("/tmp/c/kafka-instance") and k.client_config == ()
+    assert k.crash_after_batches is None and k.metrics_port is None
+
+
+def test_kafka_settings_from_the_environment():
+    k = load_settings(
+        {
+            "TRUSTGRAPH_KAFKA_BOOTSTRAP": "k1.example.com:9093,k2.example.com:9093",
+            "TRUSTGRAPH_KAFKA_TOPICS": "orders, rooms,orders",
+            "TRUSTGRAPH_KAFKA_GROUP": "trust-a",
+            "TRUSTGRAPH_KAFKA_DLQ_TOPIC": "trust.dead",
+            "TRUSTGRAPH_KAFKA_INSTANCE_ID": "trust-a-0",
+            "TRUSTGRAPH_KAFKA_CONFIG_SECURITY_PROTOCOL": "SASL_SSL",
+            "TRUSTGRAPH_KAFKA_CONFIG_SASL_MECHANISM": "PLAIN",
+            "TRUSTGRAPH_KAFKA_METRICS_PORT": "9464",
+        }
+    ).kafka
+    assert not k.uses_local_broker and k.bootstrap_servers.startswith("k1.example.com:9093")
+    assert k.topics == ("orders", "rooms") and k.group == "trust-a" and k.dlq_topic == "trust.dead"
+    assert k.instance_id == "trust-a-0" and k.metrics_port == 9464
+    assert dict(k.client_config) == {"security.protocol": "SASL_SSL", "sasl.mechanism": "PLAIN"}
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("TRUSTGRAPH_KAFKA_BOOTSTRAP", "kafka.example.com"),
+        ("TRUSTGRAPH_KAFKA_TOPICS", "a topic with spaces"),
+        ("TRUSTGRAPH_KAFKA_GROUP", "g/1"),
+        ("TRUSTGRAPH_KAFKA_DLQ_TOPIC", "trustgraph.events"),  # the topic it reads
+        ("TRUSTGRAPH_KAFKA_PORT", "0"),
+        ("TRUSTGRAPH_KAFKA_SESSION_TIMEOUT_MS", "10"),
+        ("TRUSTGRAPH_KAFKA_HEAP", "big"),
+        ("TRUSTGRAPH_KAFKA_CONFIG_GROUP_ID", "other"),  # trustgraph's own setting
+        ("TRUSTGRAPH_KAFKA_CONFIG_ENABLE_AUTO_COMMIT", "true"),
+    ],
+)
+def test_bad_kafka_settings_name_the_variable(name, value):
+    with pytest.raises(ConfigError) as info:
+        load_settings({name: value})
+    assert name in str(info.value)
+    assert "secret" not in str(info.value)

@@ -1,0 +1,570 @@
+"""Kafka in: events of the JSONL format (one JSON object per message) from topics, through the same
+:class:`Ingester` as ``trustgraph import``, with at-least-once delivery and an exactly-once effect.
+
+One loop, one batch at a time:
+
+1. ``consume`` up to ``batch_size`` messages;
+2. validate them (:func:`graph_api.events.validate_event`, as every input path) and record the
+   valid ones in one graph transaction (:meth:`Ingester.write_valid`: a replayed event is counted
+   as a duplicate, never applied twice);
+3. send every rejected message (malformed JSON, a bad field, an unknown order...) to the
+   dead-letter topic with its code, field and message, and wait until Kafka has them;
+4. only then commit the batch's offsets, synchronously.
+
+A crash anywhere before 4 re-delivers the batch to whichever consumer of the group owns the
+partition next; the replay finds the events recorded and counts them as duplicates (and the
+dead letters of a replayed batch are sent again: the dead-letter topic is at-least-once too).
+
+Static membership (``group.instance.id``): a restarted consumer takes its old place at once,
+without a rebalance, instead of waiting out its predecessor's session. A stop request (SIGTERM,
+through ``stop``) ends the loop between batches: the last batch is committed, then the consumer
+closes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from confluent_kafka import (
+    Consumer,
+    KafkaError,
+    KafkaException,
+    Message,
+    Producer,
+    TopicPartition,
+)
+from confluent_kafka.admin import AdminClient, NewTopic
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+
+from graph_api import events as ev
+from graph_api.errors import ConfigError, KafkaUnavailable
+from graph_api.events import Rejection
+from graph_api.ingest.ingester import Ingester
+from graph_api.json_fields import json_fields
+from graph_api.kafka_local import client_log
+from graph_api.settings import KafkaSettings
+
+log = logging.getLogger(__name__)
+
+# Client errors that retrying does not cure.
+_GIVE_UP = frozenset(
+    {
+        KafkaError._AUTHENTICATION,
+        KafkaError.SASL_AUTHENTICATION_FAILED,
+        KafkaError.TOPIC_AUTHORIZATION_FAILED,
+        KafkaError.GROUP_AUTHORIZATION_FAILED,
+        KafkaError._SSL,
+    }
+)
+
+# The test hook's exit status: "crashed on purpose between the graph commit and the offset commit".
+CRASH_EXIT_STATUS = 17
+
+
+def client_config(kafka: KafkaSettings, **own: Any) -> dict[str, Any]:
+    """The client configuration: the pass-through settings (security), then ours."""
+    return {
+        **dict(kafka.client_config),
+        "bootstrap.servers": kafka.bootstrap_servers,
+        "logger": client_log,
+        **own,
+    }
+
+
+def _client(kind: Callable[[dict[str, Any]], Any], config: dict[str, Any]) -> Any:
+    try:
+        return kind(config)
+    except KafkaException as exc:
+        raise ConfigError(
+            "TRUSTGRAPH_KAFKA_CONFIG_*", "***", f"settings the Kafka client accepts ({exc})"
+        ) from None
+
+
+def partition_key(event: dict[str, Any]) -> str | None:
+    """The key that keeps the events of one order (or one false-ad report) in one partition, in
+    order: an ORDER_DELIVERED must not overtake its ORDER_PLACED."""
+    for name in ("orderId", "reportId", "eventId"):
+        value = event.get(name)
+        if isinstance(value, str):
+            return value
+    return None
+
+
+# ---------------------------------------------------------------------- topics and producing
+
+
+def create_topic(kafka: KafkaSettings, name: str, partitions: int) -> bool:
+    """Create ``name`` with ``partitions`` partitions (replication 1 on a one-node cluster, else
+    the cluster's default). False if it exists already."""
+    admin = _client(AdminClient, client_config(kafka))
+    replication = -1  # the broker's default.replication.factor
+    futures = admin.create_topics(
+        [NewTopic(name, num_partitions=partitions, replication_factor=replication)]
+    )
+    try:
+        futures[name].result(timeout=30)
+    except KafkaException as exc:
+        if exc.args and exc.args[0].code() == KafkaError.TOPIC_ALREADY_EXISTS:
+            return False
+        raise KafkaUnavailable(
+            kafka.bootstrap_servers, f"cannot create topic {name}: {exc}"
+        ) from exc
+    return True
+
+
+def produce_lines(kafka: KafkaSettings, topic: str, lines: Iterable[bytes]) -> int:
+    """Send each line (one JSON event, as in a JSONL file) as one message, keyed by
+    :func:`partition_key` when it parses; lines that do not parse are sent as they are (the
+    consumer dead-letters them). Returns the number sent, once Kafka has all of them."""
+    producer = _client(
+        Producer,
+        client_config(
+            kafka, **{"enable.idempotence": True, "linger.ms": 20, "compression.type": "lz4"}
+        ),
+    )
+    failed: list[str] = []
+
+    def delivered(err: KafkaError | None, _msg: Message) -> None:
+        if err is not None:
+            failed.append(str(err))
+
+    sent = 0
+    for line in lines:
+        value = line.rstrip(b"\r\n")
+        if not value.strip():
+            continue
+        try:
+            parsed = json.loads(value)
+            key = partition_key(parsed) if isinstance(parsed, dict) else None
+        except ValueError:
+            key = None
+        while True:
+            try:
+                producer.produce(topic, value=value, key=key, on_delivery=delivered)
+                break
+            except BufferError:  # the local queue is full: let it drain
+                producer.poll(0.5)
+        producer.poll(0)
+        sent += 1
+    if producer.flush(60) > 0 or failed:
+        detail = failed[0] if failed else "messages still queued after 60 s"
+        raise KafkaUnavailable(kafka.bootstrap_servers, f"could not produce to {topic}: {detail}")
+    return sent
+
+
+# ---------------------------------------------------------------------- metrics
+
+
+class ConsumerMetrics:
+    """Prometheus metrics of one consumer process, served by :meth:`serve` on its own port (the
+    consumer is its own process, not a part of the GraphQL service)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.events = Counter(
+            "trustgraph_kafka_events_total",
+            "Messages consumed, by outcome (accepted, duplicate, rejected: dead-lettered)",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.batches = Counter(
+            "trustgraph_kafka_batches_total",
+            "Batches recorded and committed",
+            registry=self.registry,
+        )
+        self.batch_seconds = Histogram(
+            "trustgraph_kafka_batch_seconds",
+            "Time from a batch's arrival to its offset commit",
+            buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+            registry=self.registry,
+        )
+        self.throughput = Gauge(
+            "trustgraph_kafka_events_per_second",
+            "Messages per second over the last batches (about 10 s)",
+            registry=self.registry,
+        )
+        self.lag = Gauge(
+            "trustgraph_kafka_consumer_lag",
+            "Messages in the partition after this consumer's committed offset",
+            ["topic", "partition"],
+            registry=self.registry,
+        )
+        self.assigned = Gauge(
+            "trustgraph_kafka_assigned_partitions",
+            "Partitions assigned to this consumer",
+            registry=self.registry,
+        )
+
+    def serve(self, port: int, host: str = "127.0.0.1") -> None:
+        start_http_server(port, addr=host, registry=self.registry)
+
+
+# ---------------------------------------------------------------------- the consumer
+
+
+@dataclass
+class ConsumeSummary:
+    group: str
+    instance_id: str
+    topics: tuple[str, ...]
+    messages: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    batches: int = 0
+    seconds: float = 0.0
+    # Seconds from start to the first partition assignment (static membership keeps it short
+    # after a restart).
+    first_assignment_seconds: float | None = None
+    # Seconds from start to the first message, and to the last offset commit: what the stream
+    # took, without the start-up and the idle wait of --until-idle.
+    first_message_seconds: float | None = None
+    last_commit_seconds: float | None = None
+    partitions: set[str] = field(default_factory=set)  # every "topic[p]" ever assigned
+    rejection_codes: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def events_per_second(self) -> float:
+        return self.messages / self.seconds if self.seconds else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **json_fields(
+                self, "group", "instance_id", "messages", "accepted", "duplicates", "rejected"
+            ),
+            "topics": list(self.topics),
+            "batches": self.batches,
+            "seconds": round(self.seconds, 3),
+            "eventsPerSecond": round(self.events_per_second),
+            "firstAssignmentSeconds": _rounded(self.first_assignment_seconds),
+            "firstMessageSeconds": _rounded(self.first_message_seconds),
+            "lastCommitSeconds": _rounded(self.last_commit_seconds),
+            "partitions": sorted(self.partitions),
+            "rejectionCodes": self.rejection_codes,
+        }
+
+
+def _rounded(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds, 3)
+
+
+@dataclass
+class _Batch:
+    """One consumed batch: its messages and the next offset to commit per partition."""
+
+    messages: list[Message]
+    offsets: dict[tuple[str, int], int] = field(default_factory=dict)
+
+
+def default_instance_id(group: str) -> str:
+    return f"{group}-{socket.gethostname()}"[:249]
+
+
+class EventConsumer:
+    """Reads ``kafka.topics`` as member ``instance_id`` of ``kafka.group`` and records the events
+    with ``ingester`` (see the module's docstring for the order of commits)."""
+
+    def __init__(
+        self,
+        ingester: Ingester,
+        kafka: KafkaSettings,
+        *,
+        instance_id: str | None = None,
+        metrics: ConsumerMetrics | None = None,
+        say: Callable[[str], None] = print,
+        crash: Callable[[int], None] = os._exit,
+    ) -> None:
+        self.ingester = ingester
+        self.kafka = kafka
+        self.instance_id = instance_id or kafka.instance_id or default_instance_id(kafka.group)
+        self.metrics = metrics or ConsumerMetrics()
+        self._say = say
+        self._crash = crash
+        self._recent: list[tuple[float, int]] = []  # (time, messages) of the last batches
+
+    def run(
+        self, stop: threading.Event | None = None, *, idle_exit: float | None = None
+    ) -> ConsumeSummary:
+        """Consume until ``stop`` is set or, with ``idle_exit``, until no message has arrived for
+        that many seconds since the last one (or the last assignment)."""
+        stop = stop or threading.Event()
+        k = self.kafka
+        refused: list[KafkaError] = []
+
+        def on_error(err: KafkaError) -> None:
+            # Fatal errors and a refused login are not retried: stop with them instead of
+            # waiting forever (the rest, such as a broker that is briefly away, librdkafka retries).
+            if err.fatal() or err.code() in _GIVE_UP:
+                refused.append(err)
+
+        summary = ConsumeSummary(group=k.group, instance_id=self.instance_id, topics=k.topics)
+        started = time.monotonic()
+        consumer = _client(
+            Consumer,
+            client_config(
+                k,
+                **{
+                    "group.id": k.group,
+                    "group.instance.id": self.instance_id,
+                    "enable.auto.commit": False,
+                    "enable.auto.offset.store": False,
+                    "auto.offset.reset": "earliest",
+                    "session.timeout.ms": k.session_timeout_ms,
+                    "enable.partition.eof": False,
+                    # What one fetch brings is a few batches at most: memory stays bounded.
+                    "queued.max.messages.kbytes": 16384,
+                    "error_cb": on_error,
+                },
+            ),
+        )
+        producer = _client(
+            Producer,
+            client_config(k, **{"enable.idempotence": True, "linger.ms": 5, "error_cb": on_error}),
+        )
+        last_activity = time.monotonic()
+        assignment: list[TopicPartition] = []
+
+        def on_assign(c: Consumer, partitions: list[TopicPartition]) -> None:
+            nonlocal last_activity
+            assignment[:] = partitions
+            names = [f"{p.topic}[{p.partition}]" for p in partitions]
+            summary.partitions.update(names)
+            if summary.first_assignment_seconds is None:
+                summary.first_assignment_seconds = time.monotonic() - started
+            self.metrics.assigned.set(len(partitions))
+            last_activity = time.monotonic()
+            self._say(f"kafka: {self.instance_id} assigned {', '.join(names) or 'nothing'}")
+            stray = sorted({p.topic for p in partitions if p.topic not in k.topics})
+            if stray:
+                # A static member's rejoin keeps the group's last assignment: after a change of
+                # TRUSTGRAPH_KAFKA_TOPICS the old topics come back until the group rebalances.
+                self._say(
+                    f"kafka: warning: assigned {', '.join(stray)}, which this member does not "
+                    "read (the group's assignment predates a change of TRUSTGRAPH_KAFKA_TOPICS); "
+                    "use a new TRUSTGRAPH_KAFKA_GROUP for new topics"
+                )
+
+        def on_revoke(c: Consumer, partitions: list[TopicPartition]) -> None:
+            # Every batch is committed before the next consume call, where this runs: nothing
+            # of the revoked partitions is in flight.
+            assignment[:] = []
+            self.metrics.assigned.set(0)
+            self.metrics.lag.clear()  # the next assignment's partitions report their own
+
+        try:
+            self._check_reachable(consumer)
+            consumer.subscribe(list(k.topics), on_assign=on_assign, on_revoke=on_revoke)
+            self._say(
+                f"kafka: consuming {', '.join(k.topics)} from {k.bootstrap_servers} as "
+                f"{self.instance_id} of group {k.group}; dead letters to {k.dlq_topic}"
+            )
+            last_lag_update = 0.0
+            while not stop.is_set():
+                messages = consumer.consume(num_messages=self.ingester.batch_size, timeout=0.5)
+                if refused:
+                    raise KafkaUnavailable(k.bootstrap_servers, refused[0].str())
+                batch = self._usable(messages)
+                if batch.messages:
+                    if summary.first_message_seconds is None:
+                        summary.first_message_seconds = time.monotonic() - started
+                    self._process(batch, consumer, producer, summary)
+                    last_activity = time.monotonic()
+                    summary.last_commit_seconds = last_activity - started
+                if time.monotonic() - last_lag_update > 2 or batch.messages:
+                    self._update_lag(consumer, assignment)
+                    last_lag_update = time.monotonic()
+                if idle_exit is not None and time.monotonic() - last_activity > idle_exit:
+                    break
+        finally:
+            summary.seconds = time.monotonic() - started
+            # With a static membership, close() does not leave the group: a restart with the
+            # same instance id takes the partitions back without a rebalance.
+            consumer.close()
+            producer.flush(10)
+        return summary
+
+    # -- one batch -------------------------------------------------------------------------
+
+    def _usable(self, messages: list[Message]) -> _Batch:
+        batch = _Batch(messages=[])
+        for m in messages:
+            err = m.error()
+            if err is not None:
+                if err.fatal():
+                    raise KafkaUnavailable(self.kafka.bootstrap_servers, str(err))
+                if err.code() == KafkaError.UNKNOWN_TOPIC_OR_PART:
+                    log.warning("kafka: %s (waiting for the topic to be created)", err.str())
+                else:
+                    log.warning("kafka: %s", err.str())
+                continue
+            topic, partition, offset = m.topic(), m.partition(), m.offset()
+            assert topic is not None and partition is not None and offset is not None
+            batch.messages.append(m)
+            batch.offsets[(topic, partition)] = offset + 1
+        return batch
+
+    def _process(
+        self, batch: _Batch, consumer: Consumer, producer: Producer, summary: ConsumeSummary
+    ) -> None:
+        arrived = time.monotonic()
+        rejected: list[tuple[Message, Rejection]] = []
+        valid: list[tuple[int, dict[str, Any]]] = []
+        for index, m in enumerate(batch.messages):
+            checked = parse_message(m.value(), index)
+            if isinstance(checked, Rejection):
+                rejected.append((m, checked))
+            else:
+                valid.append((index, checked))
+        result = self.ingester.write_valid(valid)  # the graph transaction: committed here
+        rejected.extend((batch.messages[r.index], r) for r in result.rejected)
+        self._dead_letter(producer, rejected)
+        summary.batches += 1
+        if self.kafka.crash_after_batches == summary.batches:
+            self._say(
+                f"kafka: test hook: exiting after the graph commit of batch {summary.batches} "
+                f"({len(batch.messages)} messages) and before its offset commit"
+            )
+            self._crash(CRASH_EXIT_STATUS)
+        self._commit(consumer, batch)
+        summary.messages += len(batch.messages)
+        summary.accepted += len(result.accepted)
+        summary.duplicates += result.duplicates
+        summary.rejected += len(rejected)
+        for _, r in rejected:
+            summary.rejection_codes[r.code] = summary.rejection_codes.get(r.code, 0) + 1
+        metrics = self.metrics
+        metrics.events.labels("accepted").inc(len(result.accepted))
+        metrics.events.labels("duplicate").inc(result.duplicates)
+        metrics.events.labels("rejected").inc(len(rejected))
+        metrics.batches.inc()
+        now = time.monotonic()
+        metrics.batch_seconds.observe(now - arrived)
+        self._recent = [(t, n) for t, n in self._recent if now - t < 10]
+        self._recent.append((now, len(batch.messages)))
+        span = max(now - self._recent[0][0], now - arrived, 1e-3)
+        metrics.throughput.set(sum(n for _, n in self._recent) / span)
+
+    def _dead_letter(self, producer: Producer, rejected: list[tuple[Message, Rejection]]) -> None:
+        """Send the rejected messages to the dead-letter topic and wait until Kafka has them all:
+        their offsets are committed next, so a dead letter lost here would be lost for good."""
+        if not rejected:
+            return
+        failed: list[str] = []
+
+        def delivered(err: KafkaError | None, _msg: Message) -> None:
+            if err is not None:
+                failed.append(str(err))
+
+        for m, r in rejected:
+            producer.produce(
+                self.kafka.dlq_topic,
+                key=m.key(),
+                value=json.dumps(dead_letter(m, r), ensure_ascii=False).encode(),
+                headers=[("trustgraph-code", r.code.encode())],
+                on_delivery=delivered,
+            )
+        if producer.flush(30) > 0 or failed:
+            detail = failed[0] if failed else "not acknowledged within 30 s"
+            raise KafkaUnavailable(
+                self.kafka.bootstrap_servers,
+                f"could not write to the dead-letter topic {self.kafka.dlq_topic}: {detail}",
+            )
+
+    def _commit(self, consumer: Consumer, batch: _Batch) -> None:
+        offsets = [TopicPartition(t, p, o) for (t, p), o in batch.offsets.items()]
+        try:
+            consumer.commit(offsets=offsets, asynchronous=False)
+        except KafkaException as exc:
+            err = exc.args[0] if exc.args else None
+            if isinstance(err, KafkaError) and err.fatal():
+                raise KafkaUnavailable(self.kafka.bootstrap_servers, str(err)) from exc
+            # Most often a rebalance took the partitions away meanwhile: their new owner gets
+            # the batch again and counts its events as duplicates.
+            log.warning("kafka: offset commit failed (%s); the batch will be re-delivered", exc)
+
+    def _update_lag(self, consumer: Consumer, assignment: list[TopicPartition]) -> None:
+        if not assignment:
+            return
+        try:
+            positions = consumer.position(assignment)
+        except KafkaException:
+            return
+        for tp in positions:
+            low, high = consumer.get_watermark_offsets(tp, cached=True) or (-1, -1)
+            if high < 0:
+                continue
+            next_offset = tp.offset if tp.offset >= 0 else low
+            self.metrics.lag.labels(tp.topic, str(tp.partition)).set(max(0, high - next_offset))
+
+    def _check_reachable(self, consumer: Consumer) -> None:
+        try:
+            consumer.list_topics(timeout=15)
+        except KafkaException as exc:
+            raise KafkaUnavailable(
+                self.kafka.bootstrap_servers, f"no answer within 15 s ({exc})"
+            ) from exc
+
+
+def parse_message(value: bytes | None, index: int) -> dict[str, Any] | Rejection:
+    """One message's value: a JSON event, validated; else the reason, as a rejection."""
+    if value is None:
+        return Rejection(index, None, ev.INVALID_JSON, None, "the message has no value")
+    try:
+        raw = json.loads(value)
+    except UnicodeDecodeError as exc:
+        return Rejection(index, None, ev.INVALID_JSON, None, f"the message is not UTF-8: {exc}")
+    except ValueError as exc:
+        return Rejection(index, None, ev.INVALID_JSON, None, f"the message is not JSON: {exc}")
+    return ev.validate_event(raw, index)
+
+
+def dead_letter(m: Message, r: Rejection) -> dict[str, Any]:
+    """What the dead-letter topic holds for a rejected message: why, and where it came from."""
+    value = m.value() or b""
+    return {
+        "code": r.code,
+        "field": r.field,
+        "message": r.message,
+        "eventId": r.event_id,
+        "topic": m.topic(),
+        "partition": m.partition(),
+        "offset": m.offset(),
+        "event": value.decode("utf-8", "replace"),
+    }
+
+
+def read_topic(
+    kafka: KafkaSettings, topic: str, *, expected: int, timeout: float = 30
+) -> Iterator[Message]:
+    """Every message of ``topic`` from the start, without a group (the tests' and operators'
+    look at a dead-letter topic); stops after ``expected`` messages or ``timeout`` seconds."""
+    consumer = _client(
+        Consumer,
+        client_config(
+            kafka,
+            **{
+                "group.id": f"trustgraph-reader-{os.getpid()}-{time.monotonic_ns()}",
+                "enable.auto.commit": False,
+                "auto.offset.reset": "earliest",
+            },
+        ),
+    )
+    try:
+        consumer.subscribe([topic])
+        deadline = time.monotonic() + timeout
+        seen = 0
+        while seen < expected and time.monotonic() < deadline:
+            for m in consumer.consume(num_messages=500, timeout=0.5):
+                if m.error() is None:
+                    seen += 1
+                    yield m
+    finally:
+        consumer.close()
