@@ -6,8 +6,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -269,13 +272,17 @@ def cmd_rescore(args: argparse.Namespace, settings: Settings) -> int:
 
 @contextlib.contextmanager
 def sigterm_sets(stop: threading.Event) -> Iterator[None]:
-    """While the block runs, SIGTERM (a service manager's stop) sets ``stop``: the loop ends
-    after the round in flight instead of in the middle of a transaction."""
-    previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+    """While the block runs, SIGTERM (a service manager's stop) and Ctrl-C set ``stop``: the
+    loop ends after the round in flight instead of in the middle of a transaction."""
+    handlers = {
+        sig: signal.signal(sig, lambda signum, frame: stop.set())
+        for sig in (signal.SIGTERM, signal.SIGINT)
+    }
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, previous in handlers.items():
+            signal.signal(sig, previous)
 
 
 def cmd_derive(args: argparse.Namespace, settings: Settings) -> int:
@@ -288,6 +295,8 @@ def cmd_derive(args: argparse.Namespace, settings: Settings) -> int:
         )
 
         def report(r: Round) -> None:
+            if args.quiet:
+                return
             if args.json:
                 print(json.dumps(round_dict(r, deriver.holder)), flush=True)
             else:
@@ -304,12 +313,12 @@ def cmd_derive(args: argparse.Namespace, settings: Settings) -> int:
                         break
                     else:  # nothing to derive, or another process holds the lease
                         stop.wait(settings.derive_poll_ms / 1000)
-            if stop.is_set():
-                say("SIGTERM: stopped after the last round")
+            if stop.is_set() and not args.quiet:
+                say("stopped after the last round")
         finally:
             deriver.release()
         now = deriver.positions()
-        if not args.json:
+        if not args.json and not args.quiet:
             say(f"ingest log: position {now.ingested:,}, derived {now.derived:,}, lag {now.lag:,}")
     return 0
 
@@ -352,6 +361,13 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, start_neo4j
     check_port_free(host, port)
     if settings.uses_local_neo4j and start_neo4j:
         _launcher(settings).start()
+    deriver = DeriverProcess() if settings.derive_mode == "async" else None
+    if deriver is not None:
+        # The workers (this process too, with one worker) read the environment: they answer
+        # and wait, the deriver process derives.
+        os.environ["TRUSTGRAPH_DERIVE_IN_PROCESS"] = "false"
+        deriver.start()
+        say("deriving in a process of its own beside the workers (TRUSTGRAPH_DERIVE=async)")
     say(
         f"serving GraphQL on http://{host}:{port}/graphql "
         f"({workers} worker{'s' if workers > 1 else ''}; GraphiQL "
@@ -361,16 +377,55 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, start_neo4j
         'first query to try:  { badges(shopIds: ["s00010", "s00031", "s00003"]) { id name '
         "badge { eligible badges } boost { multiplier tier } } }"
     )
-    uvicorn.run(
-        "graph_api.service.app:app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_config=None,
-        access_log=False,
-        ws="websockets-sansio",
-    )
+    try:
+        uvicorn.run(
+            "graph_api.service.app:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_config=None,
+            access_log=False,
+            ws="websockets-sansio",
+        )
+    finally:
+        if deriver is not None:
+            deriver.stop()
+
+
+class DeriverProcess:
+    """``trustgraph derive --follow`` as a child of ``serve``, restarted if it dies (the lease
+    and the derived position in the graph let the new one carry on where the old one stopped)."""
+
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._stopping = threading.Event()
+        self._watch = threading.Thread(target=self._supervise, name="deriver-watch", daemon=True)
+
+    def _spawn(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "graph_api.cli", "derive", "--follow", "--quiet"]
+        )
+
+    def start(self) -> None:
+        self._spawn()
+        self._watch.start()
+
+    def _supervise(self) -> None:
+        while not self._stopping.wait(1.0):
+            code = self.proc.poll() if self.proc is not None else 0
+            if code:  # (0: it was stopped, with the rest of the process group, by Ctrl-C)
+                say(f"the deriver process exited ({code}); starting a new one")
+                self._spawn()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()  # it stops after the round in flight
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
 
 
 def check_port_free(host: str, port: int) -> None:

@@ -260,6 +260,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep following the log until SIGTERM or Ctrl-C (one process at a time derives: "
         "a lease in the graph)",
     )
+    p.add_argument(
+        "--quiet", action="store_true", help="print nothing but errors (under `trustgraph serve`)"
+    )
     _json_flag(p, "one line per round")
     p.set_defaults(func=data.cmd_derive)
 

@@ -61,8 +61,9 @@ class Service:
         self.policy = load_policy(settings)
         self.metrics = Metrics()
         # Ingestion answers when the facts are durable; the deriver follows the ingest log
-        # (TRUSTGRAPH_DERIVE: async, the default, derives in this process's background task;
-        # inline also derives before answering; off leaves it to `trustgraph derive --follow`).
+        # (TRUSTGRAPH_DERIVE: async, the default, derives in the background: in a task of this
+        # process, or, under `trustgraph serve`, in a deriver process beside the workers; inline
+        # also derives before answering; off leaves it to `trustgraph derive --follow`).
         deriver = LogDeriver(self.store, self.policy, lease_seconds=settings.derive_lease_ms / 1000)
         ingester = Ingester(
             self.store,
@@ -74,7 +75,7 @@ class Service:
             deriver,
             settings.derive_poll_ms / 1000,
             settings.derive_wait_ms / 1000,
-            run=settings.derive_mode != "off",
+            run=settings.derive_mode != "off" and settings.derive_in_process,
             on_round=self.metrics.observe_round,
         )
         self.trustgraph = Trustgraph(
