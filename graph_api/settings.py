@@ -128,10 +128,10 @@ class Settings:
     graphiql: bool = True
     limits: Limits = field(default_factory=lambda: Limits())
     change_poll_ms: int = 250  # how often each process reads the change log for subscribers
-    # Derivation (issue 12): "async" acknowledges ingested events when they are durable and
-    # derives right after, in the background; "inline" derives before answering; "off" leaves
-    # it to another process (`trustgraph derive --follow`).
-    derive_mode: str = "async"
+    # Derivation (issue 12): "inline" (the default) derives before recordEvents answers;
+    # "async" acknowledges ingested events when they are durable and derives right after, in
+    # the background; "off" leaves it to another process (`trustgraph derive --follow`).
+    derive_mode: str = "inline"
     derive_poll_ms: int = 50  # how often an idle deriver looks at the ingest log
     derive_wait_ms: int = 10_000  # how long recordEvents(waitForDerived: true) waits at most
     derive_lease_ms: int = 15_000  # how long a deriver's lease outlives its last round
@@ -398,7 +398,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             / 1000,
         ),
         change_poll_ms=_int(env, "TRUSTGRAPH_CHANGE_POLL_MS", 250, 10, 60_000),
-        derive_mode=_choice(env, "TRUSTGRAPH_DERIVE", "async", DERIVE_MODES),
+        derive_mode=_choice(env, "TRUSTGRAPH_DERIVE", "inline", DERIVE_MODES),
         derive_poll_ms=_int(env, "TRUSTGRAPH_DERIVE_POLL_MS", 50, 5, 60_000),
         derive_wait_ms=_int(env, "TRUSTGRAPH_DERIVE_WAIT_MS", 10_000, 10, 600_000),
         derive_lease_ms=_int(env, "TRUSTGRAPH_DERIVE_LEASE_MS", 15_000, 1_000, 600_000),

@@ -19,6 +19,13 @@ from tests.e2e.conftest import API_KEYS, KEYS, _free_port
 
 pytestmark = pytest.mark.integration
 
+
+@pytest.fixture(scope="module")
+def service_settings(service_settings):
+    """This module's service acknowledges when durable and derives in the background (async),
+    so that both paths of recordEvents are tested; waitForDerived gives read-your-writes."""
+    return service_settings.with_overrides(derive_mode="async")
+
 RECORD = """mutation($events: [EventInput!]!, $wait: Boolean! = true) {
   recordEvents(events: $events, waitForDerived: $wait) {
     accepted duplicates position derived

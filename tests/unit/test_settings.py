@@ -70,9 +70,9 @@ def test_request_limits_and_introspection():
 
 def test_derivation_settings():
     s = load_settings({})
-    assert (s.derive_mode, s.derive_poll_ms, s.derive_wait_ms) == ("async", 50, 10_000)
-    s = load_settings({"TRUSTGRAPH_DERIVE": "Inline", "TRUSTGRAPH_DERIVE_LEASE_MS": "2000"})
-    assert (s.derive_mode, s.derive_lease_ms) == ("inline", 2000)
+    assert (s.derive_mode, s.derive_poll_ms, s.derive_wait_ms) == ("inline", 50, 10_000)
+    s = load_settings({"TRUSTGRAPH_DERIVE": "Async", "TRUSTGRAPH_DERIVE_LEASE_MS": "2000"})
+    assert (s.derive_mode, s.derive_lease_ms) == ("async", 2000)
 
 
 def test_policy_is_chosen_by_configuration(tmp_path):
