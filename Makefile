@@ -17,6 +17,7 @@ lint: install
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
+	cd web && node_modules/.bin/tsc --noEmit -p tsconfig.json
 
 unit: install
 	.venv/bin/python -m pytest tests/unit

@@ -67,6 +67,10 @@ class Settings:
     graphiql: bool = True
     limits: Limits = field(default_factory=lambda: Limits())
     change_poll_ms: int = 250  # how often each process reads the change log for subscribers
+    # Browser pages of other origins that may call the API (CORS and WebSocket handshakes):
+    # empty, none but the service's own pages; "*" any origin.
+    cors_origins: tuple[str, ...] = ()
+    cors_credentials: bool = False  # Access-Control-Allow-Credentials (cookies, HTTP auth)
 
     @property
     def uses_local_neo4j(self) -> bool:
@@ -143,6 +147,29 @@ def _size(env: Mapping[str, str], name: str, default: str) -> str:
     return raw.lower()
 
 
+# scheme://host[:port], the host a name or an IPv4 address, or an IPv6 address in brackets
+_ORIGIN = re.compile(r"^https?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$")
+
+
+def _origins(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """A comma-separated allow-list of origins as browsers send them (scheme, host and port,
+    nothing else), or "*" alone."""
+    raw = env.get(name) or ""
+    origins = tuple(o.strip() for o in raw.split(",") if o.strip())
+    if origins == ("*",):
+        return origins
+    for origin in origins:
+        if not _ORIGIN.match(origin):
+            raise ConfigError(
+                name,
+                raw,
+                f"origins such as https://shop.example.com or http://127.0.0.1:3000 separated by "
+                f"commas (scheme, host and optional port; no path or trailing slash), or * alone; "
+                f"{origin!r} is not one",
+            )
+    return tuple(o.lower() for o in origins)
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read every setting from ``environ`` (default: the process environment) and validate it."""
     env = os.environ if environ is None else environ
@@ -157,6 +184,16 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if uri is None and len(password) < 8:
         # Neo4j 5 refuses initial passwords shorter than 8 characters.
         raise ConfigError("NEO4J_PASSWORD", "***", "at least 8 characters for the local Neo4j")
+    origins = _origins(env, "TRUSTGRAPH_CORS_ORIGINS")
+    credentials = _bool(env, "TRUSTGRAPH_CORS_CREDENTIALS", False)
+    if credentials and origins == ("*",):
+        # Browsers refuse credentials with a wildcard; echoing any origin with credentials would
+        # let every site act with a visitor's cookies.
+        raise ConfigError(
+            "TRUSTGRAPH_CORS_CREDENTIALS",
+            env.get("TRUSTGRAPH_CORS_CREDENTIALS"),
+            "false when TRUSTGRAPH_CORS_ORIGINS is *: list the origins that may send credentials",
+        )
     return Settings(
         neo4j_uri=uri,
         neo4j_user=env.get("NEO4J_USER", "neo4j"),
@@ -193,4 +230,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             max_badge_ids=_int(env, "TRUSTGRAPH_MAX_BADGE_IDS", 200, 1, 10_000),
         ),
         change_poll_ms=_int(env, "TRUSTGRAPH_CHANGE_POLL_MS", 250, 10, 60_000),
+        cors_origins=origins,
+        cors_credentials=credentials,
     )

@@ -20,6 +20,7 @@ import strawberry
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
+from starlette.responses import HTMLResponse
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -47,9 +48,11 @@ class GraphQLView(GraphQL):
         keys: KeyTable,
         request_id: Callable[[], str | None],
         max_json_depth: int = 64,
+        ide_html: str | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(schema, **kwargs)
+        super().__init__(schema, graphql_ide="graphiql" if ide_html else None, **kwargs)
+        self._ide_html = ide_html
         self._context = context
         self._keys = keys
         self._request_id = request_id
@@ -66,6 +69,12 @@ class GraphQLView(GraphQL):
         except HTTPException as exc:  # strawberry's own refusals (a mutation over GET...)
             response = request_error_response(BadRequest(exc.reason, exc.status_code))
         await response(scope, receive, send)
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        """The service's own GraphiQL page (served from the package), not strawberry's, whose
+        scripts come from a CDN."""
+        assert self._ide_html is not None  # strawberry asks only when an IDE is configured
+        return HTMLResponse(self._ide_html)
 
     async def parse_http_body(
         self, request: AsyncHTTPRequestAdapter
