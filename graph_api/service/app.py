@@ -103,6 +103,8 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         request_id=request_id_var.get,
         ide_html=ide.graphiql_page() if settings.graphiql else None,
         allow_queries_via_get=True,
+        # The CORS allow-list also decides which pages may open a WebSocket (cors.py).
+        allowed_origins=settings.cors_origins,
         max_json_depth=settings.limits.max_json_depth,
     )
 

@@ -14,9 +14,9 @@ may call it from a browser. For an allowed ``Origin``:
 
 Requests from origins not on the list are served as before but without CORS headers, so the
 browser keeps their answers from the page. A WebSocket handshake has no CORS: a browser opens it
-from any page, so one whose ``Origin`` is neither the service's own nor on the list is refused
-(HTTP 403) before the connection is accepted. Clients that are not browsers send no ``Origin``
-and are not concerned.
+from any page. The same list is strawberry's ``allowed_origins`` (``app.py``), which refuses a
+handshake (HTTP 403) whose ``Origin`` is neither the service's own nor on the list; clients that
+are not browsers send no ``Origin`` and are not concerned.
 """
 
 from __future__ import annotations
@@ -48,22 +48,11 @@ class CORSMiddleware:
         return self.any_origin or origin.lower() in self.origins
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
+        if scope["type"] != "http":  # WebSocket handshakes: strawberry's check (see above)
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
         origin = headers.get("origin")
-        if scope["type"] == "websocket":
-            if (
-                origin is not None
-                and not _same_origin(origin, headers, scope)
-                and not self.allows(origin)
-            ):
-                # Before the handshake is accepted: uvicorn answers it HTTP 403.
-                await send({"type": "websocket.close", "code": 4403})
-                return
-            await self.app(scope, receive, send)
-            return
         if origin is None:
             await self.app(scope, receive, send)
             return
@@ -122,12 +111,3 @@ class CORSMiddleware:
         out["Access-Control-Max-Age"] = str(MAX_AGE_SECONDS)
         await send({"type": "http.response.start", "status": 204, "headers": out.raw})
         await send({"type": "http.response.body", "body": b""})
-
-
-def _same_origin(origin: str, headers: Headers, scope: Scope) -> bool:
-    """Whether ``origin`` is the service's own (its pages: GraphiQL, /demo). Compared by host and
-    port only: behind a proxy that ends TLS the page is https and the handshake plain."""
-    host = headers.get("host")
-    if host is None:
-        return False
-    return origin.lower().partition("://")[2] == host.lower()

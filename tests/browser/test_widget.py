@@ -211,3 +211,31 @@ def test_a_badge_changed_through_record_events_updates_the_open_page(
         ] == [(True, False), (False, True)], (variant, changes)
     # The change was announced to screen readers in the polite live region.
     expect(widget.get_by_role("status")).to_have_text("获得徽章：信任购")
+
+
+def test_a_page_of_another_origin_reads_badges_only_from_a_service_that_allows_it(
+    page: Page, server: Server, browser_settings, cards
+):
+    """The demo opened as http://localhost:PORT, another origin than the services' 127.0.0.1:
+    one service lists that origin in TRUSTGRAPH_CORS_ORIGINS, the other has no allow-list."""
+    shop = _pick(cards)["trust"]
+    origin = server.url.replace("127.0.0.1", "localhost")
+    with Server(browser_settings.with_overrides(cors_origins=(origin,))) as allowing:
+        page.goto(f"{origin}/demo?shops={shop}&lang=en")
+        wait_rendered(page)
+        page.evaluate(
+            """([shop, endpoints]) => {
+              for (const [id, endpoint] of Object.entries(endpoints)) {
+                const b = document.createElement('trust-badge');
+                b.id = id;
+                b.setAttribute('endpoint', endpoint);
+                b.setAttribute('shop-id', shop);
+                document.body.append(b);
+              }
+            }""",
+            [shop, {"allowed": f"{allowing.url}/graphql", "refused": f"{server.url}/graphql"}],
+        )
+        allowed = page.locator("#allowed")
+        expect(allowed).to_have_attribute("data-state", "badges")
+        expect(allowed).to_have_attribute("data-badges", " ".join(held(cards[shop])))
+        expect(page.locator("#refused")).to_have_attribute("data-state", "unreachable")
