@@ -1,5 +1,5 @@
 # The two commands of the README, and a few more. Each installs what it needs first.
-.PHONY: run test lint unit bench install lock neo4j-stop clean
+.PHONY: run test lint unit bench screenshots install lock neo4j-stop clean
 
 install:
 	@scripts/bootstrap.sh
@@ -25,6 +25,10 @@ unit: install
 # The benchmarks; writes docs/benchmarks.md. Takes several minutes.
 bench: install
 	.venv/bin/python -m bench.run
+
+# The demo page and GraphiQL in Chromium, on the demo platform: docs/screenshots/*.png.
+screenshots: install
+	.venv/bin/python -m bench.screenshots
 
 neo4j-stop: install
 	.venv/bin/trustgraph neo4j stop

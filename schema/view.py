@@ -37,6 +37,9 @@ from schema.errors import classify, request_error_response
 from schema.runtime import Context
 
 ContextFactory = Callable[[Request | WebSocket, Any, Caller], Context]
+# Where one HTTP request's negotiated media type and "nothing was executed" are kept (its scope).
+_MEDIA_KEY = "trustgraph.response_media_type"
+_REQUEST_ERROR_KEY = "trustgraph.request_error"
 
 
 class GraphQLView(GraphQL):
@@ -62,12 +65,22 @@ class GraphQLView(GraphQL):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        request = Request(scope=scope, receive=receive)
+        media = http_request.response_media_type(request.headers.get("accept"))
+        scope[_MEDIA_KEY] = media
         try:
-            response = await self.run(Request(scope=scope, receive=receive))
+            response = await self.run(request)
         except BadRequest as exc:
             response = request_error_response(exc)
         except HTTPException as exc:  # strawberry's own refusals (a mutation over GET...)
             response = request_error_response(BadRequest(exc.reason, exc.status_code))
+        if media == http_request.GRAPHQL_RESPONSE and response.media_type != "text/html":
+            # GraphQL over HTTP: a request error (nothing executed: the document does not parse
+            # or validate, a variable fails coercion) is 400 in the spec's media type; a result
+            # with data, even with field errors, stays 200.
+            if scope.get(_REQUEST_ERROR_KEY) and response.status_code == 200:
+                response.status_code = 400
+            response.headers["content-type"] = f"{media}; charset=utf-8"
         await response(scope, receive, send)
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
@@ -150,13 +163,22 @@ class GraphQLView(GraphQL):
 
     async def process_result(self, request: Request, result: Any) -> Any:
         """Every HTTP answer's errors carry a code, including those strawberry produces before
-        the schema's extensions run (a document over the token limit fails in parsing)."""
+        the schema's extensions run (a document over the token limit fails in parsing).
+
+        A request error (no data, and no error of a field: parsing, validation, coercion) is
+        marked for ``__call__``; in ``application/graphql-response+json`` its body has no
+        ``data`` entry, as the spec asks (``application/json`` keeps ``"data": null``)."""
         if result.errors:
             rid = self._request_id()
             result.errors = [
                 e if "code" in (e.extensions or {}) else classify(e, rid) for e in result.errors
             ]
-        return await super().process_result(request, result)
+        body = await super().process_result(request, result)
+        if result.data is None and result.errors and all(e.path is None for e in result.errors):
+            request.scope[_REQUEST_ERROR_KEY] = True
+            if request.scope.get(_MEDIA_KEY) == http_request.GRAPHQL_RESPONSE:
+                body.pop("data", None)
+        return body
 
     async def on_ws_connect(self, context: Any) -> Any:
         """Browsers cannot set headers on a WebSocket: the key may also come in the
