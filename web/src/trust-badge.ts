@@ -135,7 +135,9 @@ export class TrustBadge extends HTMLElement {
       card = await clientFor(this.endpoint).card(target.kind, target.id);
     } catch (error) {
       if (load !== this.loads) return;
-      if (!(error instanceof Unreachable)) throw error;
+      // Whatever failed (the network, the service, an answer it could not read), the buyer
+      // sees the neutral "unavailable" and the widget tries again later.
+      if (!(error instanceof Unreachable)) console.warn("trust-badge:", error);
       const delay = RETRY_MS[Math.min(this.failures++, RETRY_MS.length - 1)];
       this.retry = window.setTimeout(() => void this.load(live), delay);
       if (this.card === null) this.setState("unreachable");
