@@ -71,6 +71,9 @@ class Settings:
     # empty, none but the service's own pages; "*" any origin.
     cors_origins: tuple[str, ...] = ()
     cors_credentials: bool = False  # Access-Control-Allow-Credentials (cookies, HTTP auth)
+    # How long a browser or a CDN may keep a successful GET read made without a key (seconds);
+    # after that it revalidates with If-None-Match (304 when nothing changed).
+    get_max_age: int = 5
 
     @property
     def uses_local_neo4j(self) -> bool:
@@ -232,4 +235,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         change_poll_ms=_int(env, "TRUSTGRAPH_CHANGE_POLL_MS", 250, 10, 60_000),
         cors_origins=origins,
         cors_credentials=credentials,
+        get_max_age=_int(env, "TRUSTGRAPH_GET_MAX_AGE", 5, 0, 86_400),
     )

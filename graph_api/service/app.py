@@ -105,6 +105,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         allow_queries_via_get=True,
         # The CORS allow-list also decides which pages may open a WebSocket (cors.py).
         allowed_origins=settings.cors_origins,
+        public_max_age=settings.get_max_age,
         max_json_depth=settings.limits.max_json_depth,
     )
 
