@@ -88,6 +88,8 @@ def test_the_demo_shows_each_shops_badges_in_both_languages(
     assert "No trust badges yet" in got[2]["text"]
     assert "since " in _widgets(page, "product-page")[0]["text"]
     assert all(u.startswith(server.url) for u in offline.requested), offline.requested
+    # The cards were read by GET as a persisted query (cacheable, no preflight across origins).
+    assert any("persistedQuery" in u for u in offline.requested), offline.requested
 
 
 def test_a_badge_opens_its_reasons_and_since_when_by_mouse_and_keyboard(

@@ -35,10 +35,33 @@ const CHANGES = `subscription TrustBadgeChanged($shopId: ID, $hostId: ID) {
 }`;
 
 const MAX_IDS = 200;
+const ACCEPT = "application/graphql-response+json, application/json";
+
+interface Answer {
+  data?: { badges?: (Card | null)[] } | null;
+  errors?: { message: string; extensions?: { code?: string } }[];
+}
+
+let hashed: Promise<string | null> | null = null;
+
+/** The SHA-256 of the cards query, in hex (null without crypto.subtle). */
+function cardsHash(): Promise<string | null> {
+  if (hashed === null) {
+    const subtle = globalThis.crypto?.subtle;
+    hashed = subtle
+      ? subtle
+          .digest("SHA-256", new TextEncoder().encode(CARDS))
+          .then((d) => [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, "0")).join(""))
+          .catch(() => null)
+      : Promise.resolve(null);
+  }
+  return hashed;
+}
 
 interface Waiting {
   kind: Kind;
   id: string;
+  fresh: boolean;
   resolve: (card: Card | null) => void;
   reject: (error: Error) => void;
 }
@@ -51,12 +74,12 @@ export class BadgeClient {
   constructor(readonly endpoint: string) {}
 
   /** The card of one shop or host, or null when the service does not know the id. */
-  card(kind: Kind, id: string): Promise<Card | null> {
+  card(kind: Kind, id: string, fresh = false): Promise<Card | null> {
     return new Promise((resolve, reject) => {
       if (this.waiting.length === 0) {
         queueMicrotask(() => void this.flush());
       }
-      this.waiting.push({ kind, id, resolve, reject });
+      this.waiting.push({ kind, id, fresh, resolve, reject });
     });
   }
 
@@ -72,7 +95,7 @@ export class BadgeClient {
     const shopIds = [...new Set(batch.filter((w) => w.kind === "SHOP").map((w) => w.id))];
     const hostIds = [...new Set(batch.filter((w) => w.kind === "HOST").map((w) => w.id))];
     try {
-      const cards = await this.post(shopIds, hostIds);
+      const cards = await this.post(shopIds, hostIds, batch.some((w) => w.fresh));
       const found = new Map<string, Card | null>();
       shopIds.forEach((id, i) => found.set(`SHOP:${id}`, cards[i] ?? null));
       hostIds.forEach((id, i) => found.set(`HOST:${id}`, cards[shopIds.length + i] ?? null));
@@ -87,29 +110,12 @@ export class BadgeClient {
     }
   }
 
-  private async post(shopIds: string[], hostIds: string[]): Promise<(Card | null)[]> {
-    let response: Response;
-    try {
-      response = await fetch(this.endpoint, {
-        method: "POST",
-        headers: {
-          "Content-Type": "application/json",
-          Accept: "application/graphql-response+json, application/json",
-        },
-        body: JSON.stringify({ query: CARDS, variables: { shopIds, hostIds } }),
-      });
-    } catch (error) {
-      throw new Unreachable(`cannot reach ${this.endpoint}: ${String(error)}`);
-    }
-    let body: {
-      data?: { badges?: (Card | null)[] } | null;
-      errors?: { message: string; extensions?: { code?: string } }[];
-    };
-    try {
-      body = await response.json();
-    } catch {
-      throw new Unreachable(`${this.endpoint} answered ${response.status} without JSON`);
-    }
+  private async post(
+    shopIds: string[],
+    hostIds: string[],
+    fresh: boolean,
+  ): Promise<(Card | null)[]> {
+    const body = await this.read(shopIds, hostIds, fresh);
     if (!body.data?.badges) {
       const codes = (body.errors ?? []).map((e) => e.extensions?.code);
       // An id the service refuses (BAD_USER_INPUT: not an id) is as unknown to a buyer as a
@@ -117,10 +123,52 @@ export class BadgeClient {
       if (codes.length > 0 && codes.every((c) => c === "BAD_USER_INPUT")) {
         return [...shopIds, ...hostIds].map(() => null);
       }
-      const message = body.errors?.map((e) => e.message).join("; ") ?? `HTTP ${response.status}`;
-      throw new Unreachable(message);
+      throw new Unreachable(body.errors?.map((e) => e.message).join("; ") ?? "no data");
     }
     return body.data.badges;
+  }
+
+  /** The cards by GET, as a persisted query (a hash instead of the document), so that the
+   * browser and a CDN may cache them and revalidate them with If-None-Match, and a page of
+   * another origin needs no preflight; by POST where the page cannot hash (crypto.subtle is
+   * only in secure contexts). ``fresh``: revalidate whatever the browser holds (live updates). */
+  private async read(shopIds: string[], hostIds: string[], fresh: boolean): Promise<Answer> {
+    const variables = { shopIds, hostIds };
+    const hash = await cardsHash();
+    if (hash === null) {
+      return this.send(this.endpoint, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: ACCEPT },
+        body: JSON.stringify({ query: CARDS, variables }),
+      });
+    }
+    const url = new URL(this.endpoint, window.location.href);
+    url.searchParams.set("variables", JSON.stringify(variables));
+    url.searchParams.set(
+      "extensions",
+      JSON.stringify({ persistedQuery: { version: 1, sha256Hash: hash } }),
+    );
+    const init: RequestInit = { headers: { Accept: ACCEPT }, cache: fresh ? "no-cache" : "default" };
+    const first = await this.send(url.toString(), init);
+    if (!first.errors?.some((e) => e.extensions?.code === "PERSISTED_QUERY_NOT_FOUND")) {
+      return first;
+    }
+    url.searchParams.set("query", CARDS); // once per service process: it keeps the document
+    return this.send(url.toString(), init);
+  }
+
+  private async send(url: string, init: RequestInit): Promise<Answer> {
+    let response: Response;
+    try {
+      response = await fetch(url, init);
+    } catch (error) {
+      throw new Unreachable(`cannot reach ${this.endpoint}: ${String(error)}`);
+    }
+    try {
+      return (await response.json()) as Answer;
+    } catch {
+      throw new Unreachable(`${this.endpoint} answered ${response.status} without JSON`);
+    }
   }
 
   /** Call ``changed`` whenever the service reports a badge change of this shop or host;

@@ -132,7 +132,7 @@ export class TrustBadge extends HTMLElement {
     const before = this.card?.badge.badges ?? [];
     let card: Card | null;
     try {
-      card = await clientFor(this.endpoint).card(target.kind, target.id);
+      card = await clientFor(this.endpoint).card(target.kind, target.id, live);
     } catch (error) {
       if (load !== this.loads) return;
       // Whatever failed (the network, the service, an answer it could not read), the buyer
