@@ -8,6 +8,11 @@ decoded in a worker thread so that a large body does not hold up the event loop;
 refuses before execution (strawberry's own refusals too: a mutation over GET, an unknown
 operation name) is answered with a GraphQL-shaped error, ``{"errors": [{"message", "extensions":
 {"code"}}]}``, never plain text.
+
+It also answers in the media type the client asks for (``application/graphql-response+json``:
+request errors 400 without ``data``; else ``application/json``), resolves persisted queries
+(``schema/persisted.py``), gives successful GET reads an ETag and Cache-Control (304 on
+``If-None-Match``), and serves the service's own GraphiQL page instead of strawberry's CDN one.
 """
 
 from __future__ import annotations
