@@ -1,5 +1,5 @@
 # The two commands of the README, and a few more. Each installs what it needs first.
-.PHONY: run test lint unit bench install lock neo4j-stop clean
+.PHONY: run test lint unit bench screenshots install lock neo4j-stop clean
 
 install:
 	@scripts/bootstrap.sh
@@ -19,6 +19,7 @@ lint: install
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
+	cd web && node_modules/.bin/tsc --noEmit -p tsconfig.json
 
 unit: install
 	.venv/bin/python -m pytest tests/unit
@@ -26,6 +27,10 @@ unit: install
 # The benchmarks; writes docs/benchmarks.md. Takes several minutes.
 bench: install
 	.venv/bin/python -m bench.run
+
+# The demo page and GraphiQL in Chromium, on the demo platform: docs/screenshots/*.png.
+screenshots: install
+	.venv/bin/python -m bench.screenshots
 
 neo4j-stop: install
 	.venv/bin/trustgraph neo4j stop

@@ -148,6 +148,13 @@ class Settings:
     # The zone in which periods and times are shown (funnel periods start at its midnight).
     timezone: str = "Asia/Shanghai"
     kafka: KafkaSettings = field(default_factory=KafkaSettings)
+    # Browser pages of other origins that may call the API (CORS and WebSocket handshakes):
+    # empty, none but the service's own pages; "*" any origin.
+    cors_origins: tuple[str, ...] = ()
+    cors_credentials: bool = False  # Access-Control-Allow-Credentials (cookies, HTTP auth)
+    # How long a browser or a CDN may keep a successful GET read made without a key (seconds);
+    # after that it revalidates with If-None-Match (304 when nothing changed).
+    get_max_age: int = 5
 
     @property
     def uses_local_neo4j(self) -> bool:
@@ -343,6 +350,29 @@ def load_kafka_settings(env: Mapping[str, str], cache_dir: Path) -> KafkaSetting
     )
 
 
+# scheme://host[:port], the host a name or an IPv4 address, or an IPv6 address in brackets
+_ORIGIN = re.compile(r"^https?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$")
+
+
+def _origins(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """A comma-separated allow-list of origins as browsers send them (scheme, host and port,
+    nothing else), or "*" alone."""
+    raw = env.get(name) or ""
+    origins = tuple(o.strip() for o in raw.split(",") if o.strip())
+    if origins == ("*",):
+        return origins
+    for origin in origins:
+        if not _ORIGIN.match(origin):
+            raise ConfigError(
+                name,
+                raw,
+                f"origins such as https://shop.example.com or http://127.0.0.1:3000 separated by "
+                f"commas (scheme, host and optional port; no path or trailing slash), or * alone; "
+                f"{origin!r} is not one",
+            )
+    return tuple(o.lower() for o in origins)
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read every setting from ``environ`` (default: the process environment) and validate it."""
     env = os.environ if environ is None else environ
@@ -360,6 +390,16 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     pool_size = _int(env, "TRUSTGRAPH_NEO4J_POOL_SIZE", 8, 1, 1000)
     bolt_threads = _int(env, "TRUSTGRAPH_NEO4J_BOLT_THREADS", 32, 2, 10_000)
     check_pool(pool_size, bolt_threads, uri is None)
+    origins = _origins(env, "TRUSTGRAPH_CORS_ORIGINS")
+    credentials = _bool(env, "TRUSTGRAPH_CORS_CREDENTIALS", False)
+    if credentials and origins == ("*",):
+        # Browsers refuse credentials with a wildcard; echoing any origin with credentials would
+        # let every site act with a visitor's cookies.
+        raise ConfigError(
+            "TRUSTGRAPH_CORS_CREDENTIALS",
+            env.get("TRUSTGRAPH_CORS_CREDENTIALS"),
+            "false when TRUSTGRAPH_CORS_ORIGINS is *: list the origins that may send credentials",
+        )
     return Settings(
         neo4j_uri=uri,
         neo4j_user=env.get("NEO4J_USER", "neo4j"),
@@ -408,4 +448,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         neo4j_bolt_threads=bolt_threads,
         timezone=_timezone(env, "TRUSTGRAPH_TIMEZONE", "Asia/Shanghai"),
         kafka=load_kafka_settings(env, cache_dir),
+        cors_origins=origins,
+        cors_credentials=credentials,
+        get_max_age=_int(env, "TRUSTGRAPH_GET_MAX_AGE", 5, 0, 86_400),
     )

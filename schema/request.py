@@ -25,6 +25,10 @@ import numpy as np
 from graph_api.errors import BadRequest
 
 JSON_TYPES = ("application/json",)
+# The GraphQL-over-HTTP media types of a response: the spec's own, and the legacy one that every
+# client understands (the default).
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+LEGACY_JSON = "application/json"
 _KEPT = b'"[]{}'
 _DROPPED = bytes(b for b in range(256) if b not in _KEPT)
 _STEP = np.zeros(256, dtype=np.int32)
@@ -117,3 +121,28 @@ def check_fields(data: Mapping[str, Any]) -> dict[str, Any]:
     if not data.get("query"):
         raise BadRequest('no GraphQL query in the request: send {"query": "..."}')
     return dict(data)
+
+
+def response_media_type(accept: str | None) -> str:
+    """The media type to answer in, from the client's ``Accept``: the spec's
+    ``application/graphql-response+json`` when the client asks for it at least as much as for
+    ``application/json``, else ``application/json`` (also without an ``Accept``, or with one that
+    names neither: the spec allows answering the default rather than 406)."""
+    weights: dict[str, float] = {}
+    for item in (accept or "").split(","):
+        media, *params = (p.strip() for p in item.split(";"))
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        media = media.lower()
+        weights[media] = max(weights.get(media, 0.0), q)
+    spec = weights.get(GRAPHQL_RESPONSE, 0.0)
+    legacy = max(
+        weights.get(LEGACY_JSON, 0.0), weights.get("application/*", 0.0), weights.get("*/*", 0.0)
+    )
+    return GRAPHQL_RESPONSE if spec > 0 and spec >= legacy else LEGACY_JSON

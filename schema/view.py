@@ -8,10 +8,16 @@ decoded in a worker thread so that a large body does not hold up the event loop;
 refuses before execution (strawberry's own refusals too: a mutation over GET, an unknown
 operation name) is answered with a GraphQL-shaped error, ``{"errors": [{"message", "extensions":
 {"code"}}]}``, never plain text.
+
+It also answers in the media type the client asks for (``application/graphql-response+json``:
+request errors 400 without ``data``; else ``application/json``), resolves persisted queries
+(``schema/persisted.py``), gives successful GET reads an ETag and Cache-Control (304 on
+``If-None-Match``), and serves the service's own GraphiQL page instead of strawberry's CDN one.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from typing import Any
@@ -20,6 +26,7 @@ import strawberry
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -33,9 +40,14 @@ from graph_api.auth import CALLER_SCOPE_KEY, PUBLIC_CALLER, Caller, KeyTable, be
 from graph_api.errors import BadRequest
 from schema import request as http_request
 from schema.errors import classify, request_error_response
+from schema.persisted import PersistedQueries
 from schema.runtime import Context
 
 ContextFactory = Callable[[Request | WebSocket, Any, Caller], Context]
+# Where one HTTP request's negotiated media type and "nothing was executed" are kept (its scope).
+_MEDIA_KEY = "trustgraph.response_media_type"
+_REQUEST_ERROR_KEY = "trustgraph.request_error"
+_HAS_ERRORS_KEY = "trustgraph.has_errors"
 
 
 class GraphQLView(GraphQL):
@@ -47,9 +59,14 @@ class GraphQLView(GraphQL):
         keys: KeyTable,
         request_id: Callable[[], str | None],
         max_json_depth: int = 64,
+        ide_html: str | None = None,
+        public_max_age: int = 5,
         **kwargs: Any,
     ) -> None:
-        super().__init__(schema, **kwargs)
+        super().__init__(schema, graphql_ide="graphiql" if ide_html else None, **kwargs)
+        self._ide_html = ide_html
+        self._public_max_age = public_max_age
+        self._persisted = PersistedQueries()
         self._context = context
         self._keys = keys
         self._request_id = request_id
@@ -59,13 +76,63 @@ class GraphQLView(GraphQL):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        request = Request(scope=scope, receive=receive)
+        media = http_request.response_media_type(request.headers.get("accept"))
+        scope[_MEDIA_KEY] = media
         try:
-            response = await self.run(Request(scope=scope, receive=receive))
-        except BadRequest as exc:
+            response = await self.run(request)
+        except BadRequest as exc:  # PERSISTED_QUERY_NOT_FOUND too: 200, but never cached
+            scope[_HAS_ERRORS_KEY] = True
             response = request_error_response(exc)
         except HTTPException as exc:  # strawberry's own refusals (a mutation over GET...)
+            scope[_HAS_ERRORS_KEY] = True
             response = request_error_response(BadRequest(exc.reason, exc.status_code))
+        if media == http_request.GRAPHQL_RESPONSE and response.media_type != "text/html":
+            # GraphQL over HTTP: a request error (nothing executed: the document does not parse
+            # or validate, a variable fails coercion) is 400 in the spec's media type; a result
+            # with data, even with field errors, stays 200.
+            if scope.get(_REQUEST_ERROR_KEY) and response.status_code == 200:
+                response.status_code = 400
+            response.headers["content-type"] = f"{media}; charset=utf-8"
+        if request.method == "GET" and response.media_type != "text/html":
+            response = self._cacheable(request, response)
         await response(scope, receive, send)
+
+    def _cacheable(self, request: Request, response: Response) -> Response:
+        """A GET read that succeeded gets an ETag (the SHA-256 of its body), and 304 Not Modified
+        when the client already holds it (If-None-Match). Without an API key it is public for
+        TRUSTGRAPH_GET_MAX_AGE seconds, so a browser or a CDN may keep it; with a key it is
+        private and revalidated each time. A result with errors is not stored."""
+        if response.status_code != 200 or request.scope.get(_HAS_ERRORS_KEY):
+            response.headers["cache-control"] = "no-store"
+            return response
+        body = bytes(response.body)
+        etag = '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
+        public = CALLER_SCOPE_KEY not in request.scope
+        headers = {
+            "ETag": etag,
+            "Cache-Control": f"public, max-age={self._public_max_age}"
+            if public
+            else "private, no-cache",
+            "Vary": "Accept, Authorization",
+        }
+        asked = request.headers.get("if-none-match", "")
+        if etag in (t.strip().removeprefix("W/") for t in asked.split(",")) or asked == "*":
+            return Response(status_code=304, headers=headers)
+        response.headers.update(headers)
+        return response
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """A browser's GET without a query, unless it names a persisted one (extensions)."""
+        return super().should_render_graphql_ide(request) and not request.query_params.get(
+            "extensions"
+        )
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        """The service's own GraphiQL page (served from the package), not strawberry's, whose
+        scripts come from a CDN."""
+        assert self._ide_html is not None  # strawberry asks only when an IDE is configured
+        return HTMLResponse(self._ide_html)
 
     async def parse_http_body(
         self, request: AsyncHTTPRequestAdapter
@@ -73,16 +140,21 @@ class GraphQLView(GraphQL):
         """One operation: from a GET's query string, or a POST's JSON body (schema/request.py)."""
         depth = self._max_json_depth
         if request.method == "GET":
-            params = dict(request.query_params)
+            params: dict[str, Any] = dict(request.query_params)
             for name in ("variables", "extensions"):
                 raw = params.get(name)
                 if isinstance(raw, str) and raw:
                     params[name] = http_request.decode_json(raw, depth, f"the {name} parameter")
+            params["query"] = self._persisted.resolve(params.get("query"), params.get("extensions"))
             data = http_request.check_fields(params)
         else:
             http_request.check_content_type(request.content_type)
             body = await request.get_body()  # its size is limited by the service, as it is read
             decoded = await run_in_threadpool(http_request.decode_json, body, depth)
+            if isinstance(decoded, dict):
+                decoded["query"] = self._persisted.resolve(
+                    decoded.get("query"), decoded.get("extensions")
+                )
             data = http_request.operation(decoded)
         return GraphQLRequestData(
             query=data.get("query"),
@@ -141,13 +213,24 @@ class GraphQLView(GraphQL):
 
     async def process_result(self, request: Request, result: Any) -> Any:
         """Every HTTP answer's errors carry a code, including those strawberry produces before
-        the schema's extensions run (a document over the token limit fails in parsing)."""
+        the schema's extensions run (a document over the token limit fails in parsing).
+
+        A request error (no data, and no error of a field: parsing, validation, coercion) is
+        marked for ``__call__``; in ``application/graphql-response+json`` its body has no
+        ``data`` entry, as the spec asks (``application/json`` keeps ``"data": null``)."""
         if result.errors:
             rid = self._request_id()
             result.errors = [
                 e if "code" in (e.extensions or {}) else classify(e, rid) for e in result.errors
             ]
-        return await super().process_result(request, result)
+        body = await super().process_result(request, result)
+        if result.errors:
+            request.scope[_HAS_ERRORS_KEY] = True
+        if result.data is None and result.errors and all(e.path is None for e in result.errors):
+            request.scope[_REQUEST_ERROR_KEY] = True
+            if request.scope.get(_MEDIA_KEY) == http_request.GRAPHQL_RESPONSE:
+                body.pop("data", None)
+        return body
 
     async def on_ws_connect(self, context: Any) -> Any:
         """Browsers cannot set headers on a WebSocket: the key may also come in the

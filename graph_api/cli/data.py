@@ -26,6 +26,7 @@ from graph_api.ingest import ImportSummary, Ingester, import_jsonl, ingest_strea
 from graph_api.kafka_local import LocalKafka, broker_problem
 from graph_api.neo4j_local import LocalNeo4j
 from graph_api.policy import load_policy
+from graph_api.service import ide
 from graph_api.settings import Settings
 from graph_api.store import Store
 from graph_api.usecases import Trustgraph
@@ -373,9 +374,10 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, start_neo4j
         f"({workers} worker{'s' if workers > 1 else ''}; GraphiQL "
         f"{'on' if settings.graphiql else 'off'}); health: /healthz, /readyz; metrics: /metrics"
     )
+    say(f"first query to try:  {ide.one_line(ide.FIRST_QUERY)}")
     say(
-        'first query to try:  { badges(shopIds: ["s00010", "s00031", "s00003"]) { id name '
-        "badge { eligible badges } boost { multiplier tier } } }"
+        f"the badge widget on a live room, product cards and an order page: http://{host}:{port}/demo"
+        " (docs/widget.md)"
     )
     try:
         uvicorn.run(

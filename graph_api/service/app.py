@@ -2,6 +2,8 @@
 
     /graphql   POST (and GET for queries), GraphiQL in a browser when enabled, and
                subscriptions over graphql-transport-ws on the same path
+    /demo      the badge widget on a mock live room, product card and order page
+    /static    the widget (trust-badge.js) and GraphiQL's bundle, built from web/ (ide.py)
     /healthz   200 while the process runs
     /readyz    200 when Neo4j answers, 503 with the reason when it does not
     /metrics   Prometheus text format (per process)
@@ -27,8 +29,9 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
 from graph_api.auth import Caller
@@ -36,6 +39,8 @@ from graph_api.derive import LogDeriver
 from graph_api.errors import BAD_REQUEST, StoreUnavailable
 from graph_api.ingest import Ingester
 from graph_api.policy import load_policy
+from graph_api.service import ide
+from graph_api.service.cors import CORSMiddleware
 from graph_api.service.limits import BodyLimitMiddleware
 from graph_api.service.logs import configure_logging, request_id_var
 from graph_api.service.metrics import Metrics
@@ -118,10 +123,16 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         context=service.context,
         keys=settings.api_keys,
         request_id=request_id_var.get,
-        graphql_ide="graphiql" if settings.graphiql else None,
+        ide_html=ide.graphiql_page() if settings.graphiql else None,
         allow_queries_via_get=True,
+        # The CORS allow-list also decides which pages may open a WebSocket (cors.py).
+        allowed_origins=settings.cors_origins,
+        public_max_age=settings.get_max_age,
         max_json_depth=settings.limits.max_json_depth,
     )
+
+    async def demo(request: Request) -> Response:
+        return FileResponse(ide.DEMO_PAGE, media_type="text/html; charset=utf-8")
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -166,6 +177,8 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
+            Route("/demo", demo),
+            Mount("/static", StaticFiles(directory=ide.STATIC_DIR), name="static"),
         ],
         lifespan=lifespan,
         exception_handlers={HTTPException: http_error},
@@ -178,6 +191,10 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         max_anonymous_bytes=settings.limits.max_anonymous_body_bytes,
     )
     app.add_middleware(RequestContextMiddleware, keys=settings.api_keys, metrics=service.metrics)
+    # Outermost, so that every answer a page may read carries it, refusals included.
+    app.add_middleware(
+        CORSMiddleware, origins=settings.cors_origins, credentials=settings.cors_credentials
+    )
     return app
 
 

@@ -13,7 +13,13 @@ from hypothesis import strategies as st
 from graph_api.errors import BadRequest
 from graph_api.settings import Limits
 from schema.limits import document_limits
-from schema.request import check_content_type, decode_json, json_depth, operation
+from schema.request import (
+    check_content_type,
+    decode_json,
+    json_depth,
+    operation,
+    response_media_type,
+)
 
 
 def _depth(value: object) -> int:
@@ -122,3 +128,25 @@ def test_fragments_count_their_depth_where_they_are_spread():
     assert _codes("{ a { buyer(id: 1) { ...F } } } " + frag, Limits(max_depth=4)) == [
         "QUERY_TOO_COMPLEX"
     ]
+
+
+@pytest.mark.parametrize(
+    "accept, media",
+    [
+        (None, "application/json"),
+        ("", "application/json"),
+        ("*/*", "application/json"),
+        ("application/json", "application/json"),
+        ("application/graphql-response+json", "application/graphql-response+json"),
+        (
+            "application/graphql-response+json, application/json;q=0.9",
+            "application/graphql-response+json",
+        ),
+        ("application/json, application/graphql-response+json;q=0.5", "application/json"),
+        ("application/graphql-response+json;q=0", "application/json"),
+        ("text/html", "application/json"),
+        ("APPLICATION/GRAPHQL-RESPONSE+JSON; charset=utf-8", "application/graphql-response+json"),
+    ],
+)
+def test_response_media_type_follows_accept(accept, media):
+    assert response_media_type(accept) == media

@@ -180,3 +180,40 @@ def test_bad_kafka_settings_name_the_variable(name, value):
         load_settings({name: value})
     assert name in str(info.value)
     assert "secret" not in str(info.value)
+
+
+def test_cors_is_off_by_default_and_takes_an_allow_list_of_origins():
+    s = load_settings({})
+    assert s.cors_origins == () and s.cors_credentials is False
+    s = load_settings(
+        {
+            "TRUSTGRAPH_CORS_ORIGINS": " https://Shop.example.com , http://127.0.0.1:3000,",
+            "TRUSTGRAPH_CORS_CREDENTIALS": "yes",
+        }
+    )
+    assert s.cors_origins == ("https://shop.example.com", "http://127.0.0.1:3000")
+    assert s.cors_credentials is True
+    assert load_settings({"TRUSTGRAPH_CORS_ORIGINS": "*"}).cors_origins == ("*",)
+    assert load_settings({"TRUSTGRAPH_CORS_ORIGINS": "http://[::1]:8080"}).cors_origins == (
+        "http://[::1]:8080",
+    )
+
+
+@pytest.mark.parametrize(
+    "env, name, named",
+    [
+        ({"TRUSTGRAPH_CORS_ORIGINS": "https://shop.example.com/"}, "TRUSTGRAPH_CORS_ORIGINS", "/'"),
+        ({"TRUSTGRAPH_CORS_ORIGINS": "shop.example.com"}, "TRUSTGRAPH_CORS_ORIGINS", "shop"),
+        ({"TRUSTGRAPH_CORS_ORIGINS": "https://a.com,*"}, "TRUSTGRAPH_CORS_ORIGINS", "'*'"),
+        (
+            {"TRUSTGRAPH_CORS_ORIGINS": "*", "TRUSTGRAPH_CORS_CREDENTIALS": "true"},
+            "TRUSTGRAPH_CORS_CREDENTIALS",
+            "list the origins",
+        ),
+        ({"TRUSTGRAPH_CORS_CREDENTIALS": "maybe"}, "TRUSTGRAPH_CORS_CREDENTIALS", "true or false"),
+    ],
+)
+def test_bad_cors_settings_say_which_and_why(env, name, named):
+    with pytest.raises(ConfigError) as info:
+        load_settings(env)
+    assert info.value.name == name and named in str(info.value)
