@@ -26,6 +26,7 @@ def service_settings(service_settings):
     so that both paths of recordEvents are tested; waitForDerived gives read-your-writes."""
     return service_settings.with_overrides(derive_mode="async")
 
+
 RECORD = """mutation($events: [EventInput!]!, $wait: Boolean! = true) {
   recordEvents(events: $events, waitForDerived: $wait) {
     accepted duplicates position derived
