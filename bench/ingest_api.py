@@ -271,7 +271,7 @@ def report_lines(r: dict[str, Any]) -> list[str]:
                 f"{ms(s['derive_delay_p50'])} | {ms(s['derive_delay_p99'])} | "
                 f"{s['drain_after_stop']:.1f} s"
                 if m["mode"] == "async"
-                else "(in the call) | | "
+                else ("(in the call) | | " if m["mode"] == "inline" else "(not derived) | | ")
             )
             + f" | {ms(ryw['p50']) if ryw else '-'} | {ms(ryw['p99']) if ryw else '-'} | "
             f"{m['lost_or_twice']} |"
