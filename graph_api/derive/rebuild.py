@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from graph_api.derive.log import advance_derived, read_positions
 from graph_api.derive.passes import (
     Writes,
     evaluate_standings,
@@ -111,8 +112,15 @@ def rescore_all(
         raise ValueError("batch_entities must be at least 1")
     started = time.perf_counter()
     summary = RescoreSummary(as_of=as_of, policy_version=policy.version)
+    # A rebuild at (or after) the clock covers every batch logged before it began (read first:
+    # their events are then at or before the clock), so the ingest log's deriver need not derive
+    # them again. One at an earlier time covers none of them.
+    logged = read_positions(store).ingested
+    clock = store.latest_event_at()
     with _fewer_collections():
         _rebuild(store, policy, as_of, batch_buyers, batch_entities, progress, summary)
+    if logged and clock is not None and as_of >= clock:
+        advance_derived(store, logged)
     summary.seconds = time.perf_counter() - started
     return summary
 

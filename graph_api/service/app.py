@@ -80,7 +80,9 @@ class Service:
             deriver,
             settings.derive_poll_ms / 1000,
             settings.derive_wait_ms / 1000,
-            run=settings.derive_mode != "off" and settings.derive_in_process,
+            # inline: every call derives itself; a background round would race them for the
+            # same batches (and with a rebuild). async: here unless a deriver process runs.
+            run=settings.derive_mode == "async" and settings.derive_in_process,
             on_round=self.metrics.observe_round,
         )
         self.trustgraph = Trustgraph(

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from graph_api.derive import RescoreSummary, advance_derived, read_positions, rescore_all
+from graph_api.derive import RescoreSummary, rescore_all
 from graph_api.derive.results import Change, change_of
 from graph_api.derive.snapshot import changes, snapshot
 from graph_api.errors import BadInput, TrustgraphError
@@ -336,12 +336,7 @@ class Trustgraph:
     ) -> RescoreSummary | None:
         """Rebuild all derived state as of ``as_of`` (default: the clock); None on
         an empty graph."""
-        # A rebuild at the clock covers every batch logged before it began (read first: their
-        # events are then at or before the clock), so the log's deriver need not derive them
-        # again. One at an earlier time covers none of them.
-        logged = read_positions(self.store).ingested
-        clock = self.clock()
-        at = as_of if as_of is not None else clock
+        at = as_of if as_of is not None else self.clock()
         if at is None:
             return None
         before = snapshot(self.store)
@@ -349,8 +344,6 @@ class Trustgraph:
             self.store, self.policy, at, batch_buyers=batch_buyers, progress=progress
         )
         summary.changes = changes(before, snapshot(self.store))
-        if logged and at == clock:
-            advance_derived(self.store, logged)
         return summary
 
     # -- ingestion -----------------------------------------------------------------------------
