@@ -76,7 +76,7 @@ def load(store: Store, events: list[dict]) -> None:
     fresh(store)
     store.apply_schema()
     assert not Ingester(store, 5000).ingest(events).rejected
-    # Through the use case, so that the rebuild also covers the ingest log's entries.
+    # The rebuild at the clock also marks the ingest log's entries derived (rescore_all).
     Trustgraph(store, default_policy()).rescore()
 
 

@@ -31,6 +31,12 @@ QUEUE_SIZE = 1000
 BATCH = 500
 
 
+def poll_delay(poll_seconds: float, failures: int) -> float:
+    """How long a follower of a log in the graph (this feed, the deriver) waits before it looks
+    again: its poll interval, doubled after each failure in a row, at most 5 s."""
+    return poll_seconds if failures == 0 else min(5.0, poll_seconds * 2**failures)
+
+
 @dataclass(eq=False)
 class _Subscriber:
     matches: Callable[[Change], bool]
@@ -87,11 +93,7 @@ class ChangeFeed:
         failures = 0
         while True:
             try:
-                await asyncio.sleep(
-                    self.poll_seconds
-                    if failures == 0
-                    else min(5.0, self.poll_seconds * 2**failures)
-                )
+                await asyncio.sleep(poll_delay(self.poll_seconds, failures))
                 if not self._subscribers:
                     self.position = None  # nobody listens: start from the head when someone does
                     continue

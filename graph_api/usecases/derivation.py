@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 from graph_api.derive import LogDeriver, Positions, Round
 from graph_api.errors import DerivationPending, StoreUnavailable
+from graph_api.usecases.changes import poll_delay
 
 log = logging.getLogger(__name__)
 
@@ -97,11 +98,8 @@ class DerivationLoop:
             except Exception:  # keep following; the next round derives the same entries again
                 failures += 1
                 log.exception("deriver failed a round; it will retry")
-            delay = (
-                self.poll_seconds if failures == 0 else min(5.0, self.poll_seconds * 2**failures)
-            )
             try:
-                await asyncio.wait_for(self._wake.wait(), delay)
+                await asyncio.wait_for(self._wake.wait(), poll_delay(self.poll_seconds, failures))
             except TimeoutError:
                 pass
             self._wake.clear()
