@@ -38,6 +38,7 @@ from graph_api.auth import Caller
 from graph_api.derive import LogDeriver
 from graph_api.errors import BAD_REQUEST, StoreUnavailable
 from graph_api.ingest import Ingester
+from graph_api.ingest.produce import EventProducer
 from graph_api.policy import load_policy
 from graph_api.service import ide
 from graph_api.service.cors import CORSMiddleware
@@ -46,8 +47,8 @@ from graph_api.service.logs import configure_logging, request_id_var
 from graph_api.service.metrics import Metrics
 from graph_api.service.middleware import RequestContextMiddleware
 from graph_api.settings import Settings, load_settings
-from graph_api.store import Store
-from graph_api.usecases import ChangeFeed, DerivationLoop, Trustgraph
+from graph_api.store import ReadPool, Store
+from graph_api.usecases import ChangeFeed, DerivationLoop, StreamWaiter, Trustgraph
 from schema import build_schema
 from schema.errors import error_response
 from schema.runtime import Context, make_loaders
@@ -64,7 +65,29 @@ class Service:
         # A request must not wait long for a database that is down: answer SERVICE_UNAVAILABLE.
         self.store = store or Store(settings, connect_timeout=3.0, retry_seconds=2.0)
         self.policy = load_policy(settings)
-        self.metrics = Metrics()
+        # TRUSTGRAPH_READ_URIS: the serving reads spread over replicas, with failover; the
+        # writes, the deriver and the change log stay on the server of NEO4J_URI.
+        self.read_pool = (
+            ReadPool.connect(
+                settings.read_uris,
+                (settings.neo4j_user, settings.neo4j_password),
+                connect_timeout=3.0,
+                pool_size=settings.neo4j_pool_size,
+            )
+            if settings.read_uris
+            else None
+        )
+        self.read_store = (
+            self.store if self.read_pool is None else self.store.with_read_pool(self.read_pool)
+        )
+        # TRUSTGRAPH_INGEST=kafka: recordEvents produces to the event topic; consumers record.
+        self.producer = (
+            EventProducer(settings.kafka, max_clock_skew_ms=settings.max_clock_skew_ms)
+            if settings.ingest_mode == "kafka"
+            else None
+        )
+        self.stream = StreamWaiter(self.read_store, settings.derive_wait_ms / 1000)
+        self.metrics = Metrics(self.read_pool.stats if self.read_pool is not None else None)
         # Ingestion answers when the facts are durable; the deriver follows the ingest log
         # (TRUSTGRAPH_DERIVE: async, the default, derives in the background: in a task of this
         # process, or, under `trustgraph serve`, in a deriver process beside the workers; inline
@@ -90,6 +113,8 @@ class Service:
             self.policy,
             settings.limits,
             ingester=ingester,
+            producer=self.producer,
+            reads=self.read_store,
             timezone=settings.timezone,
         )
         self.feed = ChangeFeed(self.store, settings.change_poll_ms / 1000)
@@ -107,8 +132,16 @@ class Service:
             request=request,
             response=response,
             derivation=self.derivation,
+            stream=self.stream,
             extra={"metrics": self.metrics},
         )
+
+    def close(self) -> None:
+        if self.producer is not None:
+            self.producer.close()
+        if self.read_pool is not None:
+            self.read_pool.close()
+        self.store.close()
 
     def ensure_schema(self) -> None:
         """Apply constraints once Neo4j answers (at start, or at the first
@@ -164,7 +197,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         finally:
             await service.derivation.stop()
             await service.feed.stop()
-            await run_in_threadpool(service.store.close)
+            await run_in_threadpool(service.close)
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
