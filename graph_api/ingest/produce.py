@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from confluent_kafka import KafkaError, Message, Producer
+from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
 from graph_api import events as ev
 from graph_api.errors import KafkaUnavailable
@@ -178,6 +178,20 @@ class EventProducer:
                 f"{len(delivery.errors)} of {len(keyed)} events not acknowledged ({err.str()})"
             )
         return sorted(StreamPosition(t, p, o) for (t, p), o in delivery.positions.items())
+
+    def check(self, timeout: float = 3.0) -> None:
+        """Raise :class:`KafkaUnavailable` unless the cluster answers and has the topic (the
+        service's readiness in Kafka mode)."""
+        try:
+            topics = self._current().list_topics(self.topic, timeout=timeout).topics
+        except KafkaException as exc:
+            raise KafkaUnavailable(self.kafka.bootstrap_servers, f"no answer ({exc})") from exc
+        meta = topics.get(self.topic)
+        if meta is None or meta.error is not None:
+            detail = meta.error.str() if meta is not None and meta.error is not None else "absent"
+            raise KafkaUnavailable(
+                self.kafka.bootstrap_servers, f"topic {self.topic} is not available ({detail})"
+            )
 
     def _unavailable(self, detail: str) -> KafkaUnavailable:
         return KafkaUnavailable(

@@ -5,7 +5,8 @@
     /demo      the badge widget on a mock live room, product card and order page
     /static    the widget (trust-badge.js) and GraphiQL's bundle, built from web/ (ide.py)
     /healthz   200 while the process runs
-    /readyz    200 when Neo4j answers, 503 with the reason when it does not
+    /readyz    200 when Neo4j answers (and, with TRUSTGRAPH_INGEST=kafka, Kafka has the topic),
+               503 with the reason when it does not
     /metrics   Prometheus text format (per process)
 
 Every error the service answers over HTTP is GraphQL-shaped, ``{"errors": [{"message",
@@ -36,7 +37,7 @@ from starlette.websockets import WebSocket
 
 from graph_api.auth import Caller
 from graph_api.derive import LogDeriver
-from graph_api.errors import BAD_REQUEST, StoreUnavailable
+from graph_api.errors import BAD_REQUEST, KafkaUnavailable, StoreUnavailable
 from graph_api.ingest import Ingester
 from graph_api.ingest.produce import EventProducer
 from graph_api.policy import load_policy
@@ -176,7 +177,9 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         try:
             await run_in_threadpool(service.store.verify)
             await run_in_threadpool(service.ensure_schema)
-        except StoreUnavailable as exc:
+            if service.producer is not None:  # TRUSTGRAPH_INGEST=kafka: recordEvents needs it
+                await run_in_threadpool(service.producer.check)
+        except (StoreUnavailable, KafkaUnavailable) as exc:
             return JSONResponse({"status": "unavailable", "reason": str(exc)}, status_code=503)
         return JSONResponse({"status": "ready", "policy": service.policy.version})
 

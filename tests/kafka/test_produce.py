@@ -117,6 +117,7 @@ def test_record_events_in_kafka_mode_is_acknowledged_consumed_and_seen_by_a_wait
         assert graph_events(store) == len(events)
         clock = client.gql("{ clock }")["clock"]
         assert clock is not None
+        assert client.http.get("/readyz").status_code == 200
         # A position past what was produced is not applied, and says how far the graph is.
         ahead = [{**p, "offset": p["offset"] + 1000} for p in _latest(positions)]
         pending = client.gql(APPLIED, {"positions": ahead, "waitMs": 0})["streamApplied"]
@@ -143,6 +144,8 @@ def test_kafka_that_does_not_answer_is_service_unavailable_and_bad_events_still_
         assert r.status_code == 503 and r.headers["Retry-After"], body
         assert [e["extensions"]["code"] for e in body["errors"]] == ["SERVICE_UNAVAILABLE"]
         assert "event stream (Kafka) is unavailable" in body["errors"][0]["message"]
+        ready = client.http.get("/readyz")
+        assert ready.status_code == 503 and "Kafka at" in ready.json()["reason"]
         # Nothing to produce: the rejection needs no Kafka.
         bad = client.gql(
             RECORD, {"events": [{**event, "at": "not a time"}], "wait": False}, role="INGEST"
