@@ -39,6 +39,7 @@ from bench.ingest_api import Service, gql, load, pct, platform, stream
 from bench.report import splice_section
 from bench.run import machine
 from graph_api.ingest.kafka import create_topic
+from graph_api.ingest.produce import EventProducer
 from graph_api.settings import Settings
 from graph_api.store import Store
 
@@ -148,6 +149,24 @@ def run(store: Store, settings: Settings, args: argparse.Namespace) -> dict[str,
     ks = settings.with_overrides(kafka=kafka)
     create_topic(kafka, kafka.topics[0], args.partitions)
     create_topic(kafka, kafka.dlq_topic, 1)
+    # The producer alone (no HTTP, no GraphQL), onto a topic of its own: what Kafka's
+    # acknowledgement costs in a call.
+    scratch = replace(kafka, produce_topic=f"bench.scratch.{tag}")
+    create_topic(scratch, scratch.topic_out, args.partitions)
+    alone = EventProducer(scratch)
+    timings: list[float] = []
+    try:
+        for i in range(0, min(len(rest), args.batch * 200), args.batch):
+            t0 = time.perf_counter()
+            alone.record(rest[i : i + args.batch])
+            timings.append(time.perf_counter() - t0)
+    finally:
+        alone.close()
+    out["producer_alone"] = {
+        "calls": len(timings),
+        "p50": pct(timings, 50),
+        "p99": pct(timings, 99),
+    }
     feed = consumer(ks)
     service = Service(
         ks,
@@ -175,6 +194,7 @@ def run(store: Store, settings: Settings, args: argparse.Namespace) -> dict[str,
 def report_lines(r: dict[str, Any]) -> list[str]:
     ms = lambda s: f"{s * 1000:,.0f} ms"  # noqa: E731
     g, a, k, ryw = r["modes"]["inline"], r["modes"]["async"], r["modes"]["kafka"], r["kafka_ryw"]
+    p = r["producer_alone"]
     return [
         TITLE,
         "",
@@ -196,6 +216,8 @@ def report_lines(r: dict[str, Any]) -> list[str]:
         f"| kafka | {k['calls']:,} | {k['events_per_s']:,.0f} | {ms(k['p50'])} | "
         f"{ms(k['p99'])} | {ms(k['applied_p50'])} | {ms(k['applied_p99'])} | "
         f"{ms(ryw['p50'])} | {ms(ryw['p99'])} |",
+        f"| the producer alone (no HTTP, no GraphQL; {p['calls']} calls) | | | {ms(p['p50'])} | "
+        f"{ms(p['p99'])} | | | | |",
         "",
         f"Kafka's acknowledgment (acks=all) answers a call of {r['batch']} in "
         f"{k['p50'] / g['p50']:.2f}x the p50 of the graph path with inline derivation and "

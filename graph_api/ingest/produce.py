@@ -89,18 +89,22 @@ class _Delivery:
         self.errors: list[KafkaError] = []
         self.count = 0
         self.done = threading.Event()
+        # Reports run in whichever request thread polls the shared producer: two of them may
+        # serve reports of this call at once.
+        self._lock = threading.Lock()
 
     def report(self, err: KafkaError | None, msg: Message) -> None:
-        if err is not None:
-            self.errors.append(err)
-        else:
-            topic, partition, offset = msg.topic(), msg.partition(), msg.offset()
-            assert topic is not None and partition is not None and offset is not None
-            key = (topic, partition)
-            self.positions[key] = max(offset, self.positions.get(key, -1))
-        self.count += 1
-        if self.count >= self.expected:
-            self.done.set()
+        with self._lock:
+            if err is not None:
+                self.errors.append(err)
+            else:
+                topic, partition, offset = msg.topic(), msg.partition(), msg.offset()
+                assert topic is not None and partition is not None and offset is not None
+                key = (topic, partition)
+                self.positions[key] = max(offset, self.positions.get(key, -1))
+            self.count += 1
+            if self.count >= self.expected:
+                self.done.set()
 
 
 class EventProducer:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 from collections import defaultdict
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -16,6 +17,7 @@ import pytest
 
 from graph_api.auth import load_keys
 from graph_api.ingest.kafka import read_topic
+from graph_api.ingest.produce import EventProducer
 from graph_api.settings import Settings
 from tests.e2e.conftest import API_KEYS, Client, Server
 from tests.streams import Stream, graph_events, seeded_lines
@@ -152,3 +154,33 @@ def test_kafka_that_does_not_answer_is_service_unavailable_and_bad_events_still_
         )["recordEvents"]
         assert bad["accepted"] == 0 and bad["streamPositions"] == []
         assert [r["code"] for r in bad["rejected"]] == ["MALFORMED_FIELD"]
+
+
+def test_concurrent_calls_share_one_producer_and_each_gets_its_own_acknowledgement(stream):
+    s: Stream = stream(2)
+    producer = EventProducer(s.kafka)
+    events = [json.loads(line) for line in seeded_lines(buyers=40, days=12)][:400]
+    answers: dict[int, Any] = {}
+
+    def call(n: int) -> None:
+        answers[n] = producer.record(events[n * 50 : (n + 1) * 50])
+
+    try:
+        threads = [threading.Thread(target=call, args=(n,)) for n in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    finally:
+        producer.close()
+    assert sorted(answers) == list(range(8))
+    assert all(a.accepted == 50 and not a.rejected and a.positions for a in answers.values())
+    messages = list(read_topic(s.kafka, s.topic, expected=401, timeout=15))
+    assert len(messages) == 400
+    # Each call's positions are offsets its own messages reached: the last of each partition
+    # overall is one of them.
+    last: dict[int | None, int] = {}
+    for m in messages:
+        last[m.partition()] = max(last.get(m.partition(), -1), m.offset())
+    reported = {(p.partition, p.offset) for a in answers.values() for p in a.positions}
+    assert {(p, o) for p, o in last.items()} <= reported
