@@ -159,7 +159,8 @@ def test_kafka_that_does_not_answer_is_service_unavailable_and_bad_events_still_
 def test_concurrent_calls_share_one_producer_and_each_gets_its_own_acknowledgement(stream):
     s: Stream = stream(2)
     producer = EventProducer(s.kafka)
-    events = [json.loads(line) for line in seeded_lines(buyers=40, days=12)][:400]
+    events = [json.loads(line) for line in seeded_lines(buyers=100, days=30)][:400]
+    assert len(events) == 400  # 8 calls of 50
     answers: dict[int, Any] = {}
 
     def call(n: int) -> None:
