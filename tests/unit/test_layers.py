@@ -28,7 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("graph_api.store", "graph_api.neo4j_local", "graph_api.kafka_local"),
     ("graph_api.derive",),
     ("graph_api.ingest",),
-    ("graph_api.research", "graph_api.seed"),
+    ("graph_api.research", "graph_api.seed", "graph_api.spark"),
     ("graph_api.usecases",),
     ("schema",),
     ("graph_api.service",),
@@ -46,6 +46,8 @@ OWNERS = {
     "matplotlib": ("graph_api.research.report",),
     "tqdm": ("graph_api.cli", "bench"),
     "confluent_kafka": ("graph_api.kafka_local", "graph_api.ingest.kafka"),
+    "pyspark": ("graph_api.spark",),
+    "pyarrow": ("graph_api.spark",),
 }
 
 
