@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from typing import TYPE_CHECKING
 
 from graph_api.cli.console import buyers_shops_hosts, open_store, progress, say
 from graph_api.cli.output import iso, print_rescore
@@ -16,6 +17,9 @@ from graph_api.derive.snapshot import changes, snapshot
 from graph_api.errors import BadInput
 from graph_api.policy import load_policy
 from graph_api.settings import Settings
+
+if TYPE_CHECKING:  # the type only: importing the module would start pyspark (module doc)
+    from graph_api.spark.events import LogSummary
 
 
 def cmd_rescore_spark(args: argparse.Namespace, settings: Settings) -> int:
@@ -39,7 +43,7 @@ def cmd_rescore_spark(args: argparse.Namespace, settings: Settings) -> int:
             say(f"Spark is up after {time.perf_counter() - started:.0f} s; reading the event log")
             before = snapshot(store)
 
-            def told(log, at: int) -> None:  # type: ignore[no-untyped-def]
+            def told(log: LogSummary, at: int) -> None:
                 rejected = sum(log.rejected.values())
                 say(
                     f"the log: {log.read:,} events, {log.accepted:,} accepted, "

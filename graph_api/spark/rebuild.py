@@ -229,10 +229,10 @@ def spark_rescore(
         # Standings only after every buyer's weight and trust is in place (like rescore: a
         # reader of the graph sees the shops' standing move after the buyers').
         for kind in (SHOP, HOST):
-            rows = evaluated[kind].toLocalIterator(prefetchPartitions=True)
-            for page in _batched(rows, max(1, batch_rows // 20)):
-                records = [json.loads(r["row"]) for r in page]
-                for r in page:
+            standing_rows = evaluated[kind].toLocalIterator(prefetchPartitions=True)
+            for standings_page in _batched(standing_rows, max(1, batch_rows // 20)):
+                records = [json.loads(r["row"]) for r in standings_page]
+                for r in standings_page:
                     summary.standings[kind] += 1
                     for badge in r["badges"]:
                         summary.badges[f"{kind}:{badge}"] += 1

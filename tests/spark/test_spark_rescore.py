@@ -36,7 +36,7 @@ BUYERS = 300
 
 @pytest.fixture(scope="module")
 def spark() -> Iterator[Any]:
-    with open_session("local[2]", partitions=4) as session:
+    with open_session("local[2]", partitions=2) as session:
         yield session
 
 
@@ -120,7 +120,7 @@ def test_spark_rebuild_equals_rescore(store, spark, platform):
     exported = export_events([str(path)], str(parquet))
     assert exported.events == len(events) and not exported.rejected
     first = spark_rescore(spark, store, policy, [str(path)], as_of=earlier, partitions=3)
-    second = spark_rescore(spark, store, policy, [str(parquet)])
+    second = spark_rescore(spark, store, policy, [str(parquet)], partitions=2)
     assert first is not None and second is not None
     got = graph_state(store)
     assert not differences(expected, got), "\n".join(differences(expected, got))
