@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from graph_api.cli.console import buyers_shops_hosts, open_store, progress, say
 from graph_api.cli.output import iso, print_rescore
 from graph_api.derive.snapshot import changes, snapshot
-from graph_api.errors import BadInput
+from graph_api.errors import BadInput, SparkUnavailable
 from graph_api.policy import load_policy
 from graph_api.settings import Settings
 
@@ -25,16 +25,19 @@ if TYPE_CHECKING:  # the type only: importing the module would start pyspark (mo
 def cmd_rescore_spark(args: argparse.Namespace, settings: Settings) -> int:
     """The full rebuild computed by Spark from the event files of ``--events``, written to the
     graph; prints what ``rescore`` prints, plus what the log held."""
-    from graph_api.spark.events import event_files  # noqa: PLC0415 (start-up time: module doc)
-    from graph_api.spark.rebuild import spark_rescore  # noqa: PLC0415
-    from graph_api.spark.session import open_session  # noqa: PLC0415
+    master = args.spark_master or settings.spark_master
+    try:
+        from graph_api.spark.events import event_files  # noqa: PLC0415 (start-up: module doc)
+        from graph_api.spark.rebuild import spark_rescore  # noqa: PLC0415
+        from graph_api.spark.session import open_session  # noqa: PLC0415
+    except ImportError as exc:  # pyspark or pyarrow missing: an install that went wrong
+        raise SparkUnavailable(master, f"{exc}; run `make install`") from exc
 
     if not args.events:
         raise BadInput(
             "--events", "--engine spark reads the event log: name its JSONL or Parquet files"
         )
     event_files(args.events)  # a missing or wrong file is said before Spark starts
-    master = args.spark_master or settings.spark_master
     policy = load_policy(settings)
     with open_store(settings) as store:
         started = time.perf_counter()

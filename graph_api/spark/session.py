@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from graph_api.errors import SparkUnavailable
+from graph_api.errors import SparkUnavailable, TrustgraphError
 
 ROOT = Path(__file__).resolve().parents[2]  # the project root (graph_api's parent)
 DEFAULT_MASTER = "local[2]"
@@ -87,5 +87,18 @@ def open_session(
     spark.sparkContext.setLogLevel("ERROR")
     try:
         yield spark
+    except Exception as exc:
+        # A job that failed inside Spark (an executor lost, a Python worker's error, the JVM
+        # gone) arrives as a Py4J or pyspark error with pages of JVM stack: say what failed in
+        # one line. trustgraph's own errors (Neo4j down, a bad file) pass as they are.
+        if isinstance(exc, TrustgraphError) or not _from_spark(exc):
+            raise
+        first = next((line for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+        raise SparkUnavailable(master, f"the job failed: {first[:300]}") from exc
     finally:
         spark.stop()
+
+
+def _from_spark(exc: BaseException) -> bool:
+    module = type(exc).__module__
+    return module.startswith(("pyspark", "py4j"))

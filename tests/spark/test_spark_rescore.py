@@ -7,6 +7,8 @@ graph_api/spark/facts.py)."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -203,6 +205,32 @@ def test_bad_event_paths_are_said_before_spark_starts(cli, tmp_path):
     assert done.returncode == 1 and "--events" in done.stderr
     done = cli("rescore", "--events", str(missing))
     assert done.returncode == 1 and "--events is for --engine spark" in done.stderr
+
+
+def test_no_java_is_one_line_before_spark_starts(neo4j_settings, tmp_path):
+    log = tmp_path / "log.jsonl"
+    log.write_text(json.dumps({"eventId": "e1", **ORDER}) + "\n", encoding="utf-8")
+    env = {**neo4j_settings.child_environment(), "PATH": str(tmp_path)}  # no java on it
+    env.pop("JAVA_HOME", None)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "graph_api.cli",
+            "rescore",
+            "--engine",
+            "spark",
+            "--events",
+            str(log),
+        ],  # fmt: skip
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "error: Spark (local[2]): no Java found" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_export_events_writes_the_valid_events_as_parquet(cli, tmp_path):
