@@ -112,7 +112,9 @@ def section(r: dict[str, Any], stamp: str) -> list[str]:
         "by Spark from the JSONL log, scored in `mapInArrow`, written back through the same "
         "batched Cypher writes). Both times include the writes. 'equal': every TRUST "
         "relationship's properties are the same after both. The machine was shared with other "
-        "work while this ran: compare within the run.",
+        "work while this ran (other agents' tests and builds: a load average of 8-12 on 2 cores), "
+        "and the first size runs on JVMs (Neo4j's, Spark's) that have just started: compare the "
+        "engines within a row, and read the step from one size to the next with that in mind.",
         "",
         "| buyers | events | orders | pairs | rescore s | rescore orders/s | spark s | "
         "spark orders/s | spark / rescore | equal |",
