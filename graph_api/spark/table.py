@@ -7,10 +7,9 @@ each null where the event's type has no such field. ``at`` is a UTC timestamp in
 Parquet (what a researcher's pandas or Spark reads as a time) and epoch milliseconds in the
 Spark job (the graph's unit).
 
-:func:`table_row` turns a validated event into a row; :func:`raw_event` turns a row back into
-the JSONL event it stands for, which then goes through the one validator
-(:func:`graph_api.events.validate_event`) like a line of a file: a Parquet file written by
-anyone is checked exactly as an import would check it.
+:func:`raw_event` turns a row back into the JSONL event it stands for, which then goes through
+the one validator (:func:`graph_api.events.validate_event`) like a line of a file: a Parquet file
+written by anyone is checked exactly as an import would check it.
 
 Pure Python; pyarrow and pyspark are imported by the modules that need them.
 """
@@ -55,19 +54,6 @@ _MISSING = {f for required, optional in EVENT_TYPES.values() for f in (*required
     COLUMNS
 )
 assert not _MISSING, f"event fields without a column in graph_api/spark/table.py: {_MISSING}"
-
-
-def _fields_of(kind: str) -> tuple[str, ...]:
-    required, optional = EVENT_TYPES[kind]
-    return (*required, *optional)
-
-
-FIELDS_OF = {kind: _fields_of(kind) for kind in EVENT_TYPES}
-
-
-def table_row(event: dict[str, Any]) -> dict[str, Any]:
-    """A validated event (``at`` in epoch ms) as a row of :data:`FIELDS`, ``at`` left in ms."""
-    return {name: event.get(name) for name in COLUMNS}
 
 
 def iso_at(ms: int) -> str:
