@@ -6,6 +6,7 @@
      +-- Neo4jLaunchError            the local Neo4j could not be installed, started or stopped
  +-- KafkaLaunchError            the local Kafka broker could not be installed, started or stopped
  +-- KafkaUnavailable            the Kafka cluster cannot be reached or refuses the consumer
+     +-- SparkUnavailable            Spark (pyspark, Java) cannot be started for --engine spark
      +-- StoreUnavailable            the database cannot be reached (driver errors are
      |    |                          translated here)
      |    +-- StoreAuthFailed        it answers but refuses the user and password
@@ -172,6 +173,16 @@ class QueryTimeout(TrustgraphError):
         )
 
 
+class SparkUnavailable(TrustgraphError):
+    """Spark cannot run the job: pyspark is not installed, no Java, or the session (local or the
+    cluster at ``master``) failed to start or died."""
+
+    def __init__(self, master: str, detail: str) -> None:
+        self.master = master
+        self.detail = detail
+        super().__init__(f"Spark ({master}): {detail}")
+
+
 class ImportFileError(TrustgraphError):
     def __init__(self, path: str, detail: str) -> None:
         self.path = path
@@ -336,6 +347,12 @@ TABLE: tuple[tuple[type[TrustgraphError], str, int, str], ...] = (
         SERVICE_UNAVAILABLE,
         EXIT_ERROR,
         "Kafka cannot be reached, refuses the client, or did not acknowledge recordEvents",
+    ),
+    (
+        SparkUnavailable,
+        INTERNAL_SERVER_ERROR,
+        EXIT_ERROR,
+        "Spark cannot be started for `rescore --engine spark`",
     ),
     (StoreUnavailable, SERVICE_UNAVAILABLE, EXIT_ERROR, "Neo4j cannot be reached"),
     (

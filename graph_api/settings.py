@@ -154,6 +154,8 @@ class Settings:
     # False in the workers of `trustgraph serve`, which runs the deriver as a process of its own
     # beside them (scoring in a worker's thread would hold the interpreter the requests need).
     derive_in_process: bool = True
+    # `trustgraph rescore --engine spark`: the Spark master (local[N] runs in this process's JVM)
+    spark_master: str = "local[2]"
     # The clock rule: an event dated later than the wall clock plus this is refused (FUTURE_EVENT),
     # so one event cannot move the graph's clock (and every default asOf) into the future.
     max_clock_skew_ms: int = 5 * 60_000
@@ -511,6 +513,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         derive_wait_ms=_int(env, "TRUSTGRAPH_DERIVE_WAIT_MS", 10_000, 10, 600_000),
         derive_lease_ms=_int(env, "TRUSTGRAPH_DERIVE_LEASE_MS", 15_000, 1_000, 600_000),
         derive_in_process=_bool(env, "TRUSTGRAPH_DERIVE_IN_PROCESS", True),
+        spark_master=env.get("TRUSTGRAPH_SPARK_MASTER", "").strip() or "local[2]",
         max_clock_skew_ms=_duration_ms(env, "TRUSTGRAPH_MAX_CLOCK_SKEW", "5m", 7 * 86_400_000),
         neo4j_pool_size=pool_size,
         neo4j_bolt_threads=bolt_threads,

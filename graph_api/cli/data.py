@@ -20,8 +20,15 @@ from typing import Any
 from graph_api import seed as seedmod
 from graph_api.cli.console import buyers_shops_hosts, open_store, progress, say
 from graph_api.cli.output import describe_round, iso, print_import, print_rescore, round_dict
+from graph_api.cli.spark import cmd_rescore_spark
 from graph_api.derive import BackgroundDrain, LogDeriver, RescoreSummary, Round
-from graph_api.errors import EXIT_SOME_REJECTED, ImportFileError, KafkaUnavailable, PortInUse
+from graph_api.errors import (
+    EXIT_SOME_REJECTED,
+    BadInput,
+    ImportFileError,
+    KafkaUnavailable,
+    PortInUse,
+)
 from graph_api.ingest import ImportSummary, Ingester, import_jsonl, ingest_stream, validated_events
 from graph_api.kafka_local import LocalKafka, broker_problem
 from graph_api.neo4j_local import LocalNeo4j
@@ -259,7 +266,13 @@ def print_stats(settings: Settings, *, as_json: bool) -> None:
 
 def cmd_rescore(args: argparse.Namespace, settings: Settings) -> int:
     """Rebuild all derived state from the facts, as of --as-of or, by default, the latest event in
-    the graph (not the wall clock: two runs on the same graph agree)."""
+    the graph (not the wall clock: two runs on the same graph agree). ``--engine spark``
+    computes the same from the event log with Spark (graph_api/cli/spark.py)."""
+    if args.engine == "spark":
+        return cmd_rescore_spark(args, settings)
+    for name in ("events", "spark_master"):
+        if getattr(args, name) is not None:
+            raise BadInput(f"--{name.replace('_', '-')}", "is for --engine spark")
     with open_store(settings) as store:
         summary = rebuild(store, settings, args.as_of, args.batch_buyers)
     if summary is None:

@@ -6,13 +6,14 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from graph_api.cli import data, research, stream
+from graph_api.cli import data, research, spark, stream
 from graph_api.errors import InvalidField
 from graph_api.events import parse_at
 from graph_api.seed.config import ATTACK_ADAPTATIONS, ATTACK_FAMILIES, ATTACK_SIZES
 
 DESCRIPTION = "The ``trustgraph`` command line."
 DERIVE_MODES = ("incremental", "rebuild", "none")
+ENGINES = ("python", "spark")  # rescore --engine
 
 
 def _names_among(known: tuple[str, ...], what: str) -> Callable[[str], tuple[str, ...]]:
@@ -246,8 +247,43 @@ def build_parser() -> argparse.ArgumentParser:
         default=2000,
         help="buyers read and written per transaction (default 2000)",
     )
+    p.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="python",
+        help="python: read the facts from the graph page by page (default); spark: compute "
+        "from the event log (--events) with Spark, then write the same state back",
+    )
+    p.add_argument(
+        "--events",
+        nargs="+",
+        metavar="PATH",
+        default=None,
+        help="--engine spark: the event log, JSONL or Parquet files (or folders of them), in "
+        "log order",
+    )
+    p.add_argument(
+        "--spark-master",
+        default=None,
+        help="--engine spark: the Spark master (default TRUSTGRAPH_SPARK_MASTER, or local[2])",
+    )
+    p.add_argument(
+        "--partitions",
+        type=_bounded_int(1, 10_000),
+        default=4,
+        help="--engine spark: partitions of the buyers and of the shuffles (default 4)",
+    )
     _json_flag(p, "the summary")
     p.set_defaults(func=data.cmd_rescore)
+
+    p = sub.add_parser(
+        "export-events",
+        help="write the event log (JSONL files) as one Parquet file, for Spark and research",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE.jsonl", help="the event files, in log order")
+    p.add_argument("--out", required=True, help="the Parquet file to write (e.g. events.parquet)")
+    _json_flag(p, "the summary")
+    p.set_defaults(func=spark.cmd_export_events)
 
     p = sub.add_parser(
         "derive",
