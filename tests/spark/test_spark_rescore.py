@@ -69,7 +69,8 @@ def graph_state(store: Store) -> dict[str, Any]:
     for r in run("MATCH (b:Buyer) RETURN b.id AS b, properties(b) AS p"):
         state[f"BUYER {r['b']}"] = r["p"]
     for r in run("MATCH (st:Standing)-[:STANDING_OF]->(x) RETURN st.id AS id, properties(st) AS p"):
-        state[f"STANDING {r['id']}"] = r["p"]
+        # `rev` numbers the write for the badge-card caches: when it was written, not what.
+        state[f"STANDING {r['id']}"] = {k: v for k, v in r["p"].items() if k != "rev"}
     return state
 
 
