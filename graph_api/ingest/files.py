@@ -8,16 +8,15 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from graph_api import events as ev
 from graph_api.derive.results import DeriveResult
 from graph_api.errors import ImportFileError
 from graph_api.events import Rejection
-from graph_api.ingest.ingester import Ingester
 from graph_api.ingest.plan import BatchResult
 from graph_api.json_fields import json_fields
 
@@ -69,7 +68,16 @@ class ImportSummary:
         }
 
 
-def _validated_lines(
+class BatchWriter(Protocol):
+    """What records the batches of a stream: the :class:`Ingester` (one transaction per batch)
+    or the bulk loader's :class:`graph_api.ingest.bulk.BulkWriter` (CSV files for neo4j-admin)."""
+
+    batch_size: int
+
+    def write_valid(self, items: Sequence[tuple[int, dict[str, Any]]]) -> BatchResult: ...
+
+
+def validated_lines(
     path: Path, on_bytes: Callable[[int], object]
 ) -> Iterator[tuple[int, str, dict[str, Any] | Rejection]]:
     try:
@@ -100,7 +108,7 @@ def _validated_lines(
 
 
 def import_jsonl(
-    ingester: Ingester,
+    ingester: BatchWriter,
     path: str | os.PathLike[str],
     rejected_path: str | os.PathLike[str] | None = None,
     progress: Callable[[int], object] | None = None,
@@ -112,7 +120,7 @@ def import_jsonl(
         raise ImportFileError(str(src), "no such file")
     out_path = Path(rejected_path) if rejected_path else src.with_name(src.name + ".rejected.jsonl")
     return ingest_stream(
-        ingester, _validated_lines(src, progress or (lambda n: None)), out_path, str(src)
+        ingester, validated_lines(src, progress or (lambda n: None)), out_path, str(src)
     )
 
 
@@ -125,7 +133,7 @@ def validated_events(
 
 
 def ingest_stream(
-    ingester: Ingester,
+    ingester: BatchWriter,
     source: Iterable[tuple[int, str | None, dict[str, Any] | Rejection]],
     rejected_path: Path,
     label: str,

@@ -84,15 +84,7 @@ class Ingester:
     def write_valid(self, items: Sequence[tuple[int, dict[str, Any]]]) -> BatchResult:
         """Record one batch of validated events in one transaction (those that pass the clock
         rule; the others come back rejected)."""
-        now = self.clock()
-        future: list[Rejection] = []
-        current: list[tuple[int, dict[str, Any]]] = []
-        for index, event in items:
-            late = ev.future_rejection(index, event, now, self.max_clock_skew_ms)
-            if late is None:
-                current.append((index, event))
-            else:
-                future.append(late)
+        current, future = split_future(items, self.clock(), self.max_clock_skew_ms)
         result = self._write_current(current)
         if future:
             result.rejected.extend(future)
@@ -118,6 +110,22 @@ class Ingester:
             # rescoring fails, the error reaches the caller and the log's deriver derives them.
             result.derived.append(self.deriver.after_batch(result.accepted, result.position))
         return result
+
+
+def split_future(
+    items: Sequence[tuple[int, dict[str, Any]]], now_ms: int, skew_ms: int
+) -> tuple[list[tuple[int, dict[str, Any]]], list[Rejection]]:
+    """The clock rule on one batch (every writer applies it, the bulk loader too): the events
+    that may be written, and the FUTURE_EVENT rejections of the others."""
+    future: list[Rejection] = []
+    current: list[tuple[int, dict[str, Any]]] = []
+    for index, event in items:
+        late = ev.future_rejection(index, event, now_ms, skew_ms)
+        if late is None:
+            current.append((index, event))
+        else:
+            future.append(late)
+    return current, future
 
 
 def log_batch(tx: Tx, accepted: Sequence[dict[str, Any]]) -> int:
