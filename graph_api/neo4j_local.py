@@ -359,6 +359,7 @@ class LocalNeo4j:
         """Run ``neo4j-admin database import full`` (``AdminTool``, from the import-tool jar of the
         dist) into ``database``, replacing its files; the server must be stopped (the tool refuses
         a database in use). Returns the tool's output; raises with its tail if it fails."""
+        self.install()
         java = self._java()
         self._write_conf()
         env = dict(self._env, NEO4J_HOME=str(self.home), NEO4J_CONF=str(self.home / "conf"))
@@ -377,10 +378,13 @@ class LocalNeo4j:
             cmd, check=False, cwd=self.home, env=env, capture_output=True, text=True
         )
         output = result.stdout + result.stderr
+        log = self.home / "logs" / "import.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(output)  # the tool's stages and timings, for a post-mortem
         if result.returncode != 0:
             raise Neo4jLaunchError(
                 f"neo4j-admin database import full failed (exit code {result.returncode}); "
-                f"report {report}",
+                f"its output is in {log}, bad entries in {report}",
                 _tail_text(output, 30),
             )
         return output

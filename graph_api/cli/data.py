@@ -36,7 +36,7 @@ from graph_api.errors import (
     PortInUse,
 )
 from graph_api.ingest import ImportSummary, Ingester, import_jsonl, ingest_stream, validated_events
-from graph_api.ingest.bulk_load import BulkLoad, BulkLoadSummary, check_target
+from graph_api.ingest.bulk_load import BULK_WORKERS, BulkLoad, BulkLoadSummary, check_target
 from graph_api.kafka_local import LocalKafka, broker_problem
 from graph_api.neo4j_local import LocalNeo4j
 from graph_api.policy import load_policy
@@ -207,7 +207,14 @@ def bulk_import(
         for path in paths:
             with progress(path.stat().st_size, "B", f"read {path.name}") as bar:
                 summaries.append(
-                    import_jsonl(load.writer, path, args.rejected, progress=bar.update)
+                    import_jsonl(
+                        load.writer,
+                        path,
+                        args.rejected,
+                        progress=bar.update,
+                        workers=BULK_WORKERS,
+                        threaded=False,
+                    )
                 )
     except BaseException:
         load.abandon()
@@ -327,6 +334,7 @@ def _seed_bulk(
                 counted(validated_events(events)),
                 Path("seed.rejected.jsonl"),
                 f"seed {config.seed}",
+                threaded=False,
             )
     except BaseException:
         load.abandon()

@@ -174,28 +174,32 @@ class BulkGraph:
     in_category: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # (label, id)
     clocks: dict[str, Props] = field(default_factory=dict)
     ingest_batches: list[Props] = field(default_factory=list)
-    _streams: dict[Any, _Streamed] = field(default_factory=dict)
+    _streams: dict[str | tuple[str, str, str], _Streamed] = field(default_factory=dict)
 
     # -- streamed facts ----------------------------------------------------------------------
 
-    def _stream(self, key: Any, name: str, header: list[str]) -> _Streamed:
+    def _stream(self, key: str | tuple[str, str, str]) -> _Streamed:
         stream = self._streams.get(key)
         if stream is None:
+            if isinstance(key, str):
+                name, header = f"nodes-{key}.csv", _node_header(key)
+            else:
+                name, header = f"rels-{'-'.join(key)}.csv", _rel_header(key)
             stream = self._streams[key] = _Streamed(self.directory / name, header)
         return stream
 
     def fact(self, label: str, node_id: str, props: Props) -> None:
         """A node created once and never changed (CREATE with all its properties)."""
-        columns = NODE_COLUMNS[label]
-        stream = self._stream(label, f"nodes-{label}.csv", _node_header(label))
-        stream.write([node_id, *(_field(props.get(p), t) for p, t in columns)])
+        get = props.get
+        self._stream(label).write([node_id, *[_field(get(p), t) for p, t in NODE_COLUMNS[label]]])
 
     def relate(self, kind: str, start: tuple[str, str], end: tuple[str, str], **props: Any) -> None:
         """A relationship created once and never changed (CREATE)."""
         key = (kind, start[0], end[0])
-        columns = REL_COLUMNS[key]
-        stream = self._stream(key, f"rels-{kind}-{start[0]}-{end[0]}.csv", _rel_header(key))
-        stream.write([start[1], end[1], *(_field(props.get(p), t) for p, t in columns)])
+        row = [start[1], end[1]]
+        if props:
+            row += [_field(props.get(p), t) for p, t in REL_COLUMNS[key]]
+        self._stream(key).write(row)
 
     # -- MERGE ---------------------------------------------------------------------------------
 
@@ -255,9 +259,7 @@ class BulkGraph:
         for category in self.categories:
             self.fact("Category", category, {})
         for batch in self.ingest_batches:
-            stream = self._stream(
-                "IngestBatch", "nodes-IngestBatch.csv", _node_header("IngestBatch")
-            )
+            stream = self._stream("IngestBatch")
             stream.write([_field(batch.get(p), t) for p, t in NODE_COLUMNS["IngestBatch"]])
         for kind, rels in (
             ("SELLS_FOR", self.sells_for),

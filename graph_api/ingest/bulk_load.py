@@ -17,6 +17,7 @@ transactions (``trustgraph import --bulk FILE...``, ``trustgraph seed --bulk``).
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 import time
@@ -29,6 +30,10 @@ from graph_api.ingest.bulk import BulkWriter, CsvFiles
 from graph_api.neo4j_local import LocalNeo4j
 from graph_api.settings import Settings
 from graph_api.store import Store
+
+# Processes that parse and validate a file's lines for the bulk path, beside the one that applies
+# them (graph_api.ingest.files.validated_lines_parallel): the tool and the server wait meanwhile.
+BULK_WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 
 @dataclass
