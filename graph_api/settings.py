@@ -128,6 +128,8 @@ class Settings:
     graphiql: bool = True
     limits: Limits = field(default_factory=lambda: Limits())
     change_poll_ms: int = 250  # how often each process reads the change log for subscribers
+    # Badge cards kept per process (graph_api.usecases.cards); 0 turns the cache off.
+    card_cache_size: int = 100_000
     # Derivation (issue 12): "inline" (the default) derives before recordEvents answers;
     # "async" acknowledges ingested events when they are durable and derives right after, in
     # the background; "off" leaves it to another process (`trustgraph derive --follow`).
@@ -438,6 +440,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             / 1000,
         ),
         change_poll_ms=_int(env, "TRUSTGRAPH_CHANGE_POLL_MS", 250, 10, 60_000),
+        card_cache_size=_int(env, "TRUSTGRAPH_CARD_CACHE_SIZE", 100_000, 0, 10_000_000),
         derive_mode=_choice(env, "TRUSTGRAPH_DERIVE", "inline", DERIVE_MODES),
         derive_poll_ms=_int(env, "TRUSTGRAPH_DERIVE_POLL_MS", 50, 5, 60_000),
         derive_wait_ms=_int(env, "TRUSTGRAPH_DERIVE_WAIT_MS", 10_000, 10, 600_000),
