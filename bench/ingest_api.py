@@ -83,13 +83,15 @@ def load(store: Store, events: list[dict]) -> None:
 class Service:
     """A `trustgraph serve` process (one worker) in a derivation mode."""
 
-    def __init__(self, settings: Settings, mode: str) -> None:
+    def __init__(self, settings: Settings, mode: str, **extra: str) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = settings.child_environment(
+            None,
             TRUSTGRAPH_API_KEYS=f"{KEY}:ADMIN",
             TRUSTGRAPH_DERIVE=mode,
             TRUSTGRAPH_DERIVE_WAIT_MS="60000",
+            **extra,
         )
         self.proc = subprocess.Popen(
             [

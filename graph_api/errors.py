@@ -26,6 +26,8 @@
      +-- Forbidden                   the key's role may not use the field
      +-- SubscriberTooSlow           a subscriber fell too far behind the change log and is closed
  +-- DerivationPending           events are durable but not derived within the wait asked for
+ |    +-- StreamPending          events are in Kafka but the graph has not applied (or derived)
+ |                               them within the wait asked for
      +-- BadRequest                  an HTTP request is not one GraphQL operation the service reads
           |                          (not JSON, not UTF-8, a batch, nested too deep...); ``status``
           |                          is its HTTP status
@@ -113,7 +115,10 @@ class KafkaLaunchError(TrustgraphError):
 
 class KafkaUnavailable(TrustgraphError):
     """The Kafka cluster at ``bootstrap`` cannot be reached, or refuses the client (a fatal client
-    error: authentication, a fenced static member, an unknown setting)."""
+    error: authentication, a fenced static member, an unknown setting), or did not acknowledge
+    what recordEvents produced in time (TRUSTGRAPH_INGEST=kafka: SERVICE_UNAVAILABLE)."""
+
+    code = SERVICE_UNAVAILABLE
 
     def __init__(self, bootstrap: str, detail: str) -> None:
         self.bootstrap = bootstrap
@@ -274,6 +279,19 @@ class DerivationPending(TrustgraphError):
         )
 
 
+class StreamPending(DerivationPending):
+    """A wait for stream positions (TRUSTGRAPH_INGEST=kafka) ran out of time: the events are in
+    Kafka, durably; a read server's consumer has not applied (or derived) them yet."""
+
+    def __init__(self, missing: str, seconds: float, what: str = "derived") -> None:
+        self.missing = missing
+        TrustgraphError.__init__(
+            self,
+            f"the events are in Kafka durably, but the graph has not {what} them within "
+            f"{seconds:g} s ({missing}); its consumer follows shortly (query `streamApplied`)",
+        )
+
+
 class BadRequest(TrustgraphError):
     """An HTTP request the service cannot read as one GraphQL operation: a body that is not UTF-8
     JSON, not an object, a batch, nested too deep, a wrong Content-Type or method. Nothing of it
@@ -320,9 +338,9 @@ TABLE: tuple[tuple[type[TrustgraphError], str, int, str], ...] = (
     ),
     (
         KafkaUnavailable,
-        INTERNAL_SERVER_ERROR,
+        SERVICE_UNAVAILABLE,
         EXIT_ERROR,
-        "Kafka cannot be reached or refuses the consumer",
+        "Kafka cannot be reached, refuses the client, or did not acknowledge recordEvents",
     ),
     (StoreUnavailable, SERVICE_UNAVAILABLE, EXIT_ERROR, "Neo4j cannot be reached"),
     (
@@ -355,6 +373,12 @@ TABLE: tuple[tuple[type[TrustgraphError], str, int, str], ...] = (
         DERIVATION_PENDING,
         EXIT_ERROR,
         "events are durable, derived state did not reach them within the wait",
+    ),
+    (
+        StreamPending,
+        DERIVATION_PENDING,
+        EXIT_ERROR,
+        "events are in Kafka, a read server did not apply or derive them within the wait",
     ),
     (
         BadRequest,

@@ -30,6 +30,11 @@ _OFFSET = re.compile(r"^(?:UTC)?([+-])(\d{2}):(\d{2})$")
 # or nobody.
 INTROSPECTION_MODES = ("keys", "public", "off")
 DERIVE_MODES = ("async", "inline", "off")
+# Where recordEvents writes (issue 14): "graph", the ingestion path into Neo4j; "kafka", onto
+# the event topic, acknowledged when Kafka has the events (consumers record them in the graph).
+INGEST_MODES = ("graph", "kafka")
+_NEO4J_URI = re.compile(r"^(bolt|neo4j)(\+s|\+ssc)?://[^\s,]+$")
+MAX_READ_URIS = 16
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,15 @@ class KafkaSettings:
     # after this many graph commits, before their offsets are committed: the crash that
     # at-least-once delivery must survive.
     crash_after_batches: int | None = None
+    # recordEvents in TRUSTGRAPH_INGEST=kafka: the topic it produces to (None: the first of
+    # ``topics``) and how long it waits for Kafka's acknowledgement before SERVICE_UNAVAILABLE.
+    produce_topic: str | None = None
+    produce_timeout_ms: int = 10_000
+
+    @property
+    def topic_out(self) -> str:
+        """The topic recordEvents produces to in TRUSTGRAPH_INGEST=kafka."""
+        return self.produce_topic or self.topics[0]
 
     @property
     def bootstrap_servers(self) -> str:
@@ -157,6 +171,12 @@ class Settings:
     # How long a browser or a CDN may keep a successful GET read made without a key (seconds);
     # after that it revalidates with If-None-Match (304 when nothing changed).
     get_max_age: int = 5
+    # "graph" (the default): recordEvents records in Neo4j; "kafka": it produces to the topic.
+    ingest_mode: str = "graph"
+    # Neo4j servers the service spreads its reads over (TRUSTGRAPH_READ_URIS, the same user and
+    # password as NEO4J_URI): replicas fed by consumer groups of their own. Empty: reads go to
+    # the one server of NEO4J_URI (or the local one), as writes do.
+    read_uris: tuple[str, ...] = ()
 
     @property
     def uses_local_neo4j(self) -> bool:
@@ -335,6 +355,15 @@ def load_kafka_settings(env: Mapping[str, str], cache_dir: Path) -> KafkaSetting
         raise ConfigError(
             "TRUSTGRAPH_KAFKA_DLQ_TOPIC", dlq, "a topic that is not one of TRUSTGRAPH_KAFKA_TOPICS"
         )
+    produce_topic = env.get("TRUSTGRAPH_KAFKA_PRODUCE_TOPIC") or None
+    if produce_topic is not None:
+        produce_topic = _kafka_name(env, "TRUSTGRAPH_KAFKA_PRODUCE_TOPIC", produce_topic)
+        if produce_topic == dlq:
+            raise ConfigError(
+                "TRUSTGRAPH_KAFKA_PRODUCE_TOPIC",
+                produce_topic,
+                "an event topic, not the dead-letter topic TRUSTGRAPH_KAFKA_DLQ_TOPIC",
+            )
     return KafkaSettings(
         bootstrap=bootstrap,
         topics=topics,
@@ -349,7 +378,42 @@ def load_kafka_settings(env: Mapping[str, str], cache_dir: Path) -> KafkaSetting
         home=Path(env.get("TRUSTGRAPH_KAFKA_HOME") or cache_dir / "kafka-instance").expanduser(),
         heap_size=_size(env, "TRUSTGRAPH_KAFKA_HEAP", "512m"),
         crash_after_batches=crash_after or None,
+        produce_topic=produce_topic,
+        produce_timeout_ms=_duration_ms(env, "TRUSTGRAPH_KAFKA_PRODUCE_TIMEOUT", "10s", 300_000),
     )
+
+
+def _ingest_mode(env: Mapping[str, str], kafka: KafkaSettings) -> str:
+    mode = _choice(env, "TRUSTGRAPH_INGEST", "graph", INGEST_MODES)
+    if mode != "kafka" and kafka.produce_topic is not None:
+        # A produce topic without the mode would silently write to the graph instead.
+        raise ConfigError(
+            "TRUSTGRAPH_INGEST",
+            env.get("TRUSTGRAPH_INGEST", ""),
+            "kafka when TRUSTGRAPH_KAFKA_PRODUCE_TOPIC is set (or unset the topic)",
+        )
+    return mode
+
+
+def _read_uris(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """A comma-separated list of bolt:// or neo4j:// URIs, each named in the error if malformed."""
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return ()
+    uris = [u.strip() for u in raw.split(",")]
+    expected = (
+        "Neo4j URIs such as bolt://10.0.0.5:7687,bolt://10.0.0.6:7687 separated by commas "
+        f"(at most {MAX_READ_URIS}, each once; the same user and password as NEO4J_URI)"
+    )
+    for position, uri in enumerate(uris, 1):
+        if not _NEO4J_URI.match(uri):
+            problem = "is empty" if uri == "" else f"{uri!r} is not a bolt:// or neo4j:// URI"
+            raise ConfigError(name, raw, f"{expected}; entry {position} {problem}")
+    if len(set(uris)) != len(uris):
+        raise ConfigError(name, raw, f"{expected}; a URI is listed twice")
+    if len(uris) > MAX_READ_URIS:
+        raise ConfigError(name, raw, expected)
+    return tuple(uris)
 
 
 # scheme://host[:port], the host a name or an IPv4 address, or an IPv6 address in brackets
@@ -383,7 +447,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     ).expanduser()
     home = Path(env.get("TRUSTGRAPH_NEO4J_HOME") or cache_dir / "instance").expanduser()
     uri = env.get("NEO4J_URI") or None
-    if uri is not None and not re.match(r"^(bolt|neo4j)(\+s|\+ssc)?://[^\s]+$", uri):
+    if uri is not None and not _NEO4J_URI.match(uri):
         raise ConfigError("NEO4J_URI", uri, "a URI such as bolt://host:7687 or neo4j+s://host")
     password = env.get("NEO4J_PASSWORD", "trustgraph")
     if uri is None and len(password) < 8:
@@ -402,6 +466,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             env.get("TRUSTGRAPH_CORS_CREDENTIALS"),
             "false when TRUSTGRAPH_CORS_ORIGINS is *: list the origins that may send credentials",
         )
+    kafka = load_kafka_settings(env, cache_dir)
     return Settings(
         neo4j_uri=uri,
         neo4j_user=env.get("NEO4J_USER", "neo4j"),
@@ -450,7 +515,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         neo4j_pool_size=pool_size,
         neo4j_bolt_threads=bolt_threads,
         timezone=_timezone(env, "TRUSTGRAPH_TIMEZONE", "Asia/Shanghai"),
-        kafka=load_kafka_settings(env, cache_dir),
+        kafka=kafka,
+        ingest_mode=_ingest_mode(env, kafka),
+        read_uris=_read_uris(env, "TRUSTGRAPH_READ_URIS"),
         cors_origins=origins,
         cors_credentials=credentials,
         get_max_age=_int(env, "TRUSTGRAPH_GET_MAX_AGE", 5, 0, 86_400),

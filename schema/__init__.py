@@ -23,6 +23,7 @@ from schema.limits import limited_validation
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.subscription import Subscription
+from schema.types.changes import OFFSET_SCALAR, Offset
 from schema.types.trust import COLUMN_SCALARS
 
 
@@ -40,7 +41,11 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
     rules = [alias_rule(limits.max_aliases)]
     validation = limited_validation(limits)
     return TrustgraphSchema(
-        config=StrawberryConfig(scalar_map=cast(Mapping[object, ScalarDefinition], COLUMN_SCALARS)),
+        config=StrawberryConfig(
+            scalar_map=cast(
+                Mapping[object, ScalarDefinition], {**COLUMN_SCALARS, Offset: OFFSET_SCALAR}
+            )
+        ),
         query=Query,
         mutation=Mutation,
         subscription=Subscription,

@@ -8,7 +8,8 @@
     UNAUTHENTICATED        a field needs an API key and none (or an unknown one) was sent
     FORBIDDEN              the key's role may not use the field
     QUERY_TOO_COMPLEX      depth, aliases or tokens over the configured limits
-    SERVICE_UNAVAILABLE    Neo4j cannot be reached, or stayed busy through bounded retries (the
+    SERVICE_UNAVAILABLE    Neo4j cannot be reached, or stayed busy through bounded retries, or
+                           Kafka did not acknowledge recordEvents (TRUSTGRAPH_INGEST=kafka) (the
                            service recovers by itself; HTTP 503 with ``Retry-After``)
     QUERY_TIMEOUT          a research call ran over TRUSTGRAPH_RESEARCH_TIMEOUT
     INTERNAL_SERVER_ERROR  anything else: the details are logged with the request id, not sent
@@ -35,6 +36,7 @@ from graph_api.errors import (
     QUERY_TOO_COMPLEX,
     SERVICE_UNAVAILABLE,
     BadRequest,
+    KafkaUnavailable,
     StoreBusy,
     StoreUnavailable,
     TrustgraphError,
@@ -67,6 +69,15 @@ def classify(error: GraphQLError, request_id: str | None) -> GraphQLError:
         return _with(
             error,
             f"the graph database is busy; try again in {original.retry_after} s",
+            SERVICE_UNAVAILABLE,
+        )
+    if isinstance(original, KafkaUnavailable):
+        # recordEvents in TRUSTGRAPH_INGEST=kafka: nothing was acknowledged.
+        log.warning("event stream unavailable (request %s): %s", request_id, original)
+        return _with(
+            error,
+            "the event stream (Kafka) is unavailable: the events were not acknowledged; send "
+            "them again shortly (a replay is counted as a duplicate)",
             SERVICE_UNAVAILABLE,
         )
     if isinstance(original, StoreUnavailable):

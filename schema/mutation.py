@@ -7,12 +7,16 @@ import strawberry
 from strawberry.types import Info
 
 from graph_api.derive.results import BadgeChange, TrustChange
+from graph_api.events import Rejection
+from graph_api.ingest.produce import ProduceResult
 from schema.inputs import EventInput, event_dict
 from schema.permissions import require_root
 from schema.runtime import run_sync
 from schema.types.changes import (
+    Offset,
     RecordEventsResult,
     RejectedEvent,
+    StreamPosition,
     badge_change_of,
     trust_change_of,
 )
@@ -31,7 +35,10 @@ class Mutation:
             "content) is a duplicate and changes nothing. Derived state (trust, standings, badges) "
             "follows within moments; with `waitForDerived: true` the call returns only once it "
             "includes these events (error DERIVATION_PENDING after TRUSTGRAPH_DERIVE_WAIT_MS, "
-            "the events still durable). INGEST or ADMIN."
+            "the events still durable). With TRUSTGRAPH_INGEST=kafka the events are validated "
+            "the same way, produced to the event topic and the call answers when Kafka has them "
+            "(acks=all), with their `streamPositions`; `waitForDerived: true` then waits until "
+            "every read server's consumer has applied and derived them. INGEST or ADMIN."
         )
     )
     async def record_events(
@@ -39,6 +46,8 @@ class Mutation:
     ) -> RecordEventsResult:
         require_root(info)
         tg, loop = info.context.trustgraph, info.context.derivation
+        if tg.producer is not None:
+            return await _produce(info, [event_dict(e) for e in events], wait_for_derived)
         head = await run_sync(tg.change_head) if wait_for_derived else 0
         result = await run_sync(tg.record_events, [event_dict(e) for e in events])
         metrics = info.context.extra.get("metrics")
@@ -66,18 +75,48 @@ class Mutation:
         return RecordEventsResult(
             accepted=len(result.accepted),
             duplicates=result.duplicates,
-            rejected=[
-                RejectedEvent(
-                    index=r.index,
-                    event_id=r.event_id,
-                    code=r.code,
-                    field=r.field,
-                    message=r.message,
-                )
-                for r in result.rejected
-            ],
+            rejected=_rejected(result.rejected),
             position=result.position,
+            stream_positions=[],
             derived=derived,
             trust_changes=[trust_change_of(c) for c in trust],
             badge_changes=[badge_change_of(c) for c in badges],
         )
+
+
+def _rejected(rejections: list[Rejection]) -> list[RejectedEvent]:
+    return [
+        RejectedEvent(
+            index=r.index, event_id=r.event_id, code=r.code, field=r.field, message=r.message
+        )
+        for r in rejections
+    ]
+
+
+async def _produce(info: Info, raw: list[dict], wait_for_derived: bool) -> RecordEventsResult:
+    """TRUSTGRAPH_INGEST=kafka: validated here, recorded by the graph's consumers. Duplicates are
+    counted by the consumer (a replay is one there); the level and badge changes come from the
+    subscriptions."""
+    tg, stream = info.context.trustgraph, info.context.stream
+    result: ProduceResult = await run_sync(tg.produce_events, raw)
+    metrics = info.context.extra.get("metrics")
+    if metrics is not None:
+        metrics.events.labels("produced").inc(result.accepted)
+        metrics.events.labels("rejected").inc(len(result.rejected))
+    derived = not result.positions
+    if wait_for_derived and result.positions and stream is not None:
+        await stream.wait_for(result.positions, derived=True)
+        derived = True
+    return RecordEventsResult(
+        accepted=result.accepted,
+        duplicates=0,
+        rejected=_rejected(result.rejected),
+        position=None,
+        stream_positions=[
+            StreamPosition(topic=p.topic, partition=p.partition, offset=Offset(p.offset))
+            for p in result.positions
+        ],
+        derived=derived,
+        trust_changes=[],
+        badge_changes=[],
+    )

@@ -6,7 +6,7 @@ The matrix (also in docs/api.md, and tested operation by role in tests/e2e):
     shop, host, badges (public facts,       yes     yes        yes         yes       yes    yes
       badge, boost, metrics), shop.hosts,
       clock, policy, derivation,
-      badgeChanged
+      streamApplied, badgeChanged
     exact hints: badge details' missing      -     own (1)      -           -         -     yes
       and failed rules, nextLevel (2)
     trust, trustBatch, trustChanged          -       -         yes         yes        -     yes

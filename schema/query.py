@@ -7,12 +7,19 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
-from graph_api.errors import TrustgraphError
+from graph_api.errors import BadInput, StreamPending, TrustgraphError
+from graph_api.ingest.produce import StreamPosition as StreamPos
 from graph_api.usecases import Trustgraph
 from graph_api.usecases.arguments import between, epoch_ms
+from graph_api.usecases.stream import check_positions
 from schema.permissions import require_root
 from schema.runtime import read_other, run_sync
-from schema.types.changes import Derivation
+from schema.types.changes import (
+    Derivation,
+    PartitionApplied,
+    StreamApplied,
+    StreamPositionInput,
+)
 from schema.types.common import to_datetime
 from schema.types.entities import BadgeCard, Buyer, Host, Shop, host_of, shop_of
 from schema.types.enums import TargetKind, TrustLevel
@@ -308,6 +315,46 @@ class Query:
         now = await ctx.derivation.positions()
         return Derivation(
             ingested=now.ingested, derived=now.derived, lag=now.lag, mode=ctx.settings.derive_mode
+        )
+
+    @strawberry.field(
+        description=(
+            "How far the read servers have applied (and derived) stream positions that "
+            "recordEvents returned with TRUSTGRAPH_INGEST=kafka, the slowest server that answers "
+            "for each partition. With `waitMs` it waits up to that long (at most "
+            "TRUSTGRAPH_DERIVE_WAIT_MS) for them to be applied (`derived: true`: and derived), "
+            "and answers as far as they came. Public."
+        )
+    )
+    async def stream_applied(
+        self,
+        info: Info,
+        positions: list[StreamPositionInput],
+        wait_ms: int = 0,
+        derived: bool = False,
+    ) -> StreamApplied:
+        stream = info.context.stream
+        if stream is None:
+            raise TrustgraphError("this service process has no stream waiter")
+        if not 0 <= wait_ms <= stream.wait_seconds * 1000:
+            raise BadInput("waitMs", f"must be between 0 and {stream.wait_seconds * 1000:.0f} (ms)")
+        asked = [StreamPos(p.topic, p.partition, p.offset) for p in positions]
+        check_positions(asked)
+        read_other()  # not through run_sync, and never to be answered from the response cache
+        try:
+            now = await stream.wait_for(asked, derived=derived, timeout=wait_ms / 1000)
+        except StreamPending:
+            now = await run_sync(stream.progress, asked)
+        return StreamApplied(
+            applied=now.applied,
+            derived=now.derived,
+            servers=now.servers,
+            partitions=[
+                PartitionApplied(
+                    topic=p.topic, partition=p.partition, applied=p.applied, derived=p.derived
+                )
+                for p in now.partitions
+            ],
         )
 
     @strawberry.field(description="The scoring policy in force. Public.")

@@ -17,7 +17,7 @@ from strawberry.dataloader import DataLoader
 
 from graph_api.auth import Caller, Role
 from graph_api.settings import Settings
-from graph_api.usecases import ChangeFeed, DerivationLoop, Trustgraph
+from graph_api.usecases import ChangeFeed, DerivationLoop, StreamWaiter, Trustgraph
 
 T = TypeVar("T")
 
@@ -85,6 +85,7 @@ class Context:
     response: Any = None
     connection_params: Any = None  # a WebSocket's connection_init payload (strawberry sets it)
     derivation: DerivationLoop | None = None  # the process's deriver (None: a facade for reads)
+    stream: StreamWaiter | None = None  # waits for stream positions (TRUSTGRAPH_INGEST=kafka)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

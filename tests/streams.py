@@ -37,14 +37,22 @@ class Stream:
     def produce(self, lines: list[str]) -> int:
         return produce_lines(self.kafka, self.topic, (line.encode() for line in lines))
 
-    def consumer(self, instance_id: str, *args: str, **env: str) -> Consumer:
-        """Start `trustgraph consume` as member ``instance_id`` of this stream's group."""
+    def consumer(
+        self,
+        instance_id: str,
+        *args: str,
+        graph: Settings | None = None,
+        group: str | None = None,
+        **env: str,
+    ) -> Consumer:
+        """Start `trustgraph consume` as member ``instance_id`` of this stream's group (or
+        ``group``), recording into the tests' Neo4j (or the server of ``graph``: a replica)."""
         k = self.kafka
-        child_env = self.settings.child_environment(
+        child_env = (graph or self.settings).child_environment(
             None,
             TRUSTGRAPH_KAFKA_BOOTSTRAP=k.bootstrap_servers,
             TRUSTGRAPH_KAFKA_TOPICS=",".join(k.topics),
-            TRUSTGRAPH_KAFKA_GROUP=k.group,
+            TRUSTGRAPH_KAFKA_GROUP=group or k.group,
             TRUSTGRAPH_KAFKA_DLQ_TOPIC=k.dlq_topic,
             TRUSTGRAPH_KAFKA_INSTANCE_ID=instance_id,
             **env,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from graph_api import events as ev
@@ -81,27 +82,39 @@ class Ingester:
         result.rejected.sort(key=lambda r: r.index)
         return result
 
-    def write_valid(self, items: Sequence[tuple[int, dict[str, Any]]]) -> BatchResult:
+    def write_valid(
+        self,
+        items: Sequence[tuple[int, dict[str, Any]]],
+        applied: Sequence[StreamOffset] = (),
+    ) -> BatchResult:
         """Record one batch of validated events in one transaction (those that pass the clock
-        rule; the others come back rejected)."""
+        rule; the others come back rejected). ``applied``: the stream offsets the batch came
+        from (``trustgraph consume``), recorded in the same transaction (even if nothing of the
+        batch is accepted): a read can wait until the graph has applied an offset."""
         current, future = split_future(items, self.clock(), self.max_clock_skew_ms)
-        result = self._write_current(current)
+        result = self._write_current(current, applied)
         if future:
             result.rejected.extend(future)
             result.rejected.sort(key=lambda r: r.index)
         return result
 
-    def _write_current(self, items: Sequence[tuple[int, dict[str, Any]]]) -> BatchResult:
-        if not items:
+    def _write_current(
+        self, items: Sequence[tuple[int, dict[str, Any]]], applied: Sequence[StreamOffset] = ()
+    ) -> BatchResult:
+        if not items and not applied:
             return BatchResult()
         events = [e for _, e in items]
 
         def work(tx: Tx) -> BatchResult:
             # A retried transaction runs all of this again: its verdict replaces the earlier one.
-            writes, result = plan_batch(items, read_checks(tx, events))
-            tx.write(writes)
+            result = BatchResult()
+            if items:
+                writes, result = plan_batch(items, read_checks(tx, events))
+                tx.write(writes)
             if result.accepted:
                 result.position = log_batch(tx, result.accepted)
+            if applied:
+                record_applied(tx, applied, result.position)
             return result
 
         result = self.store.transact(work, conflict_retries=CONFLICT_RETRIES)
@@ -126,6 +139,44 @@ def split_future(
         else:
             future.append(late)
     return current, future
+
+
+@dataclass(frozen=True)
+class StreamOffset:
+    """The last offset of one topic partition that a consumed batch holds."""
+
+    topic: str
+    partition: int
+    offset: int
+
+    @property
+    def clock_id(self) -> str:
+        return stream_clock_id(self.topic, self.partition)
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "id": self.clock_id,
+            "topic": self.topic,
+            "partition": self.partition,
+            "offset": self.offset,
+        }
+
+
+def stream_clock_id(topic: str, partition: int) -> str:
+    """The id of the Clock node that holds how far the graph has applied a topic partition."""
+    return f"kafka:{topic}:{partition}"
+
+
+def record_applied(tx: Tx, applied: Sequence[StreamOffset], seq: int | None) -> None:
+    """The graph has applied these offsets (inside the transaction of their facts)."""
+    tx.run("ingest/stream_applied", rows=[a.row() for a in applied], seq=seq)
+
+
+def record_derived(store: Store, applied: Sequence[StreamOffset]) -> None:
+    """Derived state includes these offsets (after the consumer's own rescoring)."""
+    if applied:
+        rows = [{"id": a.clock_id, "offset": a.offset} for a in applied]
+        store.transact(lambda tx: tx.run("ingest/stream_derived", rows=rows))
 
 
 def log_batch(tx: Tx, accepted: Sequence[dict[str, Any]]) -> int:

@@ -47,7 +47,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, star
 from graph_api import events as ev
 from graph_api.errors import ConfigError, KafkaUnavailable
 from graph_api.events import Rejection
-from graph_api.ingest.ingester import Ingester
+from graph_api.ingest.ingester import Ingester, StreamOffset, record_derived
 from graph_api.json_fields import json_fields
 from graph_api.kafka_local import client_log
 from graph_api.settings import KafkaSettings
@@ -90,8 +90,9 @@ def _client(kind: Callable[[dict[str, Any]], Any], config: dict[str, Any]) -> An
 
 def partition_key(event: dict[str, Any]) -> str | None:
     """The key that keeps the events of one order (or one false-ad report) in one partition, in
-    order: an ORDER_DELIVERED must not overtake its ORDER_PLACED."""
-    for name in ("orderId", "reportId", "eventId"):
+    order: an ORDER_DELIVERED must not overtake its ORDER_PLACED. Events of no order are keyed by
+    their buyer (a FOLLOWED and its UNFOLLOWED stay in order), else the host or shop."""
+    for name in ("orderId", "reportId", "buyerId", "hostId", "shopId", "eventId"):
         value = event.get(name)
         if isinstance(value, str):
             return value
@@ -423,7 +424,12 @@ class EventConsumer:
                 rejected.append((m, checked))
             else:
                 valid.append((index, checked))
-        result = self.ingester.write_valid(valid)  # the graph transaction: committed here
+        # The graph transaction, committed here, with the offsets it applies (a read waits for
+        # them: ingest/stream_applied).
+        applied = [StreamOffset(t, p, o - 1) for (t, p), o in batch.offsets.items()]
+        result = self.ingester.write_valid(valid, applied)
+        if self.ingester.deriver is not None:
+            record_derived(self.ingester.store, applied)  # rescored by write_valid's deriver
         rejected.extend((batch.messages[r.index], r) for r in result.rejected)
         self._dead_letter(producer, rejected)
         summary.batches += 1

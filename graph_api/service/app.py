@@ -5,7 +5,8 @@
     /demo      the badge widget on a mock live room, product card and order page
     /static    the widget (trust-badge.js) and GraphiQL's bundle, built from web/ (ide.py)
     /healthz   200 while the process runs
-    /readyz    200 when Neo4j answers, 503 with the reason when it does not
+    /readyz    200 when Neo4j answers (and, with TRUSTGRAPH_INGEST=kafka, Kafka has the topic),
+               503 with the reason when it does not
     /metrics   Prometheus text format (per process)
 
 Every error the service answers over HTTP is GraphQL-shaped, ``{"errors": [{"message",
@@ -36,8 +37,9 @@ from starlette.websockets import WebSocket
 
 from graph_api.auth import Caller
 from graph_api.derive import LogDeriver
-from graph_api.errors import BAD_REQUEST, StoreUnavailable
+from graph_api.errors import BAD_REQUEST, KafkaUnavailable, StoreUnavailable
 from graph_api.ingest import Ingester
+from graph_api.ingest.produce import EventProducer
 from graph_api.policy import load_policy
 from graph_api.service import ide
 from graph_api.service.cors import CORSMiddleware
@@ -46,8 +48,8 @@ from graph_api.service.logs import configure_logging, request_id_var
 from graph_api.service.metrics import Metrics
 from graph_api.service.middleware import RequestContextMiddleware
 from graph_api.settings import Settings, load_settings
-from graph_api.store import Store
-from graph_api.usecases import ChangeFeed, DerivationLoop, Trustgraph
+from graph_api.store import ReadPool, Store
+from graph_api.usecases import ChangeFeed, DerivationLoop, StreamWaiter, Trustgraph
 from graph_api.usecases.cards import CardCache
 from schema import build_schema
 from schema.errors import error_response
@@ -66,14 +68,40 @@ class Service:
         # A request must not wait long for a database that is down: answer SERVICE_UNAVAILABLE.
         self.store = store or Store(settings, connect_timeout=3.0, retry_seconds=2.0)
         self.policy = load_policy(settings)
+        # TRUSTGRAPH_READ_URIS: the serving reads spread over replicas, with failover; the
+        # writes, the deriver and the change log stay on the server of NEO4J_URI.
+        self.read_pool = (
+            ReadPool.connect(
+                settings.read_uris,
+                (settings.neo4j_user, settings.neo4j_password),
+                connect_timeout=3.0,
+                pool_size=settings.neo4j_pool_size,
+            )
+            if settings.read_uris
+            else None
+        )
+        self.read_store = (
+            self.store if self.read_pool is None else self.store.with_read_pool(self.read_pool)
+        )
+        # TRUSTGRAPH_INGEST=kafka: recordEvents produces to the event topic; consumers record.
+        self.producer = (
+            EventProducer(settings.kafka, max_clock_skew_ms=settings.max_clock_skew_ms)
+            if settings.ingest_mode == "kafka"
+            else None
+        )
+        self.stream = StreamWaiter(self.read_store, settings.derive_wait_ms / 1000)
         # Badge cards held by this process, dropped by its change feed as derivation rewrites
         # them; served while the feed looked at the graph less than two polls and a second ago.
+        # Off with read replicas: each derives on its own, so the primary's revisions say
+        # nothing of what a replica answers.
         poll = settings.change_poll_ms / 1000
-        self.cards = CardCache(settings.card_cache_size, max_age=2 * poll + 1.0)
+        size = 0 if self.read_pool is not None else settings.card_cache_size
+        self.cards = CardCache(size, max_age=2 * poll + 1.0)
         # Whole answers of badge reads, made of those cards and dropped with them.
-        size = settings.card_cache_size
         self.answers = ResponseCache(self.cards, size) if size else None
-        self.metrics = Metrics(self.cards, self.answers)
+        self.metrics = Metrics(
+            self.read_pool.stats if self.read_pool is not None else None, self.cards, self.answers
+        )
         # Ingestion answers when the facts are durable; the deriver follows the ingest log
         # (TRUSTGRAPH_DERIVE: inline, the default, also derives before answering; async derives
         # in the background: in a task of this process, or, under `trustgraph serve`, in a
@@ -99,6 +127,8 @@ class Service:
             self.policy,
             settings.limits,
             ingester=ingester,
+            producer=self.producer,
+            reads=self.read_store,
             timezone=settings.timezone,
             card_cache=self.cards,
         )
@@ -117,8 +147,16 @@ class Service:
             request=request,
             response=response,
             derivation=self.derivation,
+            stream=self.stream,
             extra={"metrics": self.metrics},
         )
+
+    def close(self) -> None:
+        if self.producer is not None:
+            self.producer.close()
+        if self.read_pool is not None:
+            self.read_pool.close()
+        self.store.close()
 
     def ensure_schema(self) -> None:
         """Apply constraints once Neo4j answers (at start, or at the first
@@ -154,7 +192,9 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         try:
             await run_in_threadpool(service.store.verify)
             await run_in_threadpool(service.ensure_schema)
-        except StoreUnavailable as exc:
+            if service.producer is not None:  # TRUSTGRAPH_INGEST=kafka: recordEvents needs it
+                await run_in_threadpool(service.producer.check)
+        except (StoreUnavailable, KafkaUnavailable) as exc:
             return JSONResponse({"status": "unavailable", "reason": str(exc)}, status_code=503)
         return JSONResponse({"status": "ready", "policy": service.policy.version})
 
@@ -175,7 +215,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         finally:
             await service.derivation.stop()
             await service.feed.stop()
-            await run_in_threadpool(service.store.close)
+            await run_in_threadpool(service.close)
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)

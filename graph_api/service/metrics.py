@@ -3,7 +3,7 @@ reports its own; scrape each, or sum in Prometheus."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -17,6 +17,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from graph_api.derive import Round
+from graph_api.store.pool import MemberStats
 from graph_api.usecases.cards import CardCache
 from schema.responses import ResponseCache
 
@@ -60,11 +61,41 @@ class _CardCacheCollector(Collector):
             )
 
 
+class ReadServers(Collector):
+    """The read pool's servers (TRUSTGRAPH_READ_URIS), read from the pool at each scrape."""
+
+    def __init__(self, stats: Callable[[], Sequence[MemberStats]]) -> None:
+        self.stats = stats
+
+    def collect(self) -> Iterator[Metric]:
+        reads = CounterMetricFamily(
+            "trustgraph_read_server_reads", "Reads each read server answered", labels=["uri"]
+        )
+        failures = CounterMetricFamily(
+            "trustgraph_read_server_failovers",
+            "Reads that failed over from a read server (connection errors)",
+            labels=["uri"],
+        )
+        up = GaugeMetricFamily(
+            "trustgraph_read_server_up", "1 unless the read server is marked down", labels=["uri"]
+        )
+        for m in self.stats():
+            reads.add_metric([m.uri], m.reads)
+            failures.add_metric([m.uri], m.failures)
+            up.add_metric([m.uri], 1 if m.up else 0)
+        yield from (reads, failures, up)
+
+
 class Metrics:
     def __init__(
-        self, cards: CardCache | None = None, answers: ResponseCache | None = None
+        self,
+        read_servers: Callable[[], Sequence[MemberStats]] | None = None,
+        cards: CardCache | None = None,
+        answers: ResponseCache | None = None,
     ) -> None:
         self.registry = CollectorRegistry()
+        if read_servers is not None:
+            self.registry.register(ReadServers(read_servers))
         if cards is not None:
             self.registry.register(_CardCacheCollector(cards, answers))
         self.requests = Counter(

@@ -2,11 +2,13 @@
 
 cypher     the queries of ``cypher/``, loaded once, their parameters checked at each call
 database   Store (reads, managed write transactions, the driver's errors translated) and Tx
+pool       ReadPool: reads spread over several servers (TRUSTGRAPH_READ_URIS), with failover
 records    feature rows decoded once into the typed facts that derivation, reads and research share
 """
 
 from graph_api.store.cypher import Query, queries, query
 from graph_api.store.database import FactReader, Store, Tx, probe
+from graph_api.store.pool import ReadPool
 from graph_api.store.records import BuyerRecord, EntityRecord
 
 __all__ = [
@@ -14,6 +16,7 @@ __all__ = [
     "EntityRecord",
     "FactReader",
     "Query",
+    "ReadPool",
     "Store",
     "Tx",
     "probe",

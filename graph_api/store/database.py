@@ -12,6 +12,7 @@ run it atomically, in one style: :meth:`Store.transact` hands a :class:`Tx` to t
 
 from __future__ import annotations
 
+import copy
 import logging
 import random
 import threading
@@ -38,6 +39,7 @@ from neo4j.exceptions import (
 from graph_api.errors import QueryTimeout, StoreAuthFailed, StoreBusy, StoreUnavailable
 from graph_api.settings import Settings
 from graph_api.store.cypher import query
+from graph_api.store.pool import ReadPool
 from graph_api.store.records import BuyerRecord, EntityRecord, buyer_record, entity_record
 from scoring.pair_trust import HOST, SHOP
 
@@ -122,6 +124,16 @@ class Store(FactReader):
             # Our queries are reviewed files; the server's hints would only flood the logs.
             notifications_min_severity="OFF",
         )
+        self.pool: ReadPool | None = None  # reads spread over replicas (with_read_pool)
+
+    def with_read_pool(self, pool: ReadPool) -> Store:
+        """This store, its reads (:meth:`rows`) spread over ``pool``'s servers; the writes, the
+        write transactions' own reads and the time limits are this store's. For reads that any
+        replica can answer: not the deriver's (it derives on this store's server), not the change
+        log's (each server numbers its own)."""
+        view = copy.copy(self)
+        view.pool = pool
+        return view
 
     # -- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:
@@ -261,13 +273,36 @@ class Store(FactReader):
         timeout = self._timeout()
         text = q.text if timeout is None else neo4j.Query(q.text, timeout=timeout)
 
-        def run() -> list[dict[str, Any]]:
-            records, _, keys = self.driver.execute_query(
+        def read(driver: neo4j.Driver) -> list[dict[str, Any]]:
+            records, _, keys = driver.execute_query(
                 text, bound, database_=self.database, routing_=RoutingControl.READ
             )
             return [dict(zip(keys, r.values(), strict=True)) for r in records]
 
-        return self._guard(run)
+        pool = self.pool
+        if pool is None:
+            return self._guard(lambda: read(self.driver))
+        return self._guard(lambda: pool.run(read))
+
+    def rows_everywhere(
+        self, name: str, **params: Any
+    ) -> list[tuple[str, list[dict[str, Any]] | None]]:
+        """Run a read query on every server reads can go to (the pool's, else this store's):
+        (uri, rows), None for a server that does not answer. A wait for a position needs them
+        all: the read that follows may go to any of them."""
+        q = query(name)
+        bound = q.params(**params)
+
+        def read(driver: neo4j.Driver) -> list[dict[str, Any]]:
+            records, _, keys = driver.execute_query(
+                q.text, bound, database_=self.database, routing_=RoutingControl.READ
+            )
+            return [dict(zip(keys, r.values(), strict=True)) for r in records]
+
+        pool = self.pool
+        if pool is None:
+            return [(self.settings.bolt_uri, self.rows(name, **params))]
+        return self._guard(lambda: pool.each(read))
 
     def write_all(self, writes: Sequence[tuple[str, list[dict[str, Any]]]]) -> None:
         """Run ``UNWIND $rows`` write queries, in order, in one transaction (empty ones skipped)."""

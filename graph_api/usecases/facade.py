@@ -22,6 +22,7 @@ from graph_api.derive.results import Change, change_of
 from graph_api.derive.snapshot import changes, snapshot
 from graph_api.errors import BadInput, TrustgraphError
 from graph_api.ingest import BatchResult, Ingester
+from graph_api.ingest.produce import EventProducer, ProduceResult
 from graph_api.policy import parse_candidate
 from graph_api.research.export import ExportFilter, ExportSummary, export
 from graph_api.research.funnel import compute_funnel
@@ -66,7 +67,10 @@ class Trustgraph:
     """What clients can ask, over one store and one policy (see the module docstring).
 
     ``ingester`` serves ``record_events``; the CLI, which imports files in its own way, passes
-    none."""
+    none. With a ``producer`` (TRUSTGRAPH_INGEST=kafka) events go to Kafka instead
+    (:meth:`produce_events`). With ``reads`` (a store over the read replicas,
+    TRUSTGRAPH_READ_URIS) the clock and the serving reads (trust, standings, connections,
+    journeys) go there; research, the change log and rescoring stay on ``store``."""
 
     def __init__(
         self,
@@ -75,6 +79,8 @@ class Trustgraph:
         limits: Limits | None = None,
         *,
         ingester: Ingester | None = None,
+        producer: EventProducer | None = None,
+        reads: Store | None = None,
         timezone: str = "Asia/Shanghai",
         card_cache: CardCache | None = None,
     ) -> None:
@@ -82,8 +88,10 @@ class Trustgraph:
         self.policy = policy
         self.limits = limits or Limits()
         self.ingester = ingester
+        self.producer = producer
+        self.reader = reads or store
         self.tz = zone(timezone)  # funnel periods start at its midnight (TRUSTGRAPH_TIMEZONE)
-        self._reads = Reads(store, policy)
+        self._reads = Reads(self.reader, policy)
         # The service's badge cards, followed by its change feed (usecases/cards.py); the CLI
         # reads once and keeps none.
         self.card_cache = card_cache
@@ -91,7 +99,7 @@ class Trustgraph:
     # -- time and policy -----------------------------------------------------------------------
     def clock(self) -> int | None:
         """The graph's clock: the time of the latest recorded event (None on an empty graph)."""
-        return self.store.latest_event_at()
+        return self.reader.latest_event_at()
 
     @property
     def policy_version(self) -> str:
@@ -222,6 +230,10 @@ class Trustgraph:
         return self._reads.neighbourhood(center, depth, max_nodes)
 
     # -- research ------------------------------------------------------------------------------
+    def _research_clock(self) -> int:
+        """Research runs on ``store`` (not the replicas): so does the clock it runs at."""
+        return self.store.latest_event_at() or 0
+
     def _research_limit(self) -> AbstractContextManager[None]:
         """The time limit of one research call (TRUSTGRAPH_RESEARCH_TIMEOUT): QUERY_TIMEOUT."""
         return self.store.time_limit(self.limits.research_timeout_s)
@@ -241,7 +253,7 @@ class Trustgraph:
             raise BadInput("policy", f"is longer than {MAX_POLICY_CHARS:,} characters")
         check.between(examples, 0, 100, "examples")
         candidate = parse_candidate(policy_text, source)
-        at = as_of if as_of is not None else self._reads.clock()
+        at = as_of if as_of is not None else self._research_clock()
         with self._research_limit():
             return simulate(
                 self.store, self.policy, candidate, at, examples=examples, progress=progress
@@ -264,7 +276,7 @@ class Trustgraph:
         check.window(since, until)
         check.between(horizon_days, 1, 365, "horizonDays")
         category = check.category(category)
-        clock = self._reads.clock()
+        clock = self._research_clock()
         with self._research_limit():
             result = compute_funnel(
                 self.store,
@@ -301,7 +313,7 @@ class Trustgraph:
         with self._research_limit():
             return propagate_stored(
                 self.store,
-                self._reads.clock(),
+                self._research_clock(),
                 pretrusted=anchors,
                 from_buyer=buyer,
                 alpha=alpha,
@@ -384,3 +396,12 @@ class Trustgraph:
             raise TrustgraphError("record_events needs a Trustgraph built with an ingester")
         self.check_event_count(len(raw_events))
         return self.ingester.ingest(raw_events)
+
+    def produce_events(self, raw_events: Sequence[Any]) -> ProduceResult:
+        """Validate events and produce them to the event topic (TRUSTGRAPH_INGEST=kafka): durable
+        in Kafka when this returns, with each partition's position; the graph's consumers record
+        them (and judge what only the graph can: unknown orders go to the dead-letter topic)."""
+        if self.producer is None:
+            raise TrustgraphError("produce_events needs a Trustgraph built with a producer")
+        self.check_event_count(len(raw_events))
+        return self.producer.record(raw_events)

@@ -6,12 +6,73 @@ mutation's answer and the subscriptions alike."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NewType
 
 import strawberry
 
 from graph_api.derive import results
 from schema.types.common import to_datetime
 from schema.types.enums import BadgeKind, BoostTier, TargetKind, TrustLevel
+
+
+def _offset(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
+        raise ValueError(f"an offset is an integer from 0 to 2^63-1, got {value!r}")
+    return value
+
+
+Offset = NewType("Offset", int)
+OFFSET_SCALAR = strawberry.scalar(
+    name="Offset",
+    serialize=int,
+    parse_value=_offset,
+    description="A Kafka offset: a 64-bit integer (more than GraphQL's Int), as a JSON number.",
+)
+
+
+@strawberry.type(
+    description=(
+        "Where Kafka holds a message (TRUSTGRAPH_INGEST=kafka): topic, partition and offset. The "
+        "graph has applied it once its consumer's clock for the partition reaches the offset "
+        "(query `streamApplied`, or `recordEvents(waitForDerived: true)`)."
+    )
+)
+class StreamPosition:
+    topic: str
+    partition: int
+    offset: Offset
+
+
+@strawberry.input(description="A stream position as recordEvents returned it.")
+class StreamPositionInput:
+    topic: str
+    partition: int
+    offset: Offset
+
+
+@strawberry.type(description="How far the read servers have applied and derived stream positions.")
+class PartitionApplied:
+    topic: str
+    partition: int
+    applied: Offset = strawberry.field(
+        description="The last offset applied by the slowest read server that answers (-1: none)."
+    )
+    derived: Offset = strawberry.field(
+        description="The last offset derived state includes on that server (-1: none)."
+    )
+
+
+@strawberry.type(description="streamApplied's answer.")
+class StreamApplied:
+    applied: bool = strawberry.field(
+        description="Every position asked is applied (its facts committed) on every read server "
+        "that answers."
+    )
+    derived: bool = strawberry.field(
+        description="... and derived state (trust, standings, badges) includes it there."
+    )
+    servers: int = strawberry.field(description="Read servers that answered.")
+    partitions: list[PartitionApplied]
 
 
 @strawberry.type
@@ -56,7 +117,16 @@ class RecordEventsResult:
     position: int | None = strawberry.field(
         description=(
             "The ingest log position of the call's last batch that accepted an event (null if "
-            "none did). Derived state includes these events once `derivation.derived` reaches it."
+            "none did, and with TRUSTGRAPH_INGEST=kafka). Derived state includes these events once "
+            "`derivation.derived` reaches it."
+        )
+    )
+    stream_positions: list[StreamPosition] = strawberry.field(
+        description=(
+            "With TRUSTGRAPH_INGEST=kafka: for each partition the accepted events went to, the "
+            "position of the last one, acknowledged by Kafka (acks=all) before the call answered. "
+            "Wait for them with `streamApplied(positions:, waitMs:)` (or call with "
+            "`waitForDerived: true`). Empty in the graph mode."
         )
     )
     derived: bool = strawberry.field(

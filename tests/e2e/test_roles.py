@@ -41,6 +41,10 @@ OPERATIONS: dict[str, tuple[str, set[str | None]]] = {
     ),
     "clock": ("{ clock }", ALL),
     "policy": ("{ policy { version } }", ALL),
+    "streamApplied": (
+        '{ streamApplied(positions: [{topic: "t", partition: 0, offset: 0}]) { applied } }',
+        ALL,
+    ),
     "host.buyers": ('{ host(id: "h1") { buyers(first: 5) { totalCount } } }', EXPLORERS),
     "host.fanClub": ('{ host(id: "h1") { fanClub(first: 5) { totalCount } } }', EXPLORERS),
     "buyer": ('{ buyer(id: "b1") { id relations { totalCount } } }', EXPLORERS),

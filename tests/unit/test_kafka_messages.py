@@ -44,5 +44,7 @@ def test_poison_messages_become_rejections_with_a_code():
 def test_an_orders_events_share_a_partition_key():
     assert partition_key(EVENT) == "o1"
     assert partition_key({"eventId": "e2", "reportId": "r1"}) == "r1"
-    assert partition_key({"eventId": "e3", "buyerId": "b1"}) == "e3"
+    assert partition_key({"eventId": "e3", "buyerId": "b1"}) == "b1"
+    assert partition_key({"eventId": "e4", "shopId": "s1"}) == "s1"
+    assert partition_key({"eventId": "e5"}) == "e5"
     assert partition_key({}) is None

@@ -45,7 +45,11 @@ OWNERS = {
     "uvicorn": ("graph_api.cli",),
     "matplotlib": ("graph_api.research.report",),
     "tqdm": ("graph_api.cli", "bench"),
-    "confluent_kafka": ("graph_api.kafka_local", "graph_api.ingest.kafka"),
+    "confluent_kafka": (
+        "graph_api.kafka_local",
+        "graph_api.ingest.kafka",
+        "graph_api.ingest.produce",
+    ),
 }
 
 

@@ -217,3 +217,44 @@ def test_bad_cors_settings_say_which_and_why(env, name, named):
     with pytest.raises(ConfigError) as info:
         load_settings(env)
     assert info.value.name == name and named in str(info.value)
+
+
+def test_read_uris_are_a_validated_list():
+    assert load_settings({}).read_uris == ()
+    s = load_settings({"TRUSTGRAPH_READ_URIS": " bolt://a:7687, neo4j+s://b.example.com "})
+    assert s.read_uris == ("bolt://a:7687", "neo4j+s://b.example.com")
+    for raw, problem in (
+        ("bolt://a:7687,,bolt://b:7687", "entry 2 is empty"),
+        ("bolt://a:7687,http://b:7474", "entry 2 'http://b:7474' is not a bolt:// or neo4j://"),
+        ("bolt://a:7687,bolt://a:7687", "listed twice"),
+    ):
+        with pytest.raises(ConfigError, match="TRUSTGRAPH_READ_URIS") as caught:
+            load_settings({"TRUSTGRAPH_READ_URIS": raw})
+        assert problem in str(caught.value)
+
+
+def test_kafka_out_is_a_mode_with_its_topic_and_timeout():
+    s = load_settings({})
+    assert s.ingest_mode == "graph" and s.kafka.topic_out == "trustgraph.events"
+    s = load_settings(
+        {
+            "TRUSTGRAPH_INGEST": "Kafka",
+            "TRUSTGRAPH_KAFKA_PRODUCE_TOPIC": "orders.events",
+            "TRUSTGRAPH_KAFKA_PRODUCE_TIMEOUT": "3s",
+        }
+    )
+    assert s.ingest_mode == "kafka" and s.kafka.topic_out == "orders.events"
+    assert s.kafka.produce_timeout_ms == 3000
+    with pytest.raises(ConfigError, match="TRUSTGRAPH_INGEST.*one of graph, kafka"):
+        load_settings({"TRUSTGRAPH_INGEST": "stream"})
+    with pytest.raises(ConfigError, match="kafka when TRUSTGRAPH_KAFKA_PRODUCE_TOPIC is set"):
+        load_settings({"TRUSTGRAPH_KAFKA_PRODUCE_TOPIC": "orders.events"})
+    with pytest.raises(ConfigError, match="not the dead-letter topic"):
+        load_settings(
+            {
+                "TRUSTGRAPH_INGEST": "kafka",
+                "TRUSTGRAPH_KAFKA_PRODUCE_TOPIC": "trustgraph.events.dlq",
+            }
+        )
+    with pytest.raises(ConfigError, match="TRUSTGRAPH_KAFKA_PRODUCE_TIMEOUT"):
+        load_settings({"TRUSTGRAPH_KAFKA_PRODUCE_TIMEOUT": "10 minutes"})
