@@ -61,7 +61,7 @@ def _bulk_flag(p: argparse.ArgumentParser, into: str) -> None:
         action="store_true",
         help=f"an initial load into {into} of the local server with neo4j-admin database import "
         "full (stops and restarts it), then the full rebuild unless --derive none: the same graph "
-        "as through transactions, many times faster (docs/benchmarks.md)",
+        "as through transactions, faster the larger the file (docs/benchmarks.md)",
     )
 
 
