@@ -15,6 +15,7 @@
      +-- QueryTimeout                a research call ran over TRUSTGRAPH_RESEARCH_TIMEOUT
      +-- ImportFileError             an import file cannot be read (a bad event is a
      |                               rejection, not this)
+     +-- BulkLoadRefused             `--bulk` cannot load here (remote server, data in it)
      +-- OutputError                 a file or folder cannot be written (export, report)
      +-- PortInUse                   the service's port is taken (checked before serving)
      +-- BadInput                    a client's argument is malformed; ``argument`` names it
@@ -187,6 +188,10 @@ class ImportFileError(TrustgraphError):
     def __init__(self, path: str, detail: str) -> None:
         self.path = path
         super().__init__(f"cannot import {path}: {detail}")
+
+
+class BulkLoadRefused(TrustgraphError):
+    """The bulk path cannot load here (a remote server, a database that holds data)."""
 
 
 class OutputError(TrustgraphError):
@@ -363,6 +368,12 @@ TABLE: tuple[tuple[type[TrustgraphError], str, int, str], ...] = (
     ),
     (QueryTimeout, QUERY_TIMEOUT, EXIT_ERROR, "a research call ran over its time limit"),
     (ImportFileError, INTERNAL_SERVER_ERROR, EXIT_ERROR, "an import file cannot be read"),
+    (
+        BulkLoadRefused,
+        INTERNAL_SERVER_ERROR,
+        EXIT_ERROR,
+        "`--bulk` cannot load here: a remote server, or a database that holds data",
+    ),
     (OutputError, INTERNAL_SERVER_ERROR, EXIT_ERROR, "an output file cannot be written"),
     (PortInUse, INTERNAL_SERVER_ERROR, EXIT_ERROR, "the service's port is taken"),
     (BadInput, BAD_USER_INPUT, EXIT_ERROR, "an argument is malformed (the message names it)"),

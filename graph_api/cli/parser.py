@@ -56,6 +56,16 @@ def _as_of(text: str) -> int:
         raise argparse.ArgumentTypeError(exc.message) from None
 
 
+def _bulk_flag(p: argparse.ArgumentParser, into: str) -> None:
+    p.add_argument(
+        "--bulk",
+        action="store_true",
+        help=f"an initial load into {into} of the local server with neo4j-admin database import "
+        "full (stops and restarts it), then the full rebuild unless --derive none: the same graph "
+        "as through transactions, faster the larger the file (docs/benchmarks.md)",
+    )
+
+
 def _json_flag(p: argparse.ArgumentParser, what: str = "") -> None:
     p.add_argument("--json", action="store_true", help=f"print {what + ' as ' if what else ''}JSON")
 
@@ -79,8 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["start", "stop", "status"])
     p.set_defaults(func=data.cmd_kafka)
 
-    p = sub.add_parser("import", help="record the events of a JSONL file")
-    p.add_argument("file", help="a file with one JSON event per line")
+    p = sub.add_parser("import", help="record the events of JSONL files")
+    p.add_argument(
+        "files", nargs="+", metavar="FILE", help="files with one JSON event per line, in order"
+    )
+    _bulk_flag(p, "an empty database")
     p.add_argument(
         "--batch-size",
         type=_bounded_int(1, 100_000),
@@ -90,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--rejected",
         default=None,
-        help="where to write rejected events (default FILE.rejected.jsonl)",
+        help="where to write rejected events (one FILE only; default FILE.rejected.jsonl)",
     )
     _json_flag(p, "the summary")
     p.add_argument(
@@ -188,6 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", default=None, help="write JSONL here instead of into the graph")
     p.add_argument("--reset", action="store_true", help="delete everything in the graph first")
+    _bulk_flag(p, "an empty database (or, with --reset, replace the database)")
     p.add_argument(
         "--truth", default=None, help="write the planted bad actors and calibration as JSON here"
     )
