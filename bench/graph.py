@@ -48,6 +48,6 @@ def fresh(store: Store) -> None:
         database_=store.database,
     )
     for r in records:
-        print(f"dropping index {r['name']} (not part of the schema)", file=sys.stderr)
+        print(f"dropping index {r['name']} (the schema's own are made again)", file=sys.stderr)
         store.driver.execute_query(f"DROP INDEX `{r['name']}`", database_=store.database)
     store.apply_schema()

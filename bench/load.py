@@ -187,11 +187,12 @@ async def drive(url: str, p: dict[str, Any], clients: int, seconds: float) -> tu
     return tally, health
 
 
-def serve(settings: Any, port: int) -> subprocess.Popen[bytes]:
+def serve(settings: Any, port: int, **env: str) -> subprocess.Popen[bytes]:
+    """A `trustgraph serve` process over the bench Neo4j, ready; ``env``: its own settings."""
     keys = ",".join(f"{k}:{role}" for role, k in KEYS.items())
     proc = subprocess.Popen(
         [sys.executable, "-m", "graph_api.cli", "serve", "--port", str(port), "--no-neo4j"],
-        env=settings.child_environment(TRUSTGRAPH_API_KEYS=keys),
+        env=settings.child_environment(TRUSTGRAPH_API_KEYS=keys, **env),
         stdout=subprocess.DEVNULL,
         stderr=open(OUT / "load-serve.log", "wb"),  # noqa: SIM115 - the child holds it
     )

@@ -6,6 +6,7 @@
      +-- Neo4jLaunchError            the local Neo4j could not be installed, started or stopped
  +-- KafkaLaunchError            the local Kafka broker could not be installed, started or stopped
  +-- KafkaUnavailable            the Kafka cluster cannot be reached or refuses the consumer
+     +-- SparkUnavailable            Spark (pyspark, Java) cannot be started for --engine spark
      +-- StoreUnavailable            the database cannot be reached (driver errors are
      |    |                          translated here)
      |    +-- StoreAuthFailed        it answers but refuses the user and password
@@ -14,6 +15,7 @@
      +-- QueryTimeout                a research call ran over TRUSTGRAPH_RESEARCH_TIMEOUT
      +-- ImportFileError             an import file cannot be read (a bad event is a
      |                               rejection, not this)
+     +-- BulkLoadRefused             `--bulk` cannot load here (remote server, data in it)
      +-- OutputError                 a file or folder cannot be written (export, report)
      +-- PortInUse                   the service's port is taken (checked before serving)
      +-- BadInput                    a client's argument is malformed; ``argument`` names it
@@ -172,10 +174,24 @@ class QueryTimeout(TrustgraphError):
         )
 
 
+class SparkUnavailable(TrustgraphError):
+    """Spark cannot run the job: pyspark is not installed, no Java, or the session (local or the
+    cluster at ``master``) failed to start or died."""
+
+    def __init__(self, master: str, detail: str) -> None:
+        self.master = master
+        self.detail = detail
+        super().__init__(f"Spark ({master}): {detail}")
+
+
 class ImportFileError(TrustgraphError):
     def __init__(self, path: str, detail: str) -> None:
         self.path = path
         super().__init__(f"cannot import {path}: {detail}")
+
+
+class BulkLoadRefused(TrustgraphError):
+    """The bulk path cannot load here (a remote server, a database that holds data)."""
 
 
 class OutputError(TrustgraphError):
@@ -337,6 +353,12 @@ TABLE: tuple[tuple[type[TrustgraphError], str, int, str], ...] = (
         EXIT_ERROR,
         "Kafka cannot be reached, refuses the client, or did not acknowledge recordEvents",
     ),
+    (
+        SparkUnavailable,
+        INTERNAL_SERVER_ERROR,
+        EXIT_ERROR,
+        "Spark cannot be started for `rescore --engine spark`",
+    ),
     (StoreUnavailable, SERVICE_UNAVAILABLE, EXIT_ERROR, "Neo4j cannot be reached"),
     (
         StoreBusy,
@@ -346,6 +368,12 @@ TABLE: tuple[tuple[type[TrustgraphError], str, int, str], ...] = (
     ),
     (QueryTimeout, QUERY_TIMEOUT, EXIT_ERROR, "a research call ran over its time limit"),
     (ImportFileError, INTERNAL_SERVER_ERROR, EXIT_ERROR, "an import file cannot be read"),
+    (
+        BulkLoadRefused,
+        INTERNAL_SERVER_ERROR,
+        EXIT_ERROR,
+        "`--bulk` cannot load here: a remote server, or a database that holds data",
+    ),
     (OutputError, INTERNAL_SERVER_ERROR, EXIT_ERROR, "an output file cannot be written"),
     (PortInUse, INTERNAL_SERVER_ERROR, EXIT_ERROR, "the service's port is taken"),
     (BadInput, BAD_USER_INPUT, EXIT_ERROR, "an argument is malformed (the message names it)"),

@@ -142,6 +142,8 @@ class Settings:
     graphiql: bool = True
     limits: Limits = field(default_factory=lambda: Limits())
     change_poll_ms: int = 250  # how often each process reads the change log for subscribers
+    # Badge cards kept per process (graph_api.usecases.cards); 0 turns the cache off.
+    card_cache_size: int = 100_000
     # Derivation (issue 12): "inline" (the default) derives before recordEvents answers;
     # "async" acknowledges ingested events when they are durable and derives right after, in
     # the background; "off" leaves it to another process (`trustgraph derive --follow`).
@@ -152,6 +154,8 @@ class Settings:
     # False in the workers of `trustgraph serve`, which runs the deriver as a process of its own
     # beside them (scoring in a worker's thread would hold the interpreter the requests need).
     derive_in_process: bool = True
+    # `trustgraph rescore --engine spark`: the Spark master (local[N] runs in this process's JVM)
+    spark_master: str = "local[2]"
     # The clock rule: an event dated later than the wall clock plus this is refused (FUTURE_EVENT),
     # so one event cannot move the graph's clock (and every default asOf) into the future.
     max_clock_skew_ms: int = 5 * 60_000
@@ -503,11 +507,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             / 1000,
         ),
         change_poll_ms=_int(env, "TRUSTGRAPH_CHANGE_POLL_MS", 250, 10, 60_000),
+        card_cache_size=_int(env, "TRUSTGRAPH_CARD_CACHE_SIZE", 100_000, 0, 10_000_000),
         derive_mode=_choice(env, "TRUSTGRAPH_DERIVE", "inline", DERIVE_MODES),
         derive_poll_ms=_int(env, "TRUSTGRAPH_DERIVE_POLL_MS", 50, 5, 60_000),
         derive_wait_ms=_int(env, "TRUSTGRAPH_DERIVE_WAIT_MS", 10_000, 10, 600_000),
         derive_lease_ms=_int(env, "TRUSTGRAPH_DERIVE_LEASE_MS", 15_000, 1_000, 600_000),
         derive_in_process=_bool(env, "TRUSTGRAPH_DERIVE_IN_PROCESS", True),
+        spark_master=env.get("TRUSTGRAPH_SPARK_MASTER", "").strip() or "local[2]",
         max_clock_skew_ms=_duration_ms(env, "TRUSTGRAPH_MAX_CLOCK_SKEW", "5m", 7 * 86_400_000),
         neo4j_pool_size=pool_size,
         neo4j_bolt_threads=bolt_threads,

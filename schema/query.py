@@ -13,7 +13,7 @@ from graph_api.usecases import Trustgraph
 from graph_api.usecases.arguments import between, epoch_ms
 from graph_api.usecases.stream import check_positions
 from schema.permissions import require_root
-from schema.runtime import run_sync
+from schema.runtime import read_other, run_sync
 from schema.types.changes import (
     Derivation,
     PartitionApplied,
@@ -311,6 +311,7 @@ class Query:
         ctx = info.context
         if ctx.derivation is None:
             raise TrustgraphError("this service process has no deriver")
+        read_other()  # not through run_sync, and never to be answered from the response cache
         now = await ctx.derivation.positions()
         return Derivation(
             ingested=now.ingested, derived=now.derived, lag=now.lag, mode=ctx.settings.derive_mode
@@ -339,6 +340,7 @@ class Query:
             raise BadInput("waitMs", f"must be between 0 and {stream.wait_seconds * 1000:.0f} (ms)")
         asked = [StreamPos(p.topic, p.partition, p.offset) for p in positions]
         check_positions(asked)
+        read_other()  # not through run_sync, and never to be answered from the response cache
         try:
             now = await stream.wait_for(asked, derived=derived, timeout=wait_ms / 1000)
         except StreamPending:

@@ -8,6 +8,7 @@ loop that serves the other requests and the subscriptions.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -21,7 +22,32 @@ from graph_api.usecases import ChangeFeed, DerivationLoop, StreamWaiter, Trustgr
 T = TypeVar("T")
 
 
+@dataclass
+class ReadLog:
+    """What one HTTP operation read, for the response cache (``schema/responses.py``): the badge
+    cards it depends on, and whether it read anything else (then its answer is not kept)."""
+
+    cards: set[str] = field(default_factory=set)
+    other: bool = False
+
+
+# The read log of the operation being executed (None outside the HTTP view). Resolvers run in
+# tasks that copy the context of the request's task, so they all see the same ReadLog object.
+read_log: ContextVar[ReadLog | None] = ContextVar("trustgraph_read_log", default=None)
+
+
+def read_other() -> None:
+    """Note that the current operation read something other than badge cards."""
+    log = read_log.get()
+    if log is not None:
+        log.other = True
+
+
 async def run_sync(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``fn`` in the thread pool. Every resolver's store call goes through here, so an operation
+    that reads anything but badge cards (``Loaders.entities``) is never served from the response
+    cache."""
+    read_other()
     return await run_in_threadpool(fn, *args, **kwargs)
 
 
@@ -34,7 +60,14 @@ class Loaders:
 
 def make_loaders(trustgraph: Trustgraph) -> Loaders:
     async def load_entities(ids: list[str]) -> list[dict[str, Any] | None]:
-        found = await run_sync(trustgraph.cards, ids)
+        # Cards this process holds fresh are answered on the event loop; only the others go to
+        # the thread pool and Neo4j (usecases/cards.py).
+        log = read_log.get()
+        if log is not None:
+            log.cards.update(ids)
+        found, missing = trustgraph.cached_cards(ids)
+        if missing:
+            found = {**found, **await run_in_threadpool(trustgraph.cards, missing)}
         return [found.get(i) for i in ids]
 
     return Loaders(entities=DataLoader(load_fn=load_entities))

@@ -17,7 +17,6 @@ request errors 400 without ``data``; else ``application/json``), resolves persis
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from typing import Any
@@ -41,7 +40,8 @@ from graph_api.errors import BadRequest
 from schema import request as http_request
 from schema.errors import classify, request_error_response
 from schema.persisted import PersistedQueries
-from schema.runtime import Context
+from schema.responses import Answer, Key, ResponseCache, etag_of
+from schema.runtime import Context, ReadLog, read_log
 
 ContextFactory = Callable[[Request | WebSocket, Any, Caller], Context]
 # Where one HTTP request's negotiated media type and "nothing was executed" are kept (its scope).
@@ -61,12 +61,14 @@ class GraphQLView(GraphQL):
         max_json_depth: int = 64,
         ide_html: str | None = None,
         public_max_age: int = 5,
+        answers: ResponseCache | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql" if ide_html else None, **kwargs)
         self._ide_html = ide_html
         self._public_max_age = public_max_age
         self._persisted = PersistedQueries()
+        self._answers = answers  # whole answers of badge reads (schema/responses.py)
         self._context = context
         self._keys = keys
         self._request_id = request_id
@@ -79,6 +81,52 @@ class GraphQLView(GraphQL):
         request = Request(scope=scope, receive=receive)
         media = http_request.response_media_type(request.headers.get("accept"))
         scope[_MEDIA_KEY] = media
+        key = await self._answer_key(request, media)
+        kept = self._answers.get(key) if key is not None and self._answers is not None else None
+        if kept is not None:  # a badge read answered before, none of its cards rewritten since
+            response = Response(kept.body, headers={"content-type": kept.media_type})
+            if request.method == "GET":
+                response = self._cacheable(request, response, kept.etag)
+            await response(scope, receive, send)
+            return
+        token = self._answers.token() if key is not None and self._answers is not None else None
+        log = ReadLog()
+        reset = read_log.set(log)
+        try:
+            response = await self._respond(request, media)
+        finally:
+            read_log.reset(reset)
+        etag = None
+        if (
+            token is not None
+            and log.cards
+            and not log.other
+            and response.status_code == 200
+            and not scope.get(_HAS_ERRORS_KEY)
+            and response.media_type != "text/html"
+        ):
+            assert key is not None and self._answers is not None
+            body = bytes(response.body)
+            etag = etag_of(body)
+            answer = Answer(body, response.headers["content-type"], 200, etag, frozenset(log.cards))
+            self._answers.put(key, answer, token)
+        if request.method == "GET" and response.media_type != "text/html":
+            response = self._cacheable(request, response, etag)
+        await response(scope, receive, send)
+
+    async def _answer_key(self, request: Request, media: str) -> Key | None:
+        """What identifies a request's answer for the response cache: everything the client sent
+        that the answer depends on (schema/responses.py)."""
+        if self._answers is None or request.method not in ("GET", "POST"):
+            return None
+        sent = request.scope.get("query_string", b"") if request.method == "GET" else b""
+        if request.method == "POST":
+            sent = await request.body()  # kept by the request: strawberry reads it from there
+        return ResponseCache.key(request.method, sent, request.headers.get("authorization"), media)
+
+    async def _respond(self, request: Request, media: str) -> Response:
+        """The answer of one HTTP request, executed (not from the response cache)."""
+        scope = request.scope
         try:
             response = await self.run(request)
         except BadRequest as exc:  # PERSISTED_QUERY_NOT_FOUND too: 200, but never cached
@@ -94,11 +142,9 @@ class GraphQLView(GraphQL):
             if scope.get(_REQUEST_ERROR_KEY) and response.status_code == 200:
                 response.status_code = 400
             response.headers["content-type"] = f"{media}; charset=utf-8"
-        if request.method == "GET" and response.media_type != "text/html":
-            response = self._cacheable(request, response)
-        await response(scope, receive, send)
+        return response
 
-    def _cacheable(self, request: Request, response: Response) -> Response:
+    def _cacheable(self, request: Request, response: Response, etag: str | None) -> Response:
         """A GET read that succeeded gets an ETag (the SHA-256 of its body), and 304 Not Modified
         when the client already holds it (If-None-Match). Without an API key it is public for
         TRUSTGRAPH_GET_MAX_AGE seconds, so a browser or a CDN may keep it; with a key it is
@@ -106,8 +152,7 @@ class GraphQLView(GraphQL):
         if response.status_code != 200 or request.scope.get(_HAS_ERRORS_KEY):
             response.headers["cache-control"] = "no-store"
             return response
-        body = bytes(response.body)
-        etag = '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
+        etag = etag or etag_of(bytes(response.body))
         public = CALLER_SCOPE_KEY not in request.scope
         headers = {
             "ETag": etag,

@@ -226,6 +226,11 @@ class _FrozenMap(dict[str, float]):
     def update(self, *args: object, **kwargs: object) -> NoReturn:
         raise _read_only()
 
+    # Pickled as its items (a dict subclass unpickles item by item through __setitem__): the
+    # Spark rebuild ships the policy to its Python workers.
+    def __reduce__(self) -> tuple[type[_FrozenMap], tuple[list[tuple[str, float]]]]:
+        return (_FrozenMap, (list(self.items()),))
+
     # typeshed declares dict.__hash__ = None (a dict can change); this one cannot, so it hashes.
     def __hash__(self) -> int:  # type: ignore[override]
         return hash(tuple(self.items()))

@@ -152,7 +152,7 @@ def store(_session_store):
 
 def _derived_state(store) -> dict[str, dict]:
     """Every piece of derived state, by a stable key: TRUST relationships, buyer weights and the
-    Standing nodes, with all their properties."""
+    Standing nodes, with all their properties but the write's revision."""
     state: dict[str, dict] = {}
     run = lambda q: store.driver.execute_query(q, database_=store.database)[0]  # noqa: E731
     for r in run(
@@ -173,7 +173,9 @@ def _derived_state(store) -> dict[str, dict]:
     for r in run(
         "MATCH (st:Standing)-[:STANDING_OF]->(x) RETURN st.id AS id, properties(st) AS p, x.id AS x"
     ):
-        state[f"STANDING {r['id']}"] = {**r["p"], "entity": r["x"]}
+        # `rev` numbers the write for the badge-card caches: when it was written, not what
+        props = {k: v for k, v in r["p"].items() if k != "rev"}
+        state[f"STANDING {r['id']}"] = {**props, "entity": r["x"]}
     return state
 
 

@@ -4,7 +4,9 @@
 //              One expansion of the buyer instead of one look-up per target, so the cost does
 //              not grow with the number of targets asked.
 //   shops:     [shopId, rights] for the shops asked for that exist: a stranger's platform trust
-// Index-backed: the buyer and each shop by their unique ids.
+//   clock:     the graph's clock (ingest/advance_clock), read here rather than by a query of its
+//              own: the answer is the stored one only when the relations were scored at it
+// Index-backed: the buyer, each shop and the clock by their unique ids.
 OPTIONAL MATCH (b:Buyer {id: $buyerId})
 CALL (b) {
   OPTIONAL MATCH (b)-[t:TRUST]->(x)
@@ -17,4 +19,5 @@ CALL () {
   MATCH (s:Shop {id: id})
   RETURN collect([s.id, s.rights]) AS shops
 }
-RETURN relations, shops
+OPTIONAL MATCH (k:Clock {id: 'events'})
+RETURN relations, shops, k.at AS clock

@@ -18,6 +18,8 @@ CREATE CONSTRAINT event_id IF NOT EXISTS FOR (n:Event) REQUIRE n.id IS UNIQUE;
 // and the clock that incremental scoring evaluates at (id "events": the latest event time).
 CREATE CONSTRAINT standing_id IF NOT EXISTS FOR (n:Standing) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT clock_id IF NOT EXISTS FOR (n:Clock) REQUIRE n.id IS UNIQUE;
+// The revision of each standing's last write: the badge-card caches read the ones after theirs.
+CREATE RANGE INDEX standing_rev IF NOT EXISTS FOR (n:Standing) ON (n.rev);
 // The change log of level and badge changes that subscriptions follow, numbered by `seq`.
 CREATE CONSTRAINT change_seq IF NOT EXISTS FOR (n:Change) REQUIRE n.seq IS UNIQUE;
 // The ingest log the deriver follows (issue 12), numbered by `seq`, and the deriver's lease.

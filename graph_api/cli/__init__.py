@@ -4,6 +4,7 @@ main      the entry point and the CLI's one error boundary
 parser    the flags of every command
 data      neo4j, import, seed, stats, rescore, serve, up
 research  simulate, report, propagate, rings, export
+spark     rescore --engine spark, export-events (pyspark and pyarrow imported when run)
 console   stderr messages, progress bars, the store and the use cases opened with a hint
 output    how summaries are printed
 """

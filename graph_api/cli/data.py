@@ -19,10 +19,26 @@ from typing import Any
 
 from graph_api import seed as seedmod
 from graph_api.cli.console import buyers_shops_hosts, open_store, progress, say
-from graph_api.cli.output import describe_round, iso, print_import, print_rescore, round_dict
+from graph_api.cli.output import (
+    describe_round,
+    iso,
+    print_bulk,
+    print_import,
+    print_rescore,
+    round_dict,
+)
+from graph_api.cli.spark import cmd_rescore_spark
 from graph_api.derive import BackgroundDrain, LogDeriver, RescoreSummary, Round
-from graph_api.errors import EXIT_SOME_REJECTED, ImportFileError, KafkaUnavailable, PortInUse
+from graph_api.errors import (
+    EXIT_SOME_REJECTED,
+    BadInput,
+    ConfigError,
+    ImportFileError,
+    KafkaUnavailable,
+    PortInUse,
+)
 from graph_api.ingest import ImportSummary, Ingester, import_jsonl, ingest_stream, validated_events
+from graph_api.ingest.bulk_load import BULK_WORKERS, BulkLoad, BulkLoadSummary, check_target
 from graph_api.kafka_local import LocalKafka, broker_problem
 from graph_api.neo4j_local import LocalNeo4j
 from graph_api.policy import load_policy
@@ -129,35 +145,93 @@ def _deriving(
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    path = Path(args.file)
-    if not path.is_file():
-        raise ImportFileError(str(path), "no such file")
-    with open_store(settings) as store:
-        store.apply_schema()
-        ingester = _ingester(store, settings, args.batch_size)
-        with progress(path.stat().st_size, "B", f"import {path.name}") as bar:
-            summary = _deriving(
-                store,
-                settings,
-                args.derive,
-                lambda: import_jsonl(ingester, path, args.rejected, progress=bar.update),
-            )
-        rebuilt = (
-            rebuild(store, settings) if args.derive == "rebuild" and summary.accepted else None
+    paths = [Path(f) for f in args.files]
+    for path in paths:
+        if not path.is_file():
+            raise ImportFileError(str(path), "no such file")
+    if args.rejected and len(paths) > 1:
+        raise ConfigError(
+            "--rejected", args.rejected, "one FILE (with several, each gets FILE.rejected.jsonl)"
         )
-    if args.json:
-        print(
-            json.dumps(
-                {**summary.to_dict(), "rebuild": rebuilt.to_dict() if rebuilt else None}, indent=2
-            )
-        )
+    if args.bulk:
+        summaries, loaded, rebuilt = bulk_import(settings, paths, args, replace=False)
     else:
-        print_import(summary)
+        loaded = None
+        with open_store(settings) as store:
+            store.apply_schema()
+            ingester = _ingester(store, settings, args.batch_size)
+            summaries = []
+            for path in paths:
+                with progress(path.stat().st_size, "B", f"import {path.name}") as bar:
+                    summaries.append(
+                        _deriving(
+                            store,
+                            settings,
+                            args.derive,
+                            lambda p=path, b=bar: import_jsonl(  # type: ignore[misc]
+                                ingester, p, args.rejected, progress=b.update
+                            ),
+                        )
+                    )
+            accepted = sum(s.accepted for s in summaries)
+            rebuilt = rebuild(store, settings) if args.derive == "rebuild" and accepted else None
+    if args.json:
+        out: dict[str, Any] = summaries[0].to_dict() if len(summaries) == 1 else {}
+        if len(summaries) > 1:
+            out["files"] = [s.to_dict() for s in summaries]
+        out["bulk"] = loaded.to_dict() if loaded else None
+        out["rebuild"] = rebuilt.to_dict() if rebuilt else None
+        print(json.dumps(out, indent=2))
+    else:
+        for summary in summaries:
+            print_import(summary)
+        if loaded:
+            print_bulk(loaded)
         if rebuilt:
             print_rescore(rebuilt)
     # Scripts can tell "all in" from "some refused" (README, Import): the accepted ones are
     # recorded either way, the refused ones are in the rejects file.
-    return EXIT_SOME_REJECTED if summary.rejected else 0
+    return EXIT_SOME_REJECTED if any(s.rejected for s in summaries) else 0
+
+
+def bulk_import(
+    settings: Settings, paths: list[Path], args: argparse.Namespace, *, replace: bool
+) -> tuple[list[ImportSummary], BulkLoadSummary, RescoreSummary | None]:
+    """``import --bulk``: the files through the bulk writer, the load, then the full rebuild."""
+    load = BulkLoad(
+        settings,
+        check_target(settings, replace=replace, log=say),
+        args.batch_size or settings.batch_size,
+        log=say,
+    )
+    summaries: list[ImportSummary] = []
+    try:
+        for path in paths:
+            with progress(path.stat().st_size, "B", f"read {path.name}") as bar:
+                summaries.append(
+                    import_jsonl(
+                        load.writer,
+                        path,
+                        args.rejected,
+                        progress=bar.update,
+                        workers=BULK_WORKERS,
+                        threaded=False,
+                    )
+                )
+    except BaseException:
+        load.abandon()
+        raise
+    return summaries, *_bulk_finish(settings, load, args.derive)
+
+
+def _bulk_finish(
+    settings: Settings, load: BulkLoad, derive: str
+) -> tuple[BulkLoadSummary, RescoreSummary | None]:
+    loaded = load.finish()
+    if derive == "none":
+        return loaded, None
+    with open_store(settings) as store:
+        return loaded, rebuild(store, settings)
 
 
 def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
@@ -179,7 +253,7 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
             count = seedmod.write_jsonl(events, args.out, progress=bar.update)
         say(f"wrote {count:,} events to {args.out}")
     else:
-        report = seed_graph(settings, config, reset=args.reset, derive=args.derive)
+        report = seed_graph(settings, config, reset=args.reset, derive=args.derive, bulk=args.bulk)
     if args.truth:
         Path(args.truth).write_text(json.dumps(report.to_dict(), indent=2))
         say(f"ground truth and calibration written to {args.truth}")
@@ -188,10 +262,18 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def seed_graph(
-    settings: Settings, config: seedmod.SeedConfig, *, reset: bool, derive: str
+    settings: Settings,
+    config: seedmod.SeedConfig,
+    *,
+    reset: bool,
+    derive: str,
+    bulk: bool = False,
 ) -> seedmod.SeedReport:
     """Generate a platform into the graph, print the import's summary, and derive (``derive``:
-    ``rebuild`` once at the end, ``incremental`` per batch, or ``none``)."""
+    ``rebuild`` once at the end, ``incremental`` per batch, or ``none``). ``bulk``: through
+    neo4j-admin into an empty database (``reset``: replacing it), then the full rebuild."""
+    if bulk:
+        return _seed_bulk(settings, config, reset=reset, derive=derive)
     events, report = seedmod.generate(config)
     with open_store(settings) as store:
         store.apply_schema()
@@ -234,6 +316,39 @@ def seed_graph(
     return report
 
 
+def _seed_bulk(
+    settings: Settings, config: seedmod.SeedConfig, *, reset: bool, derive: str
+) -> seedmod.SeedReport:
+    load = BulkLoad(
+        settings, check_target(settings, replace=reset, log=say), settings.batch_size, log=say
+    )
+    try:
+        events, report = seedmod.generate(config)
+        with progress(None, " events", "seed -> CSV") as bar:
+
+            def counted(stream: Iterable[Any]) -> Iterator[Any]:
+                for item in stream:
+                    bar.update(1)
+                    yield item
+
+            summary = ingest_stream(
+                load.writer,
+                counted(validated_events(events)),
+                Path("seed.rejected.jsonl"),
+                f"seed {config.seed}",
+                threaded=False,
+            )
+    except BaseException:
+        load.abandon()
+        raise
+    print_import(summary)
+    loaded, rebuilt = _bulk_finish(settings, load, derive)
+    print_bulk(loaded)
+    if rebuilt:
+        print_rescore(rebuilt)
+    return report
+
+
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     print_stats(settings, as_json=args.json)
     return 0
@@ -259,7 +374,13 @@ def print_stats(settings: Settings, *, as_json: bool) -> None:
 
 def cmd_rescore(args: argparse.Namespace, settings: Settings) -> int:
     """Rebuild all derived state from the facts, as of --as-of or, by default, the latest event in
-    the graph (not the wall clock: two runs on the same graph agree)."""
+    the graph (not the wall clock: two runs on the same graph agree). ``--engine spark``
+    computes the same from the event log with Spark (graph_api/cli/spark.py)."""
+    if args.engine == "spark":
+        return cmd_rescore_spark(args, settings)
+    for name in ("events", "spark_master"):
+        if getattr(args, name) is not None:
+            raise BadInput(f"--{name.replace('_', '-')}", "is for --engine spark")
     with open_store(settings) as store:
         summary = rebuild(store, settings, args.as_of, args.batch_buyers)
     if summary is None:

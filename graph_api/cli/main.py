@@ -8,6 +8,10 @@
     trustgraph seed [--buyers N] [--out F] generate a realistic platform
     trustgraph stats [--json]              node and relationship counts
     trustgraph rescore [--as-of ISO8601]   rebuild every buyer's trust in hosts and shops
+    trustgraph rescore --engine spark --events LOG...
+                                           the same rebuild, computed by Spark from the log
+    trustgraph export-events F.jsonl --out F.parquet
+                                           the event log as Parquet
     trustgraph up                          start Neo4j, load and score demo data if the graph
                                            is empty
     trustgraph report [--out DIR]          the stranger -> regular funnel: PNG charts and a summary

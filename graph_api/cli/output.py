@@ -9,6 +9,7 @@ from typing import Any
 from graph_api.derive import RescoreSummary, Round
 from graph_api.derive.snapshot import RescoreChanges
 from graph_api.ingest import ImportSummary
+from graph_api.ingest.bulk_load import BulkLoadSummary
 
 
 def iso(ms: int) -> str:
@@ -34,6 +35,15 @@ def print_import(summary: ImportSummary) -> None:
         )
     if summary.rejected_path:
         print(f"  rejected events with their reasons: {summary.rejected_path}")
+
+
+def print_bulk(loaded: BulkLoadSummary) -> None:
+    print(
+        f"bulk load: {loaded.nodes:,} nodes and {loaded.relationships:,} relationships in "
+        f"{loaded.seconds:.1f}s (CSV {loaded.csv_seconds:.1f}s, waiting for the server to stop "
+        f"{loaded.stop_seconds:.1f}s, neo4j-admin {loaded.import_seconds:.1f}s, restart "
+        f"{loaded.start_seconds:.1f}s, schema {loaded.schema_seconds:.1f}s)"
+    )
 
 
 def round_dict(r: Round, holder: str) -> dict[str, Any]:

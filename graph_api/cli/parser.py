@@ -6,13 +6,14 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from graph_api.cli import data, research, stream
+from graph_api.cli import data, research, spark, stream
 from graph_api.errors import InvalidField
 from graph_api.events import parse_at
 from graph_api.seed.config import ATTACK_ADAPTATIONS, ATTACK_FAMILIES, ATTACK_SIZES
 
 DESCRIPTION = "The ``trustgraph`` command line."
 DERIVE_MODES = ("incremental", "rebuild", "none")
+ENGINES = ("python", "spark")  # rescore --engine
 
 
 def _names_among(known: tuple[str, ...], what: str) -> Callable[[str], tuple[str, ...]]:
@@ -55,6 +56,16 @@ def _as_of(text: str) -> int:
         raise argparse.ArgumentTypeError(exc.message) from None
 
 
+def _bulk_flag(p: argparse.ArgumentParser, into: str) -> None:
+    p.add_argument(
+        "--bulk",
+        action="store_true",
+        help=f"an initial load into {into} of the local server with neo4j-admin database import "
+        "full (stops and restarts it), then the full rebuild unless --derive none: the same graph "
+        "as through transactions, faster the larger the file (docs/benchmarks.md)",
+    )
+
+
 def _json_flag(p: argparse.ArgumentParser, what: str = "") -> None:
     p.add_argument("--json", action="store_true", help=f"print {what + ' as ' if what else ''}JSON")
 
@@ -78,8 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["start", "stop", "status"])
     p.set_defaults(func=data.cmd_kafka)
 
-    p = sub.add_parser("import", help="record the events of a JSONL file")
-    p.add_argument("file", help="a file with one JSON event per line")
+    p = sub.add_parser("import", help="record the events of JSONL files")
+    p.add_argument(
+        "files", nargs="+", metavar="FILE", help="files with one JSON event per line, in order"
+    )
+    _bulk_flag(p, "an empty database")
     p.add_argument(
         "--batch-size",
         type=_bounded_int(1, 100_000),
@@ -89,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--rejected",
         default=None,
-        help="where to write rejected events (default FILE.rejected.jsonl)",
+        help="where to write rejected events (one FILE only; default FILE.rejected.jsonl)",
     )
     _json_flag(p, "the summary")
     p.add_argument(
@@ -187,6 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", default=None, help="write JSONL here instead of into the graph")
     p.add_argument("--reset", action="store_true", help="delete everything in the graph first")
+    _bulk_flag(p, "an empty database (or, with --reset, replace the database)")
     p.add_argument(
         "--truth", default=None, help="write the planted bad actors and calibration as JSON here"
     )
@@ -246,8 +261,43 @@ def build_parser() -> argparse.ArgumentParser:
         default=2000,
         help="buyers read and written per transaction (default 2000)",
     )
+    p.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="python",
+        help="python: read the facts from the graph page by page (default); spark: compute "
+        "from the event log (--events) with Spark, then write the same state back",
+    )
+    p.add_argument(
+        "--events",
+        nargs="+",
+        metavar="PATH",
+        default=None,
+        help="--engine spark: the event log, JSONL or Parquet files (or folders of them), in "
+        "log order",
+    )
+    p.add_argument(
+        "--spark-master",
+        default=None,
+        help="--engine spark: the Spark master (default TRUSTGRAPH_SPARK_MASTER, or local[2])",
+    )
+    p.add_argument(
+        "--partitions",
+        type=_bounded_int(1, 10_000),
+        default=4,
+        help="--engine spark: partitions of the buyers and of the shuffles (default 4)",
+    )
     _json_flag(p, "the summary")
     p.set_defaults(func=data.cmd_rescore)
+
+    p = sub.add_parser(
+        "export-events",
+        help="write the event log (JSONL files) as one Parquet file, for Spark and research",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE.jsonl", help="the event files, in log order")
+    p.add_argument("--out", required=True, help="the Parquet file to write (e.g. events.parquet)")
+    _json_flag(p, "the summary")
+    p.set_defaults(func=spark.cmd_export_events)
 
     p = sub.add_parser(
         "derive",

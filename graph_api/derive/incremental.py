@@ -42,6 +42,8 @@ from scoring.policy import Policy
 
 log = logging.getLogger(__name__)
 
+TX_CHUNK = 500  # buyers, shops or hosts derived per write transaction (Deriver.derive)
+
 
 @dataclass
 class Touched:
@@ -162,15 +164,19 @@ class Deriver:
             return result
         result.as_of = as_of
         t = self.expand(named)
-        cascade = (
-            self._buyers(sorted(t.buyers), as_of, result)
-            if t.buyers
-            else {SHOP: set(), HOST: set()}
-        )
+        # At most TX_CHUNK buyers, shops or hosts per transaction: every write transaction holds
+        # the graph's write gate (Store.transact), so a long one would hold up ingestion; each
+        # is scored on its own facts, so the chunks add up to the same state.
+        cascade: dict[str, set[str]] = {SHOP: set(), HOST: set()}
+        buyers = sorted(t.buyers)
+        for start in range(0, len(buyers), TX_CHUNK):
+            part = self._buyers(buyers[start : start + TX_CHUNK], as_of, result)
+            for kind, reached in part.items():
+                cascade[kind] |= reached
         for kind, direct in ((SHOP, t.shops), (HOST, t.hosts)):
             ids = sorted(direct | cascade[kind])
-            if ids:
-                self._standings(kind, ids, as_of, result)
+            for start in range(0, len(ids), TX_CHUNK):
+                self._standings(kind, ids[start : start + TX_CHUNK], as_of, result)
         result.seconds = time.perf_counter() - started
         return result
 

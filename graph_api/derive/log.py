@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 from graph_api.derive.incremental import Deriver, Touched
 from graph_api.derive.results import DeriveResult
+from graph_api.errors import StoreUnavailable
 from graph_api.store import Store, Tx
 from scoring.policy import Policy
 
@@ -183,16 +184,32 @@ class LogDeriver:
                 return now
             time.sleep(poll)
 
-    def after_batch(self, accepted: object, position: int | None) -> DeriveResult:
+    def after_batch(
+        self, accepted: object, position: int | None, poll: float = 0.02
+    ) -> DeriveResult:
         """Derive right after a batch, before the ingesting call returns (``trustgraph import``,
-        ``TRUSTGRAPH_DERIVE=inline``): drain the log, or, when another process holds the lease,
-        wait for it to derive this batch."""
+        ``TRUSTGRAPH_DERIVE=inline``): drain the log until it includes this batch, then give the
+        lease up. While another process holds the lease (its round may end before this batch
+        was logged), keep trying: either it derives the batch or this process takes the lease
+        when it is released. Giving it up matters: an inline deriver derives only when its own
+        process ingests, so holding the lease would leave another process's batches waiting
+        for it to expire."""
         combined = DeriveResult()
-        for r in self.drain():
-            combined.merge(r.result)
-        if position is not None and self.positions().derived < position:
-            self.wait_for(position, self.lease_ms / 1000 * 2)
-        return combined
+        deadline = time.monotonic() + self.lease_ms / 1000 * 2
+        try:
+            while True:
+                for r in self.drain():
+                    combined.merge(r.result)
+                if position is None or self.positions().derived >= position:
+                    return combined
+                if time.monotonic() >= deadline:
+                    return combined  # the log's next deriver derives it (DERIVATION_PENDING)
+                time.sleep(poll)
+        finally:
+            try:
+                self.release()
+            except StoreUnavailable as exc:  # the lease then expires on its own
+                log.warning("deriver %s could not give its lease up: %s", self.holder, exc)
 
 
 class BackgroundDrain:

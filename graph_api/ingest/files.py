@@ -8,16 +8,18 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, Protocol
 
 from graph_api import events as ev
 from graph_api.derive.results import DeriveResult
 from graph_api.errors import ImportFileError
 from graph_api.events import Rejection
-from graph_api.ingest.ingester import Ingester
 from graph_api.ingest.plan import BatchResult
 from graph_api.json_fields import json_fields
 
@@ -69,51 +71,100 @@ class ImportSummary:
         }
 
 
-def _validated_lines(
-    path: Path, on_bytes: Callable[[int], object]
-) -> Iterator[tuple[int, str, dict[str, Any] | Rejection]]:
+class BatchWriter(Protocol):
+    """What records the batches of a stream: the :class:`Ingester` (one transaction per batch)
+    or the bulk loader's :class:`graph_api.ingest.bulk.BulkWriter` (CSV files for neo4j-admin)."""
+
+    batch_size: int
+
+    def write_valid(self, items: Sequence[tuple[int, dict[str, Any]]]) -> BatchResult: ...
+
+
+def _validate_line(index: int, raw_line: bytes) -> tuple[int, str, dict[str, Any] | Rejection]:
     try:
-        handle = path.open("rb")
+        line = raw_line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return (
+            index,
+            raw_line.decode("utf-8", "replace"),
+            Rejection(
+                index, None, ev.INVALID_JSON, None, f"line {index + 1} is not UTF-8: {exc.reason}"
+            ),
+        )
+    return index, line, ev.parse_jsonl_line(line, index)
+
+
+def _open(path: Path) -> BinaryIO:
+    try:
+        return path.open("rb")
     except OSError as exc:
         raise ImportFileError(str(path), exc.strerror or str(exc)) from exc
-    with handle:
+
+
+def validated_lines(
+    path: Path, on_bytes: Callable[[int], object]
+) -> Iterator[tuple[int, str, dict[str, Any] | Rejection]]:
+    with _open(path) as handle:
         for index, raw_line in enumerate(handle):
             on_bytes(len(raw_line))
-            try:
-                line = raw_line.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                yield (
-                    index,
-                    raw_line.decode("utf-8", "replace"),
-                    Rejection(
-                        index,
-                        None,
-                        ev.INVALID_JSON,
-                        None,
-                        f"line {index + 1} is not UTF-8: {exc.reason}",
-                    ),
-                )
-                continue
-            if not line.strip():
-                continue  # blank lines (a trailing newline) are not events
-            yield index, line, ev.parse_jsonl_line(line, index)
+            if raw_line.strip():  # blank lines (a trailing newline) are not events
+                yield _validate_line(index, raw_line)
+
+
+def _validate_chunk(
+    start: int, raw_lines: list[bytes]
+) -> list[tuple[int, str, dict[str, Any] | Rejection]]:
+    return [_validate_line(start + i, raw) for i, raw in enumerate(raw_lines) if raw.strip()]
+
+
+# Lines per task of the parallel validation, and tasks in flight per worker.
+_CHUNK = 5000
+_AHEAD = 2
+
+
+def validated_lines_parallel(
+    path: Path, on_bytes: Callable[[int], object], workers: int
+) -> Iterator[tuple[int, str, dict[str, Any] | Rejection]]:
+    """:func:`validated_lines` with the parsing and validation in ``workers`` processes, in
+    file order: for the bulk path, where the Python work is all there is (the transactional
+    import waits on the database, and its cores are the database's)."""
+    pending: deque[Future[list[tuple[int, str, dict[str, Any] | Rejection]]]] = deque()
+    with _open(path) as handle, ProcessPoolExecutor(workers) as pool:
+        index = 0
+        for chunk in iter(lambda: list(islice(handle, _CHUNK)), []):
+            on_bytes(sum(len(raw) for raw in chunk))
+            pending.append(pool.submit(_validate_chunk, index, chunk))
+            index += len(chunk)
+            while len(pending) > workers * _AHEAD:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
 
 
 def import_jsonl(
-    ingester: Ingester,
+    ingester: BatchWriter,
     path: str | os.PathLike[str],
     rejected_path: str | os.PathLike[str] | None = None,
     progress: Callable[[int], object] | None = None,
+    *,
+    workers: int = 1,
+    threaded: bool = True,
 ) -> ImportSummary:
     """Import a JSONL file of events; see :func:`ingest_stream`. ``progress`` is called with the
-    number of bytes read. Rejects go to ``rejected_path`` (default ``FILE.rejected.jsonl``)."""
+    number of bytes read. Rejects go to ``rejected_path`` (default ``FILE.rejected.jsonl``).
+    ``workers`` above 1 validates in that many processes (:func:`validated_lines_parallel`);
+    ``threaded``: see :func:`ingest_stream`."""
     src = Path(path)
     if not src.is_file():
         raise ImportFileError(str(src), "no such file")
     out_path = Path(rejected_path) if rejected_path else src.with_name(src.name + ".rejected.jsonl")
-    return ingest_stream(
-        ingester, _validated_lines(src, progress or (lambda n: None)), out_path, str(src)
+    on_bytes = progress or (lambda n: None)
+    lines = (
+        validated_lines_parallel(src, on_bytes, workers)
+        if workers > 1
+        else validated_lines(src, on_bytes)
     )
+    return ingest_stream(ingester, lines, out_path, str(src), threaded=threaded)
 
 
 def validated_events(
@@ -125,14 +176,18 @@ def validated_events(
 
 
 def ingest_stream(
-    ingester: Ingester,
+    ingester: BatchWriter,
     source: Iterable[tuple[int, str | None, dict[str, Any] | Rejection]],
     rejected_path: Path,
     label: str,
+    *,
+    threaded: bool = True,
 ) -> ImportSummary:
     """Record a stream of validated events ``(index, raw line or None, event or Rejection)`` in
     batches. Parsing and validating the next batch overlaps with the database writing the
-    current one (a writer thread), since otherwise each waits on the other.
+    current one (a writer thread), since otherwise each waits on the other. ``threaded=False``
+    writes each batch in the calling thread: for a writer that is all Python (the bulk path),
+    where a second thread only takes turns with the first for the interpreter lock.
 
     Rejected events are written to ``rejected_path`` (created only if something is rejected),
     one JSON object per line: the line number, the code, the field, the message and the event.
@@ -189,8 +244,14 @@ def ingest_stream(
             summary.add_derived(result.derived)
             record_rejects(result.rejected, lines)
 
+    def inline(batch: Batch | None) -> None:
+        if batch is not None:
+            results.put((ingester.write_valid(batch[0]), batch[1]))
+
+    send = batches.put if threaded else inline
     thread = threading.Thread(target=writer, name="trustgraph-import-writer", daemon=True)
-    thread.start()
+    if threaded:
+        thread.start()
     try:
         pending: list[tuple[int, dict[str, Any]]] = []
         pending_lines: dict[int, str | None] = {}
@@ -202,19 +263,21 @@ def ingest_stream(
             pending.append((index, checked))
             pending_lines[index] = line
             if len(pending) >= ingester.batch_size:
-                batches.put((pending, pending_lines))
+                send((pending, pending_lines))
                 pending, pending_lines = [], {}
                 drain()
                 if failed.is_set():
                     break
         if pending and not failed.is_set():
-            batches.put((pending, pending_lines))
-        batches.put(None)
-        thread.join()
+            send((pending, pending_lines))
+        send(None)
+        if threaded:
+            thread.join()
         drain()  # the last batches' results, rejects included, before the file closes
     finally:
-        batches.put(None)  # harmless twice; unblocks the writer if the reading failed
-        thread.join()
+        if threaded:
+            batches.put(None)  # harmless twice; unblocks the writer if the reading failed
+            thread.join()
         if rejects_out is not None:
             rejects_out.close()
     summary.seconds = time.perf_counter() - started

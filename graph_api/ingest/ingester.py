@@ -91,15 +91,7 @@ class Ingester:
         rule; the others come back rejected). ``applied``: the stream offsets the batch came
         from (``trustgraph consume``), recorded in the same transaction (even if nothing of the
         batch is accepted): a read can wait until the graph has applied an offset."""
-        now = self.clock()
-        future: list[Rejection] = []
-        current: list[tuple[int, dict[str, Any]]] = []
-        for index, event in items:
-            late = ev.future_rejection(index, event, now, self.max_clock_skew_ms)
-            if late is None:
-                current.append((index, event))
-            else:
-                future.append(late)
+        current, future = split_future(items, self.clock(), self.max_clock_skew_ms)
         result = self._write_current(current, applied)
         if future:
             result.rejected.extend(future)
@@ -131,6 +123,22 @@ class Ingester:
             # rescoring fails, the error reaches the caller and the log's deriver derives them.
             result.derived.append(self.deriver.after_batch(result.accepted, result.position))
         return result
+
+
+def split_future(
+    items: Sequence[tuple[int, dict[str, Any]]], now_ms: int, skew_ms: int
+) -> tuple[list[tuple[int, dict[str, Any]]], list[Rejection]]:
+    """The clock rule on one batch (every writer applies it, the bulk loader too): the events
+    that may be written, and the FUTURE_EVENT rejections of the others."""
+    future: list[Rejection] = []
+    current: list[tuple[int, dict[str, Any]]] = []
+    for index, event in items:
+        late = ev.future_rejection(index, event, now_ms, skew_ms)
+        if late is None:
+            current.append((index, event))
+        else:
+            future.append(late)
+    return current, future
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,11 @@ _QUERY_OF = dict(_WRITE_ORDER)
 assert set(ev.EVENT_TYPES) - {"FOLLOWED", "UNFOLLOWED", "VIOLATION_PENALIZED"} <= set(_QUERY_OF)
 
 
+def write_queries() -> tuple[str, ...]:
+    """Every query a plan may name, in write order (the bulk loader mirrors each one)."""
+    return (*(q for _, q in _WRITE_ORDER), "ingest/record_events", "ingest/advance_clock")
+
+
 def _group_of(event: dict[str, Any]) -> str:
     kind = event["type"]
     if kind in ("FOLLOWED", "UNFOLLOWED"):

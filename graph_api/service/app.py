@@ -50,8 +50,10 @@ from graph_api.service.middleware import RequestContextMiddleware
 from graph_api.settings import Settings, load_settings
 from graph_api.store import ReadPool, Store
 from graph_api.usecases import ChangeFeed, DerivationLoop, StreamWaiter, Trustgraph
+from graph_api.usecases.cards import CardCache
 from schema import build_schema
 from schema.errors import error_response
+from schema.responses import ResponseCache
 from schema.runtime import Context, make_loaders
 from schema.view import GraphQLView
 
@@ -88,11 +90,22 @@ class Service:
             else None
         )
         self.stream = StreamWaiter(self.read_store, settings.derive_wait_ms / 1000)
-        self.metrics = Metrics(self.read_pool.stats if self.read_pool is not None else None)
+        # Badge cards held by this process, dropped by its change feed as derivation rewrites
+        # them; served while the feed looked at the graph less than two polls and a second ago.
+        # Off with read replicas: each derives on its own, so the primary's revisions say
+        # nothing of what a replica answers.
+        poll = settings.change_poll_ms / 1000
+        size = 0 if self.read_pool is not None else settings.card_cache_size
+        self.cards = CardCache(size, max_age=2 * poll + 1.0)
+        # Whole answers of badge reads, made of those cards and dropped with them.
+        self.answers = ResponseCache(self.cards, size) if size else None
+        self.metrics = Metrics(
+            self.read_pool.stats if self.read_pool is not None else None, self.cards, self.answers
+        )
         # Ingestion answers when the facts are durable; the deriver follows the ingest log
-        # (TRUSTGRAPH_DERIVE: async, the default, derives in the background: in a task of this
-        # process, or, under `trustgraph serve`, in a deriver process beside the workers; inline
-        # also derives before answering; off leaves it to `trustgraph derive --follow`).
+        # (TRUSTGRAPH_DERIVE: inline, the default, also derives before answering; async derives
+        # in the background: in a task of this process, or, under `trustgraph serve`, in a
+        # deriver process beside the workers; off leaves it to `trustgraph derive --follow`).
         deriver = LogDeriver(self.store, self.policy, lease_seconds=settings.derive_lease_ms / 1000)
         ingester = Ingester(
             self.store,
@@ -117,8 +130,9 @@ class Service:
             producer=self.producer,
             reads=self.read_store,
             timezone=settings.timezone,
+            card_cache=self.cards,
         )
-        self.feed = ChangeFeed(self.store, settings.change_poll_ms / 1000)
+        self.feed = ChangeFeed(self.store, poll, self.cards)
         self.schema_applied = False
 
     def context(self, request: Request | WebSocket, response: Any, caller: Caller) -> Context:
@@ -160,6 +174,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         keys=settings.api_keys,
         request_id=request_id_var.get,
         ide_html=ide.graphiql_page() if settings.graphiql else None,
+        answers=service.answers,
         allow_queries_via_get=True,
         # The CORS allow-list also decides which pages may open a WebSocket (cors.py).
         allowed_origins=settings.cors_origins,

@@ -18,8 +18,47 @@ from prometheus_client.registry import Collector
 
 from graph_api.derive import Round
 from graph_api.store.pool import MemberStats
+from graph_api.usecases.cards import CardCache
+from schema.responses import ResponseCache
 
 _KNOWN_PATHS = ("/graphql", "/healthz", "/readyz", "/metrics")
+
+
+class _CardCacheCollector(Collector):
+    """The badge-card cache's counters, read from it at each scrape."""
+
+    def __init__(self, cards: CardCache, answers: ResponseCache | None) -> None:
+        self.cards = cards
+        self.answers = answers
+
+    def collect(self) -> Iterator[Metric]:
+        c = self.cards
+        yield CounterMetricFamily(
+            "trustgraph_card_cache_hits", "Badge cards answered from this process's cache", c.hits
+        )
+        yield CounterMetricFamily(
+            "trustgraph_card_cache_misses", "Badge cards read from Neo4j", c.misses
+        )
+        yield CounterMetricFamily(
+            "trustgraph_card_cache_dropped",
+            "Cached badge cards dropped because derivation rewrote them",
+            c.dropped,
+        )
+        yield GaugeMetricFamily("trustgraph_card_cache_entries", "Badge cards held", len(c))
+        yield GaugeMetricFamily(
+            "trustgraph_card_cache_fresh",
+            "1 while the cache serves (its follower looked at the graph recently), else 0",
+            int(c.fresh()),
+        )
+        if self.answers is not None:
+            yield CounterMetricFamily(
+                "trustgraph_answer_cache_hits",
+                "Badge reads answered whole from this process's response cache",
+                self.answers.hits,
+            )
+            yield GaugeMetricFamily(
+                "trustgraph_answer_cache_entries", "Answers held", len(self.answers)
+            )
 
 
 class ReadServers(Collector):
@@ -48,10 +87,17 @@ class ReadServers(Collector):
 
 
 class Metrics:
-    def __init__(self, read_servers: Callable[[], Sequence[MemberStats]] | None = None) -> None:
+    def __init__(
+        self,
+        read_servers: Callable[[], Sequence[MemberStats]] | None = None,
+        cards: CardCache | None = None,
+        answers: ResponseCache | None = None,
+    ) -> None:
         self.registry = CollectorRegistry()
         if read_servers is not None:
             self.registry.register(ReadServers(read_servers))
+        if cards is not None:
+            self.registry.register(_CardCacheCollector(cards, answers))
         self.requests = Counter(
             "trustgraph_http_requests_total",
             "HTTP requests",

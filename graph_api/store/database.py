@@ -313,7 +313,9 @@ class Store(FactReader):
         """Run ``work`` in one managed write transaction. ``work`` gets a :class:`Tx` to read
         and write by query name.
 
-        Write transactions of one process run one at a time (``_writing``). A transient error
+        Write transactions of one process run one at a time (``_writing``), and those of all
+        processes on one graph wait for each other: each takes one lock in the graph first
+        (``cypher/admin/write_gate.cypher``), so they cannot deadlock. A transient error
         inside one (a deadlock with another process's writer, above all) rolls it back and it
         runs again, at most TRANSIENT_RETRIES times with a short jittered backoff:
         the driver's own retry does not see these, because rolling back re-raises them as a
@@ -323,9 +325,15 @@ class Store(FactReader):
         (that many times at most): ingestion checks which of its ids the graph holds, then
         writes; a concurrent writer can record one of them in between, and the retry sees it."""
 
+        gate = query("admin/write_gate").text
+
+        def unit(tx: neo4j.ManagedTransaction) -> T:
+            tx.run(gate).consume()  # one lock first, across processes (the query's comment)
+            return work(Tx(tx))
+
         def run() -> T:
             with self._writing, self._session() as session:
-                return session.execute_write(lambda tx: work(Tx(tx)))
+                return session.execute_write(unit)
 
         conflicts = transients = 0
         while True:

@@ -7,6 +7,10 @@ process runs one :class:`ChangeFeed`: a task that reads the log after its positi
 is in the graph, a change ingested through any process (or by ``trustgraph import``) reaches the
 subscribers of every process: several uvicorn workers, several replicas.
 
+The same loop keeps the process's badge-card cache true (``usecases/cards.py``): each poll it
+first reads the revisions of the standings rewritten since the last, whether anyone subscribes or
+not, and drops those cards.
+
 How far behind a subscriber can be: one poll interval (``TRUSTGRAPH_CHANGE_POLL_MS``, 250 ms by
 default) plus one read of the log, after the ingesting call committed. A subscriber that does
 not keep up (more than ``QUEUE_SIZE`` undelivered changes) is closed with an error rather than
@@ -24,6 +28,7 @@ from dataclasses import dataclass, field
 from graph_api.derive.results import Change, change_of
 from graph_api.errors import StoreUnavailable, SubscriberTooSlow
 from graph_api.store import Store
+from graph_api.usecases.cards import CardCache
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +52,10 @@ class _Subscriber:
 
 
 class ChangeFeed:
-    def __init__(self, store: Store, poll_seconds: float) -> None:
+    def __init__(self, store: Store, poll_seconds: float, cards: CardCache | None = None) -> None:
         self.store = store
         self.poll_seconds = poll_seconds
+        self.cards = cards  # the process's badge cards, dropped as the graph rewrites them
         self.position: int | None = None
         self._subscribers: set[_Subscriber] = set()
         self._task: asyncio.Task[None] | None = None
@@ -94,29 +100,34 @@ class ChangeFeed:
         while True:
             try:
                 await asyncio.sleep(poll_delay(self.poll_seconds, failures))
-                if not self._subscribers:
-                    self.position = None  # nobody listens: start from the head when someone does
-                    continue
-                if self.position is None:
-                    self.position = min(s.after for s in self._subscribers)
-                while True:
-                    rows = await asyncio.to_thread(
-                        self.store.rows, "read/changes_after", after=self.position, limit=BATCH
-                    )
-                    for row in rows:
-                        self.position = row["change"]["seq"]
-                        self._deliver(self.position, change_of(row["change"]))
-                    if len(rows) < BATCH:
-                        break
+                if self.cards is not None:  # always, subscribers or not: reads depend on it
+                    await asyncio.to_thread(self.cards.follow, self.store)
+                await self._follow_changes()
                 failures = 0
             except asyncio.CancelledError:
                 raise
-            except StoreUnavailable as exc:
+            except StoreUnavailable as exc:  # the card cache then stops serving (cards.py)
                 failures += 1
                 log.warning("change feed paused: %s", exc)
             except Exception:  # keep following; a bug here must not end every subscription
                 failures += 1
                 log.exception("change feed failed to read the change log")
+
+    async def _follow_changes(self) -> None:
+        if not self._subscribers:
+            self.position = None  # nobody listens: start from the head when someone does
+            return
+        if self.position is None:
+            self.position = min(s.after for s in self._subscribers)
+        while True:
+            rows = await asyncio.to_thread(
+                self.store.rows, "read/changes_after", after=self.position, limit=BATCH
+            )
+            for row in rows:
+                self.position = row["change"]["seq"]
+                self._deliver(self.position, change_of(row["change"]))
+            if len(rows) < BATCH:
+                return
 
     def _deliver(self, seq: int, change: Change) -> None:
         for sub in list(self._subscribers):

@@ -32,6 +32,7 @@ from graph_api.research.simulate import Simulation, simulate
 from graph_api.settings import Limits, zone
 from graph_api.store import Store
 from graph_api.usecases import arguments as check
+from graph_api.usecases.cards import CardCache
 from graph_api.usecases.reads import JourneyStep, Page, Reads, TrustColumns
 from scoring.funnel import Funnel
 from scoring.pair_trust import HOST, SHOP, PairTrust
@@ -81,6 +82,7 @@ class Trustgraph:
         producer: EventProducer | None = None,
         reads: Store | None = None,
         timezone: str = "Asia/Shanghai",
+        card_cache: CardCache | None = None,
     ) -> None:
         self.store = store
         self.policy = policy
@@ -90,6 +92,9 @@ class Trustgraph:
         self.reader = reads or store
         self.tz = zone(timezone)  # funnel periods start at its midnight (TRUSTGRAPH_TIMEZONE)
         self._reads = Reads(self.reader, policy)
+        # The service's badge cards, followed by its change feed (usecases/cards.py); the CLI
+        # reads once and keeps none.
+        self.card_cache = card_cache
 
     # -- time and policy -----------------------------------------------------------------------
     def clock(self) -> int | None:
@@ -155,9 +160,25 @@ class Trustgraph:
         keys += [f"{HOST}:{i}" for i in check.check_ids(host_ids, "hostIds")]
         return keys
 
+    def cached_cards(self, keys: Sequence[str]) -> tuple[dict[str, dict[str, Any]], list[str]]:
+        """The cards of ``keys`` that this process holds fresh, and the keys it must read (all of
+        them without a cache). No I/O: the service calls it on its event loop."""
+        if self.card_cache is None:
+            return {}, list(dict.fromkeys(keys))
+        held = self.card_cache.lookup(keys)
+        return held.found, held.missing
+
     def cards(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
-        """Shops and hosts with their stored standing, by key; unknown keys are absent."""
-        return self._reads.entities(keys)
+        """Shops and hosts with their stored standing, by key; unknown keys are absent. Through
+        the card cache when there is one: what it holds fresh, the rest read and kept."""
+        if self.card_cache is None:
+            return self._reads.entities(keys)
+        held = self.card_cache.lookup(keys, count=False)  # cached_cards counted them
+        if held.missing:
+            read = self._reads.entities(held.missing)
+            self.card_cache.store(read, held.token)
+            held.found.update(read)
+        return held.found
 
     def shop_hosts(self, shop_id: str) -> list[str]:
         return self._reads.shop_hosts(shop_id)

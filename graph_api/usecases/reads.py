@@ -125,14 +125,12 @@ class Reads:
         relations when they were scored at that time, else scored live (module docstring)."""
         ids = [*host_ids, *shop_ids]
         kinds = [HOST] * len(host_ids) + [SHOP] * len(shop_ids)
-        clock = self.clock()
+        row = self.store.rows(
+            "read/trust_batch", buyerId=buyer_id, shopIds=list(dict.fromkeys(shop_ids))
+        )[0]
+        clock = row["clock"] if row["clock"] is not None else self.clock()
         at = clock if as_of is None else as_of
-        row = None
-        if at == clock:
-            row = self.store.rows(
-                "read/trust_batch", buyerId=buyer_id, shopIds=list(dict.fromkeys(shop_ids))
-            )[0]
-        if row is None or any(r[5] != at for r in row["relations"]):
+        if at != clock or any(r[5] != at for r in row["relations"]):
             targets = list(zip(kinds, ids, strict=True))
             trusts, _, with_facts = self._live(buyer_id, targets, at)
             return TrustColumns(

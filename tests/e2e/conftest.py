@@ -4,6 +4,8 @@ of the test session, with one API key per role."""
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -130,3 +132,37 @@ def client(server: Server) -> Iterator[Client]:
     c = Client(server.url)
     yield c
     c.http.close()
+
+
+@pytest.fixture()
+def other_process(service_settings):
+    """A second service, as its own process (`trustgraph serve`), on the same Neo4j."""
+    port = _free_port()
+    env = service_settings.child_environment(TRUSTGRAPH_API_KEYS=API_KEYS)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "graph_api.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while True:
+        try:
+            if httpx.get(url + "/readyz", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if time.time() > deadline or proc.poll() is not None:
+            proc.kill()
+            raise RuntimeError(
+                f"trustgraph serve did not start: {proc.stdout.read() if proc.stdout else ''}"
+            )
+        time.sleep(0.3)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()

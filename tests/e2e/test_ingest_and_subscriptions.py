@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 import time
 from typing import Any
 
@@ -15,7 +13,7 @@ import pytest
 import websockets
 from websockets.typing import Subprotocol
 
-from tests.e2e.conftest import API_KEYS, KEYS, _free_port
+from tests.e2e.conftest import KEYS
 
 pytestmark = pytest.mark.integration
 
@@ -191,40 +189,6 @@ async def _subscribe(
             elif msg["type"] in ("error", "complete"):
                 received.append(msg)
                 return
-
-
-@pytest.fixture()
-def other_process(service_settings):
-    """A second service, as its own process (`trustgraph serve`), on the same Neo4j."""
-    port = _free_port()
-    env = service_settings.child_environment(TRUSTGRAPH_API_KEYS=API_KEYS)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "graph_api.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            if httpx.get(url + "/readyz", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.time() > deadline or proc.poll() is not None:
-            proc.kill()
-            raise RuntimeError(
-                f"trustgraph serve did not start: {proc.stdout.read() if proc.stdout else ''}"
-            )
-        time.sleep(0.3)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
 
 
 def test_a_change_ingested_in_one_process_reaches_subscribers_of_another(

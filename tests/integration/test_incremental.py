@@ -106,6 +106,7 @@ def standing(store, kind: str, entity: str) -> dict:
     assert records, f"no standing for {kind}:{entity}"
     p = records[0]["p"]
     p["explanation"] = json.loads(p["explanation"])
+    del p["rev"]  # the write's revision (for the badge-card caches), not derived state
     return p
 
 

@@ -28,7 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("graph_api.store", "graph_api.neo4j_local", "graph_api.kafka_local"),
     ("graph_api.derive",),
     ("graph_api.ingest",),
-    ("graph_api.research", "graph_api.seed"),
+    ("graph_api.research", "graph_api.seed", "graph_api.spark"),
     ("graph_api.usecases",),
     ("schema",),
     ("graph_api.service",),
@@ -50,6 +50,8 @@ OWNERS = {
         "graph_api.ingest.kafka",
         "graph_api.ingest.produce",
     ),
+    "pyspark": ("graph_api.spark",),
+    "pyarrow": ("graph_api.spark",),
 }
 
 

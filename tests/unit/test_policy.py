@@ -1,5 +1,6 @@
 """The shipped policy file parses, and a bad one is rejected with the key path."""
 
+import pickle
 from importlib import resources
 
 import pytest
@@ -44,3 +45,12 @@ def test_every_shipped_version_parses_and_only_v3_looks_at_every_buyer():
     bad = default_policy_text().replace("min_excess_ratio = 5", "min_excess_ratio = 0.5")
     with pytest.raises(ValueError, match="lockstep.min_excess_ratio"):
         parse_policy(bad, "mine.toml")
+
+
+def test_a_policy_survives_pickling() -> None:
+    """The Spark rebuild ships the policy to its Python workers by pickle: the read-only
+    mappings must come back equal (they refuse the item-by-item writes a dict unpickles with)."""
+    policy = default_policy()
+    again = pickle.loads(pickle.dumps(policy))
+    assert again == policy
+    assert dict(again.trust.platform.rights) == dict(policy.trust.platform.rights)

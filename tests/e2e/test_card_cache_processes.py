@@ -1,0 +1,80 @@
+"""Badge cards cached in each service process, over real HTTP: a card read again is answered from
+the process's cache (its /metrics say so), and a change made through another process (a separate
+`trustgraph serve`) is visible in this one within the bound the cache promises, never later."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import KEYS
+
+pytestmark = pytest.mark.integration
+
+CARD = 'query { shop(id: "s1") { rights badge { asOf } } }'
+RECORD = """mutation($events: [EventInput!]!) {
+  recordEvents(events: $events) { accepted position derived rejected { code message } }
+}"""
+
+
+def rights_event(event_id: str, day: int, rights: list[str]) -> dict:
+    return {
+        "eventId": event_id,
+        "type": "SHOP_RIGHTS_CHANGED",
+        "at": f"2021-09-{day:02d}T20:00:00+08:00",
+        "shopId": "s1",
+        "rights": rights,
+    }
+
+
+def hits(client) -> float:
+    """Reads this process answered from its caches: whole answers, or cards."""
+    text = client.http.get("/metrics").text
+    total = 0.0
+    for name in ("trustgraph_card_cache_hits_total", "trustgraph_answer_cache_hits_total"):
+        found = re.search(rf"^{name} (\S+)$", text, re.M)
+        assert found, text
+        total += float(found.group(1))
+    return total
+
+
+def test_a_card_changed_through_another_process_is_seen_within_the_bound(
+    client, server, _session_store, other_process
+):
+    _session_store.wipe()
+    client.gql(RECORD, {"events": [rights_event("r1", 1, ["SEVEN_DAY_RETURN"])]}, role="INGEST")
+    first = client.gql(CARD, role=None)["shop"]
+    assert first["rights"] == ["SEVEN_DAY_RETURN"]
+
+    # Read again: from this process's cache, not from Neo4j.
+    deadline = time.monotonic() + 10
+    before = hits(client)
+    while hits(client) == before:
+        assert client.gql(CARD, role=None)["shop"] == first
+        assert time.monotonic() < deadline, "the card was never answered from the cache"
+
+    # The change goes through the other process, which derives it before it answers.
+    r = httpx.post(
+        f"{other_process}/graphql",
+        json={"query": RECORD, "variables": {"events": [rights_event("r2", 2, [])]}},
+        headers={"Authorization": f"Bearer {KEYS['INGEST']}"},
+        timeout=60,
+    )
+    answer = r.json()["data"]["recordEvents"]
+    # Derived before it answered, although this process had derived (and held the lease) last.
+    assert answer["accepted"] == 1 and answer["derived"] is True, r.text
+    changed_at = time.monotonic()
+    bound = server.app.state.service.cards.max_age  # twice the poll interval, plus a second
+    while True:
+        now = client.gql(CARD, role=None)["shop"]
+        waited = time.monotonic() - changed_at
+        if now["rights"] == []:
+            break
+        assert now == first
+        assert waited <= bound, f"still the old card {waited:.2f} s after the change"
+        time.sleep(0.01)
+    assert now["badge"]["asOf"] > first["badge"]["asOf"]
+    assert waited <= bound
