@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import NewType
 
 import strawberry
+from graphql import GraphQLError
 
 from graph_api.derive import results
 from schema.types.common import to_datetime
@@ -16,8 +17,10 @@ from schema.types.enums import BadgeKind, BoostTier, TargetKind, TrustLevel
 
 
 def _offset(value: object) -> int:
+    # A GraphQLError, not a ValueError: graphql-core reports it as the client's (BAD_USER_INPUT)
+    # for a literal as for a variable (the fuzzer found a ValueError reaching clients as internal).
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
-        raise ValueError(f"an offset is an integer from 0 to 2^63-1, got {value!r}")
+        raise GraphQLError(f"an Offset is an integer from 0 to 2^63-1, got {value!r}")
     return value
 
 

@@ -18,7 +18,9 @@ from typing import Any
 import pytest
 import requests
 import schemathesis
+from graphql import IntValueNode
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from schemathesis.core.result import Ok
 
 from tests.e2e.conftest import KEYS
@@ -29,6 +31,13 @@ pytestmark = pytest.mark.integration
 SDL = Path(__file__).resolve().parents[2] / "schema" / "schema.graphql"
 EXAMPLES = 15  # per root field, caller and mode (valid arguments, then invalid ones)
 HANG_SECONDS = 10.0
+
+# Offset (a Kafka offset, streamApplied's input) is a custom scalar: a 64-bit integer, and
+# negative or larger ones, which the service must refuse with a code.
+schemathesis.graphql.scalar(
+    "Offset",
+    st.integers(min_value=-(2**64), max_value=2**64).map(lambda n: IntValueNode(value=str(n))),
+)
 
 
 @pytest.fixture(scope="module")
