@@ -119,8 +119,9 @@ class GraphQLView(GraphQL):
         that the answer depends on (schema/responses.py)."""
         if self._answers is None or request.method not in ("GET", "POST"):
             return None
-        sent = request.scope.get("query_string", b"") if request.method == "GET" else b""
-        if request.method == "POST":
+        if request.method == "GET":
+            sent = request.scope.get("query_string", b"")
+        else:
             sent = await request.body()  # kept by the request: strawberry reads it from there
         return ResponseCache.key(request.method, sent, request.headers.get("authorization"), media)
 
