@@ -13,7 +13,7 @@ from graph_api.usecases import Trustgraph
 from graph_api.usecases.arguments import between, epoch_ms
 from graph_api.usecases.stream import check_positions
 from schema.permissions import require_root
-from schema.runtime import read_other, run_sync
+from schema.runtime import read_other, run_sync, run_trust_read
 from schema.types.changes import (
     Derivation,
     PartitionApplied,
@@ -37,6 +37,22 @@ def _opt(value: strawberry.ID | None) -> str | None:
 
 def _strs(values: list[strawberry.ID] | None) -> list[str] | None:
     return None if values is None else [str(v) for v in values]
+
+
+def _iso_column(times: list[int | None]) -> list[str | None]:
+    """ISO-8601 strings of epoch milliseconds, each distinct time formatted once: a trustBatch
+    column holds one or two distinct values for up to a thousand targets."""
+    formatted: dict[int, str] = {}
+    out: list[str | None] = []
+    for at in times:
+        if at is None:
+            out.append(None)
+            continue
+        text = formatted.get(at)
+        if text is None:
+            text = formatted[at] = to_datetime(at).isoformat()
+        out.append(text)
+    return out
 
 
 @strawberry.type(description="The scoring policy the service runs.")
@@ -63,7 +79,7 @@ class Query:
         as_of: datetime | None = None,
     ) -> TrustRelation:
         require_root(info)
-        answer = await run_sync(
+        answer = await run_trust_read(
             info.context.trustgraph.trust, str(buyer_id), _opt(host_id), _opt(shop_id), as_of
         )
         ctx = info.context
@@ -89,7 +105,7 @@ class Query:
         as_of: datetime | None = None,
     ) -> TrustBatch:
         require_root(info)
-        buyer, cols = await run_sync(
+        buyer, cols = await run_trust_read(
             info.context.trustgraph.trust_batch,
             str(buyer_id),
             _strs(host_ids),
@@ -103,9 +119,7 @@ class Query:
             levels=cols.levels,
             scores=cols.scores,
             confidences=cols.confidences,
-            as_of=DateTimeColumn(
-                [None if a is None else to_datetime(a).isoformat() for a in cols.as_of]
-            ),
+            as_of=DateTimeColumn(_iso_column(cols.as_of)),
         )
 
     @strawberry.field(description="A shop by id (null if the graph does not know it). Public.")

@@ -1,4 +1,4 @@
-"""Whole answers to badge reads, kept per process beside the badge-card cache.
+"""Whole answers to badge and trust reads, kept per process beside the badge-card cache.
 
 Front ends ask the same few operations again and again (one shop's card: the same document and
 variables from every buyer looking at it), and the answer is the same bytes until derivation
@@ -8,6 +8,12 @@ a mutation's included, goes through ``run_sync`` and rules it out), had no error
 200, keyed by exactly what the client sent: the method, the POST body or the GET query string,
 the ``Authorization`` header (hints differ by caller) and the media type it accepts. A kept
 answer is served without parsing, validating or executing anything.
+
+Trust reads (``trust``, ``trustBatch``: a recommender asks for the same buyer's candidates again
+as its pages refresh) are kept the same way: their resolvers note the pseudo-card
+``TRUST_READS`` (``schema.runtime.run_trust_read``), which the card cache drops whenever the
+graph's TRUST writes, accepted batches or clock moved, so such an answer lives until the next
+ingestion or derivation, and is as fresh as a card.
 
 It is as fresh as the card cache (``graph_api.usecases.cards``), which it follows: an answer is
 dropped with any card it was made of (``CardCache.on_drop``), is served only while the card cache

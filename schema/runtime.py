@@ -18,6 +18,7 @@ from strawberry.dataloader import DataLoader
 from graph_api.auth import Caller, Role
 from graph_api.settings import Settings
 from graph_api.usecases import ChangeFeed, DerivationLoop, StreamWaiter, Trustgraph
+from graph_api.usecases.cards import TRUST_READS
 
 T = TypeVar("T")
 
@@ -25,7 +26,8 @@ T = TypeVar("T")
 @dataclass
 class ReadLog:
     """What one HTTP operation read, for the response cache (``schema/responses.py``): the badge
-    cards it depends on, and whether it read anything else (then its answer is not kept)."""
+    cards it depends on (and :data:`TRUST_READS` for trust), and whether it read anything else
+    (then its answer is not kept)."""
 
     cards: set[str] = field(default_factory=set)
     other: bool = False
@@ -48,6 +50,17 @@ async def run_sync(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     that reads anything but badge cards (``Loaders.entities``) is never served from the response
     cache."""
     read_other()
+    return await run_in_threadpool(fn, *args, **kwargs)
+
+
+async def run_trust_read(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``fn``, a read of trust (``trust``, ``trustBatch``), in the thread pool. Its answer depends
+    on nothing but TRUST relationships, facts and the graph's clock, which every process follows
+    (``usecases/cards.py``), so an operation that reads only trust and cards may be answered from
+    the response cache until one of them moves."""
+    log = read_log.get()
+    if log is not None:
+        log.cards.add(TRUST_READS)
     return await run_in_threadpool(fn, *args, **kwargs)
 
 

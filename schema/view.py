@@ -4,8 +4,8 @@ The view knows nothing of how the service is composed: ``graph_api.service`` han
 a context factory, the key table and where to find the request id.
 
 An HTTP request is read by ``schema/request.py`` (one operation, UTF-8 JSON, bounded nesting),
-decoded in a worker thread so that a large body does not hold up the event loop; whatever the view
-refuses before execution (strawberry's own refusals too: a mutation over GET, an unknown
+decoded in a worker thread when it is large, so that it does not hold up the event loop; whatever
+the view refuses before execution (strawberry's own refusals too: a mutation over GET, an unknown
 operation name) is answered with a GraphQL-shaped error, ``{"errors": [{"message", "extensions":
 {"code"}}]}``, never plain text.
 
@@ -21,6 +21,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 import strawberry
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.concurrency import run_in_threadpool
@@ -44,6 +45,9 @@ from schema.responses import Answer, Key, ResponseCache, etag_of
 from schema.runtime import Context, ReadLog, read_log
 
 ContextFactory = Callable[[Request | WebSocket, Any, Caller], Context]
+# A body this small decodes faster than a hop to the thread pool and back; a larger one is decoded
+# in a worker thread so that it does not hold up the event loop.
+INLINE_DECODE_BYTES = 65_536
 # Where one HTTP request's negotiated media type and "nothing was executed" are kept (its scope).
 _MEDIA_KEY = "trustgraph.response_media_type"
 _REQUEST_ERROR_KEY = "trustgraph.request_error"
@@ -196,7 +200,10 @@ class GraphQLView(GraphQL):
         else:
             http_request.check_content_type(request.content_type)
             body = await request.get_body()  # its size is limited by the service, as it is read
-            decoded = await run_in_threadpool(http_request.decode_json, body, depth)
+            if len(body) <= INLINE_DECODE_BYTES:
+                decoded = http_request.decode_json(body, depth)
+            else:
+                decoded = await run_in_threadpool(http_request.decode_json, body, depth)
             if isinstance(decoded, dict):
                 decoded["query"] = self._persisted.resolve(
                     decoded.get("query"), decoded.get("extensions")
@@ -243,6 +250,15 @@ class GraphQLView(GraphQL):
             raise BadRequest(reason, 405) from None
         except MissingQueryError:
             raise BadRequest("no GraphQL query in the request") from None
+
+    def encode_json(self, data: object) -> bytes:
+        """Answers in compact JSON by orjson, a tenth of the time of ``json.dumps`` for a
+        trustBatch of a thousand targets. What orjson refuses (an integer beyond 64 bits, a key
+        that is not a string) goes through ``json.dumps`` as before."""
+        try:
+            return orjson.dumps(data)
+        except TypeError:  # orjson.JSONEncodeError is a TypeError
+            return json.dumps(data, separators=(",", ":")).encode()
 
     def decode_json(self, data: str | bytes) -> object:
         """WebSocket messages: bounded like request bodies; strawberry closes the connection on

@@ -16,6 +16,11 @@ default). A rewrite committed before that look has been seen by it, so a card is
 more than ``max_age`` after its rewrite; while Neo4j does not answer the follower, every read goes
 to Neo4j (and fails or succeeds as it does) instead of serving what may be stale.
 
+The same look also tells whether anything trust is built from moved: the counter of TRUST writes,
+the counter of accepted batches and the graph's clock (``reads``). When any of them moved, the
+key :data:`TRUST_READS` is dropped, and with it every whole answer built from trust that the
+response cache keeps (``schema/responses.py``): a trust answer is as fresh as a card.
+
 A read that started before a rewrite could put the old card back after the follower dropped it:
 each read takes the cache's generation first and stores what it read only if no card was dropped
 in between (:meth:`CardCache.lookup` / :meth:`CardCache.store`). Unknown ids are not cached (a
@@ -34,6 +39,10 @@ from typing import Any
 from graph_api.store import Store
 
 FOLLOW_LIMIT = 2000  # rewrites read at once; beyond it dropping everything is cheaper
+# The key that stands for "every TRUST relationship and every fact": an answer built from trust
+# (trust, trustBatch) depends on it, and it is dropped whenever the graph's TRUST writes, accepted
+# batches or clock moved since the last look (``read/card_head``'s ``reads``).
+TRUST_READS = "TRUST:*"
 
 
 @dataclass(frozen=True)
@@ -55,6 +64,7 @@ class CardCache:
         self._generation = 0  # bumped whenever a card may have been dropped
         self._revision: int | None = None  # the newest revision seen (None: never looked)
         self._epoch: str | None = None
+        self._reads: list[Any] | None = None  # the last look's ``reads`` (TRUST_READS)
         self._checked_at = float("-inf")  # monotonic time the last successful look started
         self.hits = 0
         self.misses = 0
@@ -123,6 +133,7 @@ class CardCache:
         started = time.monotonic()
         head = store.rows("read/card_head")[0]
         seq, epoch = int(head["seq"]), head["epoch"]
+        reads = list(head["reads"])
         if self._revision is None or epoch != self._epoch or seq < self._revision:
             dropped = self._drop_all()
             revision = seq
@@ -135,8 +146,10 @@ class CardCache:
             else:
                 dropped = self._drop(r["id"] for r in rows)
                 revision = max([seq, *(int(r["rev"]) for r in rows)])
+        if reads != self._reads:
+            self._drop([TRUST_READS])
         with self._lock:
-            self._revision, self._epoch = revision, epoch
+            self._revision, self._epoch, self._reads = revision, epoch, reads
             self._checked_at = started
         return dropped
 

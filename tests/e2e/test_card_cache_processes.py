@@ -78,3 +78,43 @@ def test_a_card_changed_through_another_process_is_seen_within_the_bound(
         time.sleep(0.01)
     assert now["badge"]["asOf"] > first["badge"]["asOf"]
     assert waited <= bound
+
+
+BATCH = 'query { trustBatch(buyerId: "b1", shopIds: ["s1"]) { levels scores asOf } }'
+
+
+def test_a_trust_answer_changed_through_another_process_is_seen_within_the_bound(
+    client, server, _session_store, other_process
+):
+    """trustBatch answers are kept whole (schema/responses.py) until the graph's TRUST writes,
+    accepted batches or clock move: a stranger's score toward a shop is its platform trust, which
+    follows the shop's rights, changed here through the other process."""
+    _session_store.wipe()
+    client.gql(RECORD, {"events": [rights_event("r1", 1, ["SEVEN_DAY_RETURN"])]}, role="INGEST")
+    first = client.gql(BATCH, role="RECOMMENDER")["trustBatch"]
+    assert first["levels"] == ["STRANGER"]
+
+    deadline = time.monotonic() + 10
+    before = hits(client)
+    while hits(client) == before:
+        assert client.gql(BATCH, role="RECOMMENDER")["trustBatch"] == first
+        assert time.monotonic() < deadline, "the answer was never served from the cache"
+
+    r = httpx.post(
+        f"{other_process}/graphql",
+        json={"query": RECORD, "variables": {"events": [rights_event("r2", 2, [])]}},
+        headers={"Authorization": f"Bearer {KEYS['INGEST']}"},
+        timeout=60,
+    )
+    assert r.json()["data"]["recordEvents"]["accepted"] == 1, r.text
+    changed_at = time.monotonic()
+    bound = server.app.state.service.cards.max_age
+    while True:
+        now = client.gql(BATCH, role="RECOMMENDER")["trustBatch"]
+        waited = time.monotonic() - changed_at
+        if now != first:
+            break
+        assert waited <= bound, f"still the old answer {waited:.2f} s after the change"
+        time.sleep(0.01)
+    assert now["scores"][0] < first["scores"][0]  # no return right any more: a lower base rate
+    assert waited <= bound

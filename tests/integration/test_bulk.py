@@ -295,8 +295,9 @@ def dump(store: Store) -> tuple[Counter[str], Counter[str]]:
 
 
 def _comparable(row: dict[str, Any]) -> dict[str, Any]:
-    """The badge-card counter's epoch is a random id, new in every graph: not compared."""
-    if row.get("labels") == ["Clock"] and row["props"].get("id") == "cards":
+    """The epochs of the badge-card and trust counters are random ids, new in every graph: not
+    compared."""
+    if row.get("labels") == ["Clock"] and row["props"].get("id") in ("cards", "trust"):
         row["props"].pop("epoch", None)
     return row
 
