@@ -7,7 +7,7 @@ loop that serves the other requests and the subscriptions.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -53,14 +53,19 @@ async def run_sync(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await run_in_threadpool(fn, *args, **kwargs)
 
 
+def read_cards(keys: Iterable[str]) -> None:
+    """Note that the current operation's answer depends on these cards (or TRUST_READS)."""
+    log = read_log.get()
+    if log is not None:
+        log.cards.update(keys)
+
+
 async def run_trust_read(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """``fn``, a read of trust (``trust``, ``trustBatch``), in the thread pool. Its answer depends
     on nothing but TRUST relationships, facts and the graph's clock, which every process follows
     (``usecases/cards.py``), so an operation that reads only trust and cards may be answered from
     the response cache until one of them moves."""
-    log = read_log.get()
-    if log is not None:
-        log.cards.add(TRUST_READS)
+    read_cards([TRUST_READS])
     return await run_in_threadpool(fn, *args, **kwargs)
 
 
@@ -75,9 +80,7 @@ def make_loaders(trustgraph: Trustgraph) -> Loaders:
     async def load_entities(ids: list[str]) -> list[dict[str, Any] | None]:
         # Cards this process holds fresh are answered on the event loop; only the others go to
         # the thread pool and Neo4j (usecases/cards.py).
-        log = read_log.get()
-        if log is not None:
-            log.cards.update(ids)
+        read_cards(ids)
         found, missing = trustgraph.cached_cards(ids)
         if missing:
             found = {**found, **await run_in_threadpool(trustgraph.cards, missing)}

@@ -41,6 +41,27 @@ def hits(client) -> float:
     return total
 
 
+def until_served_from_the_cache(client, read, expected: dict, role: str | None) -> None:
+    """Read again until this process answers from its cache (its /metrics say so), always
+    with the same answer."""
+    deadline = time.monotonic() + 10
+    before = hits(client)
+    while hits(client) == before:
+        assert client.gql(read, role=role) == expected
+        assert time.monotonic() < deadline, "never answered from the cache"
+
+
+def record_through(other_process: str, events: list[dict]) -> tuple[dict, str]:
+    """recordEvents through the other process: its answer, and the raw body for messages."""
+    r = httpx.post(
+        f"{other_process}/graphql",
+        json={"query": RECORD, "variables": {"events": events}},
+        headers={"Authorization": f"Bearer {KEYS['INGEST']}"},
+        timeout=60,
+    )
+    return r.json()["data"]["recordEvents"], r.text
+
+
 def test_a_card_changed_through_another_process_is_seen_within_the_bound(
     client, server, _session_store, other_process
 ):
@@ -50,22 +71,12 @@ def test_a_card_changed_through_another_process_is_seen_within_the_bound(
     assert first["rights"] == ["SEVEN_DAY_RETURN"]
 
     # Read again: from this process's cache, not from Neo4j.
-    deadline = time.monotonic() + 10
-    before = hits(client)
-    while hits(client) == before:
-        assert client.gql(CARD, role=None)["shop"] == first
-        assert time.monotonic() < deadline, "the card was never answered from the cache"
+    until_served_from_the_cache(client, CARD, {"shop": first}, None)
 
     # The change goes through the other process, which derives it before it answers.
-    r = httpx.post(
-        f"{other_process}/graphql",
-        json={"query": RECORD, "variables": {"events": [rights_event("r2", 2, [])]}},
-        headers={"Authorization": f"Bearer {KEYS['INGEST']}"},
-        timeout=60,
-    )
-    answer = r.json()["data"]["recordEvents"]
+    answer, text = record_through(other_process, [rights_event("r2", 2, [])])
     # Derived before it answered, although this process had derived (and held the lease) last.
-    assert answer["accepted"] == 1 and answer["derived"] is True, r.text
+    assert answer["accepted"] == 1 and answer["derived"] is True, text
     changed_at = time.monotonic()
     bound = server.app.state.service.cards.max_age  # twice the poll interval, plus a second
     while True:
@@ -94,19 +105,10 @@ def test_a_trust_answer_changed_through_another_process_is_seen_within_the_bound
     first = client.gql(BATCH, role="RECOMMENDER")["trustBatch"]
     assert first["levels"] == ["STRANGER"]
 
-    deadline = time.monotonic() + 10
-    before = hits(client)
-    while hits(client) == before:
-        assert client.gql(BATCH, role="RECOMMENDER")["trustBatch"] == first
-        assert time.monotonic() < deadline, "the answer was never served from the cache"
+    until_served_from_the_cache(client, BATCH, {"trustBatch": first}, "RECOMMENDER")
 
-    r = httpx.post(
-        f"{other_process}/graphql",
-        json={"query": RECORD, "variables": {"events": [rights_event("r2", 2, [])]}},
-        headers={"Authorization": f"Bearer {KEYS['INGEST']}"},
-        timeout=60,
-    )
-    assert r.json()["data"]["recordEvents"]["accepted"] == 1, r.text
+    answer, text = record_through(other_process, [rights_event("r2", 2, [])])
+    assert answer["accepted"] == 1, text
     changed_at = time.monotonic()
     bound = server.app.state.service.cards.max_age
     while True:
