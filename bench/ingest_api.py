@@ -35,6 +35,7 @@ from bench.run import machine
 from graph_api import seed as seedmod
 from graph_api.events import parse_at
 from graph_api.ingest import Ingester
+from graph_api.service.ready import wait_ready
 from graph_api.settings import Settings
 from graph_api.store import Store
 from graph_api.usecases import Trustgraph
@@ -107,16 +108,7 @@ class Service:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.time() + 90
-        while True:
-            try:
-                if httpx.get(self.url + "/readyz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if time.time() > deadline or self.proc.poll() is not None:
-                raise RuntimeError("trustgraph serve did not become ready")
-            time.sleep(0.3)
+        wait_ready(self.url, proc=self.proc, timeout=90)
 
     def client(self) -> httpx.Client:
         return httpx.Client(

@@ -38,6 +38,7 @@ from bench.report import replace_section
 from bench.run import machine, seeded_file
 from graph_api.derive.rebuild import rescore_all
 from graph_api.ingest import Ingester, import_jsonl
+from graph_api.service.ready import NotReady, wait_ready
 from graph_api.store import Store
 from scoring.policy import default_policy
 
@@ -196,17 +197,12 @@ def serve(settings: Any, port: int, **env: str) -> subprocess.Popen[bytes]:
         stdout=subprocess.DEVNULL,
         stderr=open(OUT / "load-serve.log", "wb"),  # noqa: SIM115 - the child holds it
     )
-    deadline = time.time() + 90
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        if time.time() > deadline or proc.poll() is not None:
-            proc.kill()
-            raise RuntimeError("trustgraph serve did not become ready (bench/out/load-serve.log)")
-        time.sleep(0.3)
+    try:
+        wait_ready(f"http://127.0.0.1:{port}", proc=proc, timeout=90)
+    except NotReady as exc:
+        proc.kill()
+        raise NotReady(f"{exc} (bench/out/load-serve.log)") from None
+    return proc
 
 
 def stored(store: Store, acknowledged: list[str]) -> dict[str, int]:

@@ -40,6 +40,7 @@ from graph_api.derive import Deriver
 from graph_api.derive.rebuild import rescore_all
 from graph_api.ingest import Ingester, import_jsonl, plan_batch, write_checked
 from graph_api.seed import SeedConfig, generate, write_jsonl
+from graph_api.service.ready import wait_ready
 from graph_api.store import Store
 from graph_api.store.cypher import query as cypher
 from scoring.policy import default_policy
@@ -310,16 +311,7 @@ def bench_service(store, settings, buyers: int, seed: int, requests: int) -> dic
     url = f"http://127.0.0.1:{port}"
     results: dict[str, Any] = {"buyers": buyers, "hosts": len(hosts), "requests": requests}
     try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                if httpx.get(url + "/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.time() > deadline:
-                raise RuntimeError("trustgraph serve did not become ready")
-            time.sleep(0.3)
+        wait_ready(url, proc=proc)
         headers = {"Authorization": f"Bearer {key}"}
         batch_query = (
             "query($b: ID!, $h: [ID!]) { trustBatch(buyerId: $b, hostIds: $h) "

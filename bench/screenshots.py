@@ -15,13 +15,13 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 from playwright.sync_api import Page, Route, sync_playwright
 
 from graph_api.neo4j_local import LocalNeo4j
+from graph_api.service.ready import wait_ready
 from graph_api.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,16 +110,7 @@ def main() -> int:
     server = subprocess.Popen([*cli, "serve", "--no-neo4j", "--port", str(port)], env=env)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                if httpx.get(url + "/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.time() > deadline or server.poll() is not None:
-                raise RuntimeError("trustgraph serve did not become ready")
-            time.sleep(0.3)
+        wait_ready(url, proc=server)
         for path in shoot(url):
             print(f"wrote {path.relative_to(ROOT)}")
     finally:

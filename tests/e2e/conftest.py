@@ -17,6 +17,7 @@ import uvicorn
 
 from graph_api.auth import load_keys
 from graph_api.service.app import create_app
+from graph_api.service.ready import NotReady, wait_ready
 from graph_api.settings import Settings
 
 KEYS = {
@@ -147,19 +148,11 @@ def other_process(service_settings):
         text=True,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            if httpx.get(url + "/readyz", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.time() > deadline or proc.poll() is not None:
-            proc.kill()
-            raise RuntimeError(
-                f"trustgraph serve did not start: {proc.stdout.read() if proc.stdout else ''}"
-            )
-        time.sleep(0.3)
+    try:
+        wait_ready(url, proc=proc)
+    except NotReady as exc:
+        proc.kill()
+        raise NotReady(f"{exc}: {proc.stdout.read() if proc.stdout else ''}") from None
     yield url
     proc.terminate()
     try:

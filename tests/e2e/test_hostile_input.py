@@ -21,6 +21,7 @@ from graphql import get_introspection_query
 
 from graph_api.derive import Deriver
 from graph_api.ingest import Ingester
+from graph_api.service.ready import wait_ready
 from graph_api.settings import Settings
 from scoring.policy import default_policy
 from tests.e2e.conftest import API_KEYS, KEYS
@@ -300,15 +301,7 @@ def served(neo4j_settings: Settings, graph) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline, "serve did not start"
-            time.sleep(0.2)
+        wait_ready(url, proc=proc)
         yield url
     finally:
         proc.terminate()

@@ -29,6 +29,7 @@ from graph_api.derive import read_positions
 from graph_api.derive.rebuild import rescore_all
 from graph_api.events import parse_at
 from graph_api.ingest import Ingester
+from graph_api.service.ready import wait_ready
 from scoring.policy import default_policy
 from tests.e2e.conftest import API_KEYS, KEYS, _free_port
 from tests.integration.test_incremental import diff
@@ -64,16 +65,7 @@ class Service:
             start_new_session=True,
         )
         self.starts += 1
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(self.url + "/readyz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            assert self.proc.poll() is None, "trustgraph serve exited while starting"
-            assert time.monotonic() < deadline, "trustgraph serve did not start in 60 s"
-            time.sleep(0.2)
+        wait_ready(self.url, proc=self.proc)
 
     def kill(self) -> None:
         """SIGKILL the whole group: the service and its deriver, mid-whatever."""
