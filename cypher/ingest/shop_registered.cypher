@@ -1,13 +1,26 @@
 // Registration fills in a shop that an earlier reference may have created. Name and category
-// follow the latest registration (by `at`), whatever order the events arrive in.
+// follow the latest registration (by `at`; ties: the last logged), whatever order the events
+// arrive in: of the registrations not older than the stored profile, the latest names it and the
+// latest that gives a category categorises it (a registration without one keeps the category).
+// A batch's registrations of one shop are reduced to one row first: Cypher reads every row's
+// node before the writes, so row-by-row updates would all start from the state before the batch
+// (and leave one IN_CATEGORY per registration). shop_registered and its twin are the same query.
 UNWIND $rows AS row
-MERGE (s:Shop {id: row.shopId})
-WITH s, row, s.profileAt IS NULL OR row.at >= s.profileAt AS newer
-SET s.registeredAt = CASE WHEN s.registeredAt IS NULL OR row.at < s.registeredAt THEN row.at ELSE s.registeredAt END
-FOREACH (_ IN CASE WHEN newer THEN [1] ELSE [] END |
-  SET s.profileAt = row.at, s.name = coalesce(row.name, s.name))
-WITH s, row, newer WHERE newer AND row.category IS NOT NULL
-MERGE (c:Category {id: row.category})
+WITH row.shopId AS id, collect(row) AS regs
+MERGE (s:Shop {id: id})
+WITH s, regs, [r IN regs WHERE s.profileAt IS NULL OR r.at >= s.profileAt] AS newer
+WITH s, newer,
+     reduce(m = null, r IN regs | CASE WHEN m IS NULL OR r.at < m THEN r.at ELSE m END) AS firstAt,
+     reduce(l = null, r IN newer | CASE WHEN l IS NULL OR r.at >= l.at THEN r ELSE l END) AS latest,
+     reduce(l = null, r IN newer |
+       CASE WHEN r.name IS NOT NULL AND (l IS NULL OR r.at >= l.at) THEN r ELSE l END) AS named,
+     reduce(l = null, r IN newer |
+       CASE WHEN r.category IS NOT NULL AND (l IS NULL OR r.at >= l.at) THEN r ELSE l END) AS categorised
+SET s.registeredAt = CASE WHEN s.registeredAt IS NULL OR firstAt < s.registeredAt THEN firstAt ELSE s.registeredAt END
+FOREACH (_ IN CASE WHEN latest IS NULL THEN [] ELSE [1] END | SET s.profileAt = latest.at)
+FOREACH (_ IN CASE WHEN named IS NULL THEN [] ELSE [1] END | SET s.name = named.name)
+WITH s, categorised WHERE categorised IS NOT NULL
+MERGE (c:Category {id: categorised.category})
 WITH s, c
 OPTIONAL MATCH (s)-[old:IN_CATEGORY]->(other:Category) WHERE other <> c
 DELETE old

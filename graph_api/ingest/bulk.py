@@ -310,44 +310,42 @@ def _buyer_registered(g: BulkGraph, rows: list[Props]) -> None:
 
 
 def _registered(label: str, key: str) -> Callable[[BulkGraph, list[Props]], None]:
-    """host_registered / shop_registered. ``newer`` is read before any row of the batch writes
-    (Cypher's clause-at-a-time semantics); with rows in time order that is what row-at-a-time
-    would give as well. The category step runs as Cypher runs it, clause by clause: every row's
-    OPTIONAL MATCH ... DELETE sees the relationships before the batch's MERGEs."""
+    """host_registered / shop_registered: a batch's registrations of one node reduced to one
+    update, as the query reduces them: registered at the earliest; of the registrations not older
+    than the stored profile, the latest (ties: the last in the batch) gives the profile time, the
+    latest with a name the name, the latest with a category the one category."""
 
     def apply(g: BulkGraph, rows: list[Props]) -> None:
         nodes = g.hosts if label == "Host" else g.shops
-        newer: list[tuple[Props, bool]] = []
+        by_node: dict[str, list[Props]] = {}
         for row in rows:
-            n = nodes.setdefault(row[key], {})
-            newer.append((row, n.get("profileAt") is None or row["at"] >= n["profileAt"]))
-        for row, is_newer in newer:
-            n = nodes[row[key]]
-            n["registeredAt"] = _min(n.get("registeredAt"), row["at"])
-            if is_newer:
-                n["profileAt"] = row["at"]
-                name = row.get("name") if row.get("name") is not None else n.get("name")
-                if name is None:
-                    n.pop("name", None)
-                else:
-                    n["name"] = name
-        categorised = [
-            (row[key], row["category"])
-            for row, is_newer in newer
-            if is_newer and row.get("category") is not None
-        ]
-        for _, category in categorised:
-            g.categories.add(category)
-        before = {
-            node_id: set(g.in_category.get((label, node_id), ())) for node_id, _ in categorised
-        }
-        for node_id, category in categorised:
-            current = g.in_category.setdefault((label, node_id), set())
-            current -= {c for c in before[node_id] if c != category}
-        for node_id, category in categorised:
-            g.in_category[(label, node_id)].add(category)
+            by_node.setdefault(row[key], []).append(row)
+        for node_id, regs in by_node.items():
+            n = nodes.setdefault(node_id, {})
+            profile_at = n.get("profileAt")
+            newer = [r for r in regs if profile_at is None or r["at"] >= profile_at]
+            n["registeredAt"] = _min(n.get("registeredAt"), min(r["at"] for r in regs))
+            latest = _latest(newer, lambda r: True)
+            if latest is not None:
+                n["profileAt"] = latest["at"]
+            named = _latest(newer, lambda r: r.get("name") is not None)
+            if named is not None:
+                n["name"] = named["name"]
+            categorised = _latest(newer, lambda r: r.get("category") is not None)
+            if categorised is not None:
+                g.categories.add(categorised["category"])
+                g.in_category[(label, node_id)] = {categorised["category"]}
 
     return apply
+
+
+def _latest(rows: list[Props], keep: Callable[[Props], bool]) -> Props | None:
+    """The latest row by ``at`` that ``keep`` accepts; of equal times, the last."""
+    found: Props | None = None
+    for r in rows:
+        if keep(r) and (found is None or r["at"] >= found["at"]):
+            found = r
+    return found
 
 
 def _host_sells_for_shop(g: BulkGraph, rows: list[Props]) -> None:
@@ -396,12 +394,18 @@ def _order_delivered(g: BulkGraph, rows: list[Props]) -> None:
 
 
 def _order_refunded(g: BulkGraph, rows: list[Props]) -> None:
-    # The WHERE reads every row's order before the SET writes any (measured on Neo4j 5.26): of
-    # two refunds of one new order in one batch, both pass and the later one is what stays.
-    for row in _passing(rows, lambda r: _ordered(g, r, "refundedAt", lambda at, x: at < x)):
-        g.orders[row["orderId"]].update(
-            refundedAt=row["at"], refundReason=row["reason"], returned=row["returned"]
-        )
+    # The query reduces a batch's refunds of one order to its earliest (ties: the first), then
+    # keeps it when it is earlier than the stored one.
+    earliest: dict[str, Props] = {}
+    for row in rows:
+        first = earliest.get(row["orderId"])
+        if first is None or row["at"] < first["at"]:
+            earliest[row["orderId"]] = row
+    for row in earliest.values():
+        if _ordered(g, row, "refundedAt", lambda at, x: at < x):
+            g.orders[row["orderId"]].update(
+                refundedAt=row["at"], refundReason=row["reason"], returned=row["returned"]
+            )
 
 
 def _passing(rows: list[Props], keep: Callable[[Props], bool]) -> list[Props]:

@@ -332,6 +332,54 @@ def test_out_of_order_follow_events_end_in_the_same_state(store):
     assert state == {"active": False, "ever": True}
 
 
+def _registrations_and_refunds() -> list[dict]:
+    """Two registrations of one shop with different categories (the later one without a name),
+    an older one arriving last, and two refunds of one order."""
+    order = {
+        "eventId": "o",
+        "type": "ORDER_PLACED",
+        "at": at(1),
+        "orderId": "o1",
+        "buyerId": "b1",
+        "hostId": "h1",
+        "shopId": "s1",
+        "amount": 10,
+    }
+    return [
+        order,
+        {"eventId": "r1", "type": "SHOP_REGISTERED", "at": at(2), "shopId": "s1", "name": "One"},
+        {"eventId": "r2", "type": "SHOP_REGISTERED", "at": at(3), "shopId": "s1",
+         "category": "tea"},
+        {"eventId": "r3", "type": "SHOP_REGISTERED", "at": at(4), "shopId": "s1",
+         "category": "toys"},
+        {"eventId": "f1", "type": "ORDER_REFUNDED", "at": at(6), "orderId": "o1",
+         "reason": "OTHER", "returned": False},
+        {"eventId": "f2", "type": "ORDER_REFUNDED", "at": at(5), "orderId": "o1",
+         "reason": "DEFECT", "returned": True},
+        {"eventId": "r0", "type": "SHOP_REGISTERED", "at": at(1), "shopId": "s1",
+         "name": "Old", "category": "food"},
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("batch", [1, 2, 100], ids=["one-by-one", "in-pairs", "one-batch"])
+def test_registrations_and_refunds_end_the_same_however_batched(store, batch):
+    Ingester(store, batch).ingest(_registrations_and_refunds())
+    shop = one(
+        store,
+        "MATCH (s:Shop {id: 's1'}) RETURN s.name AS name, s.registeredAt AS registered, "
+        "[(s)-[:IN_CATEGORY]->(c) | c.id] AS categories",
+    )
+    # The latest registration that names a category, the latest that names the shop, the
+    # earliest time; the older registration arriving last changes only the registration time.
+    assert shop == {"name": "One", "registered": ev.parse_at(at(1)), "categories": ["toys"]}
+    refund = one(
+        store,
+        "MATCH (o:Order {id: 'o1'}) RETURN o.refundReason AS reason, o.returned AS returned, "
+        "o.refundedAt AS at",
+    )
+    assert refund == {"reason": "DEFECT", "returned": True, "at": ev.parse_at(at(5))}
+
+
 def test_a_batch_with_bad_events_writes_exactly_the_good_ones(store):
     good = [
         e
