@@ -4,7 +4,9 @@
 //   orders:       [orderId, hostId, shopId, placedAt, amount, itemId, category, deliveredAt,
 //                  refundedAt, refundReason, returned,
 //                  reviews [[at, rating, reviewId]], complaints [[at, reason]],
-//                  inspections [[at, kind, passed]]]
+//                  inspections [[at, kind, passed]], ruling, ruledAt]
+//                  (pair trust does not read the ruling; the full rebuild evaluates shops and
+//                  hosts from these same orders: graph_api.derive.windows)
 //   interactions: [hostId, type, at, value]   type WATCHED (value: minutes), COMMENTED (null),
 //                  FOLLOW_CHANGE (1 followed, 0 unfollowed), TIER_CHANGE (tier)
 //   reports:      [hostId, confirmedAt]       this buyer's confirmed false-ad reports
@@ -13,6 +15,7 @@
 //                  latest RightsChange at or before $asOf (ties: highest id), else none
 //   registeredAt: the buyer's registration time (null if not registered yet), for its weight
 //   ringId:       the brushing ring the buyer was found in (trustgraph rings --apply), or null
+//   ringTargets:  the shops and hosts ("SHOP:id", "HOST:id") of that ring or group, or null
 // Buyers with neither orders, interactions nor confirmed reports are left out. Facts after
 // $asOf are still returned (scoring ignores them); only the rights need $asOf here.
 UNWIND $buyerIds AS buyerId
@@ -24,7 +27,8 @@ CALL (b) {
                   o.refundedAt, o.refundReason, o.returned,
                   COLLECT { MATCH (rv:Review)-[:REVIEWS]->(o) RETURN [rv.at, rv.rating, rv.id] },
                   COLLECT { MATCH (c:Complaint)-[:ABOUT]->(o) RETURN [c.at, c.reason] },
-                  COLLECT { MATCH (i:Inspection)-[:INSPECTS]->(o) RETURN [i.at, i.kind, i.passed] }]) AS orders,
+                  COLLECT { MATCH (i:Inspection)-[:INSPECTS]->(o) RETURN [i.at, i.kind, i.passed] },
+                  o.ruling, o.ruledAt]) AS orders,
          collect(DISTINCT s) AS shopNodes
 }
 CALL (b) {
@@ -55,4 +59,5 @@ CALL (shopNodes) {
   }
   RETURN collect([s.id, rights]) AS shops
 }
-RETURN b.id AS buyerId, b.registeredAt AS registeredAt, b.ringId AS ringId, orders, interactions, reports, shops
+RETURN b.id AS buyerId, b.registeredAt AS registeredAt, b.ringId AS ringId,
+       b.ringTargets AS ringTargets, orders, interactions, reports, shops

@@ -7,7 +7,7 @@ that is what keeps the two paths equal (tests/integration/test_incremental.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,11 +27,16 @@ _WRITE_STANDING = {SHOP: "derived/write_shop_standing", HOST: "derived/write_hos
 
 
 def score_buyers(
-    records: Iterable[BuyerRecord], buyer_ids: Sequence[str], policy: Policy, as_of: int
+    records: Iterable[BuyerRecord],
+    buyer_ids: Sequence[str],
+    policy: Policy,
+    as_of: int,
+    each: Callable[[BuyerRecord, BuyerWeight, list[PairTrust]], object] | None = None,
 ) -> tuple[Writes, list[BuyerWeight], list[PairTrust]]:
     """Weights and pair trust of these buyers from their facts records, and the writes that store
     them. Every buyer gets a weight row (1.0 for a buyer without facts), so the state of a buyer
-    does not depend on which path computed it."""
+    does not depend on which path computed it. ``each`` sees every record with its result (the
+    rebuild gathers the shops' and hosts' orders from them: graph_api.derive.windows)."""
     weights: list[BuyerWeight] = []
     trusts: list[PairTrust] = []
     seen: set[str] = set()
@@ -40,6 +45,8 @@ def score_buyers(
         weights.append(weight)
         trusts.extend(pair_trusts)
         seen.add(weight.buyer_id)
+        if each is not None:
+            each(record, weight, pair_trusts)
     weights.extend(full_weight(b) for b in buyer_ids if b not in seen)
     writes: Writes = [
         ("derived/write_buyer_weights", [weight_row(w, as_of) for w in weights]),

@@ -22,13 +22,10 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from graph_api.derive.log import advance_derived, read_positions
-from graph_api.derive.passes import (
-    Writes,
-    evaluate_standings,
-    score_buyers,
-    standing_record_stream,
-)
+from graph_api.derive.passes import Writes, evaluate_standings, score_buyers
 from graph_api.derive.snapshot import RescoreChanges
+from graph_api.derive.standing import facts_since
+from graph_api.derive.windows import WindowOrders
 from graph_api.json_fields import json_fields
 from graph_api.store import BuyerRecord, EntityRecord, Store
 from scoring.pair_trust import HOST, LEVELS, SHOP
@@ -147,8 +144,11 @@ def _rebuild(
     progress: Callable[[int], object] | None,
     summary: RescoreSummary,
 ) -> None:
+    since, violation_since = facts_since(policy, as_of)
+    windows = WindowOrders(since, as_of)
+
     def score_page(ids: list[str], records: Iterable[BuyerRecord]) -> Writes:
-        writes, weights, trusts = score_buyers(records, ids, policy, as_of)
+        writes, weights, trusts = score_buyers(records, ids, policy, as_of, windows.add)
         summary.buyers += len(ids)
         summary.buyers_with_pairs += len({t.buyer_id for t in trusts})
         summary.reweighted += sum(1 for w in weights if w.weight < 1.0)
@@ -180,7 +180,9 @@ def _rebuild(
             return writes
 
         def read_page(ids: list[str], kind: str = kind) -> Iterator[EntityRecord]:
-            return standing_record_stream(store, kind, ids, policy, as_of)
+            # The orders and buyers are in hand (WindowOrders); only the rest is read.
+            profiles = store.entity_profile_stream(kind, ids, as_of, violation_since)
+            return windows.records(profiles)
 
         _pipeline(store, ids_query, batch_entities, read_page, evaluate_page, progress)
 

@@ -88,8 +88,19 @@ class FactReader:
     ) -> list[EntityRecord]:
         return list(self.entity_record_stream(kind, entity_ids, as_of, since, violation_since))
 
+    def entity_profile_stream(
+        self, kind: str, entity_ids: Sequence[str], as_of: int, violation_since: int
+    ) -> Iterator[EntityRecord]:
+        """:meth:`entity_record_stream` without the orders and buyers (empty in the records): the
+        rest of a shop's or host's record, for a caller that has its orders in hand."""
+        rows = self.rows(
+            _ENTITY_PROFILE[kind], ids=list(entity_ids), asOf=as_of, violationSince=violation_since
+        )
+        return (entity_record(r, kind) for r in rows)
+
 
 _ENTITY_FACTS = {SHOP: "features/shop_facts", HOST: "features/host_facts"}
+_ENTITY_PROFILE = {SHOP: "features/shop_profile", HOST: "features/host_profile"}
 
 
 class Store(FactReader):

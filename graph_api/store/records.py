@@ -46,6 +46,9 @@ class BuyerRecord:
     shop_rights: dict[str, tuple[str, ...]] = field(
         default_factory=dict
     )  # as of the query's asOf, sorted
+    # The shops and hosts of its ring or group ("SHOP:id", "HOST:id"), as the Buyer holds them:
+    # what a shop's record says of the buyer when the rebuild builds it (graph_api.derive.windows).
+    ring_targets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,11 +134,13 @@ def _order_key(o: OrderFact) -> tuple[int, str]:
 
 def _buyer_order(row: list[Any], buyer_id: str) -> OrderFact:
     """``features/pair_facts``: [orderId, hostId, shopId, placedAt, amount, itemId, category,
-    deliveredAt, refundedAt, refundReason, returned, reviews, complaints, inspections]."""
+    deliveredAt, refundedAt, refundReason, returned, reviews, complaints, inspections, ruling,
+    ruledAt]; the ruling may be left off (the Spark rebuild's rows: pair trust does not read it)."""
     rating, reviewed_at, complaints, inspections = _outcomes(row[11], row[12], row[13])
+    ruling, ruled_at = (row[14], row[15]) if len(row) > 14 else (None, None)
     return OrderFact(
         row[0], buyer_id, row[1], row[2], row[3], float(row[4]), row[5], row[6], row[7], row[8],
-        row[9], row[10], rating, reviewed_at, complaints, inspections,
+        row[9], row[10], rating, reviewed_at, complaints, inspections, ruling, ruled_at,
     )  # fmt: skip
 
 
@@ -164,6 +169,7 @@ def buyer_record(row: dict[str, Any]) -> BuyerRecord:
         ),
         confirmed_reports=tuple((h, at) for h, at in row["reports"]),
         shop_rights={shop_id: tuple(sorted(r or ())) for shop_id, r in row["shops"]},
+        ring_targets=tuple(row.get("ringTargets") or ()),
     )
 
 
