@@ -11,9 +11,11 @@ run: install
 	.venv/bin/trustgraph up --port $(PORT)
 
 # Lint, format and types first (fast, no database), then every test: unit tests, then
-# integration and end-to-end tests against a real Neo4j the session starts.
+# integration and end-to-end tests against a real Neo4j the session starts; then the integration
+# tests once more through the routing driver (neo4j://), as against a cluster.
 test: install lint
 	.venv/bin/python -m pytest
+	TRUSTGRAPH_TEST_NEO4J_SCHEME=neo4j .venv/bin/python -m pytest tests/integration
 
 lint: install
 	.venv/bin/ruff check .

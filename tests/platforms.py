@@ -3,7 +3,11 @@ the tests' Neo4j and score it."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 from graph_api.derive import rescore_all
+from graph_api.events import parse_at
 from graph_api.ingest import Ingester
 from graph_api.seed import SeedConfig, SeedReport, generate
 from graph_api.store import Store
@@ -20,3 +24,19 @@ def seed_platform(store: Store, config: SeedConfig) -> tuple[int, SeedReport]:
     assert clock is not None
     rescore_all(store, default_policy(), clock)
     return clock, report
+
+
+def clock_first(config: SeedConfig) -> tuple[list[dict[str, Any]], int]:
+    """The events of ``config``'s platform after one that moves the graph's clock to the
+    platform's last moment (a late buyer's registration), and that moment: every evaluation made
+    while they are ingested (each batch, each deriver round) is then at the time a rebuild at the
+    end uses, so the incremental state and the rebuild's can be compared property for property."""
+    events = list(generate(config)[0])
+    last = max(parse_at(e["at"]) for e in events)
+    clock = {
+        "eventId": "clock",
+        "type": "BUYER_REGISTERED",
+        "buyerId": "b-late",
+        "at": datetime.fromtimestamp(last / 1000, tz=UTC).isoformat(),
+    }
+    return [clock, *events], last

@@ -10,17 +10,16 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
 
 import pytest
 
-from graph_api import seed as seedmod
 from graph_api.derive import read_positions
 from graph_api.derive.rebuild import rescore_all
-from graph_api.events import parse_at
 from graph_api.ingest import Ingester
+from graph_api.seed import SeedConfig
 from scoring.policy import default_policy
 from tests.integration.test_incremental import diff
+from tests.platforms import clock_first
 
 pytestmark = pytest.mark.integration
 
@@ -46,15 +45,7 @@ def rounds_of(proc: subprocess.Popen[str]) -> list[dict]:
 def test_two_derivers_share_the_log_without_deriving_a_round_twice(
     store, neo4j_settings, derived_state
 ):
-    events = list(seedmod.generate(seedmod.SeedConfig(seed=3, buyers=300, days=60))[0])
-    last = max(parse_at(e["at"]) for e in events)
-    clock = {
-        "eventId": "clock",
-        "type": "BUYER_REGISTERED",
-        "buyerId": "b-late",
-        "at": datetime.fromtimestamp(last / 1000, tz=UTC).isoformat(),
-    }
-    events = [clock, *events]
+    events, last = clock_first(SeedConfig(seed=3, buyers=300, days=60))
     first, second = deriver(neo4j_settings), deriver(neo4j_settings)
     killed: list[dict] = []
     try:

@@ -18,21 +18,20 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 
-from graph_api import seed as seedmod
 from graph_api.derive import read_positions
 from graph_api.derive.rebuild import rescore_all
-from graph_api.events import parse_at
 from graph_api.ingest import Ingester
+from graph_api.seed import SeedConfig
 from graph_api.service.ready import wait_ready
 from scoring.policy import default_policy
 from tests.e2e.conftest import API_KEYS, KEYS, _free_port
 from tests.integration.test_incremental import diff
+from tests.platforms import clock_first
 
 pytestmark = pytest.mark.integration
 
@@ -142,16 +141,9 @@ def _platform() -> tuple[list[dict], list[dict], int]:
     """A seeded platform split in two: the part loaded before the stream and the stream. The
     first event moves the graph's clock to the platform's last moment, so that every evaluation
     (each deriver round, the rebuild) is at the same time and the states can be compared."""
-    events = list(seedmod.generate(seedmod.SeedConfig(seed=5, buyers=3000, days=90))[0])
-    last = max(parse_at(e["at"]) for e in events)
-    clock = {
-        "eventId": "clock",
-        "type": "BUYER_REGISTERED",
-        "buyerId": "b-late",
-        "at": datetime.fromtimestamp(last / 1000, tz=UTC).isoformat(),
-    }
+    events, last = clock_first(SeedConfig(seed=5, buyers=3000, days=90))
     half = len(events) // 2
-    return [clock, *events[:half]], events[half:], last
+    return events[:half], events[half:], last
 
 
 def test_killed_service_and_deriver_lose_nothing(store, neo4j_settings, derived_state):

@@ -5,19 +5,18 @@ before it moves the position is derived again, and the lease lets one process de
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 
 import pytest
 
-from graph_api import seed as seedmod
 from graph_api.derive import LogDeriver, Touched, touched_by
 from graph_api.derive.log import LeaseLost
 from graph_api.derive.rebuild import rescore_all
-from graph_api.events import parse_at
 from graph_api.ingest import Ingester
+from graph_api.seed import SeedConfig
 from graph_api.usecases import Trustgraph
 from scoring.policy import default_policy
 from tests.integration.test_incremental import diff
+from tests.platforms import clock_first
 
 pytestmark = pytest.mark.integration
 
@@ -27,15 +26,7 @@ POLICY = default_policy()
 def platform() -> tuple[list[dict], int]:
     """A small seeded platform, with a first event at its last moment (as the incremental
     equality test does) so every round evaluates at the time the rebuild uses."""
-    events = list(seedmod.generate(seedmod.SeedConfig(seed=5, buyers=300, days=60))[0])
-    last = max(parse_at(e["at"]) for e in events)
-    clock = {
-        "eventId": "clock",
-        "type": "BUYER_REGISTERED",
-        "buyerId": "b-late",
-        "at": datetime.fromtimestamp(last / 1000, tz=UTC).isoformat(),
-    }
-    return [clock, *events], last
+    return clock_first(SeedConfig(seed=5, buyers=300, days=60))
 
 
 def log_count(store) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -15,9 +15,9 @@ from graph_api import seed as seedmod
 from graph_api.derive import Deriver
 from graph_api.derive.rebuild import rescore_all
 from graph_api.derive.standing import evaluate, facts_since
-from graph_api.events import parse_at
 from graph_api.ingest import Ingester
 from scoring.policy import default_policy
+from tests.platforms import clock_first
 
 pytestmark = pytest.mark.integration
 
@@ -45,16 +45,9 @@ def test_incremental_path_equals_the_full_rebuild_on_a_seeded_platform(
     registration), so that every incremental evaluation happens at the time the rebuild uses;
     what is compared is then exactly whether each batch rescored everything it touched."""
     config = seedmod.SeedConfig(seed=11, buyers=700, days=90, brushing_rings=2, ring_size=12)
-    events = list(seedmod.generate(config)[0])
-    last = max(parse_at(e["at"]) for e in events)
-    clock = {
-        "eventId": "clock",
-        "type": "BUYER_REGISTERED",
-        "buyerId": "b-late",
-        "at": datetime.fromtimestamp(last / 1000, tz=UTC).isoformat(),
-    }
+    events, last = clock_first(config)
     ingester = Ingester(store, 300, deriver=Deriver(store, POLICY))
-    result = ingester.ingest([clock, *events])
+    result = ingester.ingest(events)
     assert not result.rejected, result.rejected[:3]
     assert {d.as_of for d in result.derived} == {last}
     touched = sum(d.buyers for d in result.derived)
