@@ -22,7 +22,7 @@ of chances an honest page has) is a crowd; its members are the weighed dependent
 no signal at all (weight 1); its claims count a fifth (no history) and the entity's metrics
 leave a burst of them out (``metrics.claim_burst_max_p_value``). Here the same burst makes a
 group, so the accounts are flagged with a reason, not only their claims discounted. For each
-shop and host, in windows of ``claim_window_days`` starting at each claim of an account without
+shop, and each shop through one of its rooms (a pair), in windows of ``claim_window_days`` starting at each claim of an account without
 a history (``Account.unproven``):
 
     k = claims (orders with a for-cause refund or complaint, dated at the first) of accounts
@@ -127,8 +127,8 @@ class WeighedCrowd:
 
 @dataclass(frozen=True)
 class ClaimBurst:
-    target_kind: str  # SHOP or HOST
-    target_id: str
+    target_kind: str  # SHOP or PAIR
+    target_id: str  # a shop's id; for a PAIR, "shop/host"
     window_start: int  # the first claim of the burst
     window_end: int  # the last
     members: tuple[str, ...]  # sorted: the claimants without a history
@@ -194,6 +194,13 @@ def detect_weighed_crowds(
     return sorted(found, key=lambda g: g.id)
 
 
+def _claim_pages(shop: str, host: str) -> tuple[tuple[str, str], tuple[str, str]]:
+    """Where a claim about an order at ``shop`` through ``host`` is counted: the shop, and the
+    shop through the room (a host's claims through its other shops are other pages: a burst at
+    one of them says nothing of the room's other buyers)."""
+    return ("SHOP", shop), ("PAIR", f"{shop}/{host}")
+
+
 def detect_claim_bursts(
     accounts: Iterable[Account], policy: CrowdPolicy, as_of: int
 ) -> list[ClaimBurst]:
@@ -208,14 +215,14 @@ def detect_claim_bursts(
     for a in accounts:
         for shop, host, at in a.orders:
             if at <= as_of:
-                for key in (("SHOP", shop), ("HOST", host)):
+                for key in _claim_pages(shop, host):
                     if a.unproven:
                         u_orders.setdefault(key, []).append(at)
                     else:
                         p_orders[key] = p_orders.get(key, 0) + 1
         for shop, host, at in a.claims:
             if at <= as_of:
-                for key in (("SHOP", shop), ("HOST", host)):
+                for key in _claim_pages(shop, host):
                     if a.unproven:
                         u_claims.setdefault(key, []).append((at, a.buyer_id))
                     else:

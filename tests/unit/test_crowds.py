@@ -101,7 +101,7 @@ def bombers(n: int = 6, *, unproven: bool = True) -> list[Account]:
 def test_a_burst_of_claims_from_accounts_without_a_history_is_a_group():
     crowd = bombers()
     found = detect_claim_bursts(shop_buyers(0.04) + crowd, POLICY, AT)
-    assert {g.target_kind for g in found} == {"SHOP", "HOST"}
+    assert {g.target_kind for g in found} == {"SHOP", "PAIR"}
     for g in found:
         assert set(g.members) == {a.buyer_id for a in crowd}
         assert g.id.startswith(f"burst/{g.target_kind.lower()}/")
