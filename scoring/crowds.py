@@ -22,8 +22,8 @@ of chances an honest page has) is a crowd; its members are the weighed dependent
 no signal at all (weight 1); its claims count a fifth (no history) and the entity's metrics
 leave a burst of them out (``metrics.claim_burst_max_p_value``). Here the same burst makes a
 group, so the accounts are flagged with a reason, not only their claims discounted. For each
-shop, and each shop through one of its rooms (a pair), in windows of ``claim_window_days`` starting at each claim of an account without
-a history (``Account.unproven``):
+shop, and each shop through one of its rooms (a pair), in windows of ``claim_window_days``
+starting at each claim of an account without a history (``Account.unproven``):
 
     k = claims (orders with a for-cause refund or complaint, dated at the first) of accounts
         without a history in the window,
