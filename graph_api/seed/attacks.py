@@ -162,9 +162,9 @@ class Attacks:
         if "history" in self.config.attack_adapt:
             # Browse the room on the days after the order until the account has a history.
             need = default_policy().buyers.history_days or 0
-            days = self.active_days.setdefault(bid, set())
+            seen = self.active_days.setdefault(bid, set())
             k = 1
-            while len(days) < need and t + k * DAY < self.config.days * DAY:
+            while len(seen) < need and t + k * DAY < self.config.days * DAY:
                 minutes = 5 + int(rnd() * 20)
                 left = t + k * DAY + int(rnd() * 4 * 3600)
                 self._emit(left, "WATCHED", buyerId=bid, hostId=host_id, minutes=minutes)
