@@ -164,9 +164,10 @@ class Attacks:
             need = default_policy().buyers.history_days or 0
             seen = self.active_days.setdefault(bid, set())
             k = 1
-            while len(seen) < need and t + k * DAY < self.config.days * DAY:
+            while len(seen) < need and t + 2 * k * DAY < self.config.days * DAY:
+                # Two days apart: distinct days however the platform cuts them (UTC, UTC+8).
                 minutes = 5 + int(rnd() * 20)
-                left = t + k * DAY + int(rnd() * 4 * 3600)
+                left = t + 2 * k * DAY + int(rnd() * 4 * 3600)
                 self._emit(left, "WATCHED", buyerId=bid, hostId=host_id, minutes=minutes)
                 k += 1
         self._emit(
