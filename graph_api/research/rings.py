@@ -41,10 +41,8 @@ class DetectionAccount:
         c = self.candidate
         days = policy.buyers.history_days
         last = as_of // MS_PER_DAY
-        unproven = (
-            days is not None
-            and policy.buyers.unproven_claim_factor is not None
-            and sum(1 for d in self.interaction_days if d <= last) < days
+        unproven = policy.buyers.unproven_claim_factor is not None and (
+            days is None or sum(1 for d in self.interaction_days if d <= last) < days
         )
         return Account(c.buyer_id, c.weight, c.orders, self.claims, unproven)
 
