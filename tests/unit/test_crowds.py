@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 
+from graph_api.research.rings import DetectionAccount
 from scoring.crowds import CrowdPolicy, detect_claim_bursts, detect_weighed_crowds
 from scoring.facts import MS_PER_DAY
 from scoring.lockstep import Account
 from scoring.policy import default_policy
+from scoring.rings import Candidate
 
 _CROWDS = default_policy().crowds
 assert _CROWDS is not None
@@ -120,3 +122,14 @@ def test_newcomers_of_a_shop_that_fails_everyone_are_no_burst():
 def test_claims_after_as_of_are_not_seen():
     early = T0 + 140 * DAY
     assert detect_claim_bursts(shop_buyers(0.04) + bombers(), POLICY, early) == []
+
+
+def test_a_detection_account_is_unproven_as_the_buyer_weight_judges_it():
+    # graph_api.research.rings reads the interaction days; three by as_of are a history.
+    policy = default_policy()
+    day = AT // DAY
+    c = Candidate("b", 1.0, (), (("s", "h", AT - DAY),))
+    assert DetectionAccount(c, (), (day - 3, day - 2)).account(policy, AT).unproven
+    assert not DetectionAccount(c, (), (day - 3, day - 2, day)).account(policy, AT).unproven
+    late = DetectionAccount(c, (), (day - 3, day - 2, day + 1)).account(policy, AT)
+    assert late.unproven  # a day after as_of is not yet a history
