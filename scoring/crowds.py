@@ -31,12 +31,13 @@ starting at each claim of an account without a history (``Account.unproven``):
     r = (claimed orders + 1) / (orders + 2) of the entity's accounts with a history, over its life,
     p = P(Binomial(n, r) >= k)
 
-and a window with ``k >= claim_min_size`` and ``p <= family_p_value / entities tested`` (those
+and a window with ``k >= claim_min_size`` and ``p <= family_p_value / pages tested`` (those
 with ``claim_min_size`` claimants without a history or more) is a burst; its members are the
-window's claimants without a history. A shop that really failed its newest buyers loses nothing
-by it that the metrics' burst test did not already take (their claims were left out); the
-platform's ruling (``DISPUTE_RULED``) is what tells them apart, and a member's own weight comes
-back when the group is gone.
+window's claimants without a history. A shop that really failed its newest buyers had those
+claims left out by the metrics' burst test already; the group also takes their orders out of
+its volume, and their evidence everywhere down to the cap. The platform's ruling
+(``DISPUTE_RULED``) is what tells the two apart, and a member's own weight comes back when the
+group is gone.
 
 Members weigh at most ``rings.member_weight`` once applied, as ring and lockstep members do. Both
 are O(A log A) for A accounts' orders and claims.
@@ -103,7 +104,7 @@ def _page(kind: str, target: str) -> str:
 @dataclass(frozen=True)
 class WeighedCrowd:
     target_kind: str  # SHOP, HOST or PAIR
-    target_id: str
+    target_id: str  # a shop's or host's id; for a PAIR, "shop/host"
     members: tuple[str, ...]  # sorted: the page's weighed dependents
     dependents: int
     expected: float  # weighed dependents expected at the platform's share
