@@ -55,7 +55,7 @@ from scoring.rings import Candidate, detect_rings
 
 LEVELS = ("STRANGER", "ACQUAINTANCE", "REGULAR")
 POLICIES = ROOT / "scoring" / "policies"
-EARLIER = ("v1", "v2")  # compared with the default (v3)
+EARLIER = ("v1", "v2", "v3")  # compared with the default (v4)
 
 
 def world(

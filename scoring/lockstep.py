@@ -36,11 +36,15 @@ Algorithm, deterministic, over the accounts (``Account``) as of ``as_of``:
 4. a group of at least ``min_size`` accounts, at least ``min_excess_ratio`` times its expectation
    (the platform's own flow is overdispersed: an honest room's launch month reached four times
    its expectation on the seeded platforms, every planted job ten times or more), whose Poisson
-   tail P(X >= size | expected) is at most ``max_p_value`` is flagged;
+   tail P(X >= size | expected) is at most ``max_p_value`` is flagged (v4: *screened*: the
+   window only opens the test of its core, next step);
 5. its members are the *core* of the window: the run of consecutive arrivals with the smallest
    Poisson tail against its own span's expectation (a brushing job takes a week, so the honest
-   newcomers of the other three weeks of the window are not swept in with it). The reason names
-   the page, the core's dates, its size and its expectation.
+   newcomers of the other three weeks of the window are not swept in with it), flagged when its
+   tail is at most ``max_p_value`` or (v4) ``family_p_value`` divided by the pages tested (those
+   with ``min_size`` arrivals or more: a Bonferroni bound, so the bar rises with the chances an
+   honest page has, in place of a fixed excess ratio). The reason names the page, the core's
+   dates, its size and its expectation.
 
 Flagged accounts weigh at most ``rings.member_weight`` once applied (``trustgraph rings
 --apply``), as ring members do. O(A log A) for A arrivals, plus a scan of each flagged window
@@ -85,6 +89,9 @@ class LockstepPolicy:
     max_member_weight: float | None = 0.5  # None: every buyer, whatever its weight (v3)
     pages: str = "targets"
     min_excess_ratio: float = 1.0
+    # v4: a window's core is flagged when its tail is at most family_p_value / (pages tested),
+    # the pages with min_size arrivals or more (None: max_p_value, as v2 and v3).
+    family_p_value: float | None = None
 
     def __post_init__(self) -> None:
         check_range(self.window_days, "lockstep.window_days", gt=0)
@@ -97,6 +104,14 @@ class LockstepPolicy:
         if self.pages not in PAGES:
             raise PolicyError("lockstep.pages", f"must be one of {', '.join(PAGES)}")
         check_range(self.min_excess_ratio, "lockstep.min_excess_ratio", ge=1)
+        if self.family_p_value is not None:
+            check_range(self.family_p_value, "lockstep.family_p_value", gt=0, lt=1)
+
+    def core_p_value(self, pages: int) -> float:
+        """The largest tail a window's core may have when ``pages`` pages are tested."""
+        if self.family_p_value is None:
+            return self.max_p_value
+        return min(self.max_p_value, self.family_p_value / max(1, pages))
 
 
 def load_lockstep_policy(document: Mapping[str, object]) -> LockstepPolicy | None:
@@ -115,16 +130,21 @@ def load_lockstep_policy(document: Mapping[str, object]) -> LockstepPolicy | Non
         max_member_weight=table.optional("max_member_weight", table.number, gt=0, le=1),
         pages="targets" if pages is None else pages,
         min_excess_ratio=1.0 if ratio is None else ratio,
+        family_p_value=table.optional("family_p_value", table.number, gt=0, lt=1),
     )
 
 
 @dataclass(frozen=True, slots=True)
 class Account:
-    """What lockstep detection needs of one buyer: its weight and its orders."""
+    """What group detection needs of one buyer: its weight and its orders (and, for the claim
+    bursts of :mod:`scoring.crowds`, its claims and whether it has a history)."""
 
     buyer_id: str
     weight: float
     orders: tuple[tuple[str, str, int], ...]  # (shop, host, placed at)
+    # (shop, host, at) of each order with a for-cause refund or complaint, at its first claim
+    claims: tuple[tuple[str, str, int], ...] = ()
+    unproven: bool = False  # no history on the platform (its claims count a fifth)
 
 
 @dataclass(frozen=True)
@@ -309,6 +329,7 @@ def detect_lockstep(
     total = len(flow.times)
     window = int(policy.window_days * MS_PER_DAY)
     prior = policy.prior_arrivals
+    limit = policy.core_p_value(sum(1 for arr in arrivals.values() if len(arr) >= policy.min_size))
     groups: list[LockstepGroup] = []
     for (kind, target), arr in sorted(arrivals.items()):
         if len(arr) < policy.min_size:
@@ -333,7 +354,7 @@ def detect_lockstep(
             if _poisson_tail(size, expected) > policy.max_p_value:
                 continue
             a, z, core_expected, p = _core(arr, max(i, covered), j, flow, share, policy)
-            if p > policy.max_p_value:
+            if p > limit:
                 continue
             covered = z + 1
             members = tuple(sorted(b for _, b in arr[a : z + 1]))

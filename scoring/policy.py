@@ -1,7 +1,8 @@
 """The versioned policy: one TOML file holds every threshold, weight and window of scoring.
 
-``scoring/policies/v3.toml`` is the default, shipped with the package beside the earlier
-versions (v1: before the anti-gaming defences; v2: lockstep groups among weighed accounts only);
+``scoring/policies/v4.toml`` is the default, shipped with the package beside the earlier
+versions (v1: before the anti-gaming defences; v2: lockstep groups among weighed accounts only;
+v3: lockstep over every buyer, without v4's weighed crowds and claim bursts);
 another file can be chosen by configuration (``TRUSTGRAPH_POLICY``). Its top-level ``version``
 is recorded in every trust, badge and boost decision. The file has parts, each validated by its
 own loader, all reading it with one reader (``scoring.policy_reader``), whose one error,
@@ -11,8 +12,9 @@ range:
     [trust.*]                      pair trust            scoring.trust_policy
     [buyers]                       throwaway-account weights   scoring.buyer_weight
     [rings]                        brushing-ring detection     scoring.rings
-    [lockstep]                     lockstep groups (v2, v3)    scoring.lockstep
-    [dense]                        FRAUDAR dense blocks (v2, v3) scoring.fraudar
+    [lockstep]                     lockstep groups (v2-v4)     scoring.lockstep
+    [dense]                        FRAUDAR dense blocks (v2-v4) scoring.fraudar
+    [crowds]                       weighed crowds, claim bursts (v4) scoring.crowds
     [metrics] [badges.*] [boost]   shop and host rules   scoring.entity_policy
 
 Parsing is pure (text in, values out); reading the file is the caller's business.
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from scoring.buyer_weight import BuyerWeightPolicy, load_buyer_weight_policy
+from scoring.crowds import CrowdPolicy, load_crowd_policy
 from scoring.entity_policy import EntityPolicy, load_entity_policy
 from scoring.fraudar import DensePolicy, load_dense_policy
 from scoring.lockstep import LockstepPolicy, load_lockstep_policy
@@ -32,7 +35,7 @@ from scoring.policy_reader import PolicyError, PolicyTable
 from scoring.rings import RingPolicy, load_ring_policy
 from scoring.trust_policy import TrustPolicy, load_trust_policy
 
-DEFAULT_POLICY = "v3.toml"
+DEFAULT_POLICY = "v4.toml"
 _KNOWN_TABLES = frozenset(
     {
         "version",
@@ -42,6 +45,7 @@ _KNOWN_TABLES = frozenset(
         "rings",
         "lockstep",
         "dense",
+        "crowds",
         "metrics",
         "badges",
         "boost",
@@ -58,6 +62,7 @@ class Policy:
     rings: RingPolicy
     lockstep: LockstepPolicy | None = None  # None: no lockstep detection (v1)
     dense: DensePolicy | None = None  # None: no dense-block detection (v1)
+    crowds: CrowdPolicy | None = None  # None: no weighed crowds or claim bursts (v1-v3)
 
 
 def parse_policy(text: str, source: str = "policy") -> Policy:
@@ -74,6 +79,7 @@ def parse_policy(text: str, source: str = "policy") -> Policy:
         rings = load_ring_policy(document)
         lockstep = load_lockstep_policy(document)
         dense = load_dense_policy(document)
+        crowds = load_crowd_policy(document)
         entity = load_entity_policy(document)
     except PolicyError as exc:
         raise exc.in_source(source) from None
@@ -85,6 +91,7 @@ def parse_policy(text: str, source: str = "policy") -> Policy:
         rings=rings,
         lockstep=lockstep,
         dense=dense,
+        crowds=crowds,
     )
 
 

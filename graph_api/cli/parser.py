@@ -231,7 +231,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=(),
         help="adapt every attack family to a published defence, comma-separated: "
         + ", ".join(ATTACK_ADAPTATIONS)
-        + " (in_room: every attack order placed while watching its live room; default none)",
+        + " (in_room: every attack order placed while watching its live room; history: every"
+        " attack account browses its room on three distinct days; default none)",
     )
     p.add_argument(
         "--derive",

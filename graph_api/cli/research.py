@@ -159,7 +159,8 @@ def cmd_propagate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_rings(args: argparse.Namespace, settings: Settings) -> int:
-    """Find brushing rings (scoring/rings.py) and lockstep groups (scoring/lockstep.py); with
+    """Find brushing rings (scoring/rings.py) and the policy's groups (lockstep, dense blocks,
+    and with v4 weighed crowds and claim bursts: scoring/lockstep.py, fraudar.py, crowds.py); with
     --truth, score them against a seed's planted rings and attack accounts; with --apply, mark
     their members so that the next rescore caps their weight."""
     planted: list[str] | None = None
@@ -206,7 +207,7 @@ def cmd_rings(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
-    print(f"{len(rings)} rings, {len(groups)} lockstep groups, {len(found):,} buyers flagged")
+    print(f"{len(rings)} rings, {len(groups)} groups, {len(found):,} buyers flagged")
     if caps is not None:
         # The effect is visible before the rescore that applies it: who will be capped.
         marked_now, above, cap = caps

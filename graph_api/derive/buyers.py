@@ -146,6 +146,10 @@ def weigh_buyer(
 def _group_word(group_id: str) -> str:
     if group_id.startswith("lockstep/"):
         return "lockstep group"
+    if group_id.startswith("crowd/"):
+        return "weighed crowd"
+    if group_id.startswith("burst/"):
+        return "claim burst"
     return "dense block" if group_id.startswith("dense/") else "brushing ring"
 
 

@@ -27,7 +27,10 @@ registered months before they buy. The families (:data:`FAMILIES`):
 
 Adaptations (``attack_adapt``) apply to every family: ``in_room`` watches the order's live room
 around every attack order (a session of 10-40 minutes that covers it), so that no order is
-placed from outside the room.
+placed from outside the room; ``history`` has every account that orders browse the order's room
+on the days after its orders until it has interacted on three distinct days (the policy's
+``buyers.history_days``), so that it has a history: NEW_ACCOUNT, ONE_TARGET, BUNCHED and
+NEVER_DISPUTED no longer fire, and its claims count in full.
 
 Everything here draws from its own ``random.Random`` streams (one per family, derived from the
 seed), and uses its own id ranges (``bx...`` buyers, ``ox...`` orders, ``rx...`` reports,
@@ -52,6 +55,7 @@ from scoring.policy import default_policy
 
 FAMILIES = ATTACK_FAMILIES
 ATTACK_MARK = "attack"  # the preset eventId of attack events, replaced when they are yielded
+_INTERACTIONS = frozenset({"WATCHED", "COMMENTED", "FOLLOWED", "FAN_CLUB_TIER_SET"})
 REFUND_HIDING_WINDOW = 60  # the after-sales window of the badge rule (policy default)
 REFUND_HIDING_MARGIN = 0.85  # aim at 85% of the threshold: the last weeks are not yet known
 
@@ -78,6 +82,7 @@ class Attacks:
         self.n_orders = 0
         self.n_reports = 0
         self.truth: list[dict[str, Any]] = []
+        self.active_days: dict[str, set[int]] = {}  # buyer -> days with an interaction
         self.used: set[int] = set()  # shops already attacked or bombed
         self.decision_day = config.days - REFUND_HIDING_WINDOW
         self.hiding: dict[str, Any] | None = None
@@ -104,6 +109,8 @@ class Attacks:
     # --- helpers ------------------------------------------------------------------------------
 
     def _emit(self, t: int, kind: str, /, **fields: Any) -> None:
+        if kind in _INTERACTIONS:
+            self.active_days.setdefault(fields["buyerId"], set()).add(t // DAY)
         ev = event(kind, **fields)
         ev["eventId"] = ATTACK_MARK
         self.timeline.emit(t, ev)
@@ -152,6 +159,17 @@ class Attacks:
             stay = 5 + int(rnd() * 30)
             before = 5 + int(rnd() * 10)
             self._emit(t + stay * 60, "WATCHED", buyerId=bid, hostId=host_id, minutes=stay + before)
+        if "history" in self.config.attack_adapt:
+            # Browse the room on the days after the order until the account has a history.
+            need = default_policy().buyers.history_days or 0
+            seen = self.active_days.setdefault(bid, set())
+            k = 1
+            while len(seen) < need and t + 2 * k * DAY < self.config.days * DAY:
+                # Two days apart: distinct days however the platform cuts them (UTC, UTC+8).
+                minutes = 5 + int(rnd() * 20)
+                left = t + 2 * k * DAY + int(rnd() * 4 * 3600)
+                self._emit(left, "WATCHED", buyerId=bid, hostId=host_id, minutes=minutes)
+                k += 1
         self._emit(
             t,
             "ORDER_PLACED",

@@ -26,8 +26,10 @@ ATTACK_FAMILIES = (
 ATTACK_SIZES = {"small": (12, 6), "large": (40, 15)}
 # Adaptations of every family to published defences (``attack_adapt``): ``in_room`` places each
 # attack order inside a watch session of the order's live room (a bot sits in the room while it
-# orders), against policy v2's OUT_OF_ROOM.
-ATTACK_ADAPTATIONS = ("in_room",)
+# orders), against policy v2's OUT_OF_ROOM; ``history`` gives every attack account interactions
+# on three distinct days (buyers.history_days: a bot browsing the room on the days after its
+# orders), against the signals a history clears and v4's weighed crowds and claim bursts.
+ATTACK_ADAPTATIONS = ("in_room", "history")
 ATTACK_MIN_DAYS = 180  # aged accounts need two months of history and 2-4 months of orders
 ATTACK_FIELDS = ("attacks", "attack_accounts", "attack_size", "attack_adapt")
 

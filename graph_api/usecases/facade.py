@@ -321,7 +321,8 @@ class Trustgraph:
             )
 
     def rings(self, *, apply: bool = False) -> tuple[list[Ring], list[Group], int]:
-        """Brushing rings and lockstep groups in the graph, and how many accounts were marked
+        """Brushing rings and groups (lockstep, dense, crowds, bursts) in the graph, and how many
+        accounts were marked
         (``apply``)."""
         with self._research_limit():
             rings, groups = find_groups(self.store, self.policy)

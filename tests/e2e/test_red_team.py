@@ -5,8 +5,8 @@ while a bot watches its room), derived as a user would (rescore, rings --apply, 
 its control (the same seed without attacks). Per family, read over GraphQL as a front end and a
 recommender would: no badge and no higher tier bought, no attack account REGULAR, the bombing
 victim's badges kept, and the family's accounts flagged (their weight below the metrics'
-cut-off) where the defences can tell them (ADAPTED_UNFLAGGED: families that, adapted, buy nothing
-but are not told apart from honest accounts)."""
+cut-off): policy v4's weighed crowds flag the patient throwaways and its claim bursts the review
+bombers, in the room too."""
 
 from __future__ import annotations
 
@@ -25,18 +25,18 @@ pytestmark = pytest.mark.integration
 
 POLICY = default_policy()
 CONFIG = SeedConfig(seed=7, buyers=3000)
-ADAPTATIONS = ((), ("in_room",))
-# Adapted to the room, these accounts buy nothing, but nothing tells them from honest ones: a
-# throwaway's two cheap orders and a bomber's one order are claims of accounts without a history,
-# and count a fifth (docs/trust-model.md, "Threat model", known limits).
-ADAPTED_UNFLAGGED = {"patient_throwaways", "review_bombing"}
+ADAPTATIONS = ((), ("in_room",), ("in_room", "history"))
+# Adapted to v4 as well (every account has a history: three days in a room), these accounts are
+# not told apart from honest ones: the weighed crowds need weighed accounts and the claim bursts
+# accounts without a history (docs/trust-model.md, "Threat model", known limits). What they buy
+# is still checked.
+UNFLAGGED_WITH_HISTORY = {"patient_throwaways", "review_bombing"}
 # What the in_room adaptation still buys on this platform (docs/trust-model.md, "Threat model",
 # known limits), kept as strict expected failures: each turns into a failure the day a defence
 # stops it, so that this list and the docs are updated with it.
 STILL_BOUGHT_IN_ROOM = {
-    "camouflage": "12 in-room accounts at a busy room are within the room's own flow: REGULAR",
-    "refund_hiding": "the unflagged in-room camouflage accounts' disguise orders go through the "
-    "host's room and dilute its refund rate: the host leaves SUPPRESSED",
+    "camouflage": "12 in-room accounts at a busy room: the lockstep core flags the 6 that "
+    "arrived within days of one another; the others are within the room's own flow: REGULAR",
 }
 TIERS = ("SUPPRESSED", "NONE", "STANDARD", "PREFERRED")
 
@@ -92,7 +92,9 @@ def control(client, _session_store) -> dict[tuple[str, str], Any]:
     return cards(client, shops, hosts)
 
 
-@pytest.fixture(scope="module", params=ADAPTATIONS, ids=["as-published", "in_room"])
+@pytest.fixture(
+    scope="module", params=ADAPTATIONS, ids=["as-published", "in_room", "in_room+history"]
+)
 def worlds(request, client, _session_store, control) -> dict[str, Any]:
     """The attacked platform's cards of every attack target and victim, beside the control's,
     and the attacked platform (left in the graph for the per-account reads)."""
@@ -137,7 +139,7 @@ def test_no_family_buys_a_badge_a_tier_or_a_regular(request, client, worlds, fam
         assert "REGULAR" not in batch["levels"], f"{family} account {buyer} is REGULAR"
         weight = client.gql(WEIGHT, {"b": buyer, "s": attack["shopId"]}, "RECOMMENDER")["trust"]
         flagged += weight["buyerWeight"] < POLICY.entity.metrics.min_buyer_weight
-    if worlds["adapt"] and family in ADAPTED_UNFLAGGED:
+    if "history" in worlds["adapt"] and family in UNFLAGGED_WITH_HISTORY:
         return
     assert flagged >= 0.9 * len(attack["buyerIds"]), f"{family}: {flagged} flagged"
 
@@ -148,6 +150,15 @@ def test_review_bombing_takes_no_badge_from_a_clean_shop(worlds, client):
     for kind, entity in (("SHOP", attack["victimShopId"]), ("HOST", attack["victimHostId"])):
         lost = badges(worlds["control"], kind, entity) - badges(worlds["attacked"], kind, entity)
         assert not lost, f"review bombing took {lost} from {kind} {entity}"
+    flagged = 0
+    for buyer in attack["buyerIds"]:
+        weight = client.gql(WEIGHT, {"b": buyer, "s": attack["victimShopId"]}, "RECOMMENDER")
+        flagged += weight["trust"]["buyerWeight"] < POLICY.entity.metrics.min_buyer_weight
+    # In the room the bombers carry no signal of their own: v4's claim bursts flag them as a
+    # group, so the victim's metrics leave them out whole (v3: the metrics' own burst test left
+    # their claims out, claimBurst).
+    if "history" in worlds["adapt"]:
+        return
+    assert flagged == len(attack["buyerIds"]), f"review_bombing: {flagged} flagged"
     victim = client.gql(METRICS, {"s": attack["victimShopId"]}, role=None)["shop"]["metrics"]
-    # In the room the bombers are not flagged: the burst test is what leaves their claims out.
-    assert victim["claimBurst"] or not worlds["adapt"], victim
+    assert victim["groupWitnesses"] == 0, victim  # a bombing crowd claims: no witnesses

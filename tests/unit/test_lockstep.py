@@ -169,3 +169,17 @@ def test_policy_ranges_are_checked():
         dataclasses.replace(POLICY, pages="all")
     with pytest.raises(ValueError, match="lockstep.min_excess_ratio"):
         dataclasses.replace(POLICY, min_excess_ratio=0.9)
+
+
+def test_v4_holds_a_core_to_a_bar_scaled_by_the_pages_tested():
+    # v4: the window is a screen (three times its expectation, 1e-3); its core must clear the
+    # family bar, family_p_value / pages tested.
+    assert POLICY.family_p_value is not None
+    crowd = [account(f"x{i}", 60 + i, weight=1.0) for i in range(12)]
+    assert len(detect_lockstep(background() + crowd, POLICY, AT)) == 1
+    pages = 61  # the background's 60 targets and the crowd's
+    assert POLICY.core_p_value(pages) == POLICY.family_p_value / pages
+    strict = dataclasses.replace(POLICY, family_p_value=1e-40)
+    assert detect_lockstep(background() + crowd, strict, AT) == []
+    v3 = dataclasses.replace(POLICY, family_p_value=None)
+    assert v3.core_p_value(pages) == v3.max_p_value

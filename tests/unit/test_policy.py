@@ -10,7 +10,7 @@ from scoring.policy import default_policy, default_policy_text, parse_policy
 
 def test_shipped_policy_parses_with_one_version():
     policy = default_policy()
-    assert policy.version == policy.trust.version == policy.entity.version == "v3"
+    assert policy.version == policy.trust.version == policy.entity.version == "v4"
     assert {b.name for b in policy.entity.badges} >= {
         "TRUST_PURCHASE",
         "QUALITY_MERCHANT",
@@ -28,22 +28,33 @@ def test_bad_policies_name_the_key():
         parse_policy("version = ", "mine.toml")
 
 
-def test_every_shipped_version_parses_and_only_v3_looks_at_every_buyer():
+def test_every_shipped_version_parses_and_only_v3_on_looks_at_every_buyer():
     found = {}
-    for name in ("v1.toml", "v2.toml", "v3.toml"):
+    for name in ("v1.toml", "v2.toml", "v3.toml", "v4.toml"):
         text = resources.files("scoring").joinpath("policies", name).read_text(encoding="utf-8")
         found[name] = parse_policy(text, name)
-    assert [p.version for p in found.values()] == ["v1", "v2", "v3"]
+    assert [p.version for p in found.values()] == ["v1", "v2", "v3", "v4"]
     assert found["v1.toml"].lockstep is None
     v2, v3 = found["v2.toml"].lockstep, found["v3.toml"].lockstep
     assert v2 is not None and v3 is not None
     assert (v2.pages, v2.max_member_weight, v2.min_excess_ratio) == ("targets", 0.5, 1.0)
     assert (v3.pages, v3.max_member_weight, v3.min_excess_ratio) == ("signature", None, 5.0)
+    assert v3.family_p_value is None and found["v3.toml"].crowds is None
+    v4 = found["v4.toml"].lockstep
+    assert v4 is not None and (v4.pages, v4.max_member_weight) == ("signature", None)
+    assert (v4.min_excess_ratio, v4.max_p_value, v4.family_p_value) == (3.0, 1e-3, 1e-5)
+    assert found["v4.toml"].crowds is not None
     bad = default_policy_text().replace('pages = "signature"', 'pages = "everything"')
     with pytest.raises(ValueError, match="lockstep.pages"):
         parse_policy(bad, "mine.toml")
-    bad = default_policy_text().replace("min_excess_ratio = 5", "min_excess_ratio = 0.5")
+    bad = default_policy_text().replace("min_excess_ratio = 3", "min_excess_ratio = 0.5")
     with pytest.raises(ValueError, match="lockstep.min_excess_ratio"):
+        parse_policy(bad, "mine.toml")
+    bad = default_policy_text().replace("claim_min_size = 4", "claim_min_size = 1")
+    with pytest.raises(ValueError, match="crowds.claim_min_size"):
+        parse_policy(bad, "mine.toml")
+    bad = default_policy_text().replace("family_p_value = 1e-5", "family_p_value = 2")
+    with pytest.raises(ValueError, match="lockstep.family_p_value"):
         parse_policy(bad, "mine.toml")
 
 

@@ -228,3 +228,22 @@ def test_an_adaptation_needs_attacks_and_a_known_name():
         SeedConfig(buyers=600, attack_adapt=("in_room",))
     with pytest.raises(SeedConfigError, match="attack_adapt"):
         SeedConfig(buyers=600, attacks=("camouflage",), attack_adapt=("teleport",))
+
+
+def test_the_history_adaptation_gives_every_attack_account_three_days_in_a_room():
+    config = SeedConfig(
+        seed=5, buyers=600, attacks=ATTACK_FAMILIES, attack_adapt=("in_room", "history")
+    )
+    stream, report = generate(config)
+    events = list(stream)
+    attackers = {b for a in report.attacks for b in a["buyerIds"]}
+    ordered = {e["buyerId"] for e in events if e["type"] == "ORDER_PLACED"} & attackers
+    days: dict[str, set[str]] = defaultdict(set)
+    for e in events:
+        if e["type"] in ("WATCHED", "COMMENTED", "FOLLOWED") and e["buyerId"] in attackers:
+            days[e["buyerId"]].add(e["at"][:10])
+    assert ordered
+    assert all(len(days[b]) >= 3 for b in ordered), {b: len(days[b]) for b in ordered}
+    plain, _ = platform()
+    organic = [e for e in events if e["eventId"] and "-x" not in e["eventId"]]
+    assert organic == [e for e in plain if "-x" not in e["eventId"]]  # the same organic platform
