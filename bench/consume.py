@@ -11,9 +11,9 @@ state to a rescore (``--derive none``), so the figures compare the ingestion pat
 
   import    `trustgraph import`'s path: parse, validate, check, write in batches of 5,000
   produce   the file onto a topic (keyed by order), timed but not part of the comparison
-  consume   `trustgraph consume`'s loop (in this process, one member): consume, validate,
-            check, write, commit the offsets, per batch; timed from the first message to the
-            last offset commit
+  consume   `trustgraph consume`'s loop (in this process, one member): consume and validate
+            batch N+1 while the write pipeline's thread checks and writes batch N, then commit
+            batch N's offsets; timed from the first message to the last offset commit
   import    again, on the server warmed by the rest (the first import ran on a fresh one)
 """
 
@@ -146,13 +146,16 @@ def section(r: dict[str, Any], stamp: str) -> list[str]:
         f"{con['seconds']:.1f} | {con_rate:,.0f} |",
         "",
         f"- consume / the faster import = **{ratio:.2f}** (target: at least 0.9) — {verdict}",
-        f"- consume: {con['batches']:,} batches, each one graph transaction then one synchronous "
-        f"offset commit; {con['accepted']:,} accepted, {con['duplicates']:,} duplicates, "
+        f"- consume: {con['batches']:,} batches, each one graph transaction then (once it "
+        f"committed) one synchronous offset commit; {con['accepted']:,} accepted, "
+        f"{con['duplicates']:,} duplicates, "
         f"{con['rejected']:,} rejected; {r['graph_events']:,} events in the graph after it; "
         f"{con['startup_seconds']:.1f} s from start to the first message (group join).",
-        "- `import` overlaps parsing with the database (a writer thread); `consume` works one "
-        "batch at a time (consume, validate, write, commit), so the broker's fetches overlap "
-        "with the writes (librdkafka prefetches in its own thread) but validation does not.",
+        "- Both paths go through one `WritePipeline` (graph_api/ingest/pipeline.py): a writer "
+        "thread commits batch N while the caller parses and validates batch N+1 (`import`: "
+        "from the file; `consume`: from `consume()`, whose fetches librdkafka makes in its own "
+        "thread); `consume` commits a batch's offsets in its own thread after the batch's "
+        "transaction.",
         "",
     ]
 
