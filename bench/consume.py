@@ -11,9 +11,9 @@ state to a rescore (``--derive none``), so the figures compare the ingestion pat
 
   import    `trustgraph import`'s path: parse, validate, check, write in batches of 5,000
   produce   the file onto a topic (keyed by order), timed but not part of the comparison
-  consume   `trustgraph consume`'s loop (in this process, one member): consume, validate,
-            check, write, commit the offsets, per batch; timed from the first message to the
-            last offset commit
+  consume   `trustgraph consume`'s loop (in this process, one member): consume and validate
+            batch N+1 while the write pipeline's thread checks and writes batch N, then commit
+            batch N's offsets; timed from the first message to the last offset commit
   import    again, on the server warmed by the rest (the first import ran on a fresh one)
 """
 
@@ -23,7 +23,10 @@ import argparse
 import json
 import os
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -60,14 +63,39 @@ def graph_events(store: Store) -> int:
     return int(records[0]["n"])
 
 
+@contextmanager
+def load_average(into: dict[str, Any]) -> Iterator[None]:
+    """The machine's 1-minute load average, sampled every 5 s while the block runs: its mean goes
+    to ``into["load"]`` (the machine is shared; a phase run beside other work is slower)."""
+    samples: list[float] = []
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(5):
+            samples.append(os.getloadavg()[0])
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+        into["load"] = sum(samples) / len(samples) if samples else os.getloadavg()[0]
+
+
 def measure(
     settings: Settings, path: Path, events: int, partitions: int, batch_size: int
 ) -> dict[str, Any]:
     results: dict[str, Any] = {"events": events, "partitions": partitions, "batch": batch_size}
     with Store(settings) as store:
         fresh(store)
-        summary = import_jsonl(Ingester(store, batch_size), path, OUT / "consume-import.rejected")
-        results["import"] = {"seconds": summary.seconds, "accepted": summary.accepted}
+        load: dict[str, Any] = {}
+        with load_average(load):
+            summary = import_jsonl(
+                Ingester(store, batch_size), path, OUT / "consume-import.rejected"
+            )
+        results["import"] = {"seconds": summary.seconds, "accepted": summary.accepted, **load}
         print(f"import: {summary.events_per_second:,.0f} events/s", file=sys.stderr)
 
         tag = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
@@ -89,7 +117,8 @@ def measure(
         consumer = EventConsumer(
             Ingester(store, batch_size), kafka, say=lambda m: print(m, file=sys.stderr)
         )
-        cs = consumer.run(idle_exit=10)
+        with load_average(load):
+            cs = consumer.run(idle_exit=10)
         assert cs.first_message_seconds is not None and cs.last_commit_seconds is not None
         seconds = cs.last_commit_seconds - cs.first_message_seconds
         results["consume"] = {
@@ -100,6 +129,7 @@ def measure(
             "rejected": cs.rejected,
             "batches": cs.batches,
             "startup_seconds": cs.first_message_seconds,
+            **load,
         }
         results["graph_events"] = graph_events(store)
         print(f"consume: {cs.messages / seconds:,.0f} events/s", file=sys.stderr)
@@ -107,8 +137,11 @@ def measure(
         # The import again, after the consume: the first one ran on a server that had just
         # started (JIT, store files growing); this one on the same warm server as the consume.
         fresh(store)
-        summary = import_jsonl(Ingester(store, batch_size), path, OUT / "consume-import.rejected")
-        results["import_again"] = {"seconds": summary.seconds, "accepted": summary.accepted}
+        with load_average(load):
+            summary = import_jsonl(
+                Ingester(store, batch_size), path, OUT / "consume-import.rejected"
+            )
+        results["import_again"] = {"seconds": summary.seconds, "accepted": summary.accepted, **load}
         print(f"import again: {summary.events_per_second:,.0f} events/s", file=sys.stderr)
     return results
 
@@ -132,29 +165,37 @@ def section(r: dict[str, Any], stamp: str) -> list[str]:
         f"order) and consumed by one `trustgraph consume` member into an empty graph, then "
         f"imported once more into an empty graph (the first import runs on a server that has "
         f"just started); batches of {r['batch']:,}, derived state left to a rescore on all "
-        "paths. The machine was shared with other work while this ran: compare within the run.",
+        "paths. The machine was shared with other work while this ran: compare within the run, "
+        "and mind each phase's load average (the mean of the 1-minute figure, every 5 s).",
         "",
-        "| path | events | seconds | events/s |",
-        "| --- | ---: | ---: | ---: |",
+        "| path | events | seconds | events/s | load average (2 cores) |",
+        "| --- | ---: | ---: | ---: | ---: |",
         f"| `trustgraph import FILE` (first) | {r['events']:,} | {imp['seconds']:.1f} | "
-        f"{first_rate:,.0f} |",
+        f"{first_rate:,.0f} | {_load(imp)} |",
         f"| `trustgraph import FILE` (again, after the consume) | {r['events']:,} | "
-        f"{again['seconds']:.1f} | {again_rate:,.0f} |",
+        f"{again['seconds']:.1f} | {again_rate:,.0f} | {_load(again)} |",
         f"| `trustgraph produce FILE` (not compared) | {prod['messages']:,} | "
-        f"{prod['seconds']:.1f} | {prod['messages'] / prod['seconds']:,.0f} |",
+        f"{prod['seconds']:.1f} | {prod['messages'] / prod['seconds']:,.0f} | |",
         f"| `trustgraph consume` (first message to last offset commit) | {con['messages']:,} | "
-        f"{con['seconds']:.1f} | {con_rate:,.0f} |",
+        f"{con['seconds']:.1f} | {con_rate:,.0f} | {_load(con)} |",
         "",
         f"- consume / the faster import = **{ratio:.2f}** (target: at least 0.9) — {verdict}",
-        f"- consume: {con['batches']:,} batches, each one graph transaction then one synchronous "
-        f"offset commit; {con['accepted']:,} accepted, {con['duplicates']:,} duplicates, "
+        f"- consume: {con['batches']:,} batches, each one graph transaction then (once it "
+        f"committed) one synchronous offset commit; {con['accepted']:,} accepted, "
+        f"{con['duplicates']:,} duplicates, "
         f"{con['rejected']:,} rejected; {r['graph_events']:,} events in the graph after it; "
         f"{con['startup_seconds']:.1f} s from start to the first message (group join).",
-        "- `import` overlaps parsing with the database (a writer thread); `consume` works one "
-        "batch at a time (consume, validate, write, commit), so the broker's fetches overlap "
-        "with the writes (librdkafka prefetches in its own thread) but validation does not.",
+        "- Both paths go through one `WritePipeline` (graph_api/ingest/pipeline.py): a writer "
+        "thread commits batch N while the caller parses and validates batch N+1 (`import`: "
+        "from the file; `consume`: from `consume()`, whose fetches librdkafka makes in its own "
+        "thread); `consume` commits a batch's offsets in its own thread after the batch's "
+        "transaction.",
         "",
     ]
+
+
+def _load(phase: dict[str, Any]) -> str:
+    return f"{phase['load']:.1f}" if "load" in phase else ""
 
 
 def splice(report: Path, lines: list[str]) -> None:

@@ -35,8 +35,9 @@ def cmd_consume(args: argparse.Namespace, settings: Settings) -> int:
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
-        # Between batches: the batch in hand is recorded and committed, then the consumer closes.
-        say(f"kafka: {signal.Signals(signum).name}: stopping after the current batch")
+        # Between batches: the batches in hand are recorded and committed (the write pipeline
+        # drained), then the consumer closes.
+        say(f"kafka: {signal.Signals(signum).name}: stopping after the batches in hand")
         stop.set()
 
     signal.signal(signal.SIGTERM, on_signal)

@@ -2,6 +2,7 @@
 
 plan       the pure decision: which events of a batch are accepted, duplicates or rejected
 ingester   runs a batch against the graph, then hands the accepted events to a deriver
+pipeline   one writer thread behind a bounded queue, shared by import, seed and consume
 files      JSONL files and event streams in batches, with their rejects written beside them
 """
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import queue
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -20,6 +18,7 @@ from graph_api import events as ev
 from graph_api.derive.results import DeriveResult
 from graph_api.errors import ImportFileError
 from graph_api.events import Rejection
+from graph_api.ingest.pipeline import WritePipeline
 from graph_api.ingest.plan import BatchResult
 from graph_api.json_fields import json_fields
 
@@ -185,9 +184,10 @@ def ingest_stream(
 ) -> ImportSummary:
     """Record a stream of validated events ``(index, raw line or None, event or Rejection)`` in
     batches. Parsing and validating the next batch overlaps with the database writing the
-    current one (a writer thread), since otherwise each waits on the other. ``threaded=False``
-    writes each batch in the calling thread: for a writer that is all Python (the bulk path),
-    where a second thread only takes turns with the first for the interpreter lock.
+    current one (the :class:`WritePipeline`'s writer thread), since otherwise each waits on the
+    other. ``threaded=False`` writes each batch in the calling thread: for a writer that is all
+    Python (the bulk path), where a second thread only takes turns with the first for the
+    interpreter lock.
 
     Rejected events are written to ``rejected_path`` (created only if something is rejected),
     one JSON object per line: the line number, the code, the field, the message and the event.
@@ -215,69 +215,36 @@ def ingest_stream(
     # A batch travels with its raw lines, so graph-level rejects can be written with their line
     # while memory holds only the batches in flight.
     Batch = tuple[list[tuple[int, dict[str, Any]]], dict[int, str | None]]
-    batches: queue.Queue[Batch | None] = queue.Queue(maxsize=2)
-    results: queue.Queue[tuple[BatchResult, dict[int, str | None]] | BaseException] = queue.Queue()
-    failed = threading.Event()
 
-    def writer() -> None:
-        while (batch := batches.get()) is not None:
-            if failed.is_set():
-                continue  # keep draining so the reader never blocks on a full queue
-            items, lines = batch
-            try:
-                results.put((ingester.write_valid(items), lines))
-            except BaseException as exc:  # re-raised in the reading thread
-                failed.set()
-                results.put(exc)
+    def done(batch: Batch, result: BatchResult) -> None:
+        summary.accepted += len(result.accepted)
+        summary.duplicates += result.duplicates
+        summary.add_derived(result.derived)
+        record_rejects(result.rejected, batch[1])
 
-    def drain() -> None:
-        while True:
-            try:
-                got = results.get_nowait()
-            except queue.Empty:
-                return
-            if isinstance(got, BaseException):
-                raise got
-            result, lines = got
-            summary.accepted += len(result.accepted)
-            summary.duplicates += result.duplicates
-            summary.add_derived(result.derived)
-            record_rejects(result.rejected, lines)
-
-    def inline(batch: Batch | None) -> None:
-        if batch is not None:
-            results.put((ingester.write_valid(batch[0]), batch[1]))
-
-    send = batches.put if threaded else inline
-    thread = threading.Thread(target=writer, name="trustgraph-import-writer", daemon=True)
-    if threaded:
-        thread.start()
+    pipeline: WritePipeline[Batch, BatchResult] = WritePipeline(
+        lambda batch: ingester.write_valid(batch[0]),
+        done,
+        threaded=threaded,
+        name="trustgraph-import-writer",
+    )
     try:
-        pending: list[tuple[int, dict[str, Any]]] = []
-        pending_lines: dict[int, str | None] = {}
-        for index, line, checked in source:
-            summary.lines += 1
-            if isinstance(checked, Rejection):
-                record_rejects([checked], {index: line})
-                continue
-            pending.append((index, checked))
-            pending_lines[index] = line
-            if len(pending) >= ingester.batch_size:
-                send((pending, pending_lines))
-                pending, pending_lines = [], {}
-                drain()
-                if failed.is_set():
-                    break
-        if pending and not failed.is_set():
-            send((pending, pending_lines))
-        send(None)
-        if threaded:
-            thread.join()
-        drain()  # the last batches' results, rejects included, before the file closes
+        with pipeline:  # drained on leaving: the last batches' rejects before the file closes
+            pending: list[tuple[int, dict[str, Any]]] = []
+            pending_lines: dict[int, str | None] = {}
+            for index, line, checked in source:
+                summary.lines += 1
+                if isinstance(checked, Rejection):
+                    record_rejects([checked], {index: line})
+                    continue
+                pending.append((index, checked))
+                pending_lines[index] = line
+                if len(pending) >= ingester.batch_size:
+                    pipeline.submit((pending, pending_lines))
+                    pending, pending_lines = [], {}
+            if pending:
+                pipeline.submit((pending, pending_lines))
     finally:
-        if threaded:
-            batches.put(None)  # harmless twice; unblocks the writer if the reading failed
-            thread.join()
         if rejects_out is not None:
             rejects_out.close()
     summary.seconds = time.perf_counter() - started

@@ -1,24 +1,34 @@
 """Kafka in: events of the JSONL format (one JSON object per message) from topics, through the same
-:class:`Ingester` as ``trustgraph import``, with at-least-once delivery and an exactly-once effect.
+:class:`Ingester` and :class:`WritePipeline` as ``trustgraph import``, with at-least-once delivery
+and an exactly-once effect.
 
-One loop, one batch at a time:
+Per batch, in two threads that overlap (batch N+1 is consumed and validated while batch N is
+written, as ``import`` parses the next batch of a file):
 
-1. ``consume`` up to ``batch_size`` messages;
-2. validate them (:func:`graph_api.events.validate_event`, as every input path) and record the
-   valid ones in one graph transaction (:meth:`Ingester.write_valid`: a replayed event is counted
-   as a duplicate, never applied twice);
-3. send every rejected message (malformed JSON, a bad field, an unknown order...) to the
-   dead-letter topic with its code, field and message, and wait until Kafka has them;
-4. only then commit the batch's offsets, synchronously.
+1. the consuming thread takes (``consume``) up to ``batch_size`` messages and validates them
+   (:func:`graph_api.events.validate_event`, as every input path), then submits the batch to
+   the write pipeline (a bounded queue: a few batches in flight at most);
+2. the pipeline's writer thread records the valid events in one graph transaction
+   (:meth:`Ingester.write_valid`: a replayed event is counted as a duplicate, never applied
+   twice), with the offsets the batch applies;
+3. back in the consuming thread, in order, once that transaction committed: every rejected
+   message (malformed JSON, a bad field, an unknown order...) goes to the dead-letter topic
+   with its code, field and message, and the consumer waits until Kafka has them;
+4. only then are the batch's offsets committed, synchronously. Every call on the consumer
+   (consume, commit, position, close) stays in the consuming thread.
 
-A crash anywhere before 4 re-delivers the batch to whichever consumer of the group owns the
-partition next; the replay finds the events recorded and counts them as duplicates (and the
-dead letters of a replayed batch are sent again: the dead-letter topic is at-least-once too).
+A crash anywhere before 4 re-delivers the batches whose offsets were not committed (up to the
+pipeline's depth plus one) to whichever consumer of the group owns the partitions next; the
+replay finds the events recorded and counts them as duplicates (and the dead letters of a
+replayed batch are sent again: the dead-letter topic is at-least-once too).
+
+A rebalance that takes partitions away (``on_revoke``, inside ``consume``) first drains the
+pipeline: every batch in flight is written and its offsets committed while this member still
+owns them, so the next owner starts after them. A stop request (SIGTERM, through ``stop``) ends
+the loop between batches and drains the pipeline the same way, then the consumer closes.
 
 Static membership (``group.instance.id``): a restarted consumer takes its old place at once,
-without a rebalance, instead of waiting out its predecessor's session. A stop request (SIGTERM,
-through ``stop``) ends the loop between batches: the last batch is committed, then the consumer
-closes.
+without a rebalance, instead of waiting out its predecessor's session.
 """
 
 from __future__ import annotations
@@ -48,6 +58,8 @@ from graph_api import events as ev
 from graph_api.errors import ConfigError, KafkaUnavailable
 from graph_api.events import Rejection
 from graph_api.ingest.ingester import Ingester, StreamOffset, record_derived
+from graph_api.ingest.pipeline import WritePipeline
+from graph_api.ingest.plan import BatchResult
 from graph_api.json_fields import json_fields
 from graph_api.kafka_local import client_log
 from graph_api.settings import KafkaSettings
@@ -259,10 +271,19 @@ def _rounded(seconds: float | None) -> float | None:
 
 @dataclass
 class _Batch:
-    """One consumed batch: its messages and the next offset to commit per partition."""
+    """One consumed batch: its messages, the next offset to commit per partition, and (once
+    validated) its valid events and its rejects so far."""
 
     messages: list[Message]
     offsets: dict[tuple[str, int], int] = field(default_factory=dict)
+    number: int = 0  # 1, 2, ... in the order of consumption
+    arrived: float = 0.0
+    valid: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    rejected: list[tuple[Message, Rejection]] = field(default_factory=list)
+
+    def applied(self) -> list[StreamOffset]:
+        """The last offset of each partition the batch holds."""
+        return [StreamOffset(t, p, o - 1) for (t, p), o in self.offsets.items()]
 
 
 def default_instance_id(group: str) -> str:
@@ -290,6 +311,8 @@ class EventConsumer:
         self._say = say
         self._crash = crash
         self._recent: list[tuple[float, int]] = []  # (time, messages) of the last batches
+        # The next offset committed per partition of the current assignment (the lag's base).
+        self._committed: dict[tuple[str, int], int] = {}
 
     def run(
         self, stop: threading.Event | None = None, *, idle_exit: float | None = None
@@ -332,10 +355,24 @@ class EventConsumer:
         )
         last_activity = time.monotonic()
         assignment: list[TopicPartition] = []
+        owned: set[tuple[str, int]] = set()
+
+        def done(batch: _Batch, result: BatchResult) -> None:
+            # In this (the consuming) thread, in order, once the batch's transaction committed.
+            nonlocal last_activity
+            self._committed_batch(batch, result, consumer, producer, summary)
+            last_activity = time.monotonic()
+            summary.last_commit_seconds = last_activity - started
+
+        pipeline: WritePipeline[_Batch, BatchResult] = WritePipeline(
+            self._write, done, name="trustgraph-consume-writer"
+        )
 
         def on_assign(c: Consumer, partitions: list[TopicPartition]) -> None:
             nonlocal last_activity
             assignment[:] = partitions
+            owned.clear()
+            owned.update((p.topic, p.partition) for p in partitions)
             names = [f"{p.topic}[{p.partition}]" for p in partitions]
             summary.partitions.update(names)
             if summary.first_assignment_seconds is None:
@@ -354,9 +391,21 @@ class EventConsumer:
                 )
 
         def on_revoke(c: Consumer, partitions: list[TopicPartition]) -> None:
-            # Every batch is committed before the next consume call, where this runs: nothing
-            # of the revoked partitions is in flight.
+            # Runs inside consume(), in this thread, while the partitions are still ours: every
+            # batch in flight is written and its offsets committed before they are given up, so
+            # their next owner starts after them. (Closed: the consumer is closing after a
+            # drain, or after an error, when nothing more may be committed.)
+            if not pipeline.closed:
+                in_flight = pipeline.in_flight
+                pipeline.drain()
+                names = ", ".join(f"{p.topic}[{p.partition}]" for p in partitions)
+                self._say(
+                    f"kafka: {self.instance_id} gives up {names or 'nothing'} after committing "
+                    f"the {in_flight} batches in flight"
+                )
             assignment[:] = []
+            owned.clear()
+            self._committed.clear()
             self.metrics.assigned.set(0)
             self.metrics.lag.clear()  # the next assignment's partitions report their own
 
@@ -368,23 +417,44 @@ class EventConsumer:
                 f"{self.instance_id} of group {k.group}; dead letters to {k.dlq_topic}"
             )
             last_lag_update = 0.0
+            submitted = 0
             while not stop.is_set():
-                messages = consumer.consume(num_messages=self.ingester.batch_size, timeout=0.5)
+                # A short wait while batches are in flight: their offsets are committed between
+                # two consume calls.
+                messages = consumer.consume(
+                    num_messages=self.ingester.batch_size,
+                    timeout=0.1 if pipeline.in_flight else 0.5,
+                )
                 if refused:
                     raise KafkaUnavailable(k.bootstrap_servers, refused[0].str())
-                batch = self._usable(messages)
+                batch = self._usable(messages, owned)
                 if batch.messages:
                     if summary.first_message_seconds is None:
                         summary.first_message_seconds = time.monotonic() - started
-                    self._process(batch, consumer, producer, summary)
+                    self._validate(batch)
+                    submitted += 1
+                    batch.number = submitted
+                    pipeline.submit(batch)
+                    if self.kafka.crash_after_batches == batch.number:
+                        pipeline.drain()  # the test hook: batch N's done exits before its commit
                     last_activity = time.monotonic()
-                    summary.last_commit_seconds = last_activity - started
+                else:
+                    pipeline.poll()
                 if time.monotonic() - last_lag_update > 2 or batch.messages:
                     self._update_lag(consumer, assignment)
                     last_lag_update = time.monotonic()
-                if idle_exit is not None and time.monotonic() - last_activity > idle_exit:
+                if (
+                    idle_exit is not None
+                    and not pipeline.in_flight
+                    and time.monotonic() - last_activity > idle_exit
+                ):
                     break
+            # A stop (SIGTERM) or the idle exit: what is in flight is written and committed.
+            pipeline.drain()
         finally:
+            # After an error, the batches not yet written are dropped (their offsets were not
+            # committed: the next owner gets them again).
+            pipeline.close()
             summary.seconds = time.monotonic() - started
             # With a static membership, close() does not leave the group: a restart with the
             # same instance id takes the partitions back without a rebalance.
@@ -394,8 +464,8 @@ class EventConsumer:
 
     # -- one batch -------------------------------------------------------------------------
 
-    def _usable(self, messages: list[Message]) -> _Batch:
-        batch = _Batch(messages=[])
+    def _usable(self, messages: list[Message], owned: set[tuple[str, int]]) -> _Batch:
+        batch = _Batch(messages=[], arrived=time.monotonic())
         for m in messages:
             err = m.error()
             if err is not None:
@@ -408,34 +478,48 @@ class EventConsumer:
                 continue
             topic, partition, offset = m.topic(), m.partition(), m.offset()
             assert topic is not None and partition is not None and offset is not None
+            if (topic, partition) not in owned:
+                # Fetched before a rebalance took the partition away (inside this consume
+                # call): its new owner reads it from the committed offset.
+                continue
             batch.messages.append(m)
             batch.offsets[(topic, partition)] = offset + 1
         return batch
 
-    def _process(
-        self, batch: _Batch, consumer: Consumer, producer: Producer, summary: ConsumeSummary
-    ) -> None:
-        arrived = time.monotonic()
-        rejected: list[tuple[Message, Rejection]] = []
-        valid: list[tuple[int, dict[str, Any]]] = []
+    def _validate(self, batch: _Batch) -> None:
+        """Parse and validate the batch's messages (the consuming thread's share of the work,
+        overlapping the writer's transaction of the batch before)."""
         for index, m in enumerate(batch.messages):
             checked = parse_message(m.value(), index)
             if isinstance(checked, Rejection):
-                rejected.append((m, checked))
+                batch.rejected.append((m, checked))
             else:
-                valid.append((index, checked))
-        # The graph transaction, committed here, with the offsets it applies (a read waits for
-        # them: ingest/stream_applied).
-        applied = [StreamOffset(t, p, o - 1) for (t, p), o in batch.offsets.items()]
-        result = self.ingester.write_valid(valid, applied)
+                batch.valid.append((index, checked))
+
+    def _write(self, batch: _Batch) -> BatchResult:
+        """The writer thread's share: the graph transaction, committed here, with the offsets it
+        applies (a read waits for them: ingest/stream_applied), then the rescoring if any."""
+        applied = batch.applied()
+        result = self.ingester.write_valid(batch.valid, applied)
         if self.ingester.deriver is not None:
             record_derived(self.ingester.store, applied)  # rescored by write_valid's deriver
-        rejected.extend((batch.messages[r.index], r) for r in result.rejected)
+        return result
+
+    def _committed_batch(
+        self,
+        batch: _Batch,
+        result: BatchResult,
+        consumer: Consumer,
+        producer: Producer,
+        summary: ConsumeSummary,
+    ) -> None:
+        """After the batch's graph transaction: its dead letters, then its offset commit."""
+        rejected = batch.rejected + [(batch.messages[r.index], r) for r in result.rejected]
         self._dead_letter(producer, rejected)
         summary.batches += 1
-        if self.kafka.crash_after_batches == summary.batches:
+        if self.kafka.crash_after_batches == batch.number:
             self._say(
-                f"kafka: test hook: exiting after the graph commit of batch {summary.batches} "
+                f"kafka: test hook: exiting after the graph commit of batch {batch.number} "
                 f"({len(batch.messages)} messages) and before its offset commit"
             )
             self._crash(CRASH_EXIT_STATUS)
@@ -452,10 +536,10 @@ class EventConsumer:
         metrics.events.labels("rejected").inc(len(rejected))
         metrics.batches.inc()
         now = time.monotonic()
-        metrics.batch_seconds.observe(now - arrived)
+        metrics.batch_seconds.observe(now - batch.arrived)
         self._recent = [(t, n) for t, n in self._recent if now - t < 10]
         self._recent.append((now, len(batch.messages)))
-        span = max(now - self._recent[0][0], now - arrived, 1e-3)
+        span = max(now - self._recent[0][0], now - batch.arrived, 1e-3)
         metrics.throughput.set(sum(n for _, n in self._recent) / span)
 
     def _dead_letter(self, producer: Producer, rejected: list[tuple[Message, Rejection]]) -> None:
@@ -495,6 +579,8 @@ class EventConsumer:
             # Most often a rebalance took the partitions away meanwhile: their new owner gets
             # the batch again and counts its events as duplicates.
             log.warning("kafka: offset commit failed (%s); the batch will be re-delivered", exc)
+            return
+        self._committed.update(batch.offsets)
 
     def _update_lag(self, consumer: Consumer, assignment: list[TopicPartition]) -> None:
         if not assignment:
@@ -507,7 +593,10 @@ class EventConsumer:
             low, high = consumer.get_watermark_offsets(tp, cached=True) or (-1, -1)
             if high < 0:
                 continue
-            next_offset = tp.offset if tp.offset >= 0 else low
+            # From the offset committed (what the graph has applied), else the position.
+            next_offset = self._committed.get((tp.topic, tp.partition))
+            if next_offset is None:
+                next_offset = tp.offset if tp.offset >= 0 else low
             self.metrics.lag.labels(tp.topic, str(tp.partition)).set(max(0, high - next_offset))
 
     def _check_reachable(self, consumer: Consumer) -> None:

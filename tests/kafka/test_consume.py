@@ -149,3 +149,30 @@ def test_a_consumer_stopped_mid_stream_and_restarted_finishes_the_stream(stream,
     assert second["duplicates"] == 0  # the stop committed what it had recorded
     assert first["accepted"] + second["accepted"] == len(lines)
     assert graph_events(store) == len(lines)
+
+
+def test_a_rebalance_mid_stream_commits_the_batches_in_flight_before_the_partitions_move(
+    stream, store
+):
+    s = stream(4)
+    lines = seeded_lines(buyers=600)
+    s.produce(lines)
+    # Deriving after every batch keeps the first member busy (batches queued in its write
+    # pipeline) for the whole stream, so the second one joins mid-stream.
+    args = ("--batch-size", "20", "--derive", "incremental", "--until-idle", "8")
+    first = s.consumer("early", *args)
+    deadline = time.monotonic() + 60
+    while graph_events(store) < 200 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    # A second member joins: the first gives up two of its four partitions, after its write
+    # pipeline is drained and what it wrote is committed (on_revoke, inside consume).
+    second = s.consumer("late", *args)
+    given_up = first.wait_for(r"early gives up .* after committing the (\d+) batches in flight")
+    (status_a, a), (status_b, b) = first.finish(), second.finish()
+    assert status_a == 0 and status_b == 0 and a and b, first.stderr() + second.stderr()
+    assert int(given_up.group(1)) >= 1  # batches were in flight when the partitions moved
+    assert b["accepted"] > 0  # and the stream was not done
+    # Nothing the first member wrote came again to the second: no duplicates, nothing lost.
+    assert a["duplicates"] + b["duplicates"] == 0
+    assert a["accepted"] + b["accepted"] == len(lines)
+    assert graph_events(store) == len(lines)
