@@ -26,7 +26,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -69,6 +69,9 @@ class SparkRescore:
     partitions: int
     compute_seconds: float  # the Spark job up to the last row collected (writes overlap it)
     graph_events: int  # events the graph recorded (a warning when the log's count differs)
+    # Seconds per step, in the order run (the checkpoints are eager, so each step's time is its
+    # own): where a slow rebuild spends its time, without the Spark UI.
+    stages: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -78,6 +81,7 @@ class SparkRescore:
             "log": self.log.to_dict(),
             "graphEvents": self.graph_events,
             "computeSeconds": round(self.compute_seconds, 3),
+            "stageSeconds": {k: round(v, 3) for k, v in self.stages.items()},
         }
 
 
@@ -137,14 +141,24 @@ def spark_rescore(
     clock = store.latest_event_at()
     graph_events = int(store.rows("spark/event_count")[0]["events"])
 
+    stages: dict[str, float] = {}
+    mark = [time.perf_counter()]
+
+    def lap(name: str) -> None:
+        t = time.perf_counter()
+        stages[name] = stages.get(name, 0.0) + t - mark[0]
+        mark[0] = t
+
     # Checkpoints cut the plans: every later stage reads the accepted events several times, and
     # without them each read would carry (and Spark would print, plan and run) the whole
     # validation and acceptance lineage again.
-    judged = judged_events(
-        validated_events(spark, paths).localCheckpoint(), now, skew_ms
-    ).localCheckpoint()
+    validated = validated_events(spark, paths).localCheckpoint()
+    lap("read and validate")
+    judged = judged_events(validated, now, skew_ms).localCheckpoint()
+    lap("judge")
     log = summarize(judged)
     accepted = accepted_of(judged).drop(*_BOOKKEEPING).localCheckpoint()
+    lap("count and accept")
     if log.accepted == 0:
         return None
     at = as_of if as_of is not None else (clock if clock is not None else log.latest_at)
@@ -155,12 +169,14 @@ def spark_rescore(
 
     marks, standings = _graph_state(spark, store)
     order_rows = facts.orders(accepted).localCheckpoint()
+    lap("orders")
     buyer_rows = facts.buyer_facts(accepted, order_rows, at, marks).repartition(
         partitions, "buyerId"
     )
     scored = buyer_rows.mapInArrow(
         partial(score_buyer_batches, policy=policy, as_of=at), BUYER_RESULT_SCHEMA
     ).localCheckpoint()
+    lap("buyer facts and scoring")
 
     registered = (
         accepted.filter(F.col("type") == "BUYER_REGISTERED")
@@ -226,6 +242,7 @@ def spark_rescore(
                 ],
                 len(weights),
             )
+        lap("buyer writes")
         # Standings only after every buyer's weight and trust is in place (like rescore: a
         # reader of the graph sees the shops' standing move after the buyers').
         for kind in (SHOP, HOST):
@@ -238,9 +255,11 @@ def spark_rescore(
                         summary.badges[f"{kind}:{badge}"] += 1
                     summary.tiers[f"{kind}:{r['tier']}"] += 1
                 submit([(_WRITE_STANDING[kind], records)], len(records))
+            lap(f"{kind.lower()} standings")
         compute_done[0] = max(compute_done[0], time.perf_counter())
         if writing is not None:
             writing.result()
+        lap("last write")
     summary.buyers_with_pairs = len(with_pairs)
     for df in (scored, order_rows, accepted, judged):
         df.unpersist()
@@ -253,6 +272,7 @@ def spark_rescore(
         partitions=partitions,
         compute_seconds=compute_done[0] - started,
         graph_events=graph_events,
+        stages=stages,
     )
 
 
