@@ -3,7 +3,8 @@
 What it computes and writes is what :func:`graph_api.derive.rescore_all` computes and writes
 (``tests/spark/test_spark_rescore.py`` compares the two graphs property by property):
 
-1. the accepted events of the log (:mod:`graph_api.spark.events`);
+1. the accepted events of the log, JSONL or Parquet files or a Kafka topic
+   (:mod:`graph_api.spark.events`);
 2. the buyers' facts (:func:`graph_api.spark.facts.buyer_facts`), partitioned by buyer, scored by
    the buyer pass inside ``mapInArrow`` (:mod:`graph_api.spark.score`): every buyer's weight and
    every pair's trust;
@@ -38,6 +39,7 @@ from graph_api.derive.rebuild import RescoreSummary
 from graph_api.derive.standing import facts_since
 from graph_api.spark import facts
 from graph_api.spark.events import (
+    EventLog,
     LogSummary,
     accepted_of,
     judged_events,
@@ -118,7 +120,7 @@ def spark_rescore(
     spark: SparkSession,
     store: Store,
     policy: Policy,
-    paths: list[str],
+    source: EventLog,
     *,
     as_of: int | None = None,
     partitions: int = 4,
@@ -129,10 +131,10 @@ def spark_rescore(
     on_log: Callable[[LogSummary, int], object] | None = None,
 ) -> SparkRescore | None:
     """Rebuild all derived state of ``store`` as of ``as_of`` (default: the graph's clock, as
-    ``rescore``; on a graph without one, the log's latest event) from the event files
-    ``paths``. ``progress`` is called with the number of buyers, shops or hosts written;
-    ``on_log`` with what the log held and the as-of, before scoring starts. None when the log
-    accepts no event."""
+    ``rescore``; on a graph without one, the log's latest event) from the event log ``source``
+    (event files in log order, or a :class:`~graph_api.spark.events.TopicLog`). ``progress`` is
+    called with the number of buyers, shops or hosts written; ``on_log`` with what the log held
+    and the as-of, before scoring starts. None when the log accepts no event."""
     if partitions < 1:
         raise ValueError("partitions must be at least 1")
     started = time.perf_counter()
@@ -152,7 +154,7 @@ def spark_rescore(
     # Checkpoints cut the plans: every later stage reads the accepted events several times, and
     # without them each read would carry (and Spark would print, plan and run) the whole
     # validation and acceptance lineage again.
-    validated = validated_events(spark, paths).localCheckpoint()
+    validated = validated_events(spark, source).localCheckpoint()
     lap("read and validate")
     judged = judged_events(validated, now, skew_ms).localCheckpoint()
     lap("judge")
