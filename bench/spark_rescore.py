@@ -29,6 +29,7 @@ import argparse
 import json
 import os
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -122,6 +123,19 @@ def build(settings: Settings, path: Path, bulk: bool) -> dict[str, Any]:
     return {"build": "bulk" if bulk else "import", "build_seconds": seconds}
 
 
+def _deadline_timer(spark: Any, deadline: str | None) -> threading.Timer | None:
+    """At ``deadline`` (HH:MM UTC today), cancel the Spark jobs: the run ends with what it has."""
+    if not deadline:
+        return None
+    hour, minute = (int(x) for x in deadline.split(":"))
+    now = datetime.now(UTC)
+    at = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    timer = threading.Timer(max(0.0, (at - now).total_seconds()), spark.sparkContext.cancelAllJobs)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
 def measure_size(
     settings: Settings, buyers: int, args: argparse.Namespace, conf: dict[str, str]
 ) -> dict[str, Any]:
@@ -150,12 +164,34 @@ def measure_size(
         rescore = rescore_all(store, policy, clock)
         _log(f"{buyers:,} buyers: rescore {rescore.seconds:.1f} s ({rescore.total_pairs:,} pairs)")
         expected = derived_state(store)
+        out.update(
+            pairs=rescore.total_pairs,
+            compared=len(expected),
+            rescore_seconds=rescore.seconds,
+            spark_seconds=None,  # until it has finished: a run stopped half-way keeps rescore's
+        )
+        saved_path(args.seed, buyers).write_text(json.dumps(out, indent=2))
         forget_derived(store)
+        stages: dict[str, float] = {}
         started = time.perf_counter()
         with open_session(args.master, args.partitions, conf) as spark:
             out["session_seconds"] = time.perf_counter() - started
             _log(f"Spark is up in {out['session_seconds']:.1f} s")
-            result = spark_rescore(spark, store, policy, [str(path)], partitions=args.partitions)
+            timer = _deadline_timer(spark, args.spark_deadline)
+            started = time.perf_counter()
+            try:
+                result = spark_rescore(
+                    spark, store, policy, [str(path)], partitions=args.partitions, stages=stages
+                )
+            except Exception as exc:  # cancelled at the deadline (or failed): say how far it got
+                seconds = time.perf_counter() - started
+                _log(f"Spark stopped after {seconds:.0f} s ({exc!s:.200}); stages {stages}")
+                out.update(spark_stopped_after=seconds, spark_stages=stages)
+                out["load_average"].append(os.getloadavg()[0])
+                return out
+            finally:
+                if timer is not None:
+                    timer.cancel()
         assert result is not None
         got = derived_state(store)
     diff = differences(expected, got)
@@ -166,9 +202,6 @@ def measure_size(
          f"stages {json.dumps({k: round(v, 1) for k, v in result.stages.items()})}")  # fmt: skip
     return {
         **out,
-        "pairs": rescore.total_pairs,
-        "compared": len(expected),
-        "rescore_seconds": rescore.seconds,
         "spark_seconds": result.summary.seconds,
         "spark_compute_seconds": result.compute_seconds,
         "spark_stages": result.stages,
@@ -180,14 +213,28 @@ def measure_size(
 def section(sizes: list[dict[str, Any]]) -> list[str]:
     rows = []
     for s in sizes:
-        rows.append(
+        head = (
             f"| {s['buyers']:,} | {s['events']:,} | {s['orders']:,} | {s['pairs']:,} | "
             f"{s['rescore_seconds']:.1f} | {s['orders'] / s['rescore_seconds']:,.0f} | "
-            f"{s['spark_seconds']:.1f} | {s['orders'] / s['spark_seconds']:,.0f} | "
+        )
+        if s.get("spark_seconds") is None:
+            stopped = s.get("spark_stopped_after")
+            rows.append(
+                head
+                + (
+                    f"not finished: stopped after {stopped:.0f} s | - | - | - |"
+                    if stopped is not None
+                    else "not run | - | - | - |"
+                )
+            )
+            continue
+        rows.append(
+            head + f"{s['spark_seconds']:.1f} | {s['orders'] / s['spark_seconds']:,.0f} | "
             f"{s['spark_seconds'] / s['rescore_seconds']:.1f}x | "
             f"{'yes' if s['equal'] else 'NO'} ({s.get('compared', 0):,}) |"
         )
     small, large = sizes[0], sizes[-1]
+    finished = all(s.get("spark_seconds") is not None for s in sizes)
     built = {s.get("build", "import") for s in sizes}
     how = (
         "loaded with the bulk path (`trustgraph import --bulk --derive none`: CSV files and "
@@ -201,8 +248,8 @@ def section(sizes: list[dict[str, Any]]) -> list[str]:
         *[
             f"- {s['buyers']:,} buyers: {s['stamp']}; Spark `{s['master']}`, {s['partitions']} "
             f"partitions, {', '.join(f'{k}={v}' for k, v in s['conf'].items())}, session up in "
-            f"{s['session_seconds']:.1f} s (not in the figures); Neo4j {s.get('neo4j', '?')}; "
-            f"graph built in {s['build_seconds']:.0f} s; load average "
+            f"{s.get('session_seconds', 0):.1f} s (not in the figures); Neo4j "
+            f"{s.get('neo4j', '?')}; graph built in {s['build_seconds']:.0f} s; load average "
             + " -> ".join(f"{x:.1f}" for x in s["load_average"])
             for s in sizes
         ],
@@ -216,7 +263,8 @@ def section(sizes: list[dict[str, Any]]) -> list[str]:
         "the writes. 'equal': every TRUST relationship's, Buyer node's and Standing node's "
         "properties are the same after both (the number of records compared in brackets). "
         "Each size ran on its own (one invocation, the bench lock held for it alone), on a "
-        "machine shared with other work: compare the engines within a row.",
+        "machine shared with other work (the load averages above, on 2 cores): compare the "
+        "engines within a row.",
         "",
         "| buyers | events | orders | pairs | rescore s | rescore orders/s | spark s | "
         "spark orders/s | spark / rescore | equal |",
@@ -225,20 +273,37 @@ def section(sizes: list[dict[str, Any]]) -> list[str]:
         "",
     ]
     if len(sizes) > 1:
+        spark_ratio = (
+            f"Spark **{large['spark_seconds'] / small['spark_seconds']:.2f}x**."
+            if finished
+            else "Spark: not measured to the end at both sizes (above)."
+        )
         lines.append(
             f"- from {small['orders']:,} to {large['orders']:,} orders "
             f"({large['orders'] / small['orders']:.2f}x): `rescore` took "
-            f"**{large['rescore_seconds'] / small['rescore_seconds']:.2f}x** as long, Spark "
-            f"**{large['spark_seconds'] / small['spark_seconds']:.2f}x**."
+            f"**{large['rescore_seconds'] / small['rescore_seconds']:.2f}x** as long, "
+            + spark_ratio
         )
-    stages = large.get("spark_stages") or {}
-    if stages:
+    for s in sizes:
+        stages = s.get("spark_stages") or {}
+        if not stages:
+            continue
+        done = s.get("spark_seconds") is not None
+        total = s.get("spark_seconds") or s.get("spark_stopped_after") or 0.0
         lines.append(
-            f"- where Spark's {large['spark_seconds']:.0f} s went at {large['orders']:,} orders "
-            "(each step ends at an eager checkpoint or at its last row written): "
+            f"- where Spark's {total:.0f} s went at {s['orders']:,} orders (each step ends at an "
+            "eager checkpoint or at its last row written"
+            + ("" if done else "; it was stopped in the step after these")
+            + "): "
             + ", ".join(f"{k} {v:.0f} s" for k, v in stages.items())
             + "."
         )
+    if not finished:
+        lines.append(
+            "- NOT met: the Spark rebuild did not finish at every size within the time this run "
+            "had; the steps it completed are above."
+        )
+    slower = not finished or large["spark_seconds"] > large["rescore_seconds"]
     lines += [
         (
             "- Spark is slower here: on 2 cores its fixed cost (planning and scheduling dozens "
@@ -246,7 +311,7 @@ def section(sizes: list[dict[str, Any]]) -> list[str]:
             "the log (which `rescore` does not do: it reads facts the graph already holds) "
             "weigh more than the scoring, and the cores that would score in parallel are the "
             "ones Neo4j and the writes need."
-            if large["spark_seconds"] > large["rescore_seconds"]
+            if slower
             else "- Spark was the faster of the two at the larger size."
         )
         + " What it buys is the shape: the scoring runs partitioned by buyer on as many "
@@ -273,6 +338,11 @@ def main() -> None:
     parser.add_argument("--partitions", type=int, default=2)
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--driver-memory", default="2g", help="spark.driver.memory")
+    parser.add_argument(
+        "--spark-deadline",
+        metavar="HH:MM",
+        help="cancel the Spark job at this time (UTC): the row says how far it got",
+    )
     parser.add_argument("--report", default=str(ROOT / "docs" / "benchmarks.md"))
     args = parser.parse_args()
 

@@ -129,12 +129,15 @@ def spark_rescore(
     skew_ms: int = 300_000,
     progress: Callable[[int], object] | None = None,
     on_log: Callable[[LogSummary, int], object] | None = None,
+    stages: dict[str, float] | None = None,
 ) -> SparkRescore | None:
     """Rebuild all derived state of ``store`` as of ``as_of`` (default: the graph's clock, as
     ``rescore``; on a graph without one, the log's latest event) from the event log ``source``
     (event files in log order, or a :class:`~graph_api.spark.events.TopicLog`). ``progress`` is
     called with the number of buyers, shops or hosts written; ``on_log`` with what the log held
-    and the as-of, before scoring starts. None when the log accepts no event."""
+    and the as-of, before scoring starts; ``stages`` (if given) is filled with each step's
+    seconds as it ends, so that a job cancelled half-way still says where its time went. None
+    when the log accepts no event."""
     if partitions < 1:
         raise ValueError("partitions must be at least 1")
     started = time.perf_counter()
@@ -143,7 +146,7 @@ def spark_rescore(
     clock = store.latest_event_at()
     graph_events = int(store.rows("spark/event_count")[0]["events"])
 
-    stages: dict[str, float] = {}
+    stages = {} if stages is None else stages
     mark = [time.perf_counter()]
 
     def lap(name: str) -> None:
