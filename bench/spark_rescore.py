@@ -254,6 +254,7 @@ def section(sizes: list[dict[str, Any]]) -> list[str]:
             for s in sizes
         ],
         f"- machine: {large['machine']}",
+        *[f"- note on {s['buyers']:,} buyers: {s['note']}" for s in sizes if s.get("note")],
         "",
         f"The seeded platform (`bench.run`'s generator) {how} into an empty bench graph, then "
         "the full rebuild at the clock twice on the same graph: `trustgraph rescore` (Python, "
@@ -344,6 +345,14 @@ def main() -> None:
         help="cancel the Spark job at this time (UTC): the row says how far it got",
     )
     parser.add_argument("--report", default=str(ROOT / "docs" / "benchmarks.md"))
+    parser.add_argument(
+        "--note",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("BUYERS", "TEXT"),
+        help="keep a note with a size's saved figures (what disturbed its run, say); printed",
+    )
     args = parser.parse_args()
 
     def numbers(text: str) -> list[int]:
@@ -362,6 +371,9 @@ def main() -> None:
         finally:
             if neo4j is not None:
                 neo4j.stop()
+    for n, text in args.note:
+        saved = saved_path(args.seed, int(n))
+        saved.write_text(json.dumps({**json.loads(saved.read_text()), "note": text}, indent=2))
     missing = [n for n in sizes if not saved_path(args.seed, n).exists()]
     if missing:
         _log(f"not written to the report yet: no figures for {missing} buyers")
