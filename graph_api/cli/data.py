@@ -378,7 +378,7 @@ def cmd_rescore(args: argparse.Namespace, settings: Settings) -> int:
     computes the same from the event log with Spark (graph_api/cli/spark.py)."""
     if args.engine == "spark":
         return cmd_rescore_spark(args, settings)
-    for name in ("events", "spark_master"):
+    for name in ("events", "topic", "spark_master"):
         if getattr(args, name) is not None:
             raise BadInput(f"--{name.replace('_', '-')}", "is for --engine spark")
     with open_store(settings) as store:

@@ -267,15 +267,23 @@ def build_parser() -> argparse.ArgumentParser:
         choices=ENGINES,
         default="python",
         help="python: read the facts from the graph page by page (default); spark: compute "
-        "from the event log (--events) with Spark, then write the same state back",
+        "from the event log (--events or --topic) with Spark, then write the same state back",
     )
-    p.add_argument(
+    log = p.add_mutually_exclusive_group()
+    log.add_argument(
         "--events",
         nargs="+",
         metavar="PATH",
         default=None,
         help="--engine spark: the event log, JSONL or Parquet files (or folders of them), in "
         "log order",
+    )
+    log.add_argument(
+        "--topic",
+        default=None,
+        metavar="NAME",
+        help="--engine spark: the event log as a Kafka topic (TRUSTGRAPH_KAFKA_BOOTSTRAP and "
+        "TRUSTGRAPH_KAFKA_CONFIG_*), every message it holds when the job starts",
     )
     p.add_argument(
         "--spark-master",

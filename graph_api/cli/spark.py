@@ -15,6 +15,7 @@ from graph_api.cli.console import buyers_shops_hosts, open_store, progress, say
 from graph_api.cli.output import iso, print_rescore
 from graph_api.derive.snapshot import changes, snapshot
 from graph_api.errors import BadInput, SparkUnavailable
+from graph_api.ingest.kafka import offset_ranges
 from graph_api.policy import load_policy
 from graph_api.settings import Settings
 
@@ -23,21 +24,42 @@ if TYPE_CHECKING:  # the type only: importing the module would start pyspark (mo
 
 
 def cmd_rescore_spark(args: argparse.Namespace, settings: Settings) -> int:
-    """The full rebuild computed by Spark from the event files of ``--events``, written to the
-    graph; prints what ``rescore`` prints, plus what the log held."""
+    """The full rebuild computed by Spark from the event files of ``--events`` or the Kafka
+    topic of ``--topic``, written to the graph; prints what ``rescore`` prints, plus what the
+    log held."""
     master = args.spark_master or settings.spark_master
     try:
-        from graph_api.spark.events import event_files  # noqa: PLC0415 (start-up: module doc)
+        from graph_api.spark.events import (  # noqa: PLC0415 (start-up: module doc)
+            EventLog,
+            TopicLog,
+            event_files,
+        )
         from graph_api.spark.rebuild import spark_rescore  # noqa: PLC0415
         from graph_api.spark.session import open_session  # noqa: PLC0415
     except ImportError as exc:  # pyspark or pyarrow missing: an install that went wrong
         raise SparkUnavailable(master, f"{exc}; run `make install`") from exc
 
-    if not args.events:
-        raise BadInput(
-            "--events", "--engine spark reads the event log: name its JSONL or Parquet files"
+    source: EventLog
+    topic = getattr(args, "topic", None)
+    if topic is not None:
+        if not topic.strip():
+            raise BadInput("--topic", "name the topic that holds the event log")
+        # A missing or empty topic, or a broker that does not answer, is said before Spark starts.
+        source = TopicLog(settings.kafka, tuple(offset_ranges(settings.kafka, topic)))
+        say(
+            f"the log: topic {topic} at {settings.kafka.bootstrap_servers}, "
+            f"{source.messages:,} messages in {source.partitions} partitions "
+            f"({len(source.ranges)} offset ranges)"
         )
-    event_files(args.events)  # a missing or wrong file is said before Spark starts
+    elif args.events:
+        event_files(args.events)  # a missing or wrong file is said before Spark starts
+        source = list(args.events)
+    else:
+        raise BadInput(
+            "--events",
+            "--engine spark reads the event log: name its JSONL or Parquet files (--events) "
+            "or its Kafka topic (--topic)",
+        )
     policy = load_policy(settings)
     with open_store(settings) as store:
         started = time.perf_counter()
@@ -61,7 +83,7 @@ def cmd_rescore_spark(args: argparse.Namespace, settings: Settings) -> int:
                     spark,
                     store,
                     policy,
-                    list(args.events),
+                    source,
                     as_of=args.as_of,
                     partitions=args.partitions,
                     skew_ms=settings.max_clock_skew_ms,

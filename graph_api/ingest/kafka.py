@@ -55,7 +55,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
 from graph_api import events as ev
-from graph_api.errors import ConfigError, KafkaUnavailable
+from graph_api.errors import ConfigError, ImportFileError, KafkaUnavailable
 from graph_api.events import Rejection
 from graph_api.ingest.ingester import Ingester, StreamOffset, record_derived
 from graph_api.ingest.pipeline import WritePipeline
@@ -661,5 +661,136 @@ def read_topic(
                 if m.error() is None:
                     seen += 1
                     yield m
+    finally:
+        consumer.close()
+
+
+# ---------------------------------------------------------------------- reading offset ranges
+
+
+@dataclass(frozen=True)
+class OffsetRange:
+    """Messages ``[start, end)`` of one partition of a topic."""
+
+    topic: str
+    partition: int
+    start: int
+    end: int
+
+    @property
+    def messages(self) -> int:
+        return self.end - self.start
+
+
+def _reader(kafka: KafkaSettings) -> Consumer:
+    """A consumer that belongs to no group's progress: it is assigned partitions and seeks, and
+    commits nothing (``group.id`` is required by the client, and names the reader in logs)."""
+    return _client(
+        Consumer,
+        client_config(
+            kafka,
+            **{
+                "group.id": f"trustgraph-range-reader-{socket.gethostname()}",
+                "enable.auto.commit": False,
+                "enable.auto.offset.store": False,
+                # A range whose start retention has deleted is an error, not a silent jump.
+                "auto.offset.reset": "error",
+            },
+        ),
+    )
+
+
+def _no_log(kafka: KafkaSettings, topic: str, detail: str) -> ImportFileError:
+    return ImportFileError(f"topic {topic} at Kafka {kafka.bootstrap_servers}", detail)
+
+
+def offset_ranges(
+    kafka: KafkaSettings, topic: str, *, max_messages: int = 500_000, timeout: float = 15
+) -> list[OffsetRange]:
+    """What ``topic`` holds now, as ranges of at most ``max_messages`` messages: each partition's
+    ``[low, high)`` watermarks, sliced, in (partition, offset) order. :class:`KafkaUnavailable`
+    when the cluster does not answer within ``timeout`` seconds, :class:`ImportFileError` (the
+    log cannot be read, as for a missing file) when it has no such topic or the topic holds no
+    message."""
+    if max_messages < 1:
+        raise ValueError("max_messages must be at least 1")
+    consumer = _reader(kafka)
+    try:
+        try:
+            meta = consumer.list_topics(topic, timeout=timeout).topics.get(topic)
+        except KafkaException as exc:
+            raise KafkaUnavailable(
+                kafka.bootstrap_servers, f"no answer within {timeout:g} s ({exc})"
+            ) from exc
+        if meta is None or meta.error is not None:
+            code = meta.error.code() if meta is not None and meta.error is not None else None
+            if code in (None, KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError._UNKNOWN_TOPIC):
+                raise _no_log(kafka, topic, "there is no such topic")
+            assert meta is not None and meta.error is not None
+            raise KafkaUnavailable(kafka.bootstrap_servers, f"topic {topic}: {meta.error.str()}")
+        ranges: list[OffsetRange] = []
+        for partition in sorted(meta.partitions):
+            try:
+                low, high = consumer.get_watermark_offsets(
+                    TopicPartition(topic, partition), timeout=timeout
+                )
+            except KafkaException as exc:
+                raise KafkaUnavailable(
+                    kafka.bootstrap_servers,
+                    f"no offsets of {topic} partition {partition} within {timeout:g} s ({exc})",
+                ) from exc
+            ranges.extend(
+                OffsetRange(topic, partition, start, min(high, start + max_messages))
+                for start in range(low, high, max_messages)
+            )
+    finally:
+        consumer.close()
+    if not ranges:
+        raise _no_log(kafka, topic, "it holds no messages (every partition is empty)")
+    return ranges
+
+
+def read_range(
+    kafka: KafkaSettings, r: OffsetRange, *, batch: int = 5000, stall_seconds: float = 60
+) -> Iterator[tuple[bytes | None, int]]:
+    """(value, offset) of every message of ``r``, in offset order, read by a consumer of its own
+    (assigned, started at ``r.start``; no group, no commits). Offsets without a message (the
+    control records of transactions, a compacted topic's gaps) are skipped;
+    :class:`KafkaUnavailable` when no message comes for ``stall_seconds``, or the range's start is
+    no longer held."""
+    if r.start >= r.end:
+        return
+    consumer = _reader(kafka)
+    try:
+        consumer.assign([TopicPartition(r.topic, r.partition, r.start)])
+        last_progress = time.monotonic()
+        while True:
+            messages = consumer.consume(num_messages=batch, timeout=1.0)
+            for m in messages:
+                err = m.error()
+                if err is not None:
+                    if err.code() == KafkaError._PARTITION_EOF:
+                        continue
+                    raise KafkaUnavailable(
+                        kafka.bootstrap_servers,
+                        f"reading {r.topic} partition {r.partition} from {r.start}: {err.str()}",
+                    )
+                offset = m.offset()
+                assert offset is not None
+                if offset >= r.end:
+                    return
+                yield m.value(), offset
+            if messages:
+                last_progress = time.monotonic()
+            (position,) = consumer.position([TopicPartition(r.topic, r.partition)])
+            if position.offset >= r.end:
+                return
+            if time.monotonic() - last_progress > stall_seconds:
+                raise KafkaUnavailable(
+                    kafka.bootstrap_servers,
+                    f"no message of {r.topic} partition {r.partition} at offset "
+                    f"{max(position.offset, r.start)} (of {r.start}-{r.end}) within "
+                    f"{stall_seconds:g} s",
+                )
     finally:
         consumer.close()

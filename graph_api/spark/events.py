@@ -1,12 +1,17 @@
-"""The event log in Spark: JSONL or Parquet files -> the accepted events, as the ingester would
-have accepted them.
+"""The event log in Spark: JSONL or Parquet files, or a Kafka topic -> the accepted events, as the
+ingester (or the consumer) would have accepted them.
 
 1. **Read.** Each line of a JSONL file (or row of a Parquet file, turned back into its JSONL
-   event by :func:`graph_api.spark.table.raw_event`) is validated by the one validator,
-   :func:`graph_api.events.validate_event`, inside ``mapInArrow``: the same checks, the same
-   normalisation (``at`` in epoch ms, lower-case categories, rights as a sorted set) and the same
-   content hash as ``trustgraph import``. Every event keeps its place in the log: (file, block,
-   position), the order the files were named in and the lines' order within each.
+   event by :func:`graph_api.spark.table.raw_event`, or message of a topic) is validated by the
+   one validator, :func:`graph_api.events.validate_event`, inside ``mapInArrow``: the same checks,
+   the same normalisation (``at`` in epoch ms, lower-case categories, rights as a sorted set) and
+   the same content hash as ``trustgraph import``. Every event keeps its place in the log: (file,
+   block, position), the order the files were named in and the lines' order within each; for a
+   topic (partition, 0, offset). A topic is read without the spark-sql-kafka connector: the driver
+   plans each partition's ``[low, high)`` watermarks as offset ranges
+   (:func:`graph_api.ingest.kafka.offset_ranges`), one Spark partition per range, and each task
+   reads its range with a consumer of its own (:func:`graph_api.ingest.kafka.read_range`: assign
+   and seek, no group, no commits).
 2. **Accept** (the rules of :func:`graph_api.ingest.plan.plan_batch`, over the whole log at
    once): the clock rule (``FUTURE_EVENT``); the first event of an ``eventId`` wins and a later
    one is a duplicate (same hash) or ``EVENT_ID_CONFLICT``; the first ``ORDER_PLACED`` of an
@@ -17,7 +22,11 @@ have accepted them.
 The one difference from the ingester: it rejects an order's event that arrives in a batch
 *before* the one holding the ``ORDER_PLACED``, while the log here is one set. The two agree on
 every log in which an order's events follow its placement (the Kafka topic keeps them so:
-messages are keyed by order) and on every log that the graph accepted whole.
+messages are keyed by order, and one partition is read in offset order) and on every log that
+the graph accepted whole. Of a topic, "first" means first in (partition, offset) order; the
+consumer interleaves partitions as they come, so the two could name different winners only for
+one ``eventId`` sent with different content under two keys (a replay has the same key, so the
+same partition).
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ import json
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +45,8 @@ from pyspark.sql import functions as F
 
 from graph_api import events as ev
 from graph_api.errors import ImportFileError
+from graph_api.ingest.kafka import OffsetRange, read_range
+from graph_api.settings import KafkaSettings
 from graph_api.spark.table import COLUMNS, FIELDS, raw_event
 
 _SPARK_TYPES = {
@@ -119,6 +131,21 @@ def _validate(raw: Any) -> dict[str, Any]:
     return row
 
 
+def _parsed(text: str | bytes) -> dict[str, Any]:
+    """One line (or message value) of JSON, validated: its row."""
+    try:
+        raw: Any = json.loads(text)
+    except UnicodeDecodeError as exc:
+        row = dict.fromkeys(COLUMNS)
+        row.update(rejection=ev.INVALID_JSON, rejectedField=None, message=f"not UTF-8: {exc}")
+        return row
+    except ValueError as exc:
+        row = dict.fromkeys(COLUMNS)
+        row.update(rejection=ev.INVALID_JSON, rejectedField=None, message=f"not JSON: {exc}")
+        return row
+    return _validate(raw)
+
+
 def _jsonl_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     """mapInArrow: JSONL lines (value, file, block, n) -> validated rows. Blank lines are not
     events (as in ``trustgraph import``)."""
@@ -128,18 +155,43 @@ def _jsonl_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch
             text = line["value"]
             if text is None or not text.strip():
                 continue
-            try:
-                raw: Any = json.loads(text)
-            except ValueError as exc:
-                row = dict.fromkeys(COLUMNS)
-                row.update(
-                    rejection=ev.INVALID_JSON, rejectedField=None, message=f"not JSON: {exc}"
-                )
-            else:
-                row = _validate(raw)
+            row = _parsed(text)
             row.update(file=line["file"], block=line["block"], n=line["n"])
             rows.append(row)
         yield pa.RecordBatch.from_pylist(rows, schema=_VALIDATED_ARROW)
+
+
+def _topic_batches(
+    batches: Iterator[pa.RecordBatch],
+    kafka: KafkaSettings,
+    ranges: tuple[OffsetRange, ...],
+    size: int = 10_000,
+) -> Iterator[pa.RecordBatch]:
+    """mapInArrow: range numbers -> the validated messages of those ranges, each read by a
+    consumer of this task's own. A message's place in the log is (partition, 0, offset); a
+    message without a value, or a blank one, is INVALID_JSON (as the consumer has it: a line
+    of a file that is blank is no event, a message is one)."""
+    for batch in batches:
+        for index in batch.column("id").to_pylist():
+            r = ranges[index]
+            rows: list[dict[str, Any]] = []
+            for value, offset in read_range(kafka, r):
+                if value is None:
+                    row = dict.fromkeys(COLUMNS)
+                    row.update(
+                        rejection=ev.INVALID_JSON,
+                        rejectedField=None,
+                        message="the message has no value",
+                    )
+                else:
+                    row = _parsed(value)
+                row.update(file=r.partition, block=0, n=offset)
+                rows.append(row)
+                if len(rows) >= size:
+                    yield pa.RecordBatch.from_pylist(rows, schema=_VALIDATED_ARROW)
+                    rows = []
+            if rows:
+                yield pa.RecordBatch.from_pylist(rows, schema=_VALIDATED_ARROW)
 
 
 def _parquet_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -184,9 +236,44 @@ def _read_one(spark: SparkSession, index: int, path: Path, fmt: str) -> DataFram
     ).mapInArrow(_parquet_batches, VALIDATED_SCHEMA)
 
 
-def validated_events(spark: SparkSession, paths: Sequence[str]) -> DataFrame:
-    """Every line or row of the log, validated, with its place in the log."""
-    frames = [_read_one(spark, i, p, fmt) for i, (p, fmt) in enumerate(event_files(paths))]
+@dataclass(frozen=True)
+class TopicLog:
+    """The event log as a Kafka topic: the offset ranges it held when they were planned
+    (:func:`graph_api.ingest.kafka.offset_ranges`); messages produced later are not read."""
+
+    kafka: KafkaSettings
+    ranges: tuple[OffsetRange, ...]
+
+    @property
+    def topic(self) -> str:
+        return self.ranges[0].topic
+
+    @property
+    def messages(self) -> int:
+        return sum(r.messages for r in self.ranges)
+
+    @property
+    def partitions(self) -> int:
+        return len({r.partition for r in self.ranges})
+
+
+def _read_topic(spark: SparkSession, log: TopicLog) -> DataFrame:
+    """One Spark partition per offset range (``spark.range``: range i alone in partition i)."""
+    slices = spark.range(0, len(log.ranges), 1, numPartitions=len(log.ranges))
+    return slices.mapInArrow(
+        partial(_topic_batches, kafka=log.kafka, ranges=log.ranges), VALIDATED_SCHEMA
+    )
+
+
+EventLog = Sequence[str] | TopicLog  # event files in log order, or a topic
+
+
+def validated_events(spark: SparkSession, source: EventLog) -> DataFrame:
+    """Every line or row of the log (or message of the topic), validated, with its place in the
+    log."""
+    if isinstance(source, TopicLog):
+        return _read_topic(spark, source)
+    frames = [_read_one(spark, i, p, fmt) for i, (p, fmt) in enumerate(event_files(source))]
     out = frames[0]
     for f in frames[1:]:
         out = out.unionByName(f)

@@ -3,7 +3,8 @@
 What it computes and writes is what :func:`graph_api.derive.rescore_all` computes and writes
 (``tests/spark/test_spark_rescore.py`` compares the two graphs property by property):
 
-1. the accepted events of the log (:mod:`graph_api.spark.events`);
+1. the accepted events of the log, JSONL or Parquet files or a Kafka topic
+   (:mod:`graph_api.spark.events`);
 2. the buyers' facts (:func:`graph_api.spark.facts.buyer_facts`), partitioned by buyer, scored by
    the buyer pass inside ``mapInArrow`` (:mod:`graph_api.spark.score`): every buyer's weight and
    every pair's trust;
@@ -26,7 +27,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -38,6 +39,7 @@ from graph_api.derive.rebuild import RescoreSummary
 from graph_api.derive.standing import facts_since
 from graph_api.spark import facts
 from graph_api.spark.events import (
+    EventLog,
     LogSummary,
     accepted_of,
     judged_events,
@@ -69,6 +71,9 @@ class SparkRescore:
     partitions: int
     compute_seconds: float  # the Spark job up to the last row collected (writes overlap it)
     graph_events: int  # events the graph recorded (a warning when the log's count differs)
+    # Seconds per step, in the order run (the checkpoints are eager, so each step's time is its
+    # own): where a slow rebuild spends its time, without the Spark UI.
+    stages: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -78,6 +83,7 @@ class SparkRescore:
             "log": self.log.to_dict(),
             "graphEvents": self.graph_events,
             "computeSeconds": round(self.compute_seconds, 3),
+            "stageSeconds": {k: round(v, 3) for k, v in self.stages.items()},
         }
 
 
@@ -114,7 +120,7 @@ def spark_rescore(
     spark: SparkSession,
     store: Store,
     policy: Policy,
-    paths: list[str],
+    source: EventLog,
     *,
     as_of: int | None = None,
     partitions: int = 4,
@@ -123,12 +129,15 @@ def spark_rescore(
     skew_ms: int = 300_000,
     progress: Callable[[int], object] | None = None,
     on_log: Callable[[LogSummary, int], object] | None = None,
+    stages: dict[str, float] | None = None,
 ) -> SparkRescore | None:
     """Rebuild all derived state of ``store`` as of ``as_of`` (default: the graph's clock, as
-    ``rescore``; on a graph without one, the log's latest event) from the event files
-    ``paths``. ``progress`` is called with the number of buyers, shops or hosts written;
-    ``on_log`` with what the log held and the as-of, before scoring starts. None when the log
-    accepts no event."""
+    ``rescore``; on a graph without one, the log's latest event) from the event log ``source``
+    (event files in log order, or a :class:`~graph_api.spark.events.TopicLog`). ``progress`` is
+    called with the number of buyers, shops or hosts written; ``on_log`` with what the log held
+    and the as-of, before scoring starts; ``stages`` (if given) is filled with each step's
+    seconds as it ends, so that a job cancelled half-way still says where its time went. None
+    when the log accepts no event."""
     if partitions < 1:
         raise ValueError("partitions must be at least 1")
     started = time.perf_counter()
@@ -137,14 +146,24 @@ def spark_rescore(
     clock = store.latest_event_at()
     graph_events = int(store.rows("spark/event_count")[0]["events"])
 
+    stages = {} if stages is None else stages
+    mark = [time.perf_counter()]
+
+    def lap(name: str) -> None:
+        t = time.perf_counter()
+        stages[name] = stages.get(name, 0.0) + t - mark[0]
+        mark[0] = t
+
     # Checkpoints cut the plans: every later stage reads the accepted events several times, and
     # without them each read would carry (and Spark would print, plan and run) the whole
     # validation and acceptance lineage again.
-    judged = judged_events(
-        validated_events(spark, paths).localCheckpoint(), now, skew_ms
-    ).localCheckpoint()
+    validated = validated_events(spark, source).localCheckpoint()
+    lap("read and validate")
+    judged = judged_events(validated, now, skew_ms).localCheckpoint()
+    lap("judge")
     log = summarize(judged)
     accepted = accepted_of(judged).drop(*_BOOKKEEPING).localCheckpoint()
+    lap("count and accept")
     if log.accepted == 0:
         return None
     at = as_of if as_of is not None else (clock if clock is not None else log.latest_at)
@@ -155,12 +174,14 @@ def spark_rescore(
 
     marks, standings = _graph_state(spark, store)
     order_rows = facts.orders(accepted).localCheckpoint()
+    lap("orders")
     buyer_rows = facts.buyer_facts(accepted, order_rows, at, marks).repartition(
         partitions, "buyerId"
     )
     scored = buyer_rows.mapInArrow(
         partial(score_buyer_batches, policy=policy, as_of=at), BUYER_RESULT_SCHEMA
     ).localCheckpoint()
+    lap("buyer facts and scoring")
 
     registered = (
         accepted.filter(F.col("type") == "BUYER_REGISTERED")
@@ -226,6 +247,7 @@ def spark_rescore(
                 ],
                 len(weights),
             )
+        lap("buyer writes")
         # Standings only after every buyer's weight and trust is in place (like rescore: a
         # reader of the graph sees the shops' standing move after the buyers').
         for kind in (SHOP, HOST):
@@ -238,9 +260,11 @@ def spark_rescore(
                         summary.badges[f"{kind}:{badge}"] += 1
                     summary.tiers[f"{kind}:{r['tier']}"] += 1
                 submit([(_WRITE_STANDING[kind], records)], len(records))
+            lap(f"{kind.lower()} standings")
         compute_done[0] = max(compute_done[0], time.perf_counter())
         if writing is not None:
             writing.result()
+        lap("last write")
     summary.buyers_with_pairs = len(with_pairs)
     for df in (scored, order_rows, accepted, judged):
         df.unpersist()
@@ -253,6 +277,7 @@ def spark_rescore(
         partitions=partitions,
         compute_seconds=compute_done[0] - started,
         graph_events=graph_events,
+        stages=stages,
     )
 
 

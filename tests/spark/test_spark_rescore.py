@@ -27,9 +27,9 @@ from graph_api.spark.events import judged_events, summarize, validated_events
 from graph_api.spark.parquet import export_events
 from graph_api.spark.rebuild import spark_rescore
 from graph_api.spark.session import open_session
-from graph_api.store import Store
 from scoring.facts import MS_PER_DAY
 from scoring.policy import default_policy
+from tests.platforms import differences, forget_derived, graph_state
 
 pytestmark = pytest.mark.integration
 
@@ -54,46 +54,6 @@ def platform(tmp_path_factory) -> tuple[list[dict[str, Any]], Path]:
     path = tmp_path_factory.mktemp("spark") / "events.jsonl"
     write_jsonl(events, str(path))
     return events, path
-
-
-def graph_state(store: Store) -> dict[str, Any]:
-    """All derived state, and every property of every Buyer (weights, credibility, counts, ring
-    marks), keyed stably."""
-    run = lambda q: store.driver.execute_query(q, database_=store.database)[0]  # noqa: E731
-    state: dict[str, Any] = {}
-    for r in run(
-        "MATCH (b:Buyer)-[t:TRUST]->(x) RETURN b.id AS b, labels(x)[0] AS l, x.id AS x, "
-        "properties(t) AS p"
-    ):
-        state[f"TRUST {r['b']} {r['l']} {r['x']}"] = r["p"]
-    for r in run("MATCH (b:Buyer) RETURN b.id AS b, properties(b) AS p"):
-        state[f"BUYER {r['b']}"] = r["p"]
-    for r in run("MATCH (st:Standing)-[:STANDING_OF]->(x) RETURN st.id AS id, properties(st) AS p"):
-        # `rev` numbers the write for the badge-card caches: when it was written, not what.
-        state[f"STANDING {r['id']}"] = {k: v for k, v in r["p"].items() if k != "rev"}
-    return state
-
-
-def forget_derived(store: Store) -> None:
-    """Back to the facts alone (ring marks kept: they are research state, not derived)."""
-    for q in (
-        "MATCH ()-[t:TRUST]->() DELETE t",
-        "MATCH (st:Standing) DETACH DELETE st",
-        "MATCH (b:Buyer) REMOVE b.weight, b.weightSignals, b.weightReasons, b.credibility, "
-        "b.targetCredibility, b.shopCount, b.hostCount, b.derivedAt",
-    ):
-        store.driver.execute_query(q, database_=store.database)
-
-
-def differences(a: dict[str, Any], b: dict[str, Any], limit: int = 5) -> list[str]:
-    out = [f"only in rescore: {k}" for k in sorted(a.keys() - b.keys())[:limit]]
-    out += [f"only in spark: {k}" for k in sorted(b.keys() - a.keys())[:limit]]
-    for k in sorted(a.keys() & b.keys()):
-        if a[k] != b[k] and len(out) < 3 * limit:
-            diff = {p: (a[k].get(p), b[k].get(p)) for p in a[k].keys() | b[k].keys()}
-            diff = {p: v for p, v in diff.items() if v[0] != v[1]}
-            out.append(f"{k}: {json.dumps(diff, default=str)[:400]}")
-    return out
 
 
 def test_spark_rebuild_equals_rescore(store, spark, platform):
