@@ -72,6 +72,8 @@ class Mutation:
                     else:
                         badges.append(change)
                 derived = True
+        if result.accepted or wait_for_derived:
+            await run_sync(tg.see_own_writes)
         return RecordEventsResult(
             accepted=len(result.accepted),
             duplicates=result.duplicates,
@@ -106,6 +108,7 @@ async def _produce(info: Info, raw: list[dict], wait_for_derived: bool) -> Recor
     derived = not result.positions
     if wait_for_derived and result.positions and stream is not None:
         await stream.wait_for(result.positions, derived=True)
+        await run_sync(tg.see_own_writes)
         derived = True
     return RecordEventsResult(
         accepted=result.accepted,

@@ -14,7 +14,10 @@ How stale a card can be: a cached card is served only while the last successful 
 graph *started* less than ``max_age`` seconds ago (twice the feed's poll interval plus a second by
 default). A rewrite committed before that look has been seen by it, so a card is never served
 more than ``max_age`` after its rewrite; while Neo4j does not answer the follower, every read goes
-to Neo4j (and fails or succeeds as it does) instead of serving what may be stale.
+to Neo4j (and fails or succeeds as it does) instead of serving what may be stale. That bound is
+for changes made elsewhere: a call of this process that wrote or waited for derived state
+(``recordEvents``) looks at the graph before it answers (:meth:`CardCache.catch_up`), so the
+caller's next read of this process sees what the call answered.
 
 The same look also tells whether anything trust is built from moved: the counter of TRUST writes,
 the counter of accepted batches and the graph's clock (``reads``). When any of them moved, the
@@ -70,6 +73,9 @@ class CardCache:
         self.misses = 0
         self.dropped = 0
         self._listeners: list[Callable[[set[str] | None], None]] = []
+        # One look at a time: the change feed's loop and a call that wrote (catch_up) may both
+        # look, and the later look must not record what the earlier one saw.
+        self._follow_lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._cards)
@@ -130,6 +136,22 @@ class CardCache:
     def follow(self, store: Store) -> int:
         """One look at the graph's card revisions: drop the cards rewritten since the last look.
         Returns how many were dropped. Blocking (the store's driver): run it in a thread."""
+        with self._follow_lock:
+            return self._follow(store)
+
+    def catch_up(self, store: Store) -> None:
+        """Look at the graph now, because this process just wrote to it (or waited for derived
+        state): its own next read must see what the call answered, not wait for the change
+        feed's next look. If the graph does not answer, stop serving from the cache until the
+        feed's next successful look (reads then go to Neo4j, fresh or failing)."""
+        try:
+            self.follow(store)
+        except Exception:
+            with self._lock:
+                self._checked_at = float("-inf")
+            raise
+
+    def _follow(self, store: Store) -> int:
         started = time.monotonic()
         head = store.rows("read/card_head")[0]
         seq, epoch = int(head["seq"]), head["epoch"]

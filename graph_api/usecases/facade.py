@@ -20,7 +20,7 @@ from typing import Any
 from graph_api.derive import RescoreSummary, rescore_all
 from graph_api.derive.results import Change, change_of
 from graph_api.derive.snapshot import changes, snapshot
-from graph_api.errors import BadInput, TrustgraphError
+from graph_api.errors import BadInput, StoreUnavailable, TrustgraphError
 from graph_api.ingest import BatchResult, Ingester
 from graph_api.ingest.produce import EventProducer, ProduceResult
 from graph_api.policy import parse_candidate
@@ -179,6 +179,18 @@ class Trustgraph:
             self.card_cache.store(read, held.token)
             held.found.update(read)
         return held.found
+
+    def see_own_writes(self) -> None:
+        """After a call of this process wrote to the graph or waited for derived state: the
+        cards and trust answers this process keeps catch up now (``CardCache.catch_up``), so
+        the caller's next read here sees what the call answered. A graph that does not answer
+        leaves the call's answer standing; the cache then serves nothing until it is seen."""
+        if self.card_cache is None:
+            return
+        try:
+            self.card_cache.catch_up(self.store)
+        except StoreUnavailable:
+            pass  # catch_up stopped the cache serving; the change feed's next look restarts it
 
     def shop_hosts(self, shop_id: str) -> list[str]:
         return self._reads.shop_hosts(shop_id)

@@ -10,7 +10,7 @@ import time
 import httpx
 import pytest
 
-from tests.e2e.conftest import KEYS
+from tests.e2e.conftest import KEYS, Client, Server
 
 pytestmark = pytest.mark.integration
 
@@ -120,3 +120,54 @@ def test_a_trust_answer_changed_through_another_process_is_seen_within_the_bound
         time.sleep(0.01)
     assert now["scores"][0] < first["scores"][0]  # no return right any more: a lower base rate
     assert waited <= bound
+
+
+TRUST = 'query { trust(buyerId: "b1", shopId: "s1") { level score asOf } }'
+
+
+def order(prefix: str, day: int, buyer: str = "b1") -> list[dict]:
+    at = f"2021-09-{day:02d}T20:00:00+08:00"
+    return [
+        {
+            "eventId": f"{prefix}-o",
+            "type": "ORDER_PLACED",
+            "at": at,
+            "orderId": f"{prefix}-o",
+            "buyerId": buyer,
+            "hostId": "h1",
+            "shopId": "s1",
+            "amount": 128.0,
+            "category": "tea",
+        },
+        {"eventId": f"{prefix}-d", "type": "ORDER_DELIVERED", "at": at, "orderId": f"{prefix}-o"},
+    ]
+
+
+def test_what_this_process_recorded_is_read_back_from_it_at_once(service_settings, _session_store):
+    """The bound above is for changes made elsewhere. A client that records through a process
+    and reads back from it gets what the call answered, not a cached answer from before it (a
+    change feed that looks once a minute here: only the calls themselves make the cache look)."""
+    _session_store.wipe()
+    with Server(service_settings.with_overrides(change_poll_ms=60_000)) as slow:
+        here = Client(slow.url)
+        try:
+            events = [rights_event("r0", 1, ["SEVEN_DAY_RETURN"]), *order("a", 3)]
+            assert here.gql(RECORD, {"events": events}, role="INGEST")["recordEvents"]["derived"]
+            first = {
+                "trust": here.gql(TRUST, role="RECOMMENDER")["trust"],
+                "card": here.gql(CARD, role=None)["shop"],
+            }
+            until_served_from_the_cache(here, TRUST, {"trust": first["trust"]}, "RECOMMENDER")
+            until_served_from_the_cache(here, CARD, {"shop": first["card"]}, None)
+
+            events = [*order("b", 20), *order("c", 21, buyer="b2"), rights_event("r", 21, [])]
+            answer = here.gql(RECORD, {"events": events}, role="INGEST")["recordEvents"]
+            assert answer["accepted"] == len(events) and answer["derived"], answer
+            now = here.gql(TRUST, role="RECOMMENDER")["trust"]
+            assert now["asOf"] > first["trust"]["asOf"]  # the clock moved: scored at it
+            assert now != first["trust"]
+            assert first["card"]["rights"] == ["SEVEN_DAY_RETURN"]
+            card = here.gql(CARD, role=None)["shop"]
+            assert card["rights"] == [] and card["badge"]["asOf"] > first["card"]["badge"]["asOf"]
+        finally:
+            here.http.close()
