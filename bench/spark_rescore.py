@@ -35,6 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.derived import derived_state, differences, forget_derived
 from bench.graph import OUT, ROOT, fresh, settings_for_bench
 from bench.report import splice_section
 from bench.run import machine, seeded_file
@@ -50,46 +51,6 @@ from scoring.policy import default_policy
 SAVED = OUT / "spark_rescore"
 
 TITLE = "## The Spark rebuild (`trustgraph rescore --engine spark`; issue 14)"
-
-
-def derived_state(store: Store) -> dict[str, Any]:
-    """Everything the rebuild writes, keyed stably: every TRUST relationship's properties, every
-    Buyer's (weights, credibility, counts) and every Standing node's (its write number aside)."""
-    run = lambda q: store.driver.execute_query(q, database_=store.database)[0]  # noqa: E731
-    state: dict[str, Any] = {}
-    for r in run(
-        "MATCH (b:Buyer)-[t:TRUST]->(x) RETURN b.id AS b, labels(x)[0] AS l, x.id AS x, "
-        "properties(t) AS p"
-    ):
-        state[f"TRUST {r['b']} {r['l']} {r['x']}"] = r["p"]
-    for r in run("MATCH (b:Buyer) RETURN b.id AS b, properties(b) AS p"):
-        state[f"BUYER {r['b']}"] = r["p"]
-    for r in run("MATCH (st:Standing) RETURN st.id AS id, properties(st) AS p"):
-        state[f"STANDING {r['id']}"] = {k: v for k, v in r["p"].items() if k != "rev"}
-    return state
-
-
-def forget_derived(store: Store) -> None:
-    """Back to the facts alone, so that the second engine writes into the graph the first found
-    (and a row it failed to write would show as a difference, not as the first's left over)."""
-    with store.driver.session(database=store.database) as session:
-        for q in (
-            "MATCH ()-[t:TRUST]->() CALL (t) { DELETE t } IN TRANSACTIONS OF 50000 ROWS",
-            "MATCH (st:Standing) CALL (st) { DETACH DELETE st } IN TRANSACTIONS OF 20000 ROWS",
-            "MATCH (b:Buyer) CALL (b) { REMOVE b.weight, b.weightSignals, b.weightReasons, "
-            "b.credibility, b.targetCredibility, b.shopCount, b.hostCount, b.derivedAt } "
-            "IN TRANSACTIONS OF 50000 ROWS",
-        ):
-            session.run(q).consume()
-
-
-def differences(a: dict[str, Any], b: dict[str, Any], limit: int = 5) -> list[str]:
-    out = [f"only in rescore: {k}" for k in sorted(a.keys() - b.keys())[:limit]]
-    out += [f"only in spark: {k}" for k in sorted(b.keys() - a.keys())[:limit]]
-    for k in sorted(a.keys() & b.keys()):
-        if a[k] != b[k] and len(out) < 3 * limit:
-            out.append(f"{k}: {str(a[k])[:200]} != {str(b[k])[:200]}")
-    return out
 
 
 def orders_in(path: Path) -> int:

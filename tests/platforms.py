@@ -1,6 +1,7 @@
 """Seeded platforms for integration and end-to-end tests: one way to put a generated platform in
-the tests' Neo4j and score it, and the comparison of the derived state two rebuilds leave (the
-Spark rebuild's tests, from files and from a Kafka topic)."""
+the tests' Neo4j and score it, and the lines every reader of the event log must judge alike
+(the import, the consumer and the Spark job: tests/spark, tests/kafka). The comparison of two
+rebuilds' derived state is bench/derived.py (the Spark benchmark uses it too)."""
 
 from __future__ import annotations
 
@@ -44,41 +45,20 @@ def clock_first(config: SeedConfig) -> tuple[list[dict[str, Any]], int]:
     return [clock, *events], last
 
 
-def graph_state(store: Store) -> dict[str, Any]:
-    """All derived state, and every property of every Buyer (weights, credibility, counts, ring
-    marks), keyed stably."""
-    run = lambda q: store.driver.execute_query(q, database_=store.database)[0]  # noqa: E731
-    state: dict[str, Any] = {}
-    for r in run(
-        "MATCH (b:Buyer)-[t:TRUST]->(x) RETURN b.id AS b, labels(x)[0] AS l, x.id AS x, "
-        "properties(t) AS p"
-    ):
-        state[f"TRUST {r['b']} {r['l']} {r['x']}"] = r["p"]
-    for r in run("MATCH (b:Buyer) RETURN b.id AS b, properties(b) AS p"):
-        state[f"BUYER {r['b']}"] = r["p"]
-    for r in run("MATCH (st:Standing)-[:STANDING_OF]->(x) RETURN st.id AS id, properties(st) AS p"):
-        # `rev` numbers the write for the badge-card caches: when it was written, not what.
-        state[f"STANDING {r['id']}"] = {k: v for k, v in r["p"].items() if k != "rev"}
-    return state
-
-
-def forget_derived(store: Store) -> None:
-    """Back to the facts alone (ring marks kept: they are research state, not derived)."""
-    for q in (
-        "MATCH ()-[t:TRUST]->() DELETE t",
-        "MATCH (st:Standing) DETACH DELETE st",
-        "MATCH (b:Buyer) REMOVE b.weight, b.weightSignals, b.weightReasons, b.credibility, "
-        "b.targetCredibility, b.shopCount, b.hostCount, b.derivedAt",
-    ):
-        store.driver.execute_query(q, database_=store.database)
-
-
-def differences(a: dict[str, Any], b: dict[str, Any], limit: int = 5) -> list[str]:
-    out = [f"only in rescore: {k}" for k in sorted(a.keys() - b.keys())[:limit]]
-    out += [f"only in spark: {k}" for k in sorted(b.keys() - a.keys())[:limit]]
-    for k in sorted(a.keys() & b.keys()):
-        if a[k] != b[k] and len(out) < 3 * limit:
-            diff = {p: (a[k].get(p), b[k].get(p)) for p in a[k].keys() | b[k].keys()}
-            diff = {p: v for p, v in diff.items() if v[0] != v[1]}
-            out.append(f"{k}: {json.dumps(diff, default=str)[:400]}")
-    return out
+T = "2024-03-01T10:00:00+08:00"
+ORDER = {"type": "ORDER_PLACED", "at": T, "orderId": "o1", "buyerId": "b1", "hostId": "h1",
+         "shopId": "s1", "amount": 20.0}  # fmt: skip
+# Replays, a reused id, a second placement, events of unknown orders and reports, lines that
+# are not events: 2 accepted, 1 duplicate, 7 rejected (one INVALID_JSON, one UNKNOWN_ORDER).
+JUDGED_LINES = [
+    json.dumps({"eventId": "e1", **ORDER}),
+    json.dumps({"eventId": "e1", **ORDER}),  # a replay: duplicate
+    json.dumps({"eventId": "e1", **ORDER, "amount": 21.0}),  # EVENT_ID_CONFLICT
+    json.dumps({"eventId": "e2", **ORDER}),  # DUPLICATE_ORDER
+    json.dumps({"eventId": "e3", "type": "ORDER_DELIVERED", "at": T, "orderId": "o1"}),
+    json.dumps({"eventId": "e4", "type": "ORDER_DELIVERED", "at": T, "orderId": "o9"}),
+    json.dumps({"eventId": "e5", "type": "FALSE_AD_CONFIRMED", "at": T, "reportId": "r9"}),
+    json.dumps({"eventId": "e6", "type": "WATCHED", "at": T, "buyerId": "b1", "hostId": "h1"}),
+    json.dumps({"eventId": "e7", "type": "REVIEW_POSTED", "at": T, "orderId": "o1", "rating": 9}),
+    "{not json",
+]

@@ -5,7 +5,8 @@ The service spreads its reads over both (TRUSTGRAPH_READ_URIS), and a stopped re
 read that the other can answer. With TRUSTGRAPH_INGEST=kafka, a wait for recordEvents' positions
 returns once both servers have them. The test that stops the replica comes last.
 
-Ports: TRUSTGRAPH_TEST_REPLICA_BOLT_PORT / _HTTP_PORT (default 17787 / 17788)."""
+Ports: TRUSTGRAPH_TEST_REPLICA_BOLT_PORT / _HTTP_PORT (default 17787 / 17788; free ones when
+those are taken and none was asked for)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ from graph_api.neo4j_local import LocalNeo4j
 from graph_api.seed import SeedConfig
 from graph_api.settings import Settings
 from graph_api.store import Store
+from tests.conftest import _free_port as free_port
+from tests.conftest import _ports_free as ports_free
 from tests.e2e.conftest import API_KEYS, Client, Server
 from tests.platforms import seed_platform
 from tests.streams import Stream, graph_events, seeded_lines
@@ -55,6 +58,15 @@ def replica(neo4j_settings: Settings) -> Iterator[Replica]:
         pagecache_size="256m",
     )
     launcher = LocalNeo4j(settings, log=lambda m: print(f"[neo4j replica] {m}"))
+    if not launcher.status().running and not ports_free(settings.bolt_port, settings.http_port):
+        if "TRUSTGRAPH_TEST_REPLICA_BOLT_PORT" in os.environ:
+            pytest.exit(
+                f"TRUSTGRAPH_TEST_REPLICA_BOLT_PORT={settings.bolt_port} is in use", returncode=2
+            )
+        # The default ports are taken (another checkout's replica, a helper's server): free
+        # ones, as for the tests' own server (tests/conftest.py).
+        settings = settings.with_overrides(bolt_port=free_port(), http_port=free_port())
+        launcher = LocalNeo4j(settings, log=lambda m: print(f"[neo4j replica] {m}"))
     launcher.start()
     store = Store(settings)
     try:

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from bench.derived import derived_state, differences, forget_derived
 from graph_api.derive import rescore_all
 from graph_api.ingest.kafka import offset_ranges
 from graph_api.seed import SeedConfig, generate
@@ -25,7 +26,7 @@ from graph_api.spark.events import TopicLog, judged_events, summarize, validated
 from graph_api.spark.rebuild import spark_rescore
 from graph_api.spark.session import open_session
 from scoring.policy import default_policy
-from tests.platforms import differences, forget_derived, graph_state
+from tests.platforms import JUDGED_LINES, ORDER
 from tests.streams import Stream, graph_events
 
 pytestmark = pytest.mark.integration
@@ -80,7 +81,7 @@ def test_spark_rebuild_from_the_topic_equals_rescore(stream, store, spark, tmp_p
     clock = store.latest_event_at()
     assert clock is not None
     rescored = rescore_all(store, policy, clock)
-    expected = graph_state(store)
+    expected = derived_state(store)
     assert rescored.total_pairs > 500 and rescored.reweighted > 0
     assert any(k.startswith("STANDING ") and v["badges"] for k, v in expected.items())
 
@@ -95,7 +96,7 @@ def test_spark_rebuild_from_the_topic_equals_rescore(stream, store, spark, tmp_p
     out = json.loads(done.stdout)
     assert out["log"]["accepted"] == len(events) == out["graphEvents"]
     assert out["log"]["duplicates"] == 0 and not out["log"]["rejected"]
-    got = graph_state(store)
+    got = derived_state(store)
     assert not differences(expected, got), "\n".join(differences(expected, got))
     assert got == expected
     assert out["pairs"] == rescored.to_dict()["pairs"]
@@ -110,32 +111,14 @@ def test_spark_rebuild_from_the_topic_equals_rescore(stream, store, spark, tmp_p
     )
     sliced = spark_rescore(spark, store, policy, log, partitions=3)
     assert sliced is not None and sliced.log.accepted == len(events)
-    assert graph_state(store) == expected
-
-
-T = "2024-03-01T10:00:00+08:00"
-ORDER = {"type": "ORDER_PLACED", "at": T, "orderId": "o1", "buyerId": "b1", "hostId": "h1",
-         "shopId": "s1", "amount": 20.0}  # fmt: skip
+    assert derived_state(store) == expected
 
 
 def test_the_topic_is_judged_as_the_consumer_judges_it(stream, store, spark):
     """Replays, a reused id, a second placement, events of unknown orders and reports, messages
     that are not events: the Spark job's counts are the consumer's."""
     s = stream(2)
-    messages = [
-        json.dumps({"eventId": "e1", **ORDER}),
-        json.dumps({"eventId": "e1", **ORDER}),  # a replay: duplicate
-        json.dumps({"eventId": "e1", **ORDER, "amount": 21.0}),  # EVENT_ID_CONFLICT
-        json.dumps({"eventId": "e2", **ORDER}),  # DUPLICATE_ORDER
-        json.dumps({"eventId": "e3", "type": "ORDER_DELIVERED", "at": T, "orderId": "o1"}),
-        json.dumps({"eventId": "e4", "type": "ORDER_DELIVERED", "at": T, "orderId": "o9"}),
-        json.dumps({"eventId": "e5", "type": "FALSE_AD_CONFIRMED", "at": T, "reportId": "r9"}),
-        json.dumps({"eventId": "e6", "type": "WATCHED", "at": T, "buyerId": "b1", "hostId": "h1"}),
-        json.dumps(
-            {"eventId": "e7", "type": "REVIEW_POSTED", "at": T, "orderId": "o1", "rating": 9}
-        ),  # fmt: skip
-        "{not json",
-    ]
+    messages = list(JUDGED_LINES)
     assert s.produce(messages) == len(messages)
     consumed = _consume_all(s, len(messages))
     log = TopicLog(s.kafka, tuple(offset_ranges(s.kafka, s.topic)))

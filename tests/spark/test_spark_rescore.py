@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from bench.derived import derived_state, differences, forget_derived
 from graph_api.derive import rescore_all
 from graph_api.ingest import Ingester, import_jsonl
 from graph_api.research.rings import apply_rings, find_groups
@@ -29,7 +30,7 @@ from graph_api.spark.rebuild import spark_rescore
 from graph_api.spark.session import open_session
 from scoring.facts import MS_PER_DAY
 from scoring.policy import default_policy
-from tests.platforms import differences, forget_derived, graph_state
+from tests.platforms import JUDGED_LINES, ORDER
 
 pytestmark = pytest.mark.integration
 
@@ -72,12 +73,12 @@ def test_spark_rebuild_equals_rescore(store, spark, platform):
     forget_derived(store)
     rescore_all(store, policy, earlier)
     summary = rescore_all(store, policy, clock)
-    expected = graph_state(store)
+    expected = derived_state(store)
     assert summary.total_pairs > 500 and summary.reweighted > 0
     assert any(k.startswith("STANDING ") and v["badges"] for k, v in expected.items())
 
     forget_derived(store)
-    assert graph_state(store) != expected
+    assert derived_state(store) != expected
     # The first from the JSONL file, the second from its Parquet export: both sources.
     parquet = path.with_suffix(".parquet")
     exported = export_events([str(path)], str(parquet))
@@ -85,7 +86,7 @@ def test_spark_rebuild_equals_rescore(store, spark, platform):
     first = spark_rescore(spark, store, policy, [str(path)], as_of=earlier, partitions=3)
     second = spark_rescore(spark, store, policy, [str(parquet)], partitions=2)
     assert first is not None and second is not None
-    got = graph_state(store)
+    got = derived_state(store)
     assert not differences(expected, got), "\n".join(differences(expected, got))
     assert got == expected
     # Its summary counts what rescore's counts.
@@ -102,27 +103,11 @@ def test_spark_rebuild_equals_rescore(store, spark, platform):
     assert second.log.duplicates == 0 and not second.log.rejected
 
 
-T = "2024-03-01T10:00:00+08:00"
-ORDER = {"type": "ORDER_PLACED", "at": T, "orderId": "o1", "buyerId": "b1", "hostId": "h1",
-         "shopId": "s1", "amount": 20.0}  # fmt: skip
-
-
 def test_the_log_is_judged_as_the_ingester_judges_it(store, spark, tmp_path):
     """Duplicates, reused ids, a second placement, an event about an unknown order, lines that
     are not events: the Spark job's counts are the import's, rejection code by code."""
     lines = [
-        json.dumps({"eventId": "e1", **ORDER}),
-        json.dumps({"eventId": "e1", **ORDER}),  # a replay: duplicate
-        json.dumps({"eventId": "e1", **ORDER, "amount": 21.0}),  # EVENT_ID_CONFLICT
-        json.dumps({"eventId": "e2", **ORDER}),  # DUPLICATE_ORDER
-        json.dumps({"eventId": "e3", "type": "ORDER_DELIVERED", "at": T, "orderId": "o1"}),
-        json.dumps({"eventId": "e4", "type": "ORDER_DELIVERED", "at": T, "orderId": "o9"}),
-        json.dumps({"eventId": "e5", "type": "FALSE_AD_CONFIRMED", "at": T, "reportId": "r9"}),
-        json.dumps({"eventId": "e6", "type": "WATCHED", "at": T, "buyerId": "b1", "hostId": "h1"}),
-        json.dumps(
-            {"eventId": "e7", "type": "REVIEW_POSTED", "at": T, "orderId": "o1", "rating": 9}
-        ),  # fmt: skip
-        "{not json",
+        *JUDGED_LINES,
         "",
         json.dumps(
             {
