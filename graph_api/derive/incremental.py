@@ -29,18 +29,26 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from graph_api.derive import standing
-from graph_api.derive.passes import buyer_pass, standing_pass
+from graph_api.derive.passes import (
+    buyer_pass,
+    evaluate_standings,
+    score_buyers,
+    standing_pass,
+)
 from graph_api.derive.results import BadgeChange, DeriveResult, TrustChange
+from graph_api.derive.windows import WindowCache
 from graph_api.events import ORDER_REFERENCING
-from graph_api.store import Store, Tx
+from graph_api.store import BuyerRecord, EntityRecord, Store, Tx
 from scoring.buyer_weight import BuyerWeight
 from scoring.pair_trust import HOST, SHOP, PairTrust
 from scoring.policy import Policy
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 TX_CHUNK = 500  # buyers, shops or hosts derived per write transaction (Deriver.derive)
 
@@ -110,13 +118,23 @@ class Deriver:
     """Keeps derived state current after each ingested batch (see the module docstring)."""
 
     def __init__(
-        self, store: Store, policy: Policy, fence: Callable[[Tx], None] | None = None
+        self,
+        store: Store,
+        policy: Policy,
+        fence: Callable[[Tx], None] | None = None,
+        windows: WindowCache | None = None,
     ) -> None:
         self.store = store
         self.policy = policy
         # Run first in every write transaction of a pass: the ingest log's deriver checks and
         # renews its lease there, so a deriver that lost it can commit nothing.
         self.fence = fence
+        # The shops' and hosts' windows kept between rounds (graph_api.derive.windows), valid
+        # while no one else writes derived state: ``_generation`` is the graph's derived-state
+        # counters as this deriver's last transaction left them (derived/generation).
+        self.windows = windows
+        self._generation: list[Any] | None = None
+        self._pending_generation: list[Any] | None = None
 
     def touched(self, events: Iterable[dict[str, Any]]) -> Touched:
         return self.expand(touched_by(events))
@@ -182,13 +200,26 @@ class Deriver:
 
     def _buyers(self, ids: list[str], as_of: int, result: DeriveResult) -> dict[str, set[str]]:
         policy = self.policy
+        windows = self.windows
+        scored: list[tuple[BuyerRecord, BuyerWeight, list[PairTrust]]] = []
 
         def work(tx: Tx) -> tuple[list[TrustChange], dict[str, set[str]]]:
             if self.fence is not None:
                 self.fence(tx)
             tx.run("derived/lock_buyers", ids=ids, asOf=as_of)
+            self._check_generation(tx)
             before = tx.rows("derived/buyer_state", ids=ids)
-            writes, weights, trusts = buyer_pass(tx, ids, policy, as_of)
+            scored.clear()
+            if windows is None:
+                writes, weights, trusts = buyer_pass(tx, ids, policy, as_of)
+            else:
+                writes, weights, trusts = score_buyers(
+                    tx.buyer_record_stream(ids, as_of),
+                    ids,
+                    policy,
+                    as_of,
+                    lambda r, w, t: scored.append((r, w, t)),
+                )
             changes, cascade = _trust_changes(before, weights, trusts, as_of)
             tx.write(
                 [
@@ -196,9 +227,15 @@ class Deriver:
                     ("derived/record_changes", [c.log_row() for c in changes]),
                 ]
             )
+            self._end_generation(tx)
             return changes, cascade
 
-        changes, cascade = self.store.transact(work)
+        changes, cascade = self._transact(work)
+        if windows is not None:
+            # Committed: the cached windows take the buyers' new parts.
+            since = standing.facts_since(policy, as_of)[0]
+            for record, weight, trusts in scored:
+                windows.put(record, weight, trusts, since)
         result.buyers += len(ids)
         result.trust_changes.extend(changes)
         return cascade
@@ -214,7 +251,13 @@ class Deriver:
                 ids=[standing.standing_id(kind, i) for i in ids],
                 asOf=as_of,
             )
-            writes, results = standing_pass(tx, kind, ids, policy, as_of)
+            self._check_generation(tx)
+            if self.windows is None:
+                writes, results = standing_pass(tx, kind, ids, policy, as_of)
+            else:
+                writes, results = evaluate_standings(
+                    self._standing_records(tx, kind, ids, as_of), kind, policy, as_of
+                )
             changes = [
                 BadgeChange(
                     kind,
@@ -234,13 +277,65 @@ class Deriver:
                     ("derived/record_changes", [c.log_row() for c in changes]),
                 ]
             )
+            self._end_generation(tx)
             return changes
 
-        result.badge_changes.extend(self.store.transact(work))
+        result.badge_changes.extend(self._transact(work))
         if kind == SHOP:
             result.shops += len(ids)
         else:
             result.hosts += len(ids)
+
+    def _standing_records(
+        self, tx: Tx, kind: str, ids: list[str], as_of: int
+    ) -> list[EntityRecord]:
+        """The records of these shops or hosts, in the order of ``ids``: the cached ones from
+        their profile and the cache, the others read in full (and cached from then on)."""
+        windows = self.windows
+        assert windows is not None
+        since, violation_since = standing.facts_since(self.policy, as_of)
+        cached = [i for i in ids if (kind, i) in windows]
+        read = [i for i in ids if (kind, i) not in windows]
+        by_id: dict[str, EntityRecord] = {}
+        if cached:
+            for p in tx.entity_profile_stream(kind, cached, as_of, violation_since):
+                by_id[p.entity_id] = windows.record(p, since, as_of)
+        if read:
+            for r in tx.entity_record_stream(kind, read, as_of, since, violation_since):
+                windows.fill(r)
+                by_id[r.entity_id] = r
+        return [by_id[i] for i in ids if i in by_id]
+
+    def _check_generation(self, tx: Tx) -> None:
+        """First in a transaction that uses the window cache: drop it when someone else wrote
+        derived state since this deriver's last transaction (derived/generation)."""
+        if self.windows is None:
+            return
+        now = tx.rows("derived/generation")[0]["generation"]
+        if now != self._generation:
+            self.windows.clear()
+            self._generation = now
+
+    def _end_generation(self, tx: Tx) -> None:
+        """Last in such a transaction: the counters as this transaction's writes leave them."""
+        if self.windows is not None:
+            self._pending_generation = tx.rows("derived/generation")[0]["generation"]
+
+    def _transact(self, work: Callable[[Tx], T]) -> T:
+        """Run a pass's transaction; with the window cache, take the generation it committed,
+        or forget the cache when it did not commit (what the cache took from it may not be in
+        the graph)."""
+        self._pending_generation = None
+        try:
+            out = self.store.transact(work)
+        except BaseException:
+            if self.windows is not None:
+                self.windows.clear()
+                self._generation = None
+            raise
+        if self.windows is not None:
+            self._generation = self._pending_generation
+        return out
 
 
 def _trust_changes(

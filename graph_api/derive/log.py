@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 from graph_api.derive.incremental import Deriver, Touched
 from graph_api.derive.results import DeriveResult
+from graph_api.derive.windows import WindowCache
 from graph_api.errors import StoreUnavailable
 from graph_api.store import Store, Tx
 from scoring.policy import Policy
@@ -39,6 +40,9 @@ from scoring.policy import Policy
 log = logging.getLogger(__name__)
 
 LEASE = "deriver"
+# Window orders a deriver keeps between rounds: about 400 bytes each, so at most some 800 MB; a
+# 90-day window of a platform of a million orders a quarter fits.
+WINDOW_ORDERS = 2_000_000
 
 
 class LeaseLost(Exception):
@@ -101,9 +105,14 @@ class LogDeriver:
         holder: str | None = None,
         lease_seconds: float = 15.0,
         max_batches: int = 1000,
+        window_orders: int = WINDOW_ORDERS,
     ) -> None:
+        """``window_orders``: how many of the shops' and hosts' window orders the deriver keeps
+        between rounds (graph_api.derive.windows.WindowCache; 0: none, every round reads each
+        record in full)."""
         self.store = store
-        self.deriver = Deriver(store, policy, fence=self._fence)
+        windows = WindowCache(window_orders) if window_orders > 0 else None
+        self.deriver = Deriver(store, policy, fence=self._fence, windows=windows)
         self.holder = holder or default_holder()
         self.lease_ms = int(lease_seconds * 1000)
         self.max_batches = max_batches

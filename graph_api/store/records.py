@@ -124,6 +124,10 @@ def _inspection_key(i: Inspection) -> tuple[int, str, bool]:
     return (i.at, i.kind, i.passed)
 
 
+def _first(row: list[Any]) -> Any:
+    return row[0]
+
+
 def _order_key(o: OrderFact) -> tuple[int, str]:
     return (o.placed_at, o.order_id)
 
@@ -186,6 +190,8 @@ def entity_record(row: dict[str, Any], kind: str) -> EntityRecord:
         orders=tuple(
             sorted((_entity_order(o, host_id, shop_id) for o in row["orders"]), key=_order_key)
         ),
+        # By id, as every other list is sorted (and as the rebuild's records list them:
+        # graph_api.derive.windows), not in the order Neo4j collected them.
         buyers=tuple(
             EntityBuyer(
                 b,
@@ -197,7 +203,7 @@ def entity_record(row: dict[str, Any], kind: str) -> EntityRecord:
                 tuple(targets or ()),
                 None if tc is None else float(tc),
             )
-            for b, w, level, c, n, reg, targets, tc in row["buyers"]
+            for b, w, level, c, n, reg, targets, tc in sorted(row["buyers"], key=_first)
         ),
         penalties=tuple(
             sorted(
