@@ -36,7 +36,7 @@ from scoring.policy import Policy
 
 
 def _by_time(values: Iterable[TimedValue]) -> tuple[TimedValue, ...]:
-    return tuple(sorted(values, key=lambda v: (v.at, v.value)))
+    return tuple(sorted(values))  # by (at, value): a TimedValue is a NamedTuple
 
 
 def build_pair_facts(record: BuyerRecord) -> list[PairFacts]:
