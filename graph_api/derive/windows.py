@@ -139,7 +139,7 @@ class WindowCache:
     ``max_orders`` orders are held; past that the windows evaluated longest ago are dropped (and
     read in full again when next needed)."""
 
-    def __init__(self, max_orders: int = 2_000_000) -> None:
+    def __init__(self, max_orders: int = 1_000_000) -> None:
         if max_orders < 1:
             raise ValueError("max_orders must be at least 1")
         self.max_orders = max_orders
