@@ -151,6 +151,9 @@ class Settings:
     derive_poll_ms: int = 50  # how often an idle deriver looks at the ingest log
     derive_wait_ms: int = 10_000  # how long recordEvents(waitForDerived: true) waits at most
     derive_lease_ms: int = 15_000  # how long a deriver's lease outlives its last round
+    # Shop and host window orders a log deriver keeps between rounds (graph_api.derive.windows;
+    # about 0.7 GB at the default, LogDeriver's own); 0 reads every record in full each round.
+    derive_window_orders: int = 1_000_000
     # False in the workers of `trustgraph serve`, which runs the deriver as a process of its own
     # beside them (scoring in a worker's thread would hold the interpreter the requests need).
     derive_in_process: bool = True
@@ -512,6 +515,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         derive_poll_ms=_int(env, "TRUSTGRAPH_DERIVE_POLL_MS", 50, 5, 60_000),
         derive_wait_ms=_int(env, "TRUSTGRAPH_DERIVE_WAIT_MS", 10_000, 10, 600_000),
         derive_lease_ms=_int(env, "TRUSTGRAPH_DERIVE_LEASE_MS", 15_000, 1_000, 600_000),
+        derive_window_orders=_int(
+            env, "TRUSTGRAPH_DERIVE_WINDOW_ORDERS", 1_000_000, 0, 100_000_000
+        ),
         derive_in_process=_bool(env, "TRUSTGRAPH_DERIVE_IN_PROCESS", True),
         spark_master=env.get("TRUSTGRAPH_SPARK_MASTER", "").strip() or "local[2]",
         max_clock_skew_ms=_duration_ms(env, "TRUSTGRAPH_MAX_CLOCK_SKEW", "5m", 7 * 86_400_000),

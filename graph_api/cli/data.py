@@ -135,7 +135,10 @@ def _deriving(
         return ingest()
     started = time.perf_counter()
     deriver = LogDeriver(
-        store, load_policy(settings), lease_seconds=settings.derive_lease_ms / 1000
+        store,
+        load_policy(settings),
+        lease_seconds=settings.derive_lease_ms / 1000,
+        window_orders=settings.derive_window_orders,
     )
     with BackgroundDrain(deriver, settings.derive_poll_ms / 1000) as drain:
         summary = ingest()
@@ -413,7 +416,10 @@ def cmd_derive(args: argparse.Namespace, settings: Settings) -> int:
     with open_store(settings) as store:
         store.apply_schema()
         deriver = LogDeriver(
-            store, load_policy(settings), lease_seconds=settings.derive_lease_ms / 1000
+            store,
+            load_policy(settings),
+            lease_seconds=settings.derive_lease_ms / 1000,
+            window_orders=settings.derive_window_orders,
         )
 
         def report(r: Round) -> None:

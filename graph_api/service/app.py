@@ -106,7 +106,12 @@ class Service:
         # (TRUSTGRAPH_DERIVE: inline, the default, also derives before answering; async derives
         # in the background: in a task of this process, or, under `trustgraph serve`, in a
         # deriver process beside the workers; off leaves it to `trustgraph derive --follow`).
-        deriver = LogDeriver(self.store, self.policy, lease_seconds=settings.derive_lease_ms / 1000)
+        deriver = LogDeriver(
+            self.store,
+            self.policy,
+            lease_seconds=settings.derive_lease_ms / 1000,
+            window_orders=settings.derive_window_orders,
+        )
         ingester = Ingester(
             self.store,
             settings.batch_size,

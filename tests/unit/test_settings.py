@@ -44,6 +44,7 @@ def test_paths_and_ports():
         ("TRUSTGRAPH_DERIVE", "later"),
         ("TRUSTGRAPH_DERIVE_WAIT_MS", "-1"),
         ("TRUSTGRAPH_DERIVE_LEASE_MS", "10"),
+        ("TRUSTGRAPH_DERIVE_WINDOW_ORDERS", "-1"),
         ("TRUSTGRAPH_MAX_CLOCK_SKEW", "five minutes"),
         ("TRUSTGRAPH_MAX_CLOCK_SKEW", "30d"),
         ("TRUSTGRAPH_RESEARCH_TIMEOUT", "-1"),
@@ -73,6 +74,8 @@ def test_derivation_settings():
     assert (s.derive_mode, s.derive_poll_ms, s.derive_wait_ms) == ("inline", 50, 10_000)
     s = load_settings({"TRUSTGRAPH_DERIVE": "Async", "TRUSTGRAPH_DERIVE_LEASE_MS": "2000"})
     assert (s.derive_mode, s.derive_lease_ms) == ("async", 2000)
+    assert load_settings({}).derive_window_orders == 1_000_000
+    assert load_settings({"TRUSTGRAPH_DERIVE_WINDOW_ORDERS": "0"}).derive_window_orders == 0
 
 
 def test_policy_is_chosen_by_configuration(tmp_path):
