@@ -85,12 +85,26 @@ def every_thread_taken(neo4j_settings, _session_store) -> Iterator[ThreadHog]:
         yield hog
 
 
+def refused(send, what: str, tries: int = 5):
+    """Send a request until the server refuses it for want of threads (at most ``tries`` times).
+    While every Bolt thread is held, a thread can still come free for a moment (the service's own
+    change-feed poll ends its query) and a retry of the driver can take it before the hog does:
+    the request then succeeds, which is the retry working. Anything else than a success or the
+    documented 503 fails the test, and so does never seeing the 503."""
+    for _ in range(tries):
+        r = send()
+        if r.status_code == 503:
+            return r
+        body = r.json()
+        assert r.status_code == 200 and not body.get("errors"), (what, r.status_code, body)
+    pytest.fail(f"{what}: {tries} tries while every thread was held, none refused")
+
+
 def test_no_threads_available_is_503_with_retry_after_then_recovers(client, every_thread_taken):
+    events = order_events("busy", "b1", "h1", "s1", 3)
     started = time.monotonic()
-    read = client.post('{ shop(id: "s1") { id } }')
-    write = client.post(
-        RECORD, {"events": order_events("busy", "b1", "h1", "s1", 3)}, role="INGEST"
-    )
+    read = refused(lambda: client.post('{ shop(id: "s1") { id } }'), "the read")
+    write = refused(lambda: client.post(RECORD, {"events": events}, role="INGEST"), "the write")
     health = client.http.get("/healthz")
     elapsed = time.monotonic() - started
     for r in (read, write):
@@ -100,10 +114,11 @@ def test_no_threads_available_is_503_with_retry_after_then_recovers(client, ever
         assert [e["extensions"]["code"] for e in body["errors"]] == ["SERVICE_UNAVAILABLE"], body
         assert body["errors"][0]["message"] == "the graph database is busy; try again in 1 s"
     assert health.status_code == 200  # the process itself is fine
-    assert elapsed < 20, f"the retries were not bounded ({elapsed:.1f} s for two requests)"
+    assert elapsed < 60, f"the retries were not bounded ({elapsed:.1f} s)"
     assert every_thread_taken.refusals >= 1
 
     every_thread_taken.__exit__()  # the load is gone
     assert client.gql('{ shop(id: "s1") { id } }', role=None) == {"shop": None}
-    done = client.gql(RECORD, {"events": order_events("busy", "b1", "h1", "s1", 3)}, role="INGEST")
-    assert done["recordEvents"]["accepted"] == 3
+    done = client.gql(RECORD, {"events": events}, role="INGEST")["recordEvents"]
+    # Recorded now, or by a try above that found a thread (a replay is a duplicate).
+    assert done["accepted"] + done["duplicates"] == 3, done
