@@ -1,6 +1,6 @@
 """The red-team benchmark (issue 11): every attack family of ``trustgraph seed --attacks`` planted
 on seeded platforms, each at two sizes, against the policy before the defences (v1), the first
-release of the defences (v2) and the default (v3).
+release of the defences (v2), the later releases (v3, v4) and the default (v5).
 
 For each platform size and attack size, one world with every family (each on a shop of its own,
 so their results do not mix) and its control (the same seed without attacks). Each world is
@@ -55,7 +55,7 @@ from scoring.rings import Candidate, detect_rings
 
 LEVELS = ("STRANGER", "ACQUAINTANCE", "REGULAR")
 POLICIES = ROOT / "scoring" / "policies"
-EARLIER = ("v1", "v2", "v3")  # compared with the default (v4)
+EARLIER = ("v1", "v2", "v3", "v4")  # compared with the default (v5)
 
 
 def world(

@@ -11,7 +11,7 @@ Neo4j), in a minute for every case, and reproduces ``bench.redteam``'s detection
 exactly on the cases both ran (seed 7).
 
     python -m bench.redteam_detection [--buyers 3000,20000] [--sizes small,large]
-        [--adapt ,in_room,in_room+history] [--policies v3,v4] [--seed 7]
+        [--adapt ,in_room,in_room+history] [--policies v4,v5] [--seed 7]
 
 It rewrites the ``Red team detection`` section of docs/benchmarks.md.
 """
@@ -110,7 +110,7 @@ def flagged(events: list[dict[str, Any]], policy: Policy, as_of: int) -> set[str
         w = weights[b]
         placed = tuple((o.shop_id, o.host_id, o.placed_at) for o in os)
         unproven = w.credibility is not None
-        accounts.append(Account(b, w.weight, placed, _claims(os), unproven))
+        accounts.append(Account(b, w.weight, placed, _claims(os), unproven, registered.get(b)))
         candidates.append(Candidate(b, w.weight, w.signals, placed))
     with gc_paused():
         groups: list[Any] = list(
@@ -202,7 +202,7 @@ def main() -> None:
     parser.add_argument("--buyers", default="3000,20000")
     parser.add_argument("--sizes", default="small,large")
     parser.add_argument("--adapt", default=",in_room,in_room+history")
-    parser.add_argument("--policies", default="v3,v4")
+    parser.add_argument("--policies", default="v4,v5")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--report", default=str(ROOT / "docs" / "benchmarks.md"))
     args = parser.parse_args()

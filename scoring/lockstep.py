@@ -44,7 +44,22 @@ Algorithm, deterministic, over the accounts (``Account``) as of ``as_of``:
    tail is at most ``max_p_value`` or (v4) ``family_p_value`` divided by the pages tested (those
    with ``min_size`` arrivals or more: a Bonferroni bound, so the bar rises with the chances an
    honest page has, in place of a fixed excess ratio). The reason names the page, the core's
-   dates, its size and its expectation.
+   dates, its size and its expectation;
+6. (v5) a flagged core is *continued* by the longest run of the page's arrivals right after it,
+   inside the window that starts at the core's first arrival, whose own Poisson tail (against
+   its own span's expectation, as in step 5) is at most ``continuation_p_value``. The job is
+   established by then, so the test of one run per flagged core needs no family bar: a job that
+   sends half its accounts in a week and the other half over the next two weeks is one group
+   (on the seeded platforms the in-room camouflage job's second half arrived 8-16 days after its
+   core, each week too few for the family bar on its own);
+7. (v5) a member registered more than max(``registration_days``, three median absolute
+   deviations) from the members' median registration is left out (*registered apart*), when
+   such members are at most ``registration_outlier_share`` of the run. Accounts made for a job
+   are made (or bought) as a batch; an honest buyer who happens to arrive in the job's week was
+   registered whenever it joined. The share bounds what a fraudster gains by registering a few
+   accounts apart on purpose: most of the job stays flagged, and when the registrations are
+   spread, nobody is an outlier and nobody is left out. The reason counts the continued and
+   the left-out accounts.
 
 Flagged accounts weigh at most ``rings.member_weight`` once applied (``trustgraph rings
 --apply``), as ring members do. O(A log A) for A arrivals, plus a scan of each flagged window
@@ -92,6 +107,14 @@ class LockstepPolicy:
     # v4: a window's core is flagged when its tail is at most family_p_value / (pages tested),
     # the pages with min_size arrivals or more (None: max_p_value, as v2 and v3).
     family_p_value: float | None = None
+    # v5: a flagged core continues by the longest run of arrivals after it, inside its window,
+    # whose own tail is at most continuation_p_value (None: no continuation, as v2-v4).
+    continuation_p_value: float | None = None
+    # v5: a member registered more than max(registration_days, 3 x the members' median absolute
+    # deviation) from the members' median registration is left out of the group, when such
+    # members are at most registration_outlier_share of it (None: none left out, as v2-v4).
+    registration_days: float | None = None
+    registration_outlier_share: float = 0.25
 
     def __post_init__(self) -> None:
         check_range(self.window_days, "lockstep.window_days", gt=0)
@@ -106,6 +129,13 @@ class LockstepPolicy:
         check_range(self.min_excess_ratio, "lockstep.min_excess_ratio", ge=1)
         if self.family_p_value is not None:
             check_range(self.family_p_value, "lockstep.family_p_value", gt=0, lt=1)
+        if self.continuation_p_value is not None:
+            check_range(self.continuation_p_value, "lockstep.continuation_p_value", gt=0, lt=1)
+        if self.registration_days is not None:
+            check_range(self.registration_days, "lockstep.registration_days", gt=0)
+        check_range(
+            self.registration_outlier_share, "lockstep.registration_outlier_share", ge=0, lt=0.5
+        )
 
     def core_p_value(self, pages: int) -> float:
         """The largest tail a window's core may have when ``pages`` pages are tested."""
@@ -117,20 +147,25 @@ class LockstepPolicy:
 def load_lockstep_policy(document: Mapping[str, object]) -> LockstepPolicy | None:
     """The ``[lockstep]`` table of a parsed policy file, or None when it has none (policy v1:
     no lockstep detection). No key unknown; ``max_member_weight`` (none: every buyer),
-    ``pages`` (``targets``) and ``min_excess_ratio`` (1) are optional (v3's), the others
-    required."""
+    ``pages`` (``targets``) and ``min_excess_ratio`` (1) are optional (v3's),
+    ``family_p_value`` (v4's), ``continuation_p_value``, ``registration_days`` and
+    ``registration_outlier_share`` (v5's, 0.25) too; the others required."""
     root = PolicyTable(document)
     table = root.optional("lockstep", root.table)
     if table is None:
         return None
     pages = table.optional("pages", table.string, PAGES)
     ratio = table.optional("min_excess_ratio", table.number, ge=1)
+    share = table.optional("registration_outlier_share", table.number, ge=0, lt=0.5)
     return table.build(
         LockstepPolicy,
         max_member_weight=table.optional("max_member_weight", table.number, gt=0, le=1),
         pages="targets" if pages is None else pages,
         min_excess_ratio=1.0 if ratio is None else ratio,
         family_p_value=table.optional("family_p_value", table.number, gt=0, lt=1),
+        continuation_p_value=table.optional("continuation_p_value", table.number, gt=0, lt=1),
+        registration_days=table.optional("registration_days", table.number, gt=0),
+        registration_outlier_share=0.25 if share is None else share,
     )
 
 
@@ -145,6 +180,7 @@ class Account:
     # (shop, host, at) of each order with a for-cause refund or complaint, at its first claim
     claims: tuple[tuple[str, str, int], ...] = ()
     unproven: bool = False  # no history on the platform (its claims count a fifth)
+    registered: int | None = None  # when it registered (None: not known)
 
 
 @dataclass(frozen=True)
@@ -156,6 +192,10 @@ class LockstepGroup:
     members: tuple[str, ...]  # sorted
     expected: float  # arrivals expected in [window_start, window_end] by chance
     p_value: float
+    # v5: the arrivals after the core that continue it (their own tail at most the policy's
+    # continuation_p_value), part of members; and the arrivals left out as registered apart
+    continued: tuple[str, ...] = ()
+    apart: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
@@ -182,11 +222,16 @@ class LockstepGroup:
 
     def reason(self) -> str:
         days = (self.window_end - self.window_start) / MS_PER_DAY
-        return (
+        text = (
             f"{len(self.members)} accounts that buy mostly at {self.page()} "
             f"first bought there within {days:.0f} days "
             f"(expected {self.expected:.1f} by the platform's flow, p = {self.p_value:.1e})"
         )
+        if self.continued:
+            text += f"; {len(self.continued)} of them arrived after its core, continuing it"
+        if self.apart:
+            text += f"; {len(self.apart)} arrivals registered apart from the group left out"
+        return text
 
 
 @contextmanager
@@ -255,9 +300,10 @@ def dependence_pages(
 
 
 def _arrivals(
-    accounts: Iterable[Account], policy: LockstepPolicy, as_of: int
+    accounts: Iterable[Account], policy: LockstepPolicy, as_of: int, registered: dict[str, int]
 ) -> dict[tuple[str, str], list[tuple[int, str]]]:
-    """(kind, page) -> sorted (arrival, buyer) of the accounts that depend on it."""
+    """(kind, page) -> sorted (arrival, buyer) of the accounts that depend on it; the known
+    registrations of those accounts (registered before ``as_of``) go to ``registered``."""
     found: dict[tuple[str, str], list[tuple[int, str]]] = {}
     # (An account may arrive on two pages of the flow, its pair and its shop: the flow counts
     # arrivals on pages, and each page's share is of that flow.)
@@ -269,6 +315,8 @@ def _arrivals(
         if orders:
             for kind, page, arrival in dependence_pages(orders, policy):
                 found.setdefault((kind, page), []).append((arrival, a.buyer_id))
+            if a.registered is not None and a.registered <= as_of:
+                registered[a.buyer_id] = a.registered
     for arrivals in found.values():
         arrivals.sort()
     return found
@@ -299,23 +347,83 @@ def _core(
     """The run arr[a:z+1] within arr[first:end] (which holds at least ``min_size`` arrivals) of
     at least ``min_size`` arrivals with the smallest Poisson tail against its own span's
     expectation, as (a, z, expected, p) (module docstring, step 5)."""
-    window = policy.window_days * MS_PER_DAY
     step = max(1, (end - first) // _MAX_RUNS)
     best: tuple[float, int, int, float] | None = None
     for a in range(first, end - policy.min_size + 1, step):
         ends = range(end - 1, a + policy.min_size - 2, -step)
         for z in ends:
-            size = z - a + 1
-            start, stop = arr[a][0], arr[z][0] + 1
-            others = max(0, flow.count(start, stop) - size)
-            prior = policy.prior_arrivals * max(stop - start, MS_PER_DAY) / window
-            expected = (others + prior) * share
-            p = _poisson_tail(size, expected)
+            expected, p = _run_tail(arr, a, z, flow, share, policy)
             if best is None or (p, a, -z) < (best[0], best[1], -best[2]):
                 best = (p, a, z, expected)
     assert best is not None, "the caller checks that the window holds min_size arrivals"
     p, a, z, expected = best
     return a, z, expected, p
+
+
+def _run_tail(
+    arr: list[tuple[int, str]], a: int, z: int, flow: _Flow, share: float, policy: LockstepPolicy
+) -> tuple[float, float]:
+    """(expected, Poisson tail) of the run arr[a:z+1] against its own span's expectation: the
+    platform's other dependent arrivals in the span, plus the prior, times the page's share."""
+    size = z - a + 1
+    start, stop = arr[a][0], arr[z][0] + 1
+    others = max(0, flow.count(start, stop) - size)
+    prior = (
+        policy.prior_arrivals * max(stop - start, MS_PER_DAY) / (policy.window_days * MS_PER_DAY)
+    )
+    expected = (others + prior) * share
+    return expected, _poisson_tail(size, expected)
+
+
+class _Batch:
+    """The registrations of a run's members (module docstring, step 7): their median and the
+    tolerance around it, max(``registration_days``, three median absolute deviations)."""
+
+    def __init__(
+        self, members: list[str], registered: Mapping[str, int], policy: LockstepPolicy
+    ) -> None:
+        self.registered = registered
+        self.share = policy.registration_outlier_share
+        known = sorted(registered[m] for m in members if m in registered)
+        self.median = known[len(known) // 2] if known else 0
+        spread = sorted(abs(t - self.median) for t in known)[len(known) // 2] if known else 0
+        days = policy.registration_days
+        self.tolerance = None if days is None or not known else max(days * MS_PER_DAY, 3 * spread)
+
+    def apart(self, members: list[str]) -> set[str] | None:
+        """The members registered apart from the batch; None when they are more than the
+        policy's ``registration_outlier_share`` of ``members`` (not a few strays: another
+        batch, or none)."""
+        if self.tolerance is None:
+            return set()
+        reg, tolerance = self.registered, self.tolerance
+        found = {m for m in members if m in reg and abs(reg[m] - self.median) > tolerance}
+        return None if len(found) > self.share * len(members) else found
+
+
+def _continuation(
+    arr: list[tuple[int, str]],
+    z: int,
+    end: int,
+    flow: _Flow,
+    share: float,
+    policy: LockstepPolicy,
+    batch: _Batch,
+) -> int:
+    """The last arrival of the longest run arr[z+1:e+1] (before ``end``) that continues a
+    flagged core ending at ``z`` (module docstring, step 6): its own tail at most
+    ``continuation_p_value``, and its accounts registered with the core's (``batch``: no more
+    than the policy's share apart); ``z`` when none does."""
+    limit = policy.continuation_p_value
+    if limit is None:
+        return z
+    step = max(1, (end - z - 1) // _MAX_RUNS)
+    for e in range(end - 1, z + 1, -step):  # two arrivals at least, longest first
+        if _run_tail(arr, z + 1, e, flow, share, policy)[1] > limit:
+            continue
+        if batch.apart([b for _, b in arr[z + 1 : e + 1]]) is not None:
+            return e
+    return z
 
 
 def detect_lockstep(
@@ -324,7 +432,8 @@ def detect_lockstep(
     """Lockstep groups among ``accounts`` as of ``as_of``, one per (page, window that flags),
     sorted by id. A group's members are not flagged again by a later window of the same page:
     windows overlap, and the earliest window that flags names the job."""
-    arrivals = _arrivals(accounts, policy, as_of)
+    registered: dict[str, int] = {}
+    arrivals = _arrivals(accounts, policy, as_of, registered)
     flow = _Flow(arrivals)
     total = len(flow.times)
     window = int(policy.window_days * MS_PER_DAY)
@@ -356,11 +465,24 @@ def detect_lockstep(
             a, z, core_expected, p = _core(arr, max(i, covered), j, flow, share, policy)
             if p > limit:
                 continue
-            covered = z + 1
-            members = tuple(sorted(b for _, b in arr[a : z + 1]))
+            core = [b for _, b in arr[a : z + 1]]
+            batch = _Batch(core, registered, policy)
+            end = bisect_left(times, arr[a][0] + window, lo=z)
+            last = _continuation(arr, z, end, flow, share, policy, batch)
+            covered = last + 1
+            run = [b for _, b in arr[a : last + 1]]
+            apart = batch.apart(run) or set()
             groups.append(
                 LockstepGroup(
-                    kind, target, arr[a][0], arr[z][0], members, round(core_expected, 6), p
+                    kind,
+                    target,
+                    arr[a][0],
+                    arr[last][0],
+                    tuple(sorted(b for b in run if b not in apart)),
+                    round(core_expected, 6),
+                    p,
+                    continued=tuple(sorted(b for _, b in arr[z + 1 : last + 1] if b not in apart)),
+                    apart=tuple(sorted(apart)),
                 )
             )
     return sorted(groups, key=lambda g: g.id)

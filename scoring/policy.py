@@ -1,8 +1,9 @@
 """The versioned policy: one TOML file holds every threshold, weight and window of scoring.
 
-``scoring/policies/v4.toml`` is the default, shipped with the package beside the earlier
+``scoring/policies/v5.toml`` is the default, shipped with the package beside the earlier
 versions (v1: before the anti-gaming defences; v2: lockstep groups among weighed accounts only;
-v3: lockstep over every buyer, without v4's weighed crowds and claim bursts);
+v3: lockstep over every buyer, without v4's weighed crowds and claim bursts; v4: without v5's
+lockstep continuations and registration batches);
 another file can be chosen by configuration (``TRUSTGRAPH_POLICY``). Its top-level ``version``
 is recorded in every trust, badge and boost decision. The file has parts, each validated by its
 own loader, all reading it with one reader (``scoring.policy_reader``), whose one error,
@@ -12,9 +13,9 @@ range:
     [trust.*]                      pair trust            scoring.trust_policy
     [buyers]                       throwaway-account weights   scoring.buyer_weight
     [rings]                        brushing-ring detection     scoring.rings
-    [lockstep]                     lockstep groups (v2-v4)     scoring.lockstep
-    [dense]                        FRAUDAR dense blocks (v2-v4) scoring.fraudar
-    [crowds]                       weighed crowds, claim bursts (v4) scoring.crowds
+    [lockstep]                     lockstep groups (v2-v5)     scoring.lockstep
+    [dense]                        FRAUDAR dense blocks (v2-v5) scoring.fraudar
+    [crowds]                       weighed crowds, claim bursts (v4-v5) scoring.crowds
     [metrics] [badges.*] [boost]   shop and host rules   scoring.entity_policy
 
 Parsing is pure (text in, values out); reading the file is the caller's business.
@@ -35,7 +36,7 @@ from scoring.policy_reader import PolicyError, PolicyTable
 from scoring.rings import RingPolicy, load_ring_policy
 from scoring.trust_policy import TrustPolicy, load_trust_policy
 
-DEFAULT_POLICY = "v4.toml"
+DEFAULT_POLICY = "v5.toml"
 _KNOWN_TABLES = frozenset(
     {
         "version",

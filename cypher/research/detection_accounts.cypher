@@ -4,7 +4,8 @@
 // with its stored weight, its signals and its orders as [shopId, hostId, placedAt]; its claims
 // (claim bursts, policy v4) as [shopId, hostId, claimedAt] per order with a refund or complaint
 // for one of $forCause, at the first; and the distinct days (ms since the epoch / one day) on
-// which it interacted with a live room (a history: buyers.history_days of them). A label scan:
+// which it interacted with a live room (a history: buyers.history_days of them); and when it
+// registered (lockstep groups of policy v5 leave out members registered apart). A label scan:
 // research runs it in batch.
 MATCH (b:Buyer)
 CALL (b) {
@@ -24,7 +25,7 @@ CALL (b) {
 WITH b, orders, claims
 WHERE size(orders) > 0
 RETURN b.id AS buyerId, coalesce(b.weight, 1.0) AS weight,
-       coalesce(b.weightSignals, []) AS signals, orders, claims,
+       coalesce(b.weightSignals, []) AS signals, orders, claims, b.registeredAt AS registeredAt,
        COLLECT { MATCH (b)-[r:WATCHED|COMMENTED|FOLLOW_CHANGE|TIER_CHANGE]->(:Host)
                  RETURN DISTINCT r.at / 86400000 } AS interactionDays
 ORDER BY buyerId

@@ -27,12 +27,13 @@ Group = LockstepGroup | DenseGroup | WeighedCrowd | ClaimBurst
 
 @dataclass(frozen=True, slots=True)
 class DetectionAccount:
-    """One buyer as group detection reads it: the ring detector's view, its claims, and the
-    distinct days on which it interacted with a live room."""
+    """One buyer as group detection reads it: the ring detector's view, its claims, the
+    distinct days on which it interacted with a live room, and when it registered."""
 
     candidate: Candidate
     claims: tuple[tuple[str, str, int], ...]
     interaction_days: tuple[int, ...]
+    registered: int | None = None
 
     def account(self, policy: Policy, as_of: int) -> Account:
         """The detectors' input; an account without a history (fewer than
@@ -44,7 +45,7 @@ class DetectionAccount:
         unproven = policy.buyers.unproven_claim_factor is not None and (
             days is None or sum(1 for d in self.interaction_days if d <= last) < days
         )
-        return Account(c.buyer_id, c.weight, c.orders, self.claims, unproven)
+        return Account(c.buyer_id, c.weight, c.orders, self.claims, unproven, self.registered)
 
 
 def find_groups(
@@ -96,6 +97,7 @@ def detection_accounts(store: Store) -> list[DetectionAccount]:
             _candidate(r),
             tuple((s, h, t) for s, h, t in r["claims"]),
             tuple(int(d) for d in r["interactionDays"]),
+            None if r["registeredAt"] is None else int(r["registeredAt"]),
         )
         for r in store.rows("research/detection_accounts", forCause=sorted(FOR_CAUSE_REASONS))
     ]

@@ -32,7 +32,7 @@ def test_neo4j_outage_and_recovery(client, neo4j_settings, _session_store):
             body["errors"][0]["message"] == "the graph database is unavailable; try again shortly"
         )
         assert (
-            client.gql("{ policy { version } }", role=None)["policy"]["version"] == "v4"
+            client.gql("{ policy { version } }", role=None)["policy"]["version"] == "v5"
         )  # no database needed
     finally:
         launcher.start()

@@ -298,7 +298,7 @@ def test_limits_are_query_too_complex(client, service_settings):
 
 def test_get_queries_graphiql_and_request_ids(client):
     r = client.http.get("/graphql", params={"query": "{ policy { version } }"})
-    assert r.status_code == 200 and r.json()["data"]["policy"]["version"] == "v4"
+    assert r.status_code == 200 and r.json()["data"]["policy"]["version"] == "v5"
     assert len(r.headers["x-request-id"]) >= 16
     r = client.http.get("/graphql", headers={"Accept": "text/html"})
     assert r.status_code == 200 and "graphiql" in r.text.lower()

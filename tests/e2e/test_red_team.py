@@ -6,7 +6,7 @@ its control (the same seed without attacks). Per family, read over GraphQL as a 
 recommender would: no badge and no higher tier bought, no attack account REGULAR, the bombing
 victim's badges kept, and the family's accounts flagged (their weight below the metrics'
 cut-off): policy v4's weighed crowds flag the patient throwaways and its claim bursts the review
-bombers, in the room too."""
+bombers, in the room too (v5, the default, keeps them)."""
 
 from __future__ import annotations
 
@@ -35,8 +35,8 @@ UNFLAGGED_WITH_HISTORY = {"patient_throwaways", "review_bombing"}
 # known limits), kept as strict expected failures: each turns into a failure the day a defence
 # stops it, so that this list and the docs are updated with it.
 STILL_BOUGHT_IN_ROOM = {
-    "camouflage": "12 in-room accounts at a busy room: the lockstep core flags the 6 that "
-    "arrived within days of one another; the others are within the room's own flow: REGULAR",
+    "camouflage": "12 in-room accounts at a busy room: v5 flags the lockstep core's 6 and the 4 "
+    "that continued it; one that arrived two days before the core is REGULAR",
 }
 TIERS = ("SUPPRESSED", "NONE", "STANDARD", "PREFERRED")
 

@@ -46,7 +46,7 @@ def weigh(orders, *, registered: float = -100, interaction_days=(), sessions=(),
 
 
 def test_the_default_policy_has_no_month_that_wipes_signals():
-    assert POLICY.version == "v4"
+    assert POLICY.version == "v5"
     assert BUYERS.established_span_days is None
     assert POLICY.lockstep is not None
 

@@ -27,10 +27,12 @@ def account(
     weight: float = 0.4,
     camouflage: int = 0,
     orders: int = 3,
+    registered: float | None = None,
 ) -> Account:
     own = [(target, f"h-{target}", T0 + int((first_day + 7 * k) * DAY)) for k in range(orders)]
     other = [(f"busy{k}", f"hb{k}", T0 + int((first_day + 3 + k) * DAY)) for k in range(camouflage)]
-    return Account(name, weight, tuple(own + other))
+    joined = None if registered is None else T0 + int(registered * DAY)
+    return Account(name, weight, tuple(own + other), registered=joined)
 
 
 def background(n: int = 300) -> list[Account]:
@@ -183,3 +185,87 @@ def test_v4_holds_a_core_to_a_bar_scaled_by_the_pages_tested():
     assert detect_lockstep(background() + crowd, strict, AT) == []
     v3 = dataclasses.replace(POLICY, family_p_value=None)
     assert v3.core_p_value(pages) == v3.max_p_value
+
+
+V4 = dataclasses.replace(POLICY, continuation_p_value=None, registration_days=None)
+
+
+def busy_room() -> list[Account]:
+    """The room's own flow: 20 honest buyers over the period, one every nine days, registered
+    over the year before (none within 90 days of the job's batch below)."""
+    return [account(f"b{i}", 9 * i + 0.37, weight=1.0, registered=-400 + 10 * i) for i in range(20)]
+
+
+def two_waves(second_registered: float = -118) -> tuple[list[Account], list[Account]]:
+    """A job of 14 accounts registered in one batch 120 days before: 8 arrive within two days
+    (the core), 6 over days 68-78, one every two days (too few for the family bar on their own
+    against the room's flow)."""
+    first = [
+        account(f"x{i}", 60 + i * 0.25, weight=1.0, registered=-120 + i * 0.2) for i in range(8)
+    ]
+    second = [
+        account(f"y{i}", 68 + 2 * i, weight=1.0, registered=second_registered + i * 0.2)
+        for i in range(6)
+    ]
+    return first, second
+
+
+def test_v5_continues_a_flagged_core_by_the_arrivals_that_follow_it():
+    first, second = two_waves()
+    everyone = background() + busy_room() + first + second
+    (v4,) = detect_lockstep(everyone, V4, AT)
+    assert set(v4.members) == {a.buyer_id for a in first}  # v4: the core only
+    (v5,) = detect_lockstep(everyone, POLICY, AT)
+    assert set(v5.members) == {a.buyer_id for a in first + second}
+    assert set(v5.continued) == {a.buyer_id for a in second}
+    # the room's two buyers who arrived among the second wave are no part of the batch
+    assert v5.apart == ("b7", "b8")
+    assert v5.window_end == max(min(o[2] for o in a.orders) for a in second)  # the last arrival
+    assert "6 of them arrived after its core, continuing it" in v5.reason()
+    assert v5.id == v4.id and v5.p_value == v4.p_value  # the core is the evidence
+
+
+def test_a_continuation_registered_apart_from_the_core_is_not_the_jobs():
+    # The same arrivals after the core, by accounts registered 100 days after the core's: other
+    # buyers, however tight their own run.
+    first, second = two_waves(second_registered=-20)
+    (group,) = detect_lockstep(background() + busy_room() + first + second, POLICY, AT)
+    assert set(group.members) == {a.buyer_id for a in first} and group.continued == ()
+
+
+def test_members_registered_apart_from_the_batch_are_left_out():
+    job = [account(f"x{i}", 60 + i * 0.25, weight=1.0, registered=-120 + i) for i in range(10)]
+    honest = [account(f"n{i}", 60.6 + i, weight=1.0, registered=20 + 15 * i) for i in range(2)]
+    unknown = [account("u0", 60.4, weight=1.0)]  # no registration known: stays
+    everyone = background() + job + honest + unknown
+    (v4,) = detect_lockstep(everyone, V4, AT)
+    assert {"n0", "n1", "u0"} <= set(v4.members)
+    (group,) = detect_lockstep(everyone, POLICY, AT)
+    assert set(group.members) == {a.buyer_id for a in job} | {"u0"}
+    assert group.apart == ("n0", "n1")
+    assert "2 arrivals registered apart from the group left out" in group.reason()
+
+
+@pytest.mark.parametrize("spread", ["wide", "many apart"])
+def test_nobody_is_left_out_of_a_group_without_one_batch(spread):
+    # Registrations spread over 150 days: three deviations cover them all. Four of twelve
+    # registered 100 days from the others: more than the quarter the policy allows, so these
+    # are no strays beside a batch, and a fraudster gains nothing by registering apart.
+    if spread == "wide":
+        registered = [-200 + 12.5 * i for i in range(12)]
+    else:
+        registered = [-120.0 + i for i in range(8)] + [-20.0 + i for i in range(4)]
+    job = [
+        account(f"x{i}", 60 + i * 0.25, weight=1.0, registered=r) for i, r in enumerate(registered)
+    ]
+    (group,) = detect_lockstep(background() + job, POLICY, AT)
+    assert set(group.members) == {a.buyer_id for a in job} and group.apart == ()
+
+
+def test_v5_policy_ranges_are_checked():
+    with pytest.raises(ValueError, match="lockstep.continuation_p_value"):
+        dataclasses.replace(POLICY, continuation_p_value=0.0)
+    with pytest.raises(ValueError, match="lockstep.registration_days"):
+        dataclasses.replace(POLICY, registration_days=-1.0)
+    with pytest.raises(ValueError, match="lockstep.registration_outlier_share"):
+        dataclasses.replace(POLICY, registration_outlier_share=0.5)

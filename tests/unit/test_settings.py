@@ -79,10 +79,10 @@ def test_derivation_settings():
 
 
 def test_policy_is_chosen_by_configuration(tmp_path):
-    assert load_policy(load_settings({})).version == "v4"
+    assert load_policy(load_settings({})).version == "v5"
     mine = tmp_path / "mine.toml"
-    mine.write_text(default_policy_text().replace('version = "v4"', 'version = "v4-strict"', 1))
-    assert load_policy(load_settings({"TRUSTGRAPH_POLICY": str(mine)})).version == "v4-strict"
+    mine.write_text(default_policy_text().replace('version = "v5"', 'version = "v5-strict"', 1))
+    assert load_policy(load_settings({"TRUSTGRAPH_POLICY": str(mine)})).version == "v5-strict"
     with pytest.raises(ConfigError, match="TRUSTGRAPH_POLICY"):
         load_policy(load_settings({"TRUSTGRAPH_POLICY": str(tmp_path / "missing.toml")}))
     mine.write_text("version = 'x'\n")
