@@ -180,6 +180,11 @@ class BuyerWeight:
     # ``ringTargets``): its own claim weight, before the group's cap (policy v3,
     # ``rings.own_claims_at_targets``); None: as ``claim_weight``.
     target_credibility: float | None = None
+    # A group member's weight before the group's cap: what the group detectors weigh it at, so
+    # that a detection judges the account's own evidence and not the previous detection's mark
+    # (with the cap, a flagged account weighs 0.05 and every later detection finds it again).
+    # None: not capped, ``weight``.
+    own_weight: float | None = None
 
     @property
     def claim_weight(self) -> float:

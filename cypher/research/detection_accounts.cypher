@@ -1,7 +1,8 @@
 // Group detection's input (scoring/rings.py, scoring/lockstep.py, scoring/fraudar.py,
 // scoring/crowds.py): every buyer with an order, whatever its weight (lockstep groups of policy
 // v3 look at every buyer; the ring and dense-block detectors keep those their policy asks for),
-// with its stored weight, its signals and its orders as [shopId, hostId, placedAt]; its claims
+// with its own stored weight and signals (before a group's cap: a detection judges the account's
+// evidence, not the last detection's mark) and its orders as [shopId, hostId, placedAt]; its claims
 // (claim bursts, policy v4) as [shopId, hostId, claimedAt] per order with a refund or complaint
 // for one of $forCause, at the first; and the distinct days (ms since the epoch / one day) on
 // which it interacted with a live room (a history: buyers.history_days of them); and when it
@@ -24,8 +25,9 @@ CALL (b) {
 }
 WITH b, orders, claims
 WHERE size(orders) > 0
-RETURN b.id AS buyerId, coalesce(b.weight, 1.0) AS weight,
-       coalesce(b.weightSignals, []) AS signals, orders, claims, b.registeredAt AS registeredAt,
+RETURN b.id AS buyerId, coalesce(b.ownWeight, b.weight, 1.0) AS weight,
+       [x IN coalesce(b.weightSignals, []) WHERE x <> 'RING'] AS signals, orders, claims,
+       b.registeredAt AS registeredAt,
        COLLECT { MATCH (b)-[r:WATCHED|COMMENTED|FOLLOW_CHANGE|TIER_CHANGE]->(:Host)
                  RETURN DISTINCT r.at / 86400000 } AS interactionDays
 ORDER BY buyerId

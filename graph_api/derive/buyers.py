@@ -139,6 +139,7 @@ def weigh_buyer(
             ),
             credibility=min(cap, weight.claim_weight),
             target_credibility=own,
+            own_weight=weight.weight,
         )
     return weight
 
@@ -198,6 +199,7 @@ def weight_row(w: BuyerWeight, as_of: int) -> dict[str, Any]:
         "reasons": [message for _, message in w.reasons],
         "credibility": w.credibility,
         "targetCredibility": w.target_credibility,
+        "ownWeight": w.own_weight,
         "shops": w.shops,
         "hosts": w.hosts,
         "asOf": as_of,

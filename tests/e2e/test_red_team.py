@@ -18,6 +18,7 @@ from graph_api.derive import rescore_all
 from graph_api.research.rings import apply_rings, find_groups
 from graph_api.seed import SeedConfig, generate
 from graph_api.seed.config import ATTACK_FAMILIES
+from scoring.lockstep import LockstepGroup
 from scoring.policy import default_policy
 from tests.platforms import seed_platform
 
@@ -162,3 +163,39 @@ def test_review_bombing_takes_no_badge_from_a_clean_shop(worlds, client):
     assert flagged == len(attack["buyerIds"]), f"review_bombing: {flagged} flagged"
     victim = client.gql(METRICS, {"s": attack["victimShopId"]}, role=None)["shop"]["metrics"]
     assert victim["groupWitnesses"] == 0, victim  # a bombing crowd claims: no witnesses
+
+
+def test_a_detection_judges_the_accounts_not_the_last_detections_marks(worlds, _session_store):
+    # After rings --apply and a rescore every member weighs the cap (0.05). The detectors read
+    # each account's own weight: marks left by another detection (another policy's, or a wrong
+    # one) do not make their accounts a group again. Here 30 honest buyers of one shop are marked
+    # as a group and rescored; read at the cap, they would be a weighed crowd on their page.
+    store = _session_store
+    clock = store.latest_event_at()
+    rings, groups = find_groups(store, POLICY, clock)
+    first = {m for g in (*rings, *groups) for m in g.members}
+    marked, _, _ = store.driver.execute_query(
+        "MATCH (b:Buyer) WHERE b.ringId IS NOT NULL "
+        "RETURN count(b) AS n, count(CASE WHEN b.ownWeight > $cap THEN 1 END) AS above",
+        {"cap": POLICY.rings.member_weight},
+        database_=store.database,
+    )
+    assert marked[0]["n"] == len(first) > 0  # the fixture's detection, found again
+    assert marked[0]["above"] > 0  # members whose own evidence weighs more than the cap
+    rows, _, _ = store.driver.execute_query(
+        "MATCH (b:Buyer)-[:PLACED]->(:Order)-[:FULFILLED_BY]->(s:Shop) "
+        "WHERE b.ringId IS NULL AND b.id STARTS WITH 'b0' "
+        "WITH s, collect(DISTINCT b.id) AS buyers ORDER BY size(buyers) DESC, s.id LIMIT 1 "
+        "RETURN s.id AS shop, buyers[..30] AS buyers",
+        database_=store.database,
+    )
+    honest = tuple(sorted(rows[0]["buyers"]))
+    assert len(honest) == 30
+    wrong = LockstepGroup("SHOP", rows[0]["shop"], clock, clock, honest, 0.0, 1.0)
+    apply_rings(store, rings, [*groups, wrong])
+    rescore_all(store, POLICY, clock)
+    try:
+        rings, groups = find_groups(store, POLICY, clock)
+        assert {m for g in (*rings, *groups) for m in g.members} == first
+    finally:
+        derive_as_a_user_would(store)  # the world as the fixture left it, for the next tests

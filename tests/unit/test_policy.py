@@ -47,7 +47,7 @@ def test_every_shipped_version_parses_and_only_v3_on_looks_at_every_buyer():
     assert found["v4.toml"].crowds is not None
     assert (v4.continuation_p_value, v4.registration_days) == (None, None)
     v5 = found["v5.toml"].lockstep
-    assert v5 is not None and (v5.continuation_p_value, v5.registration_days) == (1e-3, 14.0)
+    assert v5 is not None and (v5.continuation_p_value, v5.registration_days) == (1e-3, 21.0)
     assert v5.registration_outlier_share == 0.25
     # v5 changes the lockstep table only
     assert dataclasses.replace(v5, continuation_p_value=None, registration_days=None) == v4
@@ -65,7 +65,7 @@ def test_every_shipped_version_parses_and_only_v3_on_looks_at_every_buyer():
     bad = default_policy_text().replace("family_p_value = 1e-5", "family_p_value = 2")
     with pytest.raises(ValueError, match="lockstep.family_p_value"):
         parse_policy(bad, "mine.toml")
-    bad = default_policy_text().replace("registration_days = 14", "registration_days = 0")
+    bad = default_policy_text().replace("registration_days = 21", "registration_days = 0")
     with pytest.raises(ValueError, match="lockstep.registration_days"):
         parse_policy(bad, "mine.toml")
     bad = default_policy_text().replace(
