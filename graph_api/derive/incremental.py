@@ -21,6 +21,17 @@ What a batch touches (docs/trust-model.md, "Kept current"):
 Each pass runs in one write transaction that first takes the write locks of what it rescores
 (in id order, so that two batches cannot deadlock), then reads the facts: a concurrent batch that
 touches the same buyer waits and then sees our facts as well as its own.
+
+The ingest log's deriver (``read_ahead``; graph_api.derive.log) is the one writer of derived
+state while it holds its lease, and reads and scores each chunk *before* the chunk's write
+transaction: every write transaction holds the graph's write gate, which ingestion waits for, so
+a pass that read and scored inside it held ingestion up for all of that. The transaction then
+takes the locks, checks that the derived-state counters (``derived/generation``: TRUST writes
+and standing revisions, with their epochs) are those read before the reads, and writes. Moved
+counters mean another writer (a rebuild, ring marks, a deriver of another process whose lease
+ran out) wrote in between: the chunk is read and scored again inside the transaction, as above.
+Facts ingested between the reads and the write need no check: their batches are in the log, after
+the round's last entry, and the next round derives them again.
 """
 
 from __future__ import annotations
@@ -33,6 +44,7 @@ from typing import Any, TypeVar
 
 from graph_api.derive import standing
 from graph_api.derive.passes import (
+    Writes,
     buyer_pass,
     evaluate_standings,
     score_buyers,
@@ -41,7 +53,7 @@ from graph_api.derive.passes import (
 from graph_api.derive.results import BadgeChange, DeriveResult, TrustChange
 from graph_api.derive.windows import WindowCache
 from graph_api.events import ORDER_REFERENCING
-from graph_api.store import BuyerRecord, EntityRecord, Store, Tx
+from graph_api.store import BuyerRecord, EntityRecord, FactReader, Store, Tx
 from scoring.buyer_weight import BuyerWeight
 from scoring.pair_trust import HOST, SHOP, PairTrust
 from scoring.policy import Policy
@@ -123,9 +135,15 @@ class Deriver:
         policy: Policy,
         fence: Callable[[Tx], None] | None = None,
         windows: WindowCache | None = None,
+        read_ahead: bool = False,
     ) -> None:
+        """``read_ahead``: read and score each chunk before its write transaction, which then
+        only checks that no one wrote derived state in between (module docstring): for the
+        ingest log's deriver, the one writer of derived state while it holds the lease."""
         self.store = store
         self.policy = policy
+        self.read_ahead = read_ahead
+        self.redone = 0  # read-ahead chunks derived again in place (derived state moved)
         # Run first in every write transaction of a pass: the ingest log's deriver checks and
         # renews its lease there, so a deriver that lost it can commit nothing.
         self.fence = fence
@@ -199,6 +217,10 @@ class Deriver:
         return result
 
     def _buyers(self, ids: list[str], as_of: int, result: DeriveResult) -> dict[str, set[str]]:
+        if self.read_ahead:
+            done = self._buyers_read_ahead(ids, as_of, result)
+            if done is not None:
+                return done
         policy = self.policy
         windows = self.windows
         scored: list[tuple[BuyerRecord, BuyerWeight, list[PairTrust]]] = []
@@ -231,17 +253,75 @@ class Deriver:
             return changes, cascade
 
         changes, cascade = self._transact(work)
-        if windows is not None:
+        self._committed_buyers(ids, scored, changes, as_of, result)
+        return cascade
+
+    def _committed_buyers(
+        self,
+        ids: list[str],
+        scored: list[tuple[BuyerRecord, BuyerWeight, list[PairTrust]]],
+        changes: list[TrustChange],
+        as_of: int,
+        result: DeriveResult,
+    ) -> None:
+        if self.windows is not None:
             # Committed: the cached windows take the buyers' new parts.
-            since = standing.facts_since(policy, as_of)[0]
+            since = standing.facts_since(self.policy, as_of)[0]
             for record, weight, trusts in scored:
-                windows.put(record, weight, trusts, since)
+                self.windows.put(record, weight, trusts, since)
         result.buyers += len(ids)
         result.trust_changes.extend(changes)
+
+    def _read_generation(self) -> list[Any]:
+        """The derived-state counters now, outside a transaction (read ahead): the window cache
+        is dropped when someone else wrote since this deriver's last transaction."""
+        now: list[Any] = self.store.rows("derived/generation")[0]["generation"]
+        if self.windows is not None and now != self._generation:
+            self.windows.clear()
+            self._generation = now
+        return now
+
+    def _buyers_read_ahead(
+        self, ids: list[str], as_of: int, result: DeriveResult
+    ) -> dict[str, set[str]] | None:
+        """The buyer pass with its reads and scoring outside the write transaction, which holds
+        the write gate (and so ingestion) only to check and write. None when someone else wrote
+        derived state between the reads and the write: the caller derives the chunk in one
+        transaction instead (facts ingested in between are in the log: the next round derives
+        them again, as it would have)."""
+        policy = self.policy
+        seen = self._read_generation()
+        before = self.store.rows("derived/buyer_state", ids=ids)
+        scored: list[tuple[BuyerRecord, BuyerWeight, list[PairTrust]]] = []
+        writes, weights, trusts = score_buyers(
+            self.store.buyer_record_stream(ids, as_of),
+            ids,
+            policy,
+            as_of,
+            (lambda r, w, t: scored.append((r, w, t))) if self.windows is not None else None,
+        )
+        changes, cascade = _trust_changes(before, weights, trusts, as_of)
+
+        def work(tx: Tx) -> bool:
+            if self.fence is not None:
+                self.fence(tx)
+            tx.run("derived/lock_buyers", ids=ids, asOf=as_of)
+            if tx.rows("derived/generation")[0]["generation"] != seen:
+                return False
+            tx.write([*writes, ("derived/record_changes", [c.log_row() for c in changes])])
+            self._end_generation(tx)
+            return True
+
+        if not self._transact(work):
+            log.info("derived state moved under a read-ahead buyer pass; deriving it in place")
+            self.redone += 1
+            return None
+        self._committed_buyers(ids, scored, changes, as_of, result)
         return cascade
 
     def _standings(self, kind: str, ids: list[str], as_of: int, result: DeriveResult) -> None:
-        policy = self.policy
+        if self.read_ahead and self._standings_read_ahead(kind, ids, as_of, result):
+            return
 
         def work(tx: Tx) -> list[BadgeChange]:
             if self.fence is not None:
@@ -252,42 +332,80 @@ class Deriver:
                 asOf=as_of,
             )
             self._check_generation(tx)
-            if self.windows is None:
-                writes, results = standing_pass(tx, kind, ids, policy, as_of)
-            else:
-                writes, results = evaluate_standings(
-                    self._standing_records(tx, kind, ids, as_of), kind, policy, as_of
-                )
-            changes = [
-                BadgeChange(
-                    kind,
-                    r.entity_id,
-                    r.previous_badges or (),
-                    tuple(r.record["badges"]),
-                    r.record["multiplier"],
-                    r.record["tier"],
-                    as_of,
-                )
-                for r in results
-                if tuple(r.record["badges"]) != (r.previous_badges or ())
-            ]
-            tx.write(
-                [
-                    *writes,
-                    ("derived/record_changes", [c.log_row() for c in changes]),
-                ]
-            )
+            writes, changes = self._evaluate(tx, kind, ids, as_of)
+            tx.write([*writes, ("derived/record_changes", [c.log_row() for c in changes])])
             self._end_generation(tx)
             return changes
 
-        result.badge_changes.extend(self._transact(work))
+        self._committed_standings(kind, ids, self._transact(work), result)
+
+    def _evaluate(
+        self, reader: FactReader, kind: str, ids: list[str], as_of: int
+    ) -> tuple[Writes, list[BadgeChange]]:
+        """Read and evaluate these shops or hosts: the writes, and the badge changes."""
+        policy = self.policy
+        if self.windows is None:
+            writes, results = standing_pass(reader, kind, ids, policy, as_of)
+        else:
+            writes, results = evaluate_standings(
+                self._standing_records(reader, kind, ids, as_of), kind, policy, as_of
+            )
+        changes = [
+            BadgeChange(
+                kind,
+                r.entity_id,
+                r.previous_badges or (),
+                tuple(r.record["badges"]),
+                r.record["multiplier"],
+                r.record["tier"],
+                as_of,
+            )
+            for r in results
+            if tuple(r.record["badges"]) != (r.previous_badges or ())
+        ]
+        return writes, changes
+
+    @staticmethod
+    def _committed_standings(
+        kind: str, ids: list[str], changes: list[BadgeChange], result: DeriveResult
+    ) -> None:
+        result.badge_changes.extend(changes)
         if kind == SHOP:
             result.shops += len(ids)
         else:
             result.hosts += len(ids)
 
+    def _standings_read_ahead(
+        self, kind: str, ids: list[str], as_of: int, result: DeriveResult
+    ) -> bool:
+        """The standing pass with its reads and evaluation outside the write transaction (as
+        :meth:`_buyers_read_ahead`); False when derived state moved in between."""
+        seen = self._read_generation()
+        writes, changes = self._evaluate(self.store, kind, ids, as_of)
+
+        def work(tx: Tx) -> bool:
+            if self.fence is not None:
+                self.fence(tx)
+            tx.run(
+                "derived/lock_standings",
+                ids=[standing.standing_id(kind, i) for i in ids],
+                asOf=as_of,
+            )
+            if tx.rows("derived/generation")[0]["generation"] != seen:
+                return False
+            tx.write([*writes, ("derived/record_changes", [c.log_row() for c in changes])])
+            self._end_generation(tx)
+            return True
+
+        if not self._transact(work):
+            log.info("derived state moved under a read-ahead standing pass; deriving it in place")
+            self.redone += 1
+            return False
+        self._committed_standings(kind, ids, changes, result)
+        return True
+
     def _standing_records(
-        self, tx: Tx, kind: str, ids: list[str], as_of: int
+        self, reader: FactReader, kind: str, ids: list[str], as_of: int
     ) -> list[EntityRecord]:
         """The records of these shops or hosts, in the order of ``ids``: the cached ones from
         their profile and the cache, the others read in full (and cached from then on)."""
@@ -298,10 +416,10 @@ class Deriver:
         read = [i for i in ids if (kind, i) not in windows]
         by_id: dict[str, EntityRecord] = {}
         if cached:
-            for p in tx.entity_profile_stream(kind, cached, as_of, violation_since):
+            for p in reader.entity_profile_stream(kind, cached, as_of, violation_since):
                 by_id[p.entity_id] = windows.record(p, since, as_of)
         if read:
-            for r in tx.entity_record_stream(kind, read, as_of, since, violation_since):
+            for r in reader.entity_record_stream(kind, read, as_of, since, violation_since):
                 windows.fill(r)
                 by_id[r.entity_id] = r
         return [by_id[i] for i in ids if i in by_id]

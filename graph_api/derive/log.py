@@ -113,7 +113,10 @@ class LogDeriver:
         record in full)."""
         self.store = store
         windows = WindowCache(window_orders) if window_orders > 0 else None
-        self.deriver = Deriver(store, policy, fence=self._fence, windows=windows)
+        # The one writer of derived state while it holds the lease: it reads and scores each
+        # chunk before the chunk's write transaction (Deriver, read_ahead), so that ingestion,
+        # which waits for the write gate, waits only for the writes.
+        self.deriver = Deriver(store, policy, fence=self._fence, windows=windows, read_ahead=True)
         self.holder = holder or default_holder()
         self.lease_ms = int(lease_seconds * 1000)
         self.max_batches = max_batches

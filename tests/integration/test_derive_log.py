@@ -62,6 +62,35 @@ def test_rounds_coalesce_batches_and_equal_the_full_rebuild(store, derived_state
     assert diff(incremental, derived_state(store)) == []
 
 
+def test_a_chunk_whose_derived_state_moved_after_its_read_ahead_is_derived_in_place(
+    store, derived_state
+):
+    # The deriver reads and scores a chunk before its write transaction; another writer of
+    # derived state (a rebuild, ring marks) in between moves the counters the transaction
+    # checks, and the chunk is read and scored again inside it. Here the "other writer" moves
+    # the TRUST counter in every other write transaction of the round.
+    events, last = platform()
+    Ingester(store, 500).ingest(events)
+    deriver = LogDeriver(store, POLICY)
+    fence, calls = deriver.deriver.fence, []
+    assert fence is not None
+
+    def interfering(tx):
+        fence(tx)
+        calls.append(1)
+        if len(calls) % 2 == 1:
+            bump = "MERGE (c:Clock {id: 'trust'}) SET c.seq = coalesce(c.seq, 0) + 1"
+            tx._tx.run(bump).consume()
+
+    deriver.deriver.fence = interfering
+    rounds = deriver.drain()
+    assert rounds and deriver.positions().lag == 0
+    assert deriver.deriver.redone > 0
+    incremental = derived_state(store)
+    rescore_all(store, POLICY, last)
+    assert diff(incremental, derived_state(store)) == []
+
+
 def test_a_round_that_dies_before_moving_the_position_is_derived_again(store, derived_state):
     events, last = platform()
     Ingester(store, 500).ingest(events)
