@@ -301,23 +301,39 @@ class Deriver:
             (lambda r, w, t: scored.append((r, w, t))) if self.windows is not None else None,
         )
         changes, cascade = _trust_changes(before, weights, trusts, as_of)
+        lock = ("derived/lock_buyers", {"ids": ids, "asOf": as_of})
+        if not self._write_checked(lock, seen, writes, changes, "buyer"):
+            return None
+        self._committed_buyers(ids, scored, changes, as_of, result)
+        return cascade
+
+    def _write_checked(
+        self,
+        lock: tuple[str, dict[str, Any]],
+        seen: list[Any],
+        writes: Writes,
+        changes: Sequence[TrustChange | BadgeChange],
+        what: str,
+    ) -> bool:
+        """The write transaction of a read-ahead pass: lock, check that the derived-state
+        counters are still ``seen``, write. False (nothing written but the locks' stamp) when
+        they moved."""
 
         def work(tx: Tx) -> bool:
             if self.fence is not None:
                 self.fence(tx)
-            tx.run("derived/lock_buyers", ids=ids, asOf=as_of)
+            tx.run(lock[0], **lock[1])
             if tx.rows("derived/generation")[0]["generation"] != seen:
                 return False
             tx.write([*writes, ("derived/record_changes", [c.log_row() for c in changes])])
             self._end_generation(tx)
             return True
 
-        if not self._transact(work):
-            log.info("derived state moved under a read-ahead buyer pass; deriving it in place")
-            self.redone += 1
-            return None
-        self._committed_buyers(ids, scored, changes, as_of, result)
-        return cascade
+        if self._transact(work):
+            return True
+        log.info("derived state moved under a read-ahead %s pass; deriving it in place", what)
+        self.redone += 1
+        return False
 
     def _standings(self, kind: str, ids: list[str], as_of: int, result: DeriveResult) -> None:
         if self.read_ahead and self._standings_read_ahead(kind, ids, as_of, result):
@@ -382,24 +398,11 @@ class Deriver:
         :meth:`_buyers_read_ahead`); False when derived state moved in between."""
         seen = self._read_generation()
         writes, changes = self._evaluate(self.store, kind, ids, as_of)
-
-        def work(tx: Tx) -> bool:
-            if self.fence is not None:
-                self.fence(tx)
-            tx.run(
-                "derived/lock_standings",
-                ids=[standing.standing_id(kind, i) for i in ids],
-                asOf=as_of,
-            )
-            if tx.rows("derived/generation")[0]["generation"] != seen:
-                return False
-            tx.write([*writes, ("derived/record_changes", [c.log_row() for c in changes])])
-            self._end_generation(tx)
-            return True
-
-        if not self._transact(work):
-            log.info("derived state moved under a read-ahead standing pass; deriving it in place")
-            self.redone += 1
+        lock = (
+            "derived/lock_standings",
+            {"ids": [standing.standing_id(kind, i) for i in ids], "asOf": as_of},
+        )
+        if not self._write_checked(lock, seen, writes, changes, "standing"):
             return False
         self._committed_standings(kind, ids, changes, result)
         return True
