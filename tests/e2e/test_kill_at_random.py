@@ -1,8 +1,8 @@
 """Nothing acknowledged is lost (issue 12): a client streams events through `trustgraph serve`
 (TRUSTGRAPH_DERIVE=async: the service acknowledges once the facts are durable, a deriver process
-beside it derives) for a minute, while the service and its deriver are killed with SIGKILL at
-random moments and the service is started again. The client does what a real one does: a call
-that got no answer is sent again (the event ids make that safe).
+beside it derives) for at most a minute, while the service and its deriver are killed with SIGKILL
+at random points of the stream and the service is started again. The client does what a real
+one does: a call that got no answer is sent again (the event ids make that safe).
 
 Afterwards every acknowledged event is in the graph once, the facts are those a clean import of
 the same events writes, derivation has caught up with the whole log, and the derived state equals
@@ -146,6 +146,30 @@ def _platform() -> tuple[list[dict], list[dict], int]:
     return events[:half], events[half:], last
 
 
+def _kill_plan(rng: random.Random, batches: int) -> list[tuple[int, str]]:
+    """When to kill what, by the stream's progress rather than by the clock: how fast the
+    stream goes depends on the machine, and a plan by the clock once ran out of stream after
+    two kills. Two kills of the service and one of the deriver are certain (in the first 70%
+    of the stream, whatever its speed); three more fall at random in what is left."""
+    fixed = [(0.10, 0.20, "service"), (0.25, 0.40, "deriver"), (0.45, 0.60, "service")]
+    plan = [(int(batches * rng.uniform(lo, hi)), what) for lo, hi, what in fixed]
+    plan += [
+        (int(batches * rng.uniform(0.62, 0.95)), rng.choice(["service", "deriver"]))
+        for _ in range(3)
+    ]
+    return sorted(plan)
+
+
+def _kill_deriver(service: Service, sender: threading.Thread) -> bool:
+    """Kill the deriver child, waiting for it if the service is between two of them."""
+    deadline = time.monotonic() + 10
+    while sender.is_alive() and time.monotonic() < deadline:
+        if service.kill_deriver():
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def test_killed_service_and_deriver_lose_nothing(store, neo4j_settings, derived_state):
     started = time.monotonic()
     before, stream_events, last = _platform()
@@ -163,21 +187,22 @@ def test_killed_service_and_deriver_lose_nothing(store, neo4j_settings, derived_
     batches = [stream_events[i : i + BATCH] for i in range(0, len(stream_events), BATCH)]
     client = Stream(service.url, batches, until=time.monotonic() + SECONDS)
     sender = threading.Thread(target=client.run, name="stream")
-    rng = random.Random(12)
     kills = {"service": 0, "deriver": 0}
     try:
         sender.start()
-        while sender.is_alive():
-            sender.join(rng.uniform(2.0, 6.0))
+        for at, target in _kill_plan(random.Random(12), len(batches)):
+            while sender.is_alive() and client.sent < at:
+                time.sleep(0.02)
             if not sender.is_alive():
                 break
-            if rng.random() < 0.5:
+            if target == "service":
                 service.kill()
                 kills["service"] += 1
-                time.sleep(rng.uniform(0.0, 1.0))  # down for a moment, calls fail meanwhile
+                time.sleep(random.Random(at).uniform(0.0, 1.0))  # down for a moment
                 service.start()
-            elif service.kill_deriver():
+            elif _kill_deriver(service, sender):
                 kills["deriver"] += 1
+        sender.join()
         assert not client.errors, client.errors
         assert kills["service"] >= 2 and kills["deriver"] >= 1, kills
         # Derivation catches up with everything logged, by the deriver the service restarted.
