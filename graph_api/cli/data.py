@@ -441,6 +441,9 @@ def cmd_derive(args: argparse.Namespace, settings: Settings) -> int:
                         break
                     else:  # nothing to derive, or another process holds the lease
                         stop.wait(settings.derive_poll_ms / 1000)
+                    if args.parent is not None and os.getppid() != args.parent:
+                        say("the service that started this deriver is gone; stopping")
+                        break
             if stop.is_set() and not args.quiet:
                 say("stopped after the last round")
         finally:
@@ -533,7 +536,10 @@ class DeriverProcess:
 
     def _spawn(self) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "graph_api.cli", "derive", "--follow", "--quiet"]
+            [
+                *(sys.executable, "-m", "graph_api.cli", "derive", "--follow", "--quiet"),
+                *("--parent", str(os.getpid())),
+            ]
         )
 
     def start(self) -> None:
@@ -548,6 +554,9 @@ class DeriverProcess:
                 self._spawn()
 
     def stop(self) -> None:
+        """Stop it after the round in flight. Reached when uvicorn returns (Ctrl-C); a SIGTERMed
+        serve dies by the signal, uvicorn raising it again once its shutdown is done, and the
+        deriver then stops by itself (``--parent``: it watches this process)."""
         self._stopping.set()
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()  # it stops after the round in flight

@@ -322,6 +322,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--quiet", action="store_true", help="print nothing but errors (under `trustgraph serve`)"
     )
+    # Under `trustgraph serve`: stop after the round in flight once that process is gone (uvicorn
+    # ends a SIGTERMed server by raising the signal again, so serve's own cleanup never runs).
+    p.add_argument("--parent", type=_bounded_int(1, 2**22), default=None, help=argparse.SUPPRESS)
     _json_flag(p, "one line per round")
     p.set_defaults(func=data.cmd_derive)
 
