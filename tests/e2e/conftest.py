@@ -135,18 +135,19 @@ def client(server: Server) -> Iterator[Client]:
     c.http.close()
 
 
+def serve_process(env: dict[str, str], port: int, **popen: Any) -> subprocess.Popen[Any]:
+    """`trustgraph serve --port PORT` as a child process with ``env``."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "graph_api.cli", "serve", "--port", str(port)], env=env, **popen
+    )
+
+
 @pytest.fixture()
 def other_process(service_settings):
     """A second service, as its own process (`trustgraph serve`), on the same Neo4j."""
     port = _free_port()
     env = service_settings.child_environment(TRUSTGRAPH_API_KEYS=API_KEYS)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "graph_api.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    proc = serve_process(env, port, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_ready(url, proc=proc)

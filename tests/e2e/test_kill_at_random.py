@@ -14,7 +14,6 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ from graph_api.ingest import Ingester
 from graph_api.seed import SeedConfig
 from graph_api.service.ready import wait_ready
 from scoring.policy import default_policy
-from tests.e2e.conftest import API_KEYS, KEYS, _free_port
+from tests.e2e.conftest import API_KEYS, KEYS, _free_port, serve_process
 from tests.integration.test_incremental import diff
 from tests.platforms import clock_first
 
@@ -56,9 +55,9 @@ class Service:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "graph_api.cli", "serve", "--port", str(self.port)],
-            env=self.env,
+        self.proc = serve_process(
+            self.env,
+            self.port,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from graph_api.service.ready import wait_ready
-from tests.e2e.conftest import API_KEYS, _free_port
+from tests.e2e.conftest import API_KEYS, _free_port, serve_process
 
 pytestmark = pytest.mark.integration
 
@@ -31,9 +30,9 @@ def test_a_sigtermed_service_leaves_no_deriver_behind(store, neo4j_settings):
         TRUSTGRAPH_API_KEYS=API_KEYS, TRUSTGRAPH_DERIVE="async", TRUSTGRAPH_DERIVE_POLL_MS="50"
     )
     port = _free_port()
-    serve = subprocess.Popen(
-        [sys.executable, "-m", "graph_api.cli", "serve", "--port", str(port)],
-        env=env,
+    serve = serve_process(
+        env,
+        port,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
