@@ -491,7 +491,8 @@ def _scaling_report(sc: dict[str, Any]) -> list[str]:
         "The worst case: every account with orders is looked at (weighed just below every "
         "detector's `max_member_weight`); 2x is a second platform beside the first, as the "
         "research section builds its 2x graph. Pure detection, in one Python process (the read of "
-        "the accounts from Neo4j is not included).",
+        "the accounts from Neo4j is not included; each input is laid out in one pass, as such a "
+        "read makes it).",
         "",
         "| graph | accounts | orders | rings | lockstep | dense (FRAUDAR) |",
         "| --- | ---: | ---: | --- | --- | --- |",
