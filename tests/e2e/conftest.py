@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -140,6 +141,14 @@ def serve_process(env: dict[str, str], port: int, **popen: Any) -> subprocess.Po
     return subprocess.Popen(
         [sys.executable, "-m", "graph_api.cli", "serve", "--port", str(port)], env=env, **popen
     )
+
+
+def child_pids(pid: int) -> list[int]:
+    """The processes ``pid`` started (serve's deriver), none once it is gone."""
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
 
 
 @pytest.fixture()

@@ -28,7 +28,7 @@ from graph_api.ingest import Ingester
 from graph_api.seed import SeedConfig
 from graph_api.service.ready import wait_ready
 from scoring.policy import default_policy
-from tests.e2e.conftest import API_KEYS, KEYS, _free_port, serve_process
+from tests.e2e.conftest import API_KEYS, KEYS, _free_port, child_pids, serve_process
 from tests.integration.test_incremental import diff
 from tests.platforms import clock_first
 
@@ -74,7 +74,7 @@ class Service:
     def kill_deriver(self) -> bool:
         """SIGKILL only the deriver child (the service starts a new one)."""
         assert self.proc is not None
-        for pid in _children(self.proc.pid):
+        for pid in child_pids(self.proc.pid):
             if b"derive" in Path(f"/proc/{pid}/cmdline").read_bytes():
                 os.kill(pid, signal.SIGKILL)
                 return True
@@ -88,13 +88,6 @@ class Service:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
 
 
 @dataclass
@@ -148,7 +141,7 @@ def _platform() -> tuple[list[dict], list[dict], int]:
 def _kill_plan(rng: random.Random, batches: int) -> list[tuple[int, str]]:
     """When to kill what, by the stream's progress rather than by the clock: how fast the
     stream goes depends on the machine, and a plan by the clock once ran out of stream after
-    two kills. Two kills of the service and one of the deriver are certain (in the first 70%
+    two kills. Two kills of the service and one of the deriver are certain (in the first 60%
     of the stream, whatever its speed); three more fall at random in what is left."""
     fixed = [(0.10, 0.20, "service"), (0.25, 0.40, "deriver"), (0.45, 0.60, "service")]
     plan = [(int(batches * rng.uniform(lo, hi)), what) for lo, hi, what in fixed]

@@ -8,6 +8,8 @@ deriver at a third of its speed. The deriver now watches the process that starte
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import subprocess
 import time
@@ -16,13 +18,9 @@ from pathlib import Path
 import pytest
 
 from graph_api.service.ready import wait_ready
-from tests.e2e.conftest import API_KEYS, _free_port, serve_process
+from tests.e2e.conftest import API_KEYS, _free_port, child_pids, serve_process
 
 pytestmark = pytest.mark.integration
-
-
-def _children(pid: int) -> list[int]:
-    return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
 
 def test_a_sigtermed_service_leaves_no_deriver_behind(store, neo4j_settings):
@@ -40,7 +38,7 @@ def test_a_sigtermed_service_leaves_no_deriver_behind(store, neo4j_settings):
     try:
         wait_ready(f"http://127.0.0.1:{port}", proc=serve)
         deadline = time.monotonic() + 30
-        while not (derivers := _children(serve.pid)):
+        while not (derivers := child_pids(serve.pid)):
             assert time.monotonic() < deadline, "serve started no deriver process"
             time.sleep(0.1)
         (deriver,) = derivers
@@ -56,9 +54,9 @@ def test_a_sigtermed_service_leaves_no_deriver_behind(store, neo4j_settings):
             )
             time.sleep(0.1)
     finally:
-        if serve.poll() is None:
-            serve.kill()
-        subprocess.run(["pkill", "-KILL", "-s", str(serve.pid)], check=False)  # its session
+        with contextlib.suppress(ProcessLookupError):  # serve's group: a deriver left behind
+            os.killpg(serve.pid, signal.SIGKILL)
+        serve.wait()
 
 
 def _zombie(pid: int) -> bool:
